@@ -1,0 +1,28 @@
+"""Lossless HOCON: parse, read, edit and render ClearML Server configuration files without losing a byte.
+
+Imports nothing outside the standard library (no pyhocon, typer or rich): every command can afford it.
+"""
+
+from .document import Document, Location, parse
+from .errors import HoconEditError, HoconError, HoconKeyError, HoconSemanticError, HoconSyntaxError
+from .paths import Path, format_path, parse_path
+from .render import render_value
+from .values import Period, Unresolved, strict_equal
+
+__all__ = [
+    "Document",
+    "HoconEditError",
+    "HoconError",
+    "HoconKeyError",
+    "HoconSemanticError",
+    "HoconSyntaxError",
+    "Location",
+    "Path",
+    "Period",
+    "Unresolved",
+    "format_path",
+    "parse",
+    "parse_path",
+    "render_value",
+    "strict_equal",
+]

@@ -1,0 +1,318 @@
+"""The public face of the HOCON layer: a parsed file that can be read, edited in place and rendered back.
+
+Every edit is verified before it is accepted: the new text is parsed again and its meaning must equal the old
+meaning with exactly the intended change (compared without resolving substitutions, so the environment plays
+no part). Anything else raises :class:`HoconEditError` and leaves the document as it was.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .edit import Planner, Splice, apply_splices
+from .errors import HoconEditError, HoconKeyError, HoconSemanticError, HoconSyntaxError, line_and_column
+from .evaluate import IncludeLoader, evaluate
+from .parser import parse_tree
+from .paths import Path, as_path, format_path
+from .render import Style, check_value
+from .style import detect_style
+from .syntax import Tree
+from .values import Unresolved, strict_equal
+
+_MISSING: Any = object()
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a key is defined: 1-based line and column of its key (or of a list element)."""
+
+    line: int
+    column: int
+    offset: int
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.column}"
+
+
+def parse(text: str) -> Document:
+    """Parse HOCON text; raises :class:`HoconSyntaxError` with line and column when it is malformed."""
+    return Document(text)
+
+
+def _plain_copy(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain_copy(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain_copy(v) for v in value]
+    return value
+
+
+def _lookup(tree: Any, path: Path) -> Any:
+    node = tree
+    for segment in path:
+        if isinstance(segment, int):
+            if not isinstance(node, list) or segment >= len(node):
+                return _MISSING
+        elif not isinstance(node, dict) or segment not in node:
+            return _MISSING
+        node = node[segment]
+    return node
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, Unresolved):
+        return "computed by a substitution"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "null"
+    return f"the {type(value).__name__} {value!r}"
+
+
+def _first_difference(expected: Any, actual: Any, path: Path = ()) -> str:
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        for key in list(expected) + [k for k in actual if k not in expected]:
+            if key not in actual:
+                return f"{format_path((*path, key))} would be missing"
+            if key not in expected:
+                return f"{format_path((*path, key))} would appear"
+            if not strict_equal(expected[key], actual[key]):
+                return _first_difference(expected[key], actual[key], (*path, key))
+    if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
+        for index, (a, b) in enumerate(zip(expected, actual, strict=True)):
+            if not strict_equal(a, b):
+                return _first_difference(a, b, (*path, index))
+    where = format_path(path) or "the document"
+    return f"{where} would be {_describe(actual)} instead of {_describe(expected)}"
+
+
+class Document:
+    """A HOCON file, parsed losslessly: ``str(Document(text)) == text`` for every text pyhocon accepts."""
+
+    def __init__(self, text: str) -> None:
+        self._tree: Tree = parse_tree(text)
+        self._unresolved: Any = _MISSING
+
+    # --- text ---------------------------------------------------------------------------------------------
+
+    @property
+    def text(self) -> str:
+        return self._tree.text
+
+    def render(self) -> str:
+        """The text, rebuilt from the tokens: proof that nothing was lost."""
+        return "".join(token.text for token in self._tree.tokens)
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def __repr__(self) -> str:
+        return f"<Document {len(self.text)} characters>"
+
+    @property
+    def has_bom(self) -> bool:
+        """A UTF-8 byte-order mark: we keep it, but the server's parser cannot read a file that has one."""
+        return self.text.startswith("\ufeff")
+
+    @property
+    def style(self) -> Style:
+        return detect_style(self._tree)
+
+    # --- reading ------------------------------------------------------------------------------------------
+
+    def to_dict(
+        self, *, resolve: bool = True, env: Mapping[str, str] | None = None, include: IncludeLoader | None = None
+    ) -> Any:
+        """The whole document as plain data, read the way pyhocon reads it.
+
+        Substitutions fall back to ``env`` (default: ``os.environ``). `include` statements are skipped unless
+        ``include`` loads them.
+        """
+        if not resolve and env is None and include is None:
+            return copy.deepcopy(self._semantic())
+        return evaluate(self._tree, resolve=resolve, env=env, include=include)
+
+    def _semantic(self) -> Any:
+        if self._unresolved is _MISSING:
+            self._unresolved = evaluate(self._tree, resolve=False)
+        return self._unresolved
+
+    def get(
+        self, path: Path | str, default: Any = _MISSING, *, resolve: bool = True, env: Mapping[str, str] | None = None
+    ) -> Any:
+        """The value at ``path`` (last definition wins, objects merge); ``default`` or HoconKeyError if unset."""
+        key = as_path(path)
+        found = _lookup(self.to_dict(resolve=resolve, env=env), key)
+        if found is _MISSING:
+            if default is _MISSING:
+                raise HoconKeyError(f"{format_path(key)} is not set")
+            return default
+        return found
+
+    def __contains__(self, path: object) -> bool:
+        if not isinstance(path, (str, tuple)):
+            return False
+        return _lookup(self._semantic(), as_path(path)) is not _MISSING
+
+    def definitions(self, path: Path | str) -> list[Location]:
+        """Where ``path`` is written as a key (or list element), in document order."""
+        key = as_path(path)
+        planner = Planner(self._tree, Style())
+        try:
+            if key and isinstance(key[-1], int):
+                offsets = [planner.element(key).start]
+            else:
+                offsets = [r.field.start for r in planner.definitions(key)]
+        except (HoconKeyError, HoconEditError):
+            return []
+        return [self._location(offset) for offset in offsets]
+
+    def locate(self, path: Path | str) -> Location | None:
+        """Where the last definition of ``path`` is written; None when no key in the text sets it."""
+        found = self.definitions(path)
+        return found[-1] if found else None
+
+    def _location(self, offset: int) -> Location:
+        line, column = line_and_column(self.text, offset)
+        return Location(line, column, offset)
+
+    # --- editing ------------------------------------------------------------------------------------------
+
+    def set(self, path: Path | str, value: Any) -> bool:
+        """Set ``path`` to ``value``; returns False when it already had exactly that value (nothing changes).
+
+        An object value replaces the object key by key, so comments inside it survive.
+        """
+        key = as_path(path)
+        if not key:
+            raise HoconEditError("cannot replace the whole document")
+        check_value(value, format_path(key))
+        value = _plain_copy(value)
+        before = self._semantic()
+        current = _lookup(before, key)
+        if current is not _MISSING and strict_equal(current, value):
+            return False
+        self._check_parents(before, key)
+        expected = copy.deepcopy(before)
+        self._put(expected, key, value)
+        text = self._set_text(self._tree, key, value, current)
+        self._commit(text, expected, f"set {format_path(key)}")
+        return True
+
+    def unset(self, path: Path | str) -> None:
+        """Remove every definition of ``path`` (whole lines, nothing else); HoconKeyError if it is not set."""
+        key = as_path(path)
+        if not key:
+            raise HoconEditError("cannot remove the whole document")
+        before = self._semantic()
+        if _lookup(before, key) is _MISSING:
+            raise HoconKeyError(f"{format_path(key)} is not set")
+        expected = copy.deepcopy(before)
+        parent = _lookup(expected, key[:-1])
+        del parent[key[-1]]
+        # A parent that existed only to hold this key (`a.b: 1`, or `a { b: 1 }`... unset a.b) may go with it.
+        pruned = copy.deepcopy(expected)
+        for depth in range(len(key) - 1, 0, -1):
+            holder = _lookup(pruned, key[: depth - 1])
+            if isinstance(key[depth - 1], int) or _lookup(pruned, key[:depth]) != {}:
+                break
+            del holder[key[depth - 1]]
+        text = self._apply(Planner(self._tree, self.style).unset(key))
+        self._commit(text, [expected, pruned], f"remove {format_path(key)}")
+
+    def append(self, path: Path | str, value: Any) -> None:
+        """Append ``value`` to the list at ``path`` (created when missing), in the list's own layout."""
+        key = as_path(path)
+        check_value([value], format_path(key))
+        value = _plain_copy(value)
+        before = self._semantic()
+        current = _lookup(before, key)
+        if current is _MISSING:
+            self.set(key, [value])
+            return
+        if not isinstance(current, list):
+            raise HoconEditError(f"{format_path(key)} is {_describe(current)}, not a list")
+        expected = copy.deepcopy(before)
+        _lookup(expected, key).append(copy.deepcopy(value))
+        self._commit(
+            self._apply(Planner(self._tree, self.style).append(key, value)), expected, f"append to {format_path(key)}"
+        )
+
+    def replace(self, path: Path | str, index: int, value: Any) -> bool:
+        """Replace element ``index`` of the list at ``path``."""
+        return self.set((*as_path(path), index), value)
+
+    def remove(self, path: Path | str, index: int) -> None:
+        """Remove element ``index`` of the list at ``path`` (its line, and a comma that only it needed)."""
+        self.unset((*as_path(path), index))
+
+    # --- internals ----------------------------------------------------------------------------------------
+
+    def _apply(self, splices: list[Splice]) -> str:
+        return apply_splices(self.text, splices)
+
+    def _check_parents(self, tree: Any, path: Path) -> None:
+        """Every parent must be an object (or missing: it will be created); list indexes must exist."""
+        node = tree
+        for depth, segment in enumerate(path):
+            here = format_path(path[:depth]) or "the document"
+            if isinstance(segment, int):
+                if not isinstance(node, list):
+                    raise HoconEditError(f"{here} is {_describe(node)}, not a list")
+                if segment >= len(node):
+                    raise HoconKeyError(f"{here} has {len(node)} element(s); there is no [{segment}]")
+            else:
+                if not isinstance(node, dict):
+                    hint = "; remove it first" if depth else ""
+                    raise HoconEditError(f"cannot set {format_path(path)}: {here} is {_describe(node)}{hint}")
+                if segment not in node or node[segment] is None:
+                    return
+            node = node[segment]
+
+    @staticmethod
+    def _put(tree: Any, path: Path, value: Any) -> None:
+        node = tree
+        for segment in path[:-1]:
+            if isinstance(segment, str) and node.get(segment) is None:
+                node[segment] = {}
+            node = node[segment]
+        node[path[-1]] = copy.deepcopy(value)
+
+    def _set_text(self, tree: Tree, path: Path, value: Any, current: Any) -> str:
+        style = detect_style(tree)
+        if not (isinstance(value, dict) and isinstance(current, dict)):
+            return apply_splices(tree.text, Planner(tree, style).set(path, value))
+        # An object over an object: edit key by key so that comments and layout inside it survive.
+        text = tree.text
+        for name, item in value.items():
+            if name in current and strict_equal(current[name], item):
+                continue
+            step = parse_tree(text)
+            text = self._set_text(step, (*path, name), item, current.get(name, _MISSING))
+        for name in current:
+            if name not in value:
+                step = parse_tree(text)
+                text = apply_splices(text, Planner(step, detect_style(step)).unset((*path, name)))
+        if not value:
+            step = parse_tree(text)
+            if _lookup(evaluate(step, resolve=False), path) is _MISSING:  # it existed only through its keys
+                text = apply_splices(text, Planner(step, detect_style(step)).set(path, {}))
+        return text
+
+    def _commit(self, text: str, expected: Any, action: str) -> None:
+        """Accept ``text`` only if it reads back as ``expected`` (or as one of a list of acceptable trees)."""
+        accepted = expected if isinstance(expected, list) and isinstance(self._semantic(), dict) else [expected]
+        try:
+            tree = parse_tree(text)
+            after = evaluate(tree, resolve=False)
+        except (HoconSyntaxError, HoconSemanticError) as e:
+            raise HoconEditError(f"refusing to {action}: the edited text would not read back ({e})") from e
+        if not any(strict_equal(after, candidate) for candidate in accepted):
+            raise HoconEditError(f"refusing to {action}: {_first_difference(accepted[0], after)}")
+        self._tree = tree
+        self._unresolved = after

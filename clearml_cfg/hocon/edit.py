@@ -1,0 +1,428 @@
+"""Edits planned as text splices: replace a value, insert a field, remove a field or a list element.
+
+Nothing here mutates a tree. A plan is a list of :class:`Splice` against the current text; the document applies
+it, parses the result again and checks that it means exactly what was intended (``document.py``). Text outside
+the splices is untouched by construction, so comments, blank lines and layout survive.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import HoconEditError, HoconKeyError, line_and_column
+from .paths import Path, format_path
+from .render import Style, dotted_key, render_field, render_value
+from .style import first_on_line, indent_of, line_end, line_start, same_line
+from .syntax import Field, Kind, ListNode, ObjectNode, Tree, ValueNode
+
+
+@dataclass(frozen=True)
+class Splice:
+    start: int
+    end: int
+    text: str
+
+
+def apply_splices(text: str, splices: list[Splice]) -> str:
+    """Apply non-overlapping splices; overlapping deletions (two fields on one line) merge into one."""
+    ordered = sorted(splices, key=lambda s: (s.start, s.end))
+    merged: list[Splice] = []
+    for splice in ordered:
+        if merged and splice.start < merged[-1].end:
+            previous = merged[-1]
+            if previous.text or splice.text:
+                raise HoconEditError("internal error: overlapping edits")
+            merged[-1] = Splice(previous.start, max(previous.end, splice.end), "")
+        else:
+            merged.append(splice)
+    out: list[str] = []
+    pos = 0
+    for splice in merged:
+        out.append(text[pos : splice.start])
+        out.append(splice.text)
+        pos = splice.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    field: Field
+    path: Path
+
+
+def fields_under(node: ObjectNode, base: Path) -> list[FieldRef]:
+    """Fields reachable from ``node`` through object values, in document order, with their full paths."""
+    found: list[FieldRef] = []
+
+    def visit(obj: ObjectNode, prefix: Path) -> None:
+        for field in obj.fields:
+            path = prefix + field.key.segments
+            found.append(FieldRef(field, path))
+            single = field.value.single()
+            if isinstance(single, ObjectNode):
+                visit(single, path)
+
+    visit(node, base)
+    return found
+
+
+def _where(text: str, offset: int) -> str:
+    line, column = line_and_column(text, offset)
+    return f"line {line}, column {column}"
+
+
+def _dropped(element: ValueNode) -> bool:
+    """pyhocon drops empty-string elements from lists; they do not count as indexes."""
+    single = element.single()
+    return single is not None and not isinstance(single, (ObjectNode, ListNode)) and single.text in ('""', '""""""')
+
+
+class Planner:
+    """Plans one edit against one parsed text."""
+
+    def __init__(self, tree: Tree, style: Style) -> None:
+        self.tree = tree
+        self.text = tree.text
+        self.style = style
+
+    # --- finding things -----------------------------------------------------------------------------------
+
+    def scope(self, path: Path) -> tuple[ObjectNode, Path]:
+        """The object whose fields can define ``path``: the root, or the list element the path goes through."""
+        last_index = max((i for i, s in enumerate(path) if isinstance(s, int)), default=None)
+        if last_index is None:
+            if not isinstance(self.tree.root, ObjectNode):
+                raise HoconEditError("the file is a list, not an object: its keys cannot be edited")
+            return self.tree.root, ()
+        element = self.element(path[: last_index + 1])
+        single = element.single()
+        if not isinstance(single, ObjectNode):
+            where = f"{format_path(path[: last_index + 1])} ({_where(self.text, element.start)})"
+            raise HoconEditError(f"{where} is not an object written as {{ ... }}")
+        return single, path[: last_index + 1]
+
+    def list_node(self, path: Path) -> ListNode:
+        """The `[ ... ]` that gives ``path`` its value."""
+        if not path:
+            if isinstance(self.tree.root, ListNode):
+                return self.tree.root
+            raise HoconEditError("the file is an object, not a list")
+        node, base = self.scope(path)
+        definitions = [r for r in fields_under(node, base) if r.path == path]
+        if not definitions:
+            raise HoconKeyError(f"{format_path(path)} is not set")
+        last = definitions[-1].field
+        if last.appends:
+            raise HoconEditError(
+                f"{format_path(path)} is extended with '+=' ({_where(self.text, last.start)}); edit that line by hand"
+            )
+        single = last.value.single()
+        if not isinstance(single, ListNode):
+            raise HoconEditError(
+                f"{format_path(path)} is not a list written as [ ... ] ({_where(self.text, last.start)})"
+            )
+        return single
+
+    def elements(self, path: Path) -> tuple[ListNode, list[ValueNode]]:
+        node = self.list_node(path)
+        return node, [e for e in node.elements if not _dropped(e)]
+
+    def element(self, path: Path) -> ValueNode:
+        index = path[-1]
+        assert isinstance(index, int)
+        _, elements = self.elements(path[:-1])
+        if index >= len(elements):
+            raise HoconKeyError(f"{format_path(path[:-1])} has {len(elements)} element(s); there is no [{index}]")
+        return elements[index]
+
+    def definitions(self, path: Path) -> list[FieldRef]:
+        node, base = self.scope(path)
+        return [r for r in fields_under(node, base) if r.path == path]
+
+    # --- set ----------------------------------------------------------------------------------------------
+
+    def set(self, path: Path, value: Any) -> list[Splice]:
+        if isinstance(path[-1], int):
+            return self.replace_element(path, value)
+        node, base = self.scope(path)
+        refs = fields_under(node, base)
+        definitions = [r for r in refs if r.path == path]
+        if not definitions:
+            return self._insert(node, base, refs, path, value)
+        plain = [r for r in definitions if not r.field.appends]
+        target = (plain or definitions)[-1].field
+        splices = self._replace_value(target, value)
+        replaces_object = isinstance(value, Mapping)
+        doomed = [
+            r.field
+            for r in refs
+            if r.field is not target
+            and not (target.start <= r.field.start and r.field.end <= target.end)
+            and r.path[: len(path)] == path
+            and (replaces_object or r.field.start > target.start)
+        ]
+        splices.extend(self._remove_fields(doomed))
+        return splices
+
+    def _replace_value(self, field: Field, value: Any) -> list[Splice]:
+        text = self.text
+        indent = indent_of(text, field.start)
+        parent = field.parent
+        inline = parent.braced and same_line(text, parent.start, parent.end)
+        old = field.value.single()
+        multiline_list = isinstance(old, ListNode) and not same_line(text, old.start, old.end)
+        rendered = render_value(value, self.style, indent, inline=inline, multiline_list=multiline_list)
+        if field.separator is None:
+            if isinstance(value, Mapping):
+                return [Splice(field.value.start, field.value.end, rendered)]
+            return [Splice(field.key.end, field.value.end, self.style.separator + rendered)]
+        splices = []
+        if field.appends:
+            splices.append(Splice(field.separator.start, field.separator.end, self.style.separator.strip() or ":"))
+        if not field.value.parts:
+            splices.append(Splice(field.separator.end, field.separator.end, " " + rendered))
+        else:
+            splices.append(Splice(field.value.start, field.value.end, rendered))
+        return splices
+
+    def _insert(self, root: ObjectNode, base: Path, refs: list[FieldRef], path: Path, value: Any) -> list[Splice]:
+        container, container_path = root, base
+        for r in refs:
+            single = r.field.value.single()
+            if (
+                isinstance(single, ObjectNode)
+                and len(r.path) < len(path)
+                and path[: len(r.path)] == r.path
+                and len(r.path) >= len(container_path)
+            ):
+                container, container_path = single, r.path
+        # A dotted sibling (`a.b.x: 1` when setting a.b.y) that shares more of the path than any block does:
+        # write the new key the same way, right after it.
+        sibling: FieldRef | None = None
+        shared_best = len(container_path)
+        for r in refs:
+            segments = r.field.key.segments
+            if len(segments) < 2:
+                continue
+            owner = r.path[: len(r.path) - len(segments)]
+            if path[: len(owner)] != owner:
+                continue
+            shared = 0
+            while shared < min(len(r.path), len(path)) and r.path[shared] == path[shared]:
+                shared += 1
+            if shared <= len(owner) or shared >= len(path) or shared == len(r.path):
+                continue
+            relative = path[len(owner) :]
+            if (
+                shared > len(container_path)
+                and shared >= shared_best
+                and all(isinstance(s, str) for s in relative)
+                and dotted_key(tuple(str(s) for s in relative)) is not None
+            ):
+                sibling, shared_best = r, shared
+        if sibling is not None:
+            owner = sibling.path[: len(sibling.path) - len(sibling.field.key.segments)]
+            return self._insert_after(sibling.field, tuple(str(s) for s in path[len(owner) :]), value)
+        relative = path[len(container_path) :]
+        if not all(isinstance(s, str) for s in relative):
+            raise HoconKeyError(f"{format_path(path)} is not set")
+        return self._insert_into(container, tuple(str(s) for s in relative), value)
+
+    def _field_text(self, segments: tuple[str, ...], value: Any, indent: str, *, inline: bool = False) -> str:
+        return render_field(segments, value, self.style, indent, inline=inline)
+
+    def _insert_after(self, field: Field, segments: tuple[str, ...], value: Any) -> list[Splice]:
+        text, style = self.text, self.style
+        parent = field.parent
+        if parent.braced and same_line(text, parent.start, parent.end):
+            key = dotted_key(segments)
+            assert key is not None
+            rendered = render_value(value, style, inline=True)
+            sep = style.object_separator if isinstance(value, Mapping) else style.separator
+            return [Splice(field.end, field.end, ", " + key + sep + rendered)]
+        indent = indent_of(text, field.start)
+        key = dotted_key(segments)
+        assert key is not None
+        sep = style.object_separator if isinstance(value, Mapping) else style.separator
+        line = key + sep + render_value(value, style, indent)
+        pos = line_end(text, field.end)
+        if parent.braced and field.end <= parent.end - 1 < pos:
+            pos = field.end  # the object closes on this line: stay inside it
+        return [Splice(pos, pos, style.newline + indent + line)]
+
+    def _child_indent(self, node: ObjectNode) -> str:
+        text = self.text
+        placed = [e for e in node.entries if first_on_line(text, e.start)]
+        if placed:
+            return indent_of(text, placed[-1].start)
+        if node.braced:
+            return indent_of(text, node.start) + self.style.indent
+        return ""
+
+    def _previous_line_blank(self, pos: int, node: ObjectNode) -> bool:
+        """Whether the line before ``pos`` (a line start) is blank or opens ``node``."""
+        text = self.text
+        if pos == 0:
+            return True
+        end = pos - 2 if text.endswith("\r\n", 0, pos) else pos - 1
+        start = line_start(text, end)
+        if node.braced and start <= node.start < pos:
+            return True
+        return text[start:end].strip(" \t") == ""
+
+    def _insert_into(self, node: ObjectNode, segments: tuple[str, ...], value: Any) -> list[Splice]:
+        text, nl = self.text, self.style.newline
+        if node.braced:
+            opening, closing = node.start, node.end - 1
+            if same_line(text, opening, closing):
+                if node.entries:
+                    last = node.entries[-1]
+                    return [Splice(last.end, last.end, ", " + self._field_text(segments, value, "", inline=True))]
+                outer = indent_of(text, opening)
+                child = outer + self.style.indent
+                block = self._field_text(segments, value, child)
+                if nl in block:
+                    return [Splice(opening + 1, closing, nl + child + block + nl + outer)]
+                return [Splice(opening + 1, closing, " " + block + " ")]
+            child = self._child_indent(node)
+            block = self._field_text(segments, value, child)
+            if not first_on_line(text, closing):
+                return [Splice(closing, closing, nl + child + block + nl + indent_of(text, opening))]
+            pos = line_start(text, closing)
+            gap = nl if nl in block and not self._previous_line_blank(pos, node) else ""
+            return [Splice(pos, pos, gap + child + block + nl)]
+        child = self._child_indent(node)
+        block = self._field_text(segments, value, child)
+        end = len(text)
+        body = text.lstrip("\ufeff")
+        if not body:
+            return [Splice(end, end, block + nl)]
+        if text.endswith(("\n", "\r")):
+            blank = nl in block and not self._previous_line_blank(end, node)
+            return [Splice(end, end, (nl if blank else "") + child + block + nl)]
+        blank = nl in block and text[line_start(text, end) :].strip(" \t") != ""
+        return [Splice(end, end, nl + (nl if blank else "") + child + block)]  # no final line break: keep it so
+
+    # --- removal ------------------------------------------------------------------------------------------
+
+    def unset(self, path: Path) -> list[Splice]:
+        if isinstance(path[-1], int):
+            return self.remove_element(path)
+        node, base = self.scope(path)
+        victims = [r.field for r in fields_under(node, base) if r.path[: len(path)] == path]
+        if not victims:
+            raise HoconEditError(
+                f"{format_path(path)} is not written in this file as a key (it comes from a substitution or include)"
+            )
+        return self._remove_fields(victims)
+
+    def _remove_fields(self, fields: list[Field]) -> list[Splice]:
+        outermost = [f for f in fields if not any(o is not f and o.start <= f.start and f.end <= o.end for o in fields)]
+        return [self._remove_span(f.start, f.end) for f in outermost]
+
+    _REST_OF_LINE = re.compile(r"[ \t]*,?[ \t]*(?:(?:#|//)[^\r\n]*)?(\r\n|\r|\n|$)")
+    _FOLLOWING_COMMA = re.compile(r"[ \t]*,[ \t]*")
+    _BLANKS = re.compile(r"[ \t]*")
+
+    def _remove_span(self, start: int, end: int) -> Splice:
+        """Remove a field or element: its whole line(s) when it stands alone, else it and one comma."""
+        text = self.text
+        if first_on_line(text, start):
+            m = self._REST_OF_LINE.match(text, end)
+            if m:
+                begin = line_start(text, start)
+                if not m.group(1):  # last line, no final line break: take the previous break instead
+                    if begin > 0:
+                        begin -= 2 if text.endswith("\r\n", 0, begin) else 1
+                    return Splice(begin, len(text), "")
+                stop = m.end()
+                # Leave no blank line behind that only separated this block from what follows.
+                if begin > 0 and self._blank_line_before(begin) and self._closes_or_blank(stop):
+                    begin = self._start_of_previous_line(begin)
+                return Splice(begin, stop, "")
+        m = self._FOLLOWING_COMMA.match(text, end)
+        if m:
+            return Splice(start, m.end(), "")
+        before = text[line_start(text, start) : start]
+        mm = re.search(r"[ \t]*,[ \t]*$", before)
+        if mm:
+            return Splice(start - len(before) + mm.start(), end, "")
+        return Splice(start, self._BLANKS.match(text, end).end(), "")  # type: ignore[union-attr]
+
+    def _start_of_previous_line(self, begin: int) -> int:
+        end = begin - 2 if self.text.endswith("\r\n", 0, begin) else begin - 1
+        return line_start(self.text, end)
+
+    def _blank_line_before(self, begin: int) -> bool:
+        previous = self._start_of_previous_line(begin)
+        return previous < begin and self.text[previous:begin].strip(" \t\r\n") == ""
+
+    def _closes_or_blank(self, pos: int) -> bool:
+        rest = self.text[pos : line_end(self.text, pos)].strip(" \t")
+        return pos >= len(self.text) or rest == "" or rest.startswith(("}", "]"))
+
+    # --- lists --------------------------------------------------------------------------------------------
+
+    def append(self, path: Path, value: Any) -> list[Splice]:
+        text, style, nl = self.text, self.style, self.style.newline
+        node, elements = self.elements(path)
+        opening, closing = node.start, node.end - 1
+        outer = indent_of(text, opening)
+        if same_line(text, opening, closing):
+            if elements:
+                last = elements[-1]
+                return [Splice(last.end, last.end, ", " + render_value(value, style, inline=True))]
+            child = outer + style.indent
+            rendered = render_value(value, style, child)
+            if nl in rendered:
+                return [Splice(opening + 1, closing, nl + child + rendered + nl + outer)]
+            return [Splice(opening + 1, closing, rendered)]
+        if elements and first_on_line(text, elements[-1].start):
+            child = indent_of(text, elements[-1].start)
+        else:
+            child = outer + style.indent
+        rendered = render_value(value, style, child)
+        if not elements:
+            if first_on_line(text, closing):
+                pos = line_start(text, closing)
+                return [Splice(pos, pos, child + rendered + nl)]
+            return [Splice(closing, closing, nl + child + rendered + nl + outer)]
+        last = elements[-1]
+        commas = [t for t in node.trivia if t.kind is Kind.COMMA]
+        trailing = next((t for t in commas if t.start >= last.end), None)
+        anchor = trailing.end if trailing else last.end
+        pos = line_end(text, anchor)
+        if closing < pos:
+            pos = anchor  # `]` on the same line: stay inside the list
+        if trailing is not None:
+            return [Splice(pos, pos, nl + child + rendered + ",")]
+        splices = [Splice(pos, pos, nl + child + rendered)]
+        if commas:
+            splices.insert(0, Splice(last.end, last.end, ","))
+        return splices
+
+    def replace_element(self, path: Path, value: Any) -> list[Splice]:
+        text = self.text
+        node = self.list_node(path[:-1])
+        element = self.element(path)
+        inline = same_line(text, node.start, node.end)
+        rendered = render_value(value, self.style, indent_of(text, element.start), inline=inline)
+        return [Splice(element.start, element.end, rendered)]
+
+    def remove_element(self, path: Path) -> list[Splice]:
+        text = self.text
+        node, elements = self.elements(path[:-1])
+        element = self.element(path)
+        splices = [self._remove_span(element.start, element.end)]
+        if element is elements[-1] and len(elements) > 1 and not same_line(text, node.start, node.end):
+            commas = [t for t in node.trivia if t.kind is Kind.COMMA]
+            trailing = any(t.start >= element.end for t in commas)
+            previous = elements[-2]
+            between = [t for t in commas if previous.end <= t.start < element.start]
+            if not trailing and between:
+                splices.append(Splice(between[0].start, between[0].end, ""))
+        return splices

@@ -1,0 +1,444 @@
+"""A lossless HOCON parser that accepts what pyhocon (the server's parser) accepts, and reads it the same way.
+
+The grammar follows pyhocon's ``ConfigParser`` (pyhocon 0.3.6x) rather than the HOCON spec, because the server
+reads its files with pyhocon: keys are words of ``[A-Za-z0-9À-ÿ._- /]``, a value is a run of parts on one line,
+`//` inside an unquoted value is not a comment, `key:` followed by a newline takes the next line as its value,
+and so on. Every character ends up in exactly one token, so ``''.join(t.text for t in tokens) == text``.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from .errors import HoconSyntaxError, line_and_column
+from .syntax import Field, Include, Key, Kind, ListNode, ObjectNode, Part, Root, Token, Tree, ValueNode
+
+#: Deeper nesting is refused with a syntax error. pyhocon itself fails near 40 levels (RecursionError);
+#: the limit keeps our recursive descent far from Python's own recursion limit.
+MAX_DEPTH = 100
+
+_IDENT_END = r"(?![A-Za-z0-9_$])"  # pyparsing's Keyword: not followed by an identifier character
+_QUOTED_VALUE = r'"(?:[^"\\\n]|\\.)*"'
+
+_WS = re.compile(r"[ \t]+")
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+_COMMENT = re.compile(r"(?:#|//)[^\r\n]*")
+_LEADING_TRIVIA = re.compile(r"(?:[ \t\r\n]+|(?:#|//)[^\r\n]*)*")
+# pyhocon's key Word has a blank but no tab; pyparsing turns tabs into blanks before it looks, so we allow both.
+_KEY_WORD = re.compile(r"[A-Za-z0-9\xc0-\xd6\xd8-\xf6\xf8-\xff._\- /\t]+")
+_KEY_QUOTED = re.compile(r'"(?:\\.|[^"\n\r\\])*"')
+_KEY_TRIPLE = re.compile(r'"""(?:\\.|""(?!")|"(?!"")|[^"\n\r\\])*"""')
+_NUMBER = re.compile(r"[+-]?(?:\d*\.\d+|\d+(?:\.\d+)?)(?:[eE][+\-]?\d+)?(?=$|[ \t]*(?:[\$\}\],#\n\r]|//))", re.DOTALL)
+_KEYWORD = re.compile(r"(?i:true|false|null)" + _IDENT_END)
+_TRIPLE = re.compile(r'""".*?"*"""', re.DOTALL)
+_QUOTED = re.compile(_QUOTED_VALUE)
+_UNQUOTED = re.compile(r"(?:[^^`+?!@*&\"\[\{\s\]\}#,=\$\\]|\\.)+")
+_SUBSTITUTION = re.compile(r"\$\{[^}]+\}")
+_CONTINUATION = re.compile(r"\\[\r\n]+")
+
+# Units pyhocon recognises after a whole number (`10 seconds`, `5m`); months and years need python-dateutil,
+# which the server image has.
+PERIOD_UNITS: dict[str, tuple[str, ...]] = {
+    "nanoseconds": ("ns", "nano", "nanos", "nanosecond", "nanoseconds"),
+    "microseconds": ("us", "micro", "micros", "microsecond", "microseconds"),
+    "milliseconds": ("ms", "milli", "millis", "millisecond", "milliseconds"),
+    "seconds": ("s", "second", "seconds"),
+    "minutes": ("m", "minute", "minutes"),
+    "hours": ("h", "hour", "hours"),
+    "weeks": ("w", "week", "weeks"),
+    "days": ("d", "day", "days"),
+    "months": ("mo", "month", "months"),
+    "years": ("y", "year", "years"),
+}
+_UNIT_ALTERNATION = "|".join(sorted((u for units in PERIOD_UNITS.values() for u in units), key=len, reverse=True))
+PERIOD = re.compile(r"(\d+)( *)(" + _UNIT_ALTERNATION + r")(?![A-Za-z0-9])")
+
+_INCLUDE_TARGET = (
+    rf"(?:(?P<{{q}}>{_QUOTED_VALUE})"
+    rf"|(?P<{{k}}>url|file|package){_IDENT_END}[ \t]*\([ \t]*(?P<{{kq}}>{_QUOTED_VALUE})[ \t]*\))"
+)
+_INCLUDE = re.compile(
+    rf"(?i:include){_IDENT_END}[ \t]*(?:"
+    + _INCLUDE_TARGET.format(q="q1", k="k1", kq="kq1")
+    + rf"|(?P<required>required){_IDENT_END}[ \t]*\([ \t]*"
+    + _INCLUDE_TARGET.format(q="q2", k="k2", kq="kq2")
+    + r"[ \t]*\))"
+)
+
+# pyhocon's ConfigTree.parse_key: a key splits at these characters unless they are inside quotes
+_KEY_SPECIAL = "$}[]:=+#`^?!@*&."
+_KEY_SPLIT = re.compile(r'"[^"]+"|[^' + re.escape(_KEY_SPECIAL) + r"]+")
+
+
+def key_segments(key: str) -> tuple[str, ...]:
+    """The path segments pyhocon makes of a key as written (``a.b`` -> a, b; ``"x.y"`` -> x.y)."""
+    return tuple(token.strip('"') for token in _KEY_SPLIT.findall(key))
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Building a large tree allocates millions of objects; the cyclic collector would rescan the growing
+    heap again and again (50,000 lines took twice as long). Nothing we build needs collecting mid-way."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def parse_tree(text: str) -> Tree:
+    with gc_paused():
+        parser = _Parser(text)
+        root = parser.document()
+        return Tree(text, parser.tokens, root)
+
+
+def _describe(text: str, pos: int) -> str:
+    if pos >= len(text):
+        return "end of file"
+    c = text[pos]
+    if c in "\r\n":
+        return "a line break"
+    if c in " \t":
+        return "a blank"
+    if c == "\ufeff":
+        return "a byte-order mark (U+FEFF)"
+    if not c.isprintable():
+        return f"the character U+{ord(c):04X}"
+    return repr(c)
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.n = len(text)
+        self.pos = 0
+        self.tokens: list[Token] = []
+
+    # --- tokens -------------------------------------------------------------------------------------------
+
+    def _emit(self, kind: Kind, end: int) -> Token:
+        token = Token(kind, self.text[self.pos : end], self.pos)
+        self.tokens.append(token)
+        self.pos = end
+        return token
+
+    def _ws(self) -> Token | None:
+        m = _WS.match(self.text, self.pos)
+        return self._emit(Kind.WS, m.end()) if m else None
+
+    def _newline(self) -> Token:
+        m = _NEWLINE.match(self.text, self.pos)
+        assert m is not None
+        return self._emit(Kind.NEWLINE, m.end())
+
+    def _comment(self) -> Token:
+        m = _COMMENT.match(self.text, self.pos)
+        assert m is not None
+        return self._emit(Kind.COMMENT, m.end())
+
+    def _at_comment(self) -> bool:
+        c = self.text[self.pos]
+        return c == "#" or (c == "/" and self.text.startswith("//", self.pos))
+
+    def _error(self, reason: str, pos: int | None = None) -> HoconSyntaxError:
+        return HoconSyntaxError(reason, self.text, self.pos if pos is None else pos)
+
+    def _where(self, pos: int) -> str:
+        line, column = line_and_column(self.text, pos)
+        return f"{line}:{column}"
+
+    def _rewind(self, pos: int, token_count: int) -> None:
+        self.pos = pos
+        del self.tokens[token_count:]
+
+    # --- document -----------------------------------------------------------------------------------------
+
+    def document(self) -> Root:
+        if self.text.startswith("\ufeff"):
+            self._emit(Kind.BOM, 1)
+        first = _LEADING_TRIVIA.match(self.text, self.pos).end()  # type: ignore[union-attr]
+        root: Root
+        if first < self.n and self.text[first] in "[{":
+            self._gap()
+            root = self._list(1) if self.text[self.pos] == "[" else self._object(1)
+            while self.pos < self.n:
+                self._ws()
+                if self.pos >= self.n:
+                    break
+                c = self.text[self.pos]
+                if c in "\r\n":
+                    self._newline()
+                elif c == ",":
+                    self._emit(Kind.COMMA, self.pos + 1)
+                elif self._at_comment():
+                    self._comment()
+                else:
+                    closer = "'}'" if isinstance(root, ObjectNode) else "']'"
+                    raise self._error(
+                        f"unexpected {_describe(self.text, self.pos)} after the closing {closer} of the file"
+                    )
+        else:
+            root = ObjectNode(self.pos, self.n, braced=False, depth=0)
+            self._body(root)
+            if self.pos < self.n:
+                raise self._stray()
+            root.end = self.n
+        return root
+
+    def _stray(self) -> HoconSyntaxError:
+        c = self.text[self.pos]
+        if c == "}":
+            return self._error("unexpected '}': no object is open here")
+        if c == "]":
+            return self._error("unexpected ']': no list is open here")
+        return self._error(f"expected a key, found {_describe(self.text, self.pos)}")
+
+    # --- objects ------------------------------------------------------------------------------------------
+
+    def _object(self, depth: int) -> ObjectNode:
+        if depth > MAX_DEPTH:
+            raise self._error(f"objects and lists nested deeper than {MAX_DEPTH} levels are not supported")
+        start = self.pos
+        self._emit(Kind.LBRACE, start + 1)
+        node = ObjectNode(start, start, braced=True, depth=depth)
+        self._body(node)
+        if self.pos >= self.n or self.text[self.pos] != "}":
+            expected = "'}'" if self.pos >= self.n else "a key or '}'"
+            raise self._error(
+                f"expected {expected} to close the object opened at {self._where(start)}, "
+                f"found {_describe(self.text, self.pos)}"
+            )
+        self._emit(Kind.RBRACE, self.pos + 1)
+        node.end = self.pos
+        return node
+
+    def _body(self, node: ObjectNode) -> None:
+        text = self.text
+        while True:
+            self._ws()
+            if self.pos >= self.n:
+                return
+            c = text[self.pos]
+            if c == "\n" or c == "\r":
+                node.trivia.append(self._newline())
+            elif c == ",":
+                node.trivia.append(self._emit(Kind.COMMA, self.pos + 1))
+            elif c == "#" or (c == "/" and text.startswith("//", self.pos)):
+                node.trivia.append(self._comment())
+            elif c == "}":
+                return
+            else:
+                if c in "iI":
+                    m = _INCLUDE.match(text, self.pos)
+                    if m:
+                        node.entries.append(self._include(m))
+                        continue
+                field = self._field(node)
+                if field is None:
+                    return
+                node.entries.append(field)
+
+    def _include(self, m: re.Match[str]) -> Include:
+        start = self.pos
+        self._emit(Kind.INCLUDE, m.end())
+        quoted = m.group("q1") or m.group("kq1") or m.group("q2") or m.group("kq2")
+        kind = m.group("k1") or m.group("k2") or ""
+        return Include(start, m.end(), unescape(quoted[1:-1]), kind, bool(m.group("required")))
+
+    def _gap(self) -> None:
+        """Blanks, line breaks and comments (pyhocon allows them between a key, its separator and its value)."""
+        while True:
+            self._ws()
+            if self.pos >= self.n:
+                return
+            c = self.text[self.pos]
+            if c == "\n" or c == "\r":
+                self._newline()
+            elif self._at_comment():
+                self._comment()
+            else:
+                return
+
+    def _field(self, parent: ObjectNode) -> Field | None:
+        text, pos = self.text, self.pos
+        if text.startswith('"""', pos):
+            m = _KEY_TRIPLE.match(text, pos) or _KEY_QUOTED.match(text, pos)
+        elif text.startswith('"', pos):
+            m = _KEY_QUOTED.match(text, pos)
+            if m is None:
+                raise self._error("unterminated quoted key: the closing '\"' must be on the same line")
+        else:
+            m = _KEY_WORD.match(text, pos)
+        if m is None:
+            return None
+        raw = m.group()
+        written = raw.rstrip(" \t")
+        segments = key_segments(written.strip())
+        if not segments or "" in segments:
+            raise self._error(f"the key {written!r} has no name in it")
+        key = Key(self._emit(Kind.KEY, pos + len(written)), segments)
+        if len(written) < len(raw):
+            self._emit(Kind.WS, m.end())
+        self._gap()
+        c = text[self.pos] if self.pos < self.n else ""
+        separator: Token | None = None
+        if c == "{":
+            obj = self._object(parent.depth + 1)
+            value = ValueNode(obj.start, obj.end, [Part(obj)])
+        else:
+            if text.startswith("+=", self.pos):
+                separator = self._emit(Kind.SEPARATOR, self.pos + 2)
+            elif c == ":" or c == "=":
+                separator = self._emit(Kind.SEPARATOR, self.pos + 1)
+            else:
+                raise self._error(
+                    f"expected ':', '=' or '{{' after the key {written.strip()!r}, found {_describe(text, self.pos)}"
+                )
+            self._gap()
+            value = self._value(parent.depth)
+        return Field(key, separator, value, parent)
+
+    # --- values -------------------------------------------------------------------------------------------
+
+    def _value(self, depth: int) -> ValueNode:
+        text = self.text
+        parts: list[Part] = []
+        start = self.pos
+        continued = False  # pyhocon skips the blanks that follow a line continuation
+        while True:
+            mark, count = self.pos, len(self.tokens)
+            ws = self._ws()
+            if self.pos >= self.n:
+                self._rewind(mark, count)
+                break
+            c = text[self.pos]
+            node: Token | ObjectNode | ListNode | None
+            if c == "\\" and self.pos + 1 < self.n and text[self.pos + 1] in "\r\n":
+                if parts and ws is not None:
+                    parts[-1].ws_after = ws.text
+                self._emit(Kind.CONTINUATION, _CONTINUATION.match(text, self.pos).end())  # type: ignore[union-attr]
+                continued = True
+                continue
+            if c == "#" or (c == "/" and text.startswith("//", self.pos)):
+                self._rewind(mark, count)
+                break
+            if c == "$":
+                m = _SUBSTITUTION.match(text, self.pos)
+                if m is None:
+                    raise self._error(
+                        "'${' is not closed by '}'" if text.startswith("${", self.pos) else "unexpected '$'"
+                    )
+                node = self._emit(Kind.SUBSTITUTION, m.end())
+            elif c == "{":
+                node = self._object(depth + 1)
+            elif c == "[":
+                node = self._list(depth + 1)
+            elif c in "iI" and (m := _INCLUDE.match(text, self.pos)) is not None:
+                node = self._emit(Kind.INCLUDE, m.end())
+            else:
+                node = self._scalar()
+                if node is None:
+                    self._rewind(mark, count)
+                    break
+            if parts and ws is not None and not continued:
+                parts[-1].ws_after = ws.text
+            continued = False
+            parts.append(Part(node))
+        if not parts:
+            return ValueNode(start, start)
+        return ValueNode(parts[0].start, parts[-1].end, parts)
+
+    def _scalar(self) -> Token | None:
+        text, pos = self.text, self.pos
+        c = text[pos]
+        if "0" <= c <= "9":
+            m = PERIOD.match(text, pos)
+            if m:
+                return self._emit(Kind.PERIOD, m.end())
+        if c in "0123456789+-.":
+            m = _NUMBER.match(text, pos)
+            if m:
+                return self._emit(Kind.NUMBER, m.end())
+        if c in "tTfFnN":
+            m = _KEYWORD.match(text, pos)
+            if m:
+                word = m.group().lower()
+                kind = Kind.TRUE if word == "true" else Kind.FALSE if word == "false" else Kind.NULL
+                return self._emit(kind, m.end())
+        if c == '"':
+            if text.startswith('"""', pos):
+                m = _TRIPLE.match(text, pos)
+                if m is None:
+                    raise self._error('unterminated triple-quoted string: no closing """')
+                return self._emit(Kind.TRIPLE, m.end())
+            m = _QUOTED.match(text, pos)
+            if m is None:
+                raise self._error(
+                    "unterminated string: the closing '\"' must be on the same line (write a line break as \\n)"
+                )
+            return self._emit(Kind.QUOTED, m.end())
+        m = _UNQUOTED.match(text, pos)
+        if m:
+            return self._emit(Kind.UNQUOTED, m.end())
+        return None
+
+    def _list(self, depth: int) -> ListNode:
+        if depth > MAX_DEPTH:
+            raise self._error(f"objects and lists nested deeper than {MAX_DEPTH} levels are not supported")
+        start = self.pos
+        self._emit(Kind.LBRACKET, start + 1)
+        node = ListNode(start, start, depth)
+        text = self.text
+        while True:
+            self._ws()
+            if self.pos >= self.n:
+                raise self._error(f"expected ']' to close the list opened at {self._where(start)}, found end of file")
+            c = text[self.pos]
+            if c == "]":
+                break
+            if c == "\n" or c == "\r":
+                node.trivia.append(self._newline())
+            elif c == ",":
+                node.trivia.append(self._emit(Kind.COMMA, self.pos + 1))
+            elif c == "#" or (c == "/" and text.startswith("//", self.pos)):
+                node.trivia.append(self._comment())
+            else:
+                before = self.pos
+                element = self._value(depth)
+                if element.parts:
+                    node.elements.append(element)
+                elif self.pos == before:
+                    raise self._error(
+                        f"expected ']' to close the list opened at {self._where(start)}, "
+                        f"found {_describe(text, self.pos)}"
+                    )
+        self._emit(Kind.RBRACKET, self.pos + 1)
+        node.end = self.pos
+        return node
+
+
+_ESCAPE = re.compile(r"\\.")
+_REPLACEMENTS = {
+    "\\\\": "\\",
+    "\\\n": "\n",
+    "\\n": "\n",
+    "\\r": "\r",
+    "\\t": "\t",
+    "\\=": "=",
+    "\\#": "#",
+    "\\!": "!",
+    '\\"': '"',
+}
+
+
+def unescape(raw: str) -> str:
+    """pyhocon's escape handling (``ConfigParser.REPLACEMENTS``): unknown escapes such as `\\u0041` stay as written."""
+    if "\\" not in raw:
+        return raw
+    return _ESCAPE.sub(lambda m: _REPLACEMENTS.get(m.group(), m.group()), raw)

@@ -1,0 +1,148 @@
+"""Python values to HOCON text that pyhocon reads back to the very same value.
+
+Strings are always quoted (so `http://x/${id}`, `007`, `true` and `a # b` stay literal strings), numbers and
+booleans are written bare, objects and lists of objects as indented blocks in the file's own style.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import HoconEditError
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_BAD_IN_QUOTED_KEY = re.compile(r'["\\\r\n]')
+_INLINE_WIDTH = 100  # a list of scalars longer than this goes one element a line
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a file is laid out, so that inserted text looks like its neighbours."""
+
+    newline: str = "\n"
+    indent: str = "    "
+    separator: str = ": "  # between a key and a scalar value
+    object_separator: str = " "  # between a key and `{`
+
+
+def render_string(value: str) -> str:
+    escaped = (
+        value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    )
+    return f'"{escaped}"'
+
+
+def render_key(segment: str) -> str:
+    """One key segment: bare when pyhocon reads it back unchanged, else quoted (a whole key only)."""
+    if _PLAIN_KEY.fullmatch(segment):
+        return segment
+    if not segment:
+        raise HoconEditError("an empty key cannot be written")
+    if _BAD_IN_QUOTED_KEY.search(segment):
+        raise HoconEditError(
+            f"the key {segment!r} cannot be written: the server's parser cannot read a quote, a backslash "
+            "or a line break in a key"
+        )
+    return f'"{segment}"'
+
+
+def dotted_key(segments: tuple[str, ...]) -> str | None:
+    """`a.b.c` when every segment is bare; pyhocon cannot read a quoted segment inside a dotted key."""
+    if all(_PLAIN_KEY.fullmatch(s) for s in segments):
+        return ".".join(segments)
+    return None
+
+
+def check_value(value: Any, where: str = "value") -> None:
+    """Refuse, up front, values that HOCON cannot carry or that pyhocon would read back differently."""
+    if value is None or isinstance(value, (bool, str, int)):
+        return
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            raise HoconEditError(f"{where}: {value} cannot be written in HOCON")
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise HoconEditError(f"{where}: object keys must be strings, not {key!r}")
+            render_key(key)
+            check_value(item, f"{where}.{key}")
+        return
+    if isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            if item == "" and isinstance(item, str):
+                raise HoconEditError(f"{where}[{index}]: the server's parser drops empty strings from lists")
+            check_value(item, f"{where}[{index}]")
+        return
+    raise HoconEditError(f"{where}: a {type(value).__name__} cannot be written in HOCON")
+
+
+def render_scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        return render_string(value)
+    raise HoconEditError(f"a {type(value).__name__} cannot be written in HOCON")
+
+
+def _is_block(value: Any) -> bool:
+    return isinstance(value, Mapping) or (
+        isinstance(value, (list, tuple)) and any(isinstance(v, (Mapping, list, tuple)) for v in value)
+    )
+
+
+def render_value(
+    value: Any, style: Style = Style(), indent: str = "", *, inline: bool = False, multiline_list: bool = False
+) -> str:
+    """``value`` as HOCON, for a value that starts on a line indented by ``indent``."""
+    if isinstance(value, Mapping):
+        if inline or not value:
+            inner = ", ".join(render_field((k,), v, style, inline=True) for k, v in value.items())
+            return "{ " + inner + " }" if inner else "{}"
+        child = indent + style.indent
+        lines = [child + render_field((k,), v, style, child) for k, v in value.items()]
+        return "{" + style.newline + style.newline.join(lines) + style.newline + indent + "}"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        items = [render_value(v, style, indent + style.indent, inline=inline) for v in value]
+        one_line = "[" + ", ".join(render_value(v, style, inline=True) for v in value) + "]"
+        if inline or (not _is_block(value) and not multiline_list and len(one_line) <= _INLINE_WIDTH):
+            return one_line
+        child = indent + style.indent
+        return (
+            "["
+            + style.newline
+            + ("," + style.newline).join(child + item for item in items)
+            + style.newline
+            + indent
+            + "]"
+        )
+    return render_scalar(value)
+
+
+def render_field(
+    segments: tuple[str, ...], value: Any, style: Style = Style(), indent: str = "", *, inline: bool = False
+) -> str:
+    """`key: value`, or nested `a { b { key: value } }` blocks for several segments."""
+    key = render_key(segments[0])
+    if len(segments) > 1:
+        inner_indent = indent + style.indent
+        inner = render_field(segments[1:], value, style, inner_indent, inline=inline)
+        if inline:
+            return f"{key}{style.object_separator}{{ {inner} }}"
+        return f"{key}{style.object_separator}{{{style.newline}{inner_indent}{inner}{style.newline}{indent}}}"
+    rendered = render_value(value, style, indent, inline=inline)
+    if isinstance(value, Mapping):
+        return f"{key}{style.object_separator}{rendered}"
+    return f"{key}{style.separator}{rendered}"

@@ -1,0 +1,281 @@
+"""Property tests: random documents in random layouts, random edit sequences, pyhocon as the judge."""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import os
+import re
+from typing import Any
+
+from helpers import as_pyhocon, pyhocon_plain
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from clearml_cfg.hocon import HoconError, HoconSemanticError, parse, strict_equal
+from clearml_cfg.hocon.edit import Planner, fields_under
+from clearml_cfg.hocon.render import Style
+from clearml_cfg.hocon.style import line_start
+
+# --- random documents, written as text --------------------------------------------------------------------
+
+KEYS = st.sampled_from(["a", "b", "c", "enabled", "threshold_sec", "x-y", "key_1", "users", "Cookies", "é"])
+QUOTED_KEYS = st.sampled_from(['"x.y"', '"Content-Type"', '"with space"', '"a"'])
+QUOTED_CHARS = st.sampled_from([*"abcXYZ 09#/{}[],:=$é😀'", "\\n", '\\"', "\\\\", "\\t", "\\u0041", "${x}", "//"])
+UNQUOTED = st.from_regex(r"[a-zA-Z_][a-zA-Z0-9_.\-]{0,8}", fullmatch=True)
+COMMENT = st.sampled_from(["", "", "  # note", " // note", "\t# {not: code}", " #"])
+
+
+def scalar_text() -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.integers(-(10**12), 10**12).map(str),
+        st.floats(allow_nan=False, allow_infinity=False, width=32).map(repr),
+        st.lists(QUOTED_CHARS, max_size=6).map(lambda cs: '"' + "".join(cs) + '"'),
+        UNQUOTED,
+        st.sampled_from(["true", "false", "null", "TRUE", "Null", "yes", "off", "007", "1.50", "10.0.0.1"]),
+        st.sampled_from(["30s", "2 hours", "250ms", "1 day", "http://x.example.com/a//b", "a:b"]),
+        st.sampled_from(['"a" "b"', "foo bar baz", '"x"${?CLEARML_CFG_TEST_NAME}', "${?CLEARML_CFG_TEST_UNSET}"]),
+        st.just('"""multi\nline "quoted" text"""'),
+    )
+
+
+@st.composite
+def value_text(draw: st.DrawFn, depth: int, indent: str, unit: str, nl: str) -> str:
+    kind = draw(st.sampled_from(["scalar"] * 4 + (["object", "list"] if depth < 3 else [])))
+    if kind == "scalar":
+        return draw(scalar_text())
+    if kind == "object":
+        return draw(object_text(depth + 1, indent, unit, nl))
+    inline = draw(st.booleans())
+    items = draw(st.lists(value_text(depth + 1, indent + unit, unit, nl), max_size=4))
+    if inline or not items:
+        return "[" + ", ".join(i.replace(nl, " ") if "\n" not in i else i for i in items) + "]"
+    trailing = "," if draw(st.booleans()) else ""
+    separator = "," if draw(st.booleans()) else ""
+    lines = [
+        indent + unit + item + (separator if i < len(items) - 1 else trailing) + draw(COMMENT)
+        for i, item in enumerate(items)
+    ]
+    return "[" + nl + nl.join(lines) + nl + indent + "]"
+
+
+@st.composite
+def object_text(draw: st.DrawFn, depth: int, indent: str, unit: str, nl: str) -> str:
+    if draw(st.integers(0, 4)) == 0:  # inline object
+        fields = draw(st.lists(st.tuples(KEYS, scalar_text()), max_size=3))
+        return "{ " + ", ".join(f"{k}: {v}" for k, v in fields) + " }"
+    body = draw(fields_text(depth, indent + unit, unit, nl))
+    return "{" + nl + body + indent + "}"
+
+
+@st.composite
+def fields_text(draw: st.DrawFn, depth: int, indent: str, unit: str, nl: str) -> str:
+    out = []
+    for _ in range(draw(st.integers(0, 5))):
+        if draw(st.integers(0, 6)) == 0:
+            out.append(indent + draw(st.sampled_from(["# a comment", "// another", ""])) + nl)
+            continue
+        key = draw(st.one_of(KEYS, QUOTED_KEYS, st.lists(KEYS, min_size=2, max_size=3).map(".".join)))
+        value = draw(value_text(depth, indent, unit, nl))
+        if value.startswith("{") and draw(st.booleans()):
+            separator = draw(st.sampled_from([" ", "", ": ", " = "]))
+        else:
+            separator = draw(st.sampled_from([": ", ":", " = ", "=", " : "]))
+        comma = "," if draw(st.integers(0, 4)) == 0 else ""
+        out.append(indent + key + separator + value + comma + draw(COMMENT) + nl)
+    return "".join(out)
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> str:
+    nl = draw(st.sampled_from(["\n", "\r\n"]))
+    unit = draw(st.sampled_from(["  ", "    ", "\t"]))
+    body = draw(fields_text(0, "", unit, nl))
+    if draw(st.booleans()):
+        return (
+            "{"
+            + nl
+            + "".join(unit + line if line.strip() else line for line in body.splitlines(keepends=True))
+            + "}"
+            + nl
+        )
+    if draw(st.booleans()):
+        body = body.rstrip("\r\n")
+    return body
+
+
+def reading(text: str) -> tuple[str, Any]:
+    try:
+        return "ok", as_pyhocon(parse(text).to_dict())
+    except HoconSemanticError:
+        return "error", None
+
+
+def oracle(text: str) -> tuple[str, Any]:
+    try:
+        return "ok", pyhocon_plain(text)
+    except Exception:
+        return "error", None
+
+
+@settings(
+    max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", 250)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(documents())
+def test_random_documents_round_trip_and_agree_with_pyhocon(text: str) -> None:
+    document = parse(text)
+    assert document.render() == text
+    ours, theirs = reading(text), oracle(text)
+    assert ours[0] == theirs[0], f"ours {ours}, pyhocon {theirs}"
+    if ours[0] == "ok":
+        assert strict_equal(ours[1], theirs[1]), f"ours={ours[1]!r}\npyhocon={theirs[1]!r}"
+
+
+# --- random edit sequences --------------------------------------------------------------------------------
+
+SAFE_STRINGS = st.lists(st.sampled_from([*"abc XYZ09#/{}[],:=$\"\\'\n\té😀", "${id}", "//"]), max_size=8).map("".join)
+LEAF = st.one_of(
+    st.integers(-(10**9), 10**9),
+    st.floats(allow_nan=False, allow_infinity=False),
+    SAFE_STRINGS,
+    st.booleans(),
+    st.none(),
+)
+VALUES = st.recursive(
+    LEAF,
+    lambda inner: st.one_of(
+        st.lists(inner.filter(lambda v: v != ""), max_size=3),
+        st.dictionaries(st.sampled_from(["k", "name", "x-y", "n2", "x.y", "Content-Type"]), inner, max_size=3),
+    ),
+    max_leaves=6,
+)
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+NEW_KEYS = st.sampled_from(["new", "enabled", "port", "x.y", "Content-Type", "with space", "k"])
+
+
+def paths_of(tree: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = []
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            found.append((*prefix, key))
+            found.extend(paths_of(value, (*prefix, key)))
+    elif isinstance(tree, list):
+        for index, value in enumerate(tree):
+            if isinstance(value, dict):
+                found.extend(paths_of(value, (*prefix, index)))
+    return found
+
+
+def lines_of_fields(text: str, path: tuple[Any, ...]) -> set[int]:
+    """0-based lines covered by every field that defines ``path`` or something below it."""
+    document = parse(text)
+    planner = Planner(document._tree, Style())
+    try:
+        node, base = planner.scope(path)
+    except HoconError:
+        return set()
+    lines: set[int] = set()
+    for ref in fields_under(node, base):
+        if ref.path[: len(path)] == path:
+            first = len(LINE_BREAK.findall(text, 0, line_start(text, ref.field.start)))
+            last = len(LINE_BREAK.findall(text, 0, ref.field.end))
+            lines.update(range(first, last + 1))
+    return lines
+
+
+def changed_lines(old: str, new: str) -> tuple[set[int], int]:
+    """Old lines that were removed or rewritten, and how many lines were added."""
+    a, b = LINE_BREAK.split(old), LINE_BREAK.split(new)
+    removed: set[int] = set()
+    added = 0
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag in ("delete", "replace"):
+            removed.update(range(i1, i2))
+        if tag in ("insert", "replace"):
+            added += j2 - j1
+    return removed, added
+
+
+def blank_lines(text: str) -> set[int]:
+    return {i for i, line in enumerate(LINE_BREAK.split(text)) if not line.strip()}
+
+
+def without_empty_parents(tree: Any, path: tuple[Any, ...]) -> Any:
+    pruned = copy.deepcopy(tree)
+    for depth in range(len(path) - 1, 0, -1):
+        if isinstance(path[depth - 1], int) or lookup(pruned, path[:depth]) != {}:
+            break
+        del lookup(pruned, path[: depth - 1])[path[depth - 1]]
+    return pruned
+
+
+def lookup(tree: Any, path: tuple[Any, ...]) -> Any:
+    for segment in path:
+        tree = tree[segment]
+    return tree
+
+
+@settings(
+    max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", 120)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(documents(), st.data())
+def test_random_edit_sequences_do_exactly_what_was_asked(text: str, data: st.DataObject) -> None:
+    state, expected = oracle(text)
+    assume(state == "ok" and isinstance(expected, dict))
+    assume("${" not in text and '"""' not in text and " hours" not in text and "ms" not in text)
+    document = parse(text)
+    for _ in range(data.draw(st.integers(1, 5))):
+        before = document.text
+        paths = paths_of(expected)
+        op = data.draw(st.sampled_from(["set", "set-new", "unset", "append"]))
+        if op in ("set", "unset") and paths:
+            path = data.draw(st.sampled_from(paths))
+        elif op == "append":
+            lists = [p for p in paths if isinstance(lookup(expected, p), list)]
+            if not lists:
+                continue
+            path = data.draw(st.sampled_from(lists))
+        else:
+            objects = [()] + [p for p in paths if isinstance(lookup(expected, p), dict)]
+            parent = data.draw(st.sampled_from(objects))
+            path = (*parent, data.draw(NEW_KEYS))
+            op = "set-new" if path not in paths else "set"
+        touched = lines_of_fields(before, path)
+        model = copy.deepcopy(expected)
+        value = data.draw(VALUES)
+        try:
+            if op in ("set", "set-new"):
+                document.set(path, value)
+                parent_node = lookup(model, path[:-1])
+                parent_node[path[-1]] = value
+            elif op == "unset":
+                document.unset(path)
+                del lookup(model, path[:-1])[path[-1]]
+            else:
+                if value == "":
+                    continue
+                document.append(path, value)
+                lookup(model, path).append(value)
+        except HoconError as refused:
+            assert document.text == before, "a refused edit must not change the text"
+            # Refusals must be explainable ones, not verification failures of our own making.
+            assert "refusing" not in str(refused), str(refused)
+            continue
+        after = document.text
+        actual = pyhocon_plain(after)
+        if op == "unset" and not strict_equal(actual, model):
+            model = without_empty_parents(model, path)  # `a.b: 1` minus a.b leaves no `a` at all
+        assert strict_equal(actual, model), f"{op} {path} = {value!r}\n--- before\n{before}\n--- after\n{after}"
+        expected = model
+        removed, added = changed_lines(before, after)
+        if op == "unset":
+            assert added == 0 or removed <= touched | blank_lines(before)
+            assert removed <= touched | blank_lines(before)
+        elif op == "set":
+            assert removed <= touched | blank_lines(before), f"{sorted(removed)} not in {sorted(touched)}"
+        else:  # an insertion or an append rewrites at most one line (a comma, or an inline container)
+            assert len(removed) <= 1, f"{op} rewrote lines {sorted(removed)}"

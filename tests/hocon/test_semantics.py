@@ -1,0 +1,191 @@
+"""Our reading of a text equals pyhocon's (the server's parser), quirks included."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+from helpers import HOCON_FIXTURES, as_pyhocon, needs_reference, pyhocon_plain, reference_files
+
+from clearml_cfg.hocon import HoconSemanticError, Period, parse, strict_equal
+
+
+def assert_agrees(text: str, basedir: str | None = None) -> None:
+    ours = as_pyhocon(parse(text).to_dict())
+    theirs = pyhocon_plain(text, basedir)
+    assert strict_equal(ours, theirs), f"ours={ours!r}\ntheirs={theirs!r}"
+
+
+@pytest.mark.parametrize("path", HOCON_FIXTURES, ids=lambda p: p.name)
+def test_fixture_agrees_with_pyhocon(path: Path) -> None:
+    assert_agrees(path.read_text(encoding="utf-8"), str(path.parent))
+
+
+@needs_reference
+@pytest.mark.parametrize("path", reference_files(), ids=lambda p: str(p.name))
+def test_reference_file_agrees_with_pyhocon(path: Path) -> None:
+    assert_agrees(path.read_text(encoding="utf-8"))
+
+
+# Each of these is a place where pyhocon differs from the HOCON spec or from intuition; we follow pyhocon.
+QUIRKS = [
+    "a: 007",
+    "a: 1.50",
+    "a: TRUE\nb: Null\nc: yes",
+    "a: true.x",
+    "a: true false",
+    "a: 1 ${b}\nb: X",
+    'l: ["", "a"]',
+    "l: [1,,2]",
+    "{a:1,,b:2}",
+    "a: 2 hours\nb: 1h30m\nc: 10ms\nd: 3 mo\ne: 5 nanos\nf: 2 weeks",
+    "a: http://x.com/y",
+    "a: foo // c\nb: x//c",
+    "a b: 1\nc/d: 2\n-e: 3",
+    "a\n: 1",
+    "a # c\n : 1",
+    "a: # c\n 1",
+    "a:\nb: 1",  # an empty value takes the next line
+    "a.b.c: 1\na.b.d: 2",
+    '"x.y": 1\n"Content-Type": 2',
+    'a: "x" "y"\nb: x"y"\nc: "a"b',
+    "a: [1] [2]",
+    "a: {b:1}\na: {c:2}",
+    "a: {b:1}\na: 5",
+    "a: null\na {b:1}",
+    "a: [1]\na += 2",
+    "a: x\na += y",
+    "a: 10 apples\nb: 1 2",
+    "a: foo \\\n bar",
+    'a: "\\u0041"\nb: "\\/"',
+    "a: 1e3\nb: .5\nc: -1\nd: +1\ne: 1.\nf: 10.0.0.1\ng: 0x10",
+    "a: ${?NOPE}\nb: [${?NOPE}]\nc: x ${?NOPE}\nd: x${?NOPE}y",
+    "a: x:y\nb: a;b",
+    "a. b: 1\n a . c : 2",
+    "a: [\n  1 # one\n  2\n]",
+    "a: ${b}\nb: ${c}\nc: 1",
+    "a: {x: 1}\nb: ${a} {y: 2}",
+    "a: [1]\na: ${a} [2]",
+    "a {b: 1}\na {b: ${a.b} 2}",
+    "a: 1\nb: ${a}\na: 2",
+    "a.b: [1]\na.b += [2]",
+    "x: 1\na: ${x}${x}\nb: 1.0 ${x}",
+    'a: ""\nb: [""]\nc: """"""\nd: [""""""]',
+    "include-foo: 1\ninclude: 2",
+    "a: [\n]\nb: [,]\nc: [ , 1]",
+    "a: 1\r\nb: 2\rc: 3",
+    'a: "x\\ry"',
+    "é: ñ",
+]
+
+
+@pytest.mark.parametrize("text", QUIRKS)
+def test_quirk_agrees_with_pyhocon(text: str) -> None:
+    assert_agrees(text)
+
+
+@pytest.mark.parametrize("text", ["a: 5\na.b: 1", "a: 5\na: {b: 1}", "a {x: 1}\nb: 5\na: ${b}", "a: ${b}\nb: ${a}"])
+def test_semantic_errors_match_pyhocon_failures(text: str) -> None:
+    with pytest.raises(Exception):  # noqa: B017 - pyhocon raises several unrelated types
+        pyhocon_plain(text)
+    with pytest.raises(HoconSemanticError):
+        parse(text).to_dict()
+
+
+# Deliberate differences, each because pyhocon's answer cannot be what anyone wants:
+DIFFERENCES = {
+    # pyhocon concatenates the repr of its NoneValue object ('<pyhocon.config_tree.NoneValue object at 0x..>x')
+    "a: null x": HoconSemanticError,
+    # pyhocon stores a ConfigInclude object as the value
+    'a: include "x.conf"': HoconSemanticError,
+}
+
+
+@pytest.mark.parametrize("text", list(DIFFERENCES))
+def test_deliberate_differences(text: str) -> None:
+    with pytest.raises(DIFFERENCES[text]):
+        parse(text).to_dict()
+
+
+def test_bom_is_read_although_pyhocon_refuses_it() -> None:
+    # The server cannot parse a file with a BOM; we read it (has_bom tells) so that tools can say so and fix it.
+    with pytest.raises(Exception):  # noqa: B017
+        pyhocon_plain("\ufeffa: 1")
+    assert parse("\ufeffa: 1").to_dict() == {"a": 1}
+
+
+def test_get_paths_types_and_defaults() -> None:
+    document = parse('a { "x.y": 1, list: [{ b: true }], "Content-Type": "json" }\nd: 2 hours\n')
+    assert document.get(("a", "x.y")) == 1
+    assert document.get('a."x.y"') == 1
+    assert document.get(("a", "list", 0, "b")) is True
+    assert document.get("a.list[0].b") is True
+    assert document.get(("a", "Content-Type")) == "json"
+    assert document.get("missing", None) is None
+    assert document.get("a.missing", 5) == 5
+    assert document.get("d") == Period(2, "hours", "2 hours")
+    assert document.get("d").seconds() == 7200
+    with pytest.raises(KeyError):
+        document.get("missing")
+    assert ("a", "x.y") in document
+    assert "a.nope" not in document
+
+
+def test_get_resolves_substitutions_with_a_given_environment() -> None:
+    document = parse("a: ${HOME_DIR}/x\nb: ${?MISSING}\nc: [${a}]\n")
+    assert document.get("a", env={"HOME_DIR": "/h"}) == "/h/x"
+    assert document.get("b", "absent", env={"HOME_DIR": "/h"}) == "absent"
+    unresolved = document.get("a", resolve=False)
+    assert repr(unresolved).startswith("Unresolved(")
+
+
+def test_locate_and_definitions() -> None:
+    text = "a.b: 1\nx {\n  a { b: 2 }\n}\na {\n    b: 3   # last wins\n}\nl: [{ k: 1 }, { k: 2 }]\n"
+    document = parse(text)
+    locations = document.definitions("a.b")
+    assert [(loc.line, loc.column) for loc in locations] == [(1, 1), (6, 5)]
+    assert str(document.locate("a.b")) == "6:5"
+    assert str(document.locate("x.a.b")) == "3:7"
+    assert str(document.locate("l[1].k")) == "8:17"
+    assert str(document.locate("l[1]")) == "8:15"
+    assert document.locate("nope") is None
+    assert document.locate("l[5]") is None
+
+
+def test_periods_compare_and_convert() -> None:
+    assert parse("a: 90m").get("a").seconds() == 5400
+    assert parse("a: 1 year").get("a").seconds() is None
+    assert parse("a: 1500 nanos").get("a").seconds() == datetime.timedelta(microseconds=1).total_seconds()
+
+
+# pyhocon deletes an optional substitution that found nothing from a list with `if index in list: del list[index]`
+# (comparing the index with the values), and writes resolved elements back by their original index; lists held
+# directly by an object that is a value part are copies it never touches. Found by the property tests.
+LIST_SUBSTITUTIONS = [
+    "a: [${?X}, 0]",
+    "a: [${?X}]",
+    "a: [${?X}, 1, ${?Y}]",
+    "a: [1, ${?X}, 1]",
+    "a { b: [${?X}, 0] }",
+    "a: { b: [${?X}, 0] }",
+    "a: { b { c: [${?X}, 0] } }",
+    "a { b: { c: [${?X}, 0] } }",
+    "a: [[${?X}, 0]]",
+    "a: [{b: [${?X}, 0]}]",
+    "a: {b: [${?X}, 0]} {c: 1}",
+    "a: { a.a: [0, ${?X}, true] }",
+    'a {a: [${?X}, 2.5, "x"${?CLEARML_CFG_TEST_NAME}, -0.0]}',
+    "k: ${?X}\nk: ${?X}",
+    "k: 0\nk: ${?X}",
+]
+
+
+@pytest.mark.parametrize("text", LIST_SUBSTITUTIONS)
+def test_optional_substitutions_agree_with_pyhocon(text: str) -> None:
+    assert_agrees(text)
+
+
+def test_tabs_are_expanded_as_pyparsing_does() -> None:
+    assert_agrees('{\n\ta: """m\n\tl"""\n\tb: "x\ty"\n}\n')
+    assert parse('a\tb: "x\ty"').to_dict() == {"a       b": "x   y"}
