@@ -6,7 +6,6 @@ Imports nothing outside the standard library (no pyhocon, typer or rich): every 
 from .document import Document, Location, parse
 from .errors import HoconEditError, HoconError, HoconKeyError, HoconSemanticError, HoconSyntaxError
 from .paths import Path, format_path, parse_path
-from .render import render_value
 from .values import Period, Unresolved, strict_equal
 
 __all__ = [
@@ -23,6 +22,5 @@ __all__ = [
     "format_path",
     "parse",
     "parse_path",
-    "render_value",
     "strict_equal",
 ]

@@ -10,17 +10,18 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .edit import Planner, Splice, apply_splices
 from .errors import HoconEditError, HoconKeyError, HoconSemanticError, HoconSyntaxError, line_and_column
 from .evaluate import IncludeLoader, evaluate
 from .parser import parse_tree
 from .paths import Path, as_path, format_path
-from .render import Style, check_value
-from .style import detect_style
 from .syntax import Tree
 from .values import Unresolved, strict_equal
+
+if TYPE_CHECKING:  # the editing machinery loads on the first edit: reading a file does not pay for it
+    from .edit import Splice
+    from .render import Style
 
 _MISSING: Any = object()
 
@@ -121,6 +122,8 @@ class Document:
 
     @property
     def style(self) -> Style:
+        from .style import detect_style
+
         return detect_style(self._tree)
 
     # --- reading ------------------------------------------------------------------------------------------
@@ -161,6 +164,9 @@ class Document:
 
     def definitions(self, path: Path | str) -> list[Location]:
         """Where ``path`` is written as a key (or list element), in document order."""
+        from .edit import Planner
+        from .render import Style
+
         key = as_path(path)
         planner = Planner(self._tree, Style())
         try:
@@ -188,6 +194,8 @@ class Document:
 
         An object value replaces the object key by key, so comments inside it survive.
         """
+        from .render import check_value
+
         key = as_path(path)
         if not key:
             raise HoconEditError("cannot replace the whole document")
@@ -206,6 +214,8 @@ class Document:
 
     def unset(self, path: Path | str) -> None:
         """Remove every definition of ``path`` (whole lines, nothing else); HoconKeyError if it is not set."""
+        from .edit import Planner
+
         key = as_path(path)
         if not key:
             raise HoconEditError("cannot remove the whole document")
@@ -227,6 +237,9 @@ class Document:
 
     def append(self, path: Path | str, value: Any) -> None:
         """Append ``value`` to the list at ``path`` (created when missing), in the list's own layout."""
+        from .edit import Planner
+        from .render import check_value
+
         key = as_path(path)
         check_value([value], format_path(key))
         value = _plain_copy(value)
@@ -254,6 +267,8 @@ class Document:
     # --- internals ----------------------------------------------------------------------------------------
 
     def _apply(self, splices: list[Splice]) -> str:
+        from .edit import apply_splices
+
         return apply_splices(self.text, splices)
 
     def _check_parents(self, tree: Any, path: Path) -> None:
@@ -284,6 +299,9 @@ class Document:
         node[path[-1]] = copy.deepcopy(value)
 
     def _set_text(self, tree: Tree, path: Path, value: Any, current: Any) -> str:
+        from .edit import Planner, apply_splices
+        from .style import detect_style
+
         style = detect_style(tree)
         if not (isinstance(value, dict) and isinstance(current, dict)):
             return apply_splices(tree.text, Planner(tree, style).set(path, value))

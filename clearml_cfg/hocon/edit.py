@@ -165,8 +165,24 @@ class Planner:
             and r.path[: len(path)] == path
             and (replaces_object or r.field.start > target.start)
         ]
+        doomed.extend(self._dead_ancestors(refs, path, target.start))
         splices.extend(self._remove_fields(doomed))
         return splices
+
+    @staticmethod
+    def _dead_ancestors(refs: list[FieldRef], path: Path, before: int) -> list[Field]:
+        """Earlier scalar or list values of a parent, overridden by the definitions being edited.
+
+        `a: 0` then `a.b: []`: once `a.b` changes or goes, the dead `a: 0` would come back (or, in pyhocon,
+        fail to merge with `a.b: 0`), so it goes too.
+        """
+        dead = []
+        for r in refs:
+            if len(r.path) < len(path) and path[: len(r.path)] == r.path and r.field.start < before:
+                nodes = [p.node for p in r.field.value.parts]
+                if not any(isinstance(n, ObjectNode) or getattr(n, "kind", None) is Kind.SUBSTITUTION for n in nodes):
+                    dead.append(r.field)
+        return dead
 
     def _replace_value(self, field: Field, value: Any) -> list[Splice]:
         text = self.text
@@ -313,11 +329,13 @@ class Planner:
         if isinstance(path[-1], int):
             return self.remove_element(path)
         node, base = self.scope(path)
-        victims = [r.field for r in fields_under(node, base) if r.path[: len(path)] == path]
+        refs = fields_under(node, base)
+        victims = [r.field for r in refs if r.path[: len(path)] == path]
         if not victims:
             raise HoconEditError(
                 f"{format_path(path)} is not written in this file as a key (it comes from a substitution or include)"
             )
+        victims.extend(self._dead_ancestors(refs, path, max(v.start for v in victims)))
         return self._remove_fields(victims)
 
     def _remove_fields(self, fields: list[Field]) -> list[Splice]:

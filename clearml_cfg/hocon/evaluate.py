@@ -94,13 +94,16 @@ def _merge(into: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
             into[key] = _merge(dict(existing), value)
         else:
             if isinstance(value, Unresolved) and existing is not _ABSENT:
-                value.previous = existing
+                value.previous = None if existing is NULL else existing  # pyhocon's tree[key] reads null as None
             into[key] = value
     return into
 
 
-def _transform(parts: list[Any], offset: int, text: str) -> Any:
-    """pyhocon's ``ConfigValues.transform`` for parts without substitutions. Returns _ABSENT for no parts."""
+def _transform(parts: list[Any], offset: int, text: str, *, shared: bool = False) -> Any:
+    """pyhocon's ``ConfigValues.transform`` for parts without substitutions. Returns _ABSENT for no parts.
+
+    ``shared``: the parts may be referenced elsewhere in the tree, so objects are copied before merging.
+    """
     parts = [p for p in parts if p is not None]
     if not parts:
         return _ABSENT
@@ -112,9 +115,11 @@ def _transform(parts: list[Any], offset: int, text: str) -> Any:
                 f"line {line}, column {column}: cannot concatenate {_type_name(parts[0])} and {_type_name(part)}"
             )
     if first is dict:
+        if len(parts) == 1 and not shared:
+            return parts[0]
         result: dict[str, Any] = {}
         for part in parts:
-            _merge(result, copy.deepcopy(part))
+            _merge(result, copy.deepcopy(part) if shared else part)
         return result
     if first is list:
         return [item for part in parts for item in part]
@@ -358,7 +363,7 @@ class _Resolver:
             non_null = [p for p in parts if p is not None]
             if non_null and isinstance(non_null[0], dict) and isinstance(previous, dict):
                 parts.insert(0, previous)
-            result = _transform(parts, value.offset, self.text)
+            result = _transform(parts, value.offset, self.text, shared=True)
             if result is _ABSENT and optional_missing:
                 # `a: 1` then `a: ${?UNSET}` leaves a = 1. pyhocon puts the earlier definition back as it was,
                 # so an earlier `a: ${?UNSET}` comes back as null rather than as nothing.

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import HoconEditError
+from .values import Period
 
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _BAD_IN_QUOTED_KEY = re.compile(r'["\\\r\n]')
@@ -59,7 +60,7 @@ def dotted_key(segments: tuple[str, ...]) -> str | None:
 
 def check_value(value: Any, where: str = "value") -> None:
     """Refuse, up front, values that HOCON cannot carry or that pyhocon would read back differently."""
-    if value is None or isinstance(value, (bool, str, int)):
+    if value is None or isinstance(value, (bool, str, int, Period)):
         return
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
@@ -82,6 +83,8 @@ def check_value(value: Any, where: str = "value") -> None:
 
 
 def render_scalar(value: Any) -> str:
+    if isinstance(value, Period):
+        return value.text  # bare: pyhocon reads `2 hours` back as the same duration
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -129,6 +132,17 @@ def render_value(
             + "]"
         )
     return render_scalar(value)
+
+
+def render_fields(fields: Mapping[str, Any], style: Style = Style()) -> str:
+    """A mapping as the body of a file: one field a line, a blank line around blocks."""
+    out: list[str] = []
+    for key, value in fields.items():
+        text = render_field((key,), value, style)
+        if out and (style.newline in text or style.newline in out[-1]):
+            out.append("")
+        out.append(text)
+    return style.newline.join(out) + (style.newline if out else "")
 
 
 def render_field(

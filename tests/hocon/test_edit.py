@@ -263,6 +263,32 @@ def test_set_over_an_append_only_key() -> None:
     assert edited("l += [1]\n", ("l", [2])) == "l : [2]\n" or edited("l += [1]\n", ("l", [2])) == "l: [2]\n"
 
 
+@pytest.mark.parametrize(
+    ("text", "action", "expected"),
+    [
+        # `a: 0` is dead once `a.a` overrides it; it must not come back when a.a goes, nor break a new a.a
+        ("a: 0\na.a: []\nb: 1\n", "unset", "b: 1\n"),
+        ("a: 0\na.a: []\nb: 1\n", "set", "a.a: 0\nb: 1\n"),
+    ],
+)
+def test_dead_parent_values_go_with_the_key_that_overrode_them(text: str, action: str, expected: str) -> None:
+    document = parse(text)
+    if action == "unset":
+        document.unset("a.a")
+    else:
+        document.set("a.a", 0)
+    assert document.text == expected
+
+
+def test_a_parent_substitution_is_not_dead_so_the_edit_is_refused() -> None:
+    # After `a.a: 0`, pyhocon would concatenate ${?X} with {a: 0}: the result would depend on $X.
+    text = "a: ${?X}\na.a: []\n"
+    document = parse(text)
+    with pytest.raises(HoconEditError, match="computed by a substitution"):
+        document.set("a.a", 0)
+    assert document.text == text
+
+
 def test_set_replaces_a_substitution() -> None:
     assert edited("x: 1\na: ${x}\n", ("a", 2)) == "x: 1\na: 2\n"
 

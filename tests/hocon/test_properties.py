@@ -169,7 +169,8 @@ def paths_of(tree: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 
 def lines_of_fields(text: str, path: tuple[Any, ...]) -> set[int]:
-    """0-based lines covered by every field that defines ``path`` or something below it."""
+    """0-based lines covered by every field that defines ``path``, something below it, or (as a dead scalar
+    that the edit must take away too) something above it."""
     document = parse(text)
     planner = Planner(document._tree, Style())
     try:
@@ -178,7 +179,7 @@ def lines_of_fields(text: str, path: tuple[Any, ...]) -> set[int]:
         return set()
     lines: set[int] = set()
     for ref in fields_under(node, base):
-        if ref.path[: len(path)] == path:
+        if ref.path[: len(path)] == path or path[: len(ref.path)] == ref.path:
             first = len(LINE_BREAK.findall(text, 0, line_start(text, ref.field.start)))
             last = len(LINE_BREAK.findall(text, 0, ref.field.end))
             lines.update(range(first, last + 1))

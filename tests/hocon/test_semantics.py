@@ -178,6 +178,8 @@ LIST_SUBSTITUTIONS = [
     'a {a: [${?X}, 2.5, "x"${?CLEARML_CFG_TEST_NAME}, -0.0]}',
     "k: ${?X}\nk: ${?X}",
     "k: 0\nk: ${?X}",
+    "k: null\nk: ${?X}",  # pyhocon's tree[key] reads null as None: nothing comes back
+    "b.a: null,\nb.a: ${?X},\n",
 ]
 
 
