@@ -8,13 +8,14 @@ no part). Anything else raises :class:`HoconEditError` and leaves the document a
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import HoconEditError, HoconKeyError, HoconSemanticError, HoconSyntaxError, line_and_column
 from .evaluate import IncludeLoader, evaluate
-from .parser import parse_tree
+from .parser import gc_paused, parse_tree
 from .paths import Path, as_path, format_path
 from .syntax import Tree
 from .values import Unresolved, strict_equal
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # the editing machinery loads on the first edit: reading a fi
     from .render import Style
 
 _MISSING: Any = object()
+_Method = TypeVar("_Method", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,17 @@ def _first_difference(expected: Any, actual: Any, path: Path = ()) -> str:
     return f"{where} would be {_describe(actual)} instead of {_describe(expected)}"
 
 
+def _gc_paused(method: _Method) -> _Method:
+    """Edits allocate a lot while a large tree is alive; the cyclic collector would rescan it again and again."""
+
+    @functools.wraps(method)
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        with gc_paused():
+            return method(*args, **kwargs)
+
+    return paused  # type: ignore[return-value]
+
+
 class Document:
     """A HOCON file, parsed losslessly: ``str(Document(text)) == text`` for every text pyhocon accepts."""
 
@@ -107,7 +120,7 @@ class Document:
 
     def render(self) -> str:
         """The text, rebuilt from the tokens: proof that nothing was lost."""
-        return "".join(token.text for token in self._tree.tokens)
+        return self._tree.render()
 
     def __str__(self) -> str:
         return self.render()
@@ -189,6 +202,7 @@ class Document:
 
     # --- editing ------------------------------------------------------------------------------------------
 
+    @_gc_paused
     def set(self, path: Path | str, value: Any) -> bool:
         """Set ``path`` to ``value``; returns False when it already had exactly that value (nothing changes).
 
@@ -212,6 +226,7 @@ class Document:
         self._commit(text, expected, f"set {format_path(key)}")
         return True
 
+    @_gc_paused
     def unset(self, path: Path | str) -> None:
         """Remove every definition of ``path`` (whole lines, nothing else); HoconKeyError if it is not set."""
         from .edit import Planner
@@ -225,16 +240,18 @@ class Document:
         expected = copy.deepcopy(before)
         parent = _lookup(expected, key[:-1])
         del parent[key[-1]]
-        # A parent that existed only to hold this key (`a.b: 1`, or `a { b: 1 }`... unset a.b) may go with it.
+        # Parents that existed only to hold this key (`a.b.c: 1`) may go with it, up to any level.
+        accepted = [expected]
         pruned = copy.deepcopy(expected)
         for depth in range(len(key) - 1, 0, -1):
-            holder = _lookup(pruned, key[: depth - 1])
             if isinstance(key[depth - 1], int) or _lookup(pruned, key[:depth]) != {}:
                 break
-            del holder[key[depth - 1]]
+            del _lookup(pruned, key[: depth - 1])[key[depth - 1]]
+            accepted.append(copy.deepcopy(pruned))
         text = self._apply(Planner(self._tree, self.style).unset(key))
-        self._commit(text, [expected, pruned], f"remove {format_path(key)}")
+        self._commit(text, accepted, f"remove {format_path(key)}")
 
+    @_gc_paused
     def append(self, path: Path | str, value: Any) -> None:
         """Append ``value`` to the list at ``path`` (created when missing), in the list's own layout."""
         from .edit import Planner

@@ -410,7 +410,7 @@ class Planner:
                 return [Splice(pos, pos, child + rendered + nl)]
             return [Splice(closing, closing, nl + child + rendered + nl + outer)]
         last = elements[-1]
-        commas = [t for t in node.trivia if t.kind is Kind.COMMA]
+        commas = node.commas
         trailing = next((t for t in commas if t.start >= last.end), None)
         anchor = trailing.end if trailing else last.end
         pos = line_end(text, anchor)
@@ -437,7 +437,7 @@ class Planner:
         element = self.element(path)
         splices = [self._remove_span(element.start, element.end)]
         if element is elements[-1] and len(elements) > 1 and not same_line(text, node.start, node.end):
-            commas = [t for t in node.trivia if t.kind is Kind.COMMA]
+            commas = node.commas
             trailing = any(t.start >= element.end for t in commas)
             previous = elements[-2]
             between = [t for t in commas if previous.end <= t.start < element.start]

@@ -59,6 +59,7 @@ def line_and_column(text: str, offset: int) -> tuple[int, int]:
 
 
 def source_line(text: str, offset: int) -> str:
-    start = max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
+    newline = text.rfind("\n", 0, offset)
+    start = max(newline, text.rfind("\r", newline + 1, offset)) + 1
     m = _LINE_BREAK.search(text, offset)
     return text[start : m.start() if m else len(text)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import re
+from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -95,7 +96,7 @@ def parse_tree(text: str) -> Tree:
     with gc_paused():
         parser = _Parser(text)
         root = parser.document()
-        return Tree(text, parser.tokens, root)
+        return Tree(text, parser.kinds, parser.starts, root)
 
 
 def _describe(text: str, pos: int) -> str:
@@ -118,29 +119,40 @@ class _Parser:
         self.text = text
         self.n = len(text)
         self.pos = 0
-        self.tokens: list[Token] = []
+        self.kinds: list[Kind] = []
+        self.starts = array("q")
 
     # --- tokens -------------------------------------------------------------------------------------------
 
+    def _mark(self, kind: Kind, end: int) -> None:
+        """Record a token that nothing refers to (blanks, line breaks, comments): no object for it."""
+        self.kinds.append(kind)
+        self.starts.append(self.pos)
+        self.pos = end
+
     def _emit(self, kind: Kind, end: int) -> Token:
         token = Token(kind, self.text[self.pos : end], self.pos)
-        self.tokens.append(token)
+        self.kinds.append(kind)
+        self.starts.append(self.pos)
         self.pos = end
         return token
 
-    def _ws(self) -> Token | None:
+    def _ws(self) -> str:
         m = _WS.match(self.text, self.pos)
-        return self._emit(Kind.WS, m.end()) if m else None
+        if m is None:
+            return ""
+        self._mark(Kind.WS, m.end())
+        return m.group()
 
-    def _newline(self) -> Token:
+    def _newline(self) -> None:
         m = _NEWLINE.match(self.text, self.pos)
         assert m is not None
-        return self._emit(Kind.NEWLINE, m.end())
+        self._mark(Kind.NEWLINE, m.end())
 
-    def _comment(self) -> Token:
+    def _comment(self) -> None:
         m = _COMMENT.match(self.text, self.pos)
         assert m is not None
-        return self._emit(Kind.COMMENT, m.end())
+        self._mark(Kind.COMMENT, m.end())
 
     def _at_comment(self) -> bool:
         c = self.text[self.pos]
@@ -155,7 +167,8 @@ class _Parser:
 
     def _rewind(self, pos: int, token_count: int) -> None:
         self.pos = pos
-        del self.tokens[token_count:]
+        del self.kinds[token_count:]
+        del self.starts[token_count:]
 
     # --- document -----------------------------------------------------------------------------------------
 
@@ -175,7 +188,7 @@ class _Parser:
                 if c in "\r\n":
                     self._newline()
                 elif c == ",":
-                    self._emit(Kind.COMMA, self.pos + 1)
+                    self._mark(Kind.COMMA, self.pos + 1)
                 elif self._at_comment():
                     self._comment()
                 else:
@@ -226,11 +239,11 @@ class _Parser:
                 return
             c = text[self.pos]
             if c == "\n" or c == "\r":
-                node.trivia.append(self._newline())
+                self._newline()
             elif c == ",":
-                node.trivia.append(self._emit(Kind.COMMA, self.pos + 1))
+                self._mark(Kind.COMMA, self.pos + 1)
             elif c == "#" or (c == "/" and text.startswith("//", self.pos)):
-                node.trivia.append(self._comment())
+                self._comment()
             elif c == "}":
                 return
             else:
@@ -284,7 +297,7 @@ class _Parser:
             raise self._error(f"the key {written!r} has no name in it")
         key = Key(self._emit(Kind.KEY, pos + len(written)), segments)
         if len(written) < len(raw):
-            self._emit(Kind.WS, m.end())
+            self._mark(Kind.WS, m.end())
         self._gap()
         c = text[self.pos] if self.pos < self.n else ""
         separator: Token | None = None
@@ -312,7 +325,7 @@ class _Parser:
         start = self.pos
         continued = False  # pyhocon skips the blanks that follow a line continuation
         while True:
-            mark, count = self.pos, len(self.tokens)
+            mark, count = self.pos, len(self.kinds)
             ws = self._ws()
             if self.pos >= self.n:
                 self._rewind(mark, count)
@@ -320,8 +333,8 @@ class _Parser:
             c = text[self.pos]
             node: Token | ObjectNode | ListNode | None
             if c == "\\" and self.pos + 1 < self.n and text[self.pos + 1] in "\r\n":
-                if parts and ws is not None:
-                    parts[-1].ws_after = ws.text
+                if parts and ws:
+                    parts[-1].ws_after = ws
                 self._emit(Kind.CONTINUATION, _CONTINUATION.match(text, self.pos).end())  # type: ignore[union-attr]
                 continued = True
                 continue
@@ -346,8 +359,8 @@ class _Parser:
                 if node is None:
                     self._rewind(mark, count)
                     break
-            if parts and ws is not None and not continued:
-                parts[-1].ws_after = ws.text
+            if parts and ws and not continued:
+                parts[-1].ws_after = ws
             continued = False
             parts.append(Part(node))
         if not parts:
@@ -403,11 +416,11 @@ class _Parser:
             if c == "]":
                 break
             if c == "\n" or c == "\r":
-                node.trivia.append(self._newline())
+                self._newline()
             elif c == ",":
-                node.trivia.append(self._emit(Kind.COMMA, self.pos + 1))
+                node.commas.append(self._emit(Kind.COMMA, self.pos + 1))
             elif c == "#" or (c == "/" and text.startswith("//", self.pos)):
-                node.trivia.append(self._comment())
+                self._comment()
             else:
                 before = self.pos
                 element = self._value(depth)

@@ -13,7 +13,9 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def line_start(text: str, pos: int) -> int:
-    return max(text.rfind("\n", 0, pos), text.rfind("\r", 0, pos)) + 1
+    newline = text.rfind("\n", 0, pos)
+    # look for a lone `\r` only within this line: an unbounded search would scan the whole text each time
+    return max(newline, text.rfind("\r", newline + 1, pos)) + 1
 
 
 def line_end(text: str, pos: int) -> int:

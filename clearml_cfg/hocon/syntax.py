@@ -1,13 +1,14 @@
 """The concrete syntax tree: every character of the input belongs to exactly one token.
 
-Nodes only point into the token list and the text (offsets); they never copy or normalise text, so the
-document can always be rendered back byte for byte. Edits do not mutate nodes: they splice the text and
-parse again (see ``edit.py``), which keeps every offset here trustworthy.
+The token stream is stored compactly (a kind and a start offset per token); only the tokens the tree refers to
+(keys, values, separators, a list's commas) exist as objects. Nodes point into the text by offsets and never
+copy or normalise it, so the document always renders back byte for byte. Edits do not mutate nodes: they
+splice the text and parse again (see ``edit.py``), which keeps every offset here trustworthy.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from enum import Enum
 
 
@@ -36,23 +37,34 @@ class Kind(Enum):
     INCLUDE = "include"
 
 
-@dataclass(eq=False, slots=True)
+# Plain classes with __slots__ rather than dataclasses: a 50,000-line file makes hundreds of thousands of
+# nodes, and these load on every command (creating slotted dataclasses costs 2 ms at start-up).
+
+
 class Token:
-    kind: Kind
-    text: str
-    start: int
+    __slots__ = ("kind", "start", "text")
+
+    def __init__(self, kind: Kind, text: str, start: int) -> None:
+        self.kind = kind
+        self.text = text
+        self.start = start
 
     @property
     def end(self) -> int:
         return self.start + len(self.text)
 
+    def __repr__(self) -> str:
+        return f"Token({self.kind.name}, {self.text!r}, {self.start})"
 
-@dataclass(eq=False, slots=True)
+
 class Key:
     """A field's key as written, plus the path segments pyhocon derives from it."""
 
-    token: Token
-    segments: tuple[str, ...]
+    __slots__ = ("segments", "token")
+
+    def __init__(self, token: Token, segments: tuple[str, ...]) -> None:
+        self.token = token
+        self.segments = segments
 
     @property
     def start(self) -> int:
@@ -67,12 +79,14 @@ class Key:
         return self.token.text.startswith('"')
 
 
-@dataclass(eq=False, slots=True)
 class Part:
     """One piece of a value concatenation, and the blanks right after it (pyhocon keeps some of them)."""
 
-    node: Token | ObjectNode | ListNode
-    ws_after: str = ""
+    __slots__ = ("node", "ws_after")
+
+    def __init__(self, node: Token | ObjectNode | ListNode, ws_after: str = "") -> None:
+        self.node = node
+        self.ws_after = ws_after
 
     @property
     def start(self) -> int:
@@ -83,33 +97,39 @@ class Part:
         return self.node.end
 
 
-@dataclass(eq=False, slots=True)
 class ValueNode:
     """A value: one or more parts (HOCON concatenates `a ${b} "c"`). Empty when the source has no value."""
 
-    start: int
-    end: int
-    parts: list[Part] = field(default_factory=list)
+    __slots__ = ("end", "parts", "start")
+
+    def __init__(self, start: int, end: int, parts: list[Part] | None = None) -> None:
+        self.start = start
+        self.end = end
+        self.parts: list[Part] = parts if parts is not None else []
 
     def single(self) -> Token | ObjectNode | ListNode | None:
         return self.parts[0].node if len(self.parts) == 1 else None
 
 
-@dataclass(eq=False, slots=True)
 class Include:
-    start: int
-    end: int
-    target: str
-    kind: str  # "file", "url", "package" or "" (bare string)
-    required: bool
+    __slots__ = ("end", "kind", "required", "start", "target")
+
+    def __init__(self, start: int, end: int, target: str, kind: str, required: bool) -> None:
+        self.start = start
+        self.end = end
+        self.target = target
+        self.kind = kind  # "file", "url", "package" or "" (bare string)
+        self.required = required
 
 
-@dataclass(eq=False, slots=True)
 class Field:
-    key: Key
-    separator: Token | None  # None for `key { ... }`
-    value: ValueNode
-    parent: ObjectNode
+    __slots__ = ("key", "parent", "separator", "value")
+
+    def __init__(self, key: Key, separator: Token | None, value: ValueNode, parent: ObjectNode) -> None:
+        self.key = key
+        self.separator = separator  # None for `key { ... }`
+        self.value = value
+        self.parent = parent
 
     @property
     def start(self) -> int:
@@ -124,37 +144,54 @@ class Field:
         return self.separator is not None and self.separator.text == "+="
 
 
-@dataclass(eq=False, slots=True)
 class ObjectNode:
-    start: int
-    end: int
-    braced: bool
-    depth: int
-    entries: list[Field | Include] = field(default_factory=list)
-    # separators and comments directly inside this object (not inside its fields)
-    trivia: list[Token] = field(default_factory=list)
+    __slots__ = ("braced", "depth", "end", "entries", "start")
+
+    def __init__(self, start: int, end: int, braced: bool, depth: int) -> None:
+        self.start = start
+        self.end = end
+        self.braced = braced
+        self.depth = depth
+        self.entries: list[Field | Include] = []
 
     @property
     def fields(self) -> list[Field]:
         return [e for e in self.entries if isinstance(e, Field)]
 
 
-@dataclass(eq=False, slots=True)
 class ListNode:
-    start: int
-    end: int
-    depth: int
-    elements: list[ValueNode] = field(default_factory=list)
-    trivia: list[Token] = field(default_factory=list)
+    __slots__ = ("commas", "depth", "elements", "end", "start")
+
+    def __init__(self, start: int, end: int, depth: int) -> None:
+        self.start = start
+        self.end = end
+        self.depth = depth
+        self.elements: list[ValueNode] = []
+        self.commas: list[Token] = []  # the commas directly between its elements
 
 
 Root = ObjectNode | ListNode
 
 
-@dataclass(eq=False, slots=True)
 class Tree:
-    """The result of parsing: the tokens (which render the text) and the root node."""
+    """The result of parsing: the token stream (which renders the text) and the root node."""
 
-    text: str
-    tokens: list[Token]
-    root: Root
+    __slots__ = ("kinds", "root", "starts", "text")
+
+    def __init__(self, text: str, kinds: list[Kind], starts: Sequence[int], root: Root) -> None:
+        self.text = text
+        self.kinds = kinds
+        self.starts = starts
+        self.root = root
+
+    @property
+    def tokens(self) -> list[Token]:
+        """Every token as an object (built on demand: highlighting, tests)."""
+        ends = [*self.starts[1:], len(self.text)] if self.starts else []
+        return [Token(k, self.text[s:e], s) for k, s, e in zip(self.kinds, self.starts, ends, strict=True)]
+
+    def render(self) -> str:
+        """The text rebuilt from the token stream."""
+        text, starts = self.text, self.starts
+        ends = [*starts[1:], len(text)] if starts else []
+        return "".join([text[s:e] for s, e in zip(starts, ends, strict=True)])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +20,8 @@ class Period:
 
     def seconds(self) -> float | None:
         """The length in seconds; None for months and years, which have no fixed length."""
+        import datetime
+
         if self.unit in ("months", "years"):
             return None
         if self.unit == "nanoseconds":  # pyhocon rounds nanoseconds down to whole microseconds
