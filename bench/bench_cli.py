@@ -1,0 +1,93 @@
+"""Start-up latency of the command line, next to `python -c "import typer"`, medians of 10 in one run.
+
+    python bench/bench_cli.py           # writes its section of bench/README.md
+    python bench/bench_cli.py --quick   # prints only
+
+Target (issue "The clearml-cfg command"): `clearml-cfg get` on the reference apiserver.conf takes at most 1.5x
+the time of `python -c "import typer"`. Both run with the bytecode cache warm, as on a user's machine (the
+environment variable PYTHONDONTWRITEBYTECODE, set in some sandboxes, is removed for the measurement).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench_readme import replace_section
+
+REPO = Path(__file__).resolve().parents[1]
+REFERENCE = Path(os.environ.get("CLEARML_CFG_REFERENCE", REPO.parent / "shared" / "reference"))
+FALLBACK = "{\n    auth {\n        cookies {\n            max_age: 99999999999\n        }\n    }\n}\n"
+
+
+def median_ms(commands: list[list[str]], env: dict[str, str], runs: int) -> float:
+    """Run the commands in turn (one or several that alternate), ``runs`` times after a warm-up run."""
+    subprocess.run(commands[-1], env=env, capture_output=True, check=False)  # warm-up: caches and bytecode
+    times = []
+    for run in range(runs):
+        started = time.perf_counter()
+        result = subprocess.run(commands[run % len(commands)], env=env, capture_output=True, check=False)
+        times.append(time.perf_counter() - started)
+        if result.returncode != 0:
+            raise SystemExit(f"{commands[run % len(commands)]} failed: {result.stderr.decode()}")
+    return statistics.median(times) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="print only")
+    parser.add_argument("--runs", type=int, default=10)
+    args = parser.parse_args()
+
+    executable = shutil.which("clearml-cfg", path=os.path.dirname(sys.executable)) or shutil.which("clearml-cfg")
+    command = [executable] if executable else [sys.executable, "-m", "clearml_cfg"]
+    source = REFERENCE / "clearml-server" / "apiserver" / "config" / "default" / "apiserver.conf"
+    with tempfile.TemporaryDirectory() as scratch:
+        config = Path(scratch) / "config"
+        config.mkdir()
+        text = source.read_text(encoding="utf-8") if source.is_file() else FALLBACK
+        (config / "apiserver.conf").write_text(text, encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["CLEARML_CONFIG_DIR"] = str(config)
+        setting = [*command, "set", "apiserver.auth.cookies.secure"]
+        cases = [
+            ('python -c "import typer"', [[sys.executable, "-c", "import typer"]]),
+            ("clearml-cfg get apiserver.auth.cookies.max_age", [[*command, "get", "apiserver.auth.cookies.max_age"]]),
+            ("clearml-cfg show apiserver", [[*command, "show", "apiserver"]]),
+            ("clearml-cfg set apiserver.auth.cookies.secure true/false", [[*setting, "true"], [*setting, "false"]]),
+        ]
+        results = {label: median_ms(commands, env, args.runs) for label, commands in cases}
+    baseline = results['python -c "import typer"']
+    rows = [f"| `{label}` | {ms:.1f} ms | {ms / baseline:.2f}x |" for label, ms in results.items()]
+    ratio = results["clearml-cfg get apiserver.auth.cookies.max_age"] / baseline
+    body = "\n".join(
+        [
+            "Command: `python bench/bench_cli.py` (medians of 10, bytecode cache warm; `set` alternates the value "
+            "between runs so that every run writes).",
+            f"Machine: {platform.machine()}, Python {platform.python_version()}, {platform.system()}; "
+            f"file: the reference apiserver.conf ({'present' if source.is_file() else 'absent: a small stand-in'}).",
+            "",
+            "| command | median | vs import typer |",
+            "| --- | ---: | ---: |",
+            *rows,
+            "",
+            f"- `get` / `import typer`: **{ratio:.2f}x** (target <= 1.5x): {'met' if ratio <= 1.5 else 'NOT met'}.",
+        ]
+    )
+    print(body)
+    if not args.quick:
+        replace_section("cli", "Command-line latency", body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+import sys
+
+from clearml_cfg.cli import main
+
+sys.exit(main())

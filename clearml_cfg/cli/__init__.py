@@ -1,0 +1,10 @@
+"""The command line. Typer wiring only: parsing, calling domain code, printing; no file I/O here."""
+
+from __future__ import annotations
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `clearml-cfg` and `python -m clearml_cfg`; returns the exit code."""
+    from .app import run
+
+    return run(argv)

@@ -1,0 +1,205 @@
+"""init, get, set, unset, show: the generic commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+
+from ..console import Console, to_json
+from ..errors import NotSet
+from ..keys import format_key, parse_key
+from ..schema import masked
+from ..settings import FilesView, ValueType, get_value, init_dir, parse_value, set_value, show_tree, unset_value
+from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
+from .report import report
+
+KeyArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="KEY",
+        help="Full key as the server sees it, file name first: apiserver.auth.cookies.domain, "
+        'services.tasks.non_responsive_tasks_watchdog.threshold_sec, a."x.y", users[0].name.',
+        show_default=False,
+    ),
+]
+
+
+def format_value(value: Any) -> str:
+    """Scalars raw (strings unquoted), objects and lists as HOCON."""
+    from ..hocon.render import render_fields, render_scalar, render_value
+
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return render_fields(value).rstrip("\n")
+    if isinstance(value, list):
+        return render_value(value)
+    return render_scalar(value)
+
+
+def register(app: typer.Typer, names: list[str]) -> None:
+    commands: dict[str, Callable[..., None]] = {
+        "init": init_command,
+        "get": get_command,
+        "set": set_command,
+        "unset": unset_command,
+        "show": show_command,
+    }
+    for name, function in commands.items():
+        if name in names:
+            app.command(name)(function)
+
+
+def init_command(
+    force: Annotated[
+        bool, typer.Option("--force", "-f", help="Replace existing starter files (keeps backups).")
+    ] = False,
+    config_dir: ConfigDir = None,
+    dry_run: DryRun = False,
+    no_backup: NoBackup = False,
+    quiet: Quiet = False,
+    json_output: Json = False,
+) -> None:
+    """Create the config directory and commented starter files (apiserver.conf, services.conf, fileserver.conf).
+
+    The starter files only explain; they change none of the server's defaults. Existing files are kept unless
+    --force. Running it again is a no-op.
+
+    Example: CLEARML_CONFIG_DIR=./clearml-config clearml-cfg init
+    """
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force)
+    console = Console(quiet=quiet)
+    outcome = init_dir(options)
+    report(console, outcome, dry_run=dry_run, json_output=json_output)
+    if not outcome.changes and not quiet and not json_output:
+        console.info(f"{options.dirs.write_dir} is ready")
+
+
+def get_command(
+    key: KeyArgument,
+    default: Annotated[
+        str | None, typer.Option("--default", metavar="VALUE", help="Print VALUE (exit 0) when KEY is not set.")
+    ] = None,
+    config_dir: ConfigDir = None,
+    json_output: Json = False,
+    show_secrets: ShowSecrets = False,
+    quiet: Quiet = False,
+) -> None:
+    """Print the value the configuration files give KEY (all config directories merged as the server does).
+
+    Strings print raw, objects and lists as HOCON (or JSON with --json). Exit 1 when KEY is not set.
+
+    Example: clearml-cfg get services.tasks.non_responsive_tasks_watchdog.threshold_sec
+    """
+    options = make_options(config_dir)
+    path = parse_key(key)
+    console = Console(quiet=quiet)
+    try:
+        value = get_value(FilesView(options.dirs, options.env), path)
+    except NotSet as e:
+        if default is None:
+            if quiet:
+                raise NotSet(e.message) from None
+            raise NotSet(e.message, "--default VALUE prints a fallback instead") from None
+        value = default
+    shown = value if show_secrets else masked(value, path)
+    console.data(to_json(shown) if json_output else format_value(shown))
+
+
+def set_command(
+    key: KeyArgument,
+    value: Annotated[str, typer.Argument(metavar="VALUE", help="The value; see --type.", show_default=False)],
+    value_type: Annotated[
+        ValueType,
+        typer.Option(
+            "--type",
+            "-t",
+            help="How to read VALUE. auto: as the server reads an env value (true, 7200, [a, b], {a: 1}, "
+            "else text); string keeps 007 and true as text.",
+            case_sensitive=False,
+        ),
+    ] = ValueType.auto,
+    force: Annotated[
+        bool, typer.Option("--force", "-f", help="Write a key outside the sections the server reads.")
+    ] = False,
+    config_dir: ConfigDir = None,
+    dry_run: DryRun = False,
+    no_backup: NoBackup = False,
+    quiet: Quiet = False,
+    show_secrets: ShowSecrets = False,
+    json_output: Json = False,
+) -> None:
+    """Set KEY to VALUE in the file that holds it, keeping every comment; shows the diff.
+
+    Known keys are validated first (a watchdog threshold must be a whole number of seconds, passwords must be
+    strings, ...): an invalid value is exit 2 and nothing is written.
+
+    Example: clearml-cfg set apiserver.auth.cookies.domain .clearml.example.com
+    """
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force)
+    console = Console(quiet=quiet, show_secrets=show_secrets)
+    path = parse_key(key)
+    parsed, note = parse_value(value, value_type)
+    outcome = set_value(options, path, parsed)
+    if note:
+        outcome.notes.insert(0, note)
+    report(console, outcome, dry_run=dry_run, json_output=json_output)
+
+
+def unset_command(
+    key: KeyArgument,
+    missing_ok: Annotated[bool, typer.Option("--missing-ok", help="Succeed (exit 0) when KEY is not set.")] = False,
+    config_dir: ConfigDir = None,
+    dry_run: DryRun = False,
+    no_backup: NoBackup = False,
+    quiet: Quiet = False,
+    show_secrets: ShowSecrets = False,
+    json_output: Json = False,
+) -> None:
+    """Remove KEY from every configuration file that sets it (its lines, nothing else); shows the diff.
+
+    Exit 1 when KEY is not set, unless --missing-ok.
+
+    Example: clearml-cfg unset apiserver.auth.cookies.domain
+    """
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup)
+    console = Console(quiet=quiet, show_secrets=show_secrets)
+    outcome = unset_value(options, parse_key(key), missing_ok)
+    report(console, outcome, dry_run=dry_run, json_output=json_output)
+
+
+def show_command(
+    namespace: Annotated[
+        str | None,
+        typer.Argument(metavar="[NAMESPACE]", help="Show only this part, e.g. apiserver.auth.", show_default=False),
+    ] = None,
+    config_dir: ConfigDir = None,
+    json_output: Json = False,
+    show_secrets: ShowSecrets = False,
+) -> None:
+    """Print what the configuration files set, merged as the server merges them (HOCON, or JSON with --json).
+
+    Secrets (passwords, secrets, keys, passwords inside URLs) print as ******** unless --show-secrets.
+    Highlighted on a terminal, plain when piped.
+
+    Example: clearml-cfg show apiserver.auth
+    """
+    options = make_options(config_dir)
+    console = Console()
+    path = parse_key(namespace) if namespace else ()
+    tree = show_tree(FilesView(options.dirs, options.env), path)
+    shown = tree if show_secrets else masked(tree, path)
+    if json_output:
+        console.data(to_json(shown))
+        return
+    if isinstance(shown, dict):
+        from ..hocon.render import render_fields
+
+        text = render_fields(shown)
+        if not text:
+            text = f"# nothing is set{' under ' + format_key(path) if path else ''} in {options.dirs.describe()}\n"
+        console.data_hocon(text)
+    else:
+        console.data_hocon(format_value(shown))

@@ -1,0 +1,57 @@
+"""Options shared by the commands, declared once."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from ..errors import UsageError
+from ..layout import config_dirs
+from ..settings import Options
+from ..store import DEFAULT_LOCK_TIMEOUT
+
+ConfigDir = Annotated[
+    str | None,
+    typer.Option(
+        "--config-dir",
+        "-c",
+        metavar="DIR",
+        help="Config directory (several joined with ':', later ones win). "
+        "Default: $CLEARML_CONFIG_DIR, else $TRAINS_CONFIG_DIR, else /opt/trains/config:/opt/clearml/config.",
+        show_default=False,
+    ),
+]
+DryRun = Annotated[bool, typer.Option("--dry-run", "-n", help="Show the diff, write nothing.")]
+NoBackup = Annotated[bool, typer.Option("--no-backup", help="Do not keep the previous content as NAME.conf.bak.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors (and data asked for).")]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+ShowSecrets = Annotated[
+    bool, typer.Option("--show-secrets", help="Print passwords, secrets and keys instead of ********.")
+]
+
+
+def lock_timeout(env: dict[str, str]) -> float:
+    raw = env.get("CLEARML_CFG_LOCK_TIMEOUT")
+    if not raw:
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        raise UsageError(f"CLEARML_CFG_LOCK_TIMEOUT={raw!r} is not a number of seconds") from None
+    if value < 0:
+        raise UsageError(f"CLEARML_CFG_LOCK_TIMEOUT={raw!r} must not be negative")
+    return value
+
+
+def make_options(config_dir: str | None, *, dry_run: bool = False, backup: bool = True, force: bool = False) -> Options:
+    env = dict(os.environ)
+    return Options(
+        dirs=config_dirs(config_dir, env),
+        env=env,
+        dry_run=dry_run,
+        backup=backup,
+        force=force,
+        lock_timeout=lock_timeout(env),
+    )

@@ -1,0 +1,80 @@
+"""How a write command reports what it did."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..console import Console, to_json
+from ..layout import KNOWN_NAMESPACES
+from ..settings import Outcome
+from ..store import Change
+
+# Which server reads which file (both read hosts, logging and secure from /opt/clearml/config)
+_READERS = {"fileserver": ("fileserver",), "hosts": ("apiserver", "fileserver"), "logging": ("apiserver", "fileserver")}
+_READERS["secure"] = ("apiserver", "fileserver")
+
+
+def _shown(path: Path) -> str:
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return relative if not relative.startswith("..") else str(path)
+
+
+def _readers(changes: list[Change]) -> list[str]:
+    found: list[str] = []
+    for change in changes:
+        # services/tasks.conf belongs to `services`: the first known name walking up from the file
+        names = [change.path.stem, *(parent.name for parent in change.path.parents)]
+        namespace = next((n for n in names if n in KNOWN_NAMESPACES), "apiserver")
+        for reader in _READERS.get(namespace, ("apiserver",)):
+            if reader not in found:
+                found.append(reader)
+    return found
+
+
+def report(console: Console, outcome: Outcome, *, dry_run: bool, json_output: bool) -> None:
+    for change in outcome.changes:
+        console.diff(_shown(change.path), change.before, change.after)
+    for warning in outcome.warnings:
+        console.warn(warning)
+    for note in outcome.notes:
+        console.note(note)
+    if json_output:
+        console.data(
+            to_json(
+                {
+                    "changed": [
+                        {
+                            "path": str(c.path),
+                            "target": str(c.target),
+                            "created": c.created,
+                            "written": c.written,
+                            "backup": str(c.backup) if c.backup else None,
+                        }
+                        for c in outcome.changes
+                    ],
+                    "dry_run": dry_run,
+                    "warnings": outcome.warnings,
+                }
+            )
+        )
+    if not outcome.changes:
+        if not outcome.notes:
+            console.info("unchanged: the files already say so")
+        return
+    for change in outcome.changes:
+        where = _shown(change.path)
+        if dry_run:
+            console.info(f"would {'create' if change.created else 'update'} {where} (dry run: nothing written)")
+        elif change.created:
+            console.info(f"created {where}")
+        else:
+            backup = f" (backup: {change.backup.name})" if change.backup else ""
+            link = f" via its link to {change.target}" if change.target != change.path else ""
+            console.info(f"updated {where}{link}{backup}")
+    if not dry_run:
+        readers = " and ".join(_readers(outcome.changes))
+        console.info(f"restart {readers} to apply: the server reads its configuration at start-up")

@@ -1,0 +1,161 @@
+"""All output. Data goes to stdout; messages, warnings and diffs go to stderr.
+
+Colour (rich) only on a terminal and without NO_COLOR; rich is imported only when something is coloured, so
+a piped `get` never pays for it. Secrets are masked in diffs unless the user insists.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import sys
+from collections.abc import Iterable
+from typing import IO, Any
+
+from .errors import CfgError
+from .schema import MASK, mask_url_password
+
+# A line that assigns a secret: `password: "x"`, "user_secret" = x, token_secret: x  # comment
+_SECRET_LINE = re.compile(
+    r"""(?P<head>^[\s+\-]*"?(?:password|passwd|[a-z_]*secret[a-z_]*|[a-z_]*token|user_key|access_key|account_key|key)"?\s*[:=]\s*)"""
+    r"""(?P<value>"(?:[^"\\]|\\.)*"|[^\s#,}]+)""",
+    re.IGNORECASE,
+)
+
+
+def mask_line(line: str) -> str:
+    m = _SECRET_LINE.match(line)
+    if m and m.group("value") not in ('""', "null"):
+        line = line[: m.start("value")] + f'"{MASK}"' + line[m.end("value") :]
+    return mask_url_password(line)
+
+
+def wants_color(stream: IO[str]) -> bool:
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    if os.environ.get("FORCE_COLOR") or os.environ.get("CLICOLOR_FORCE"):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+class Console:
+    def __init__(self, *, quiet: bool = False, show_secrets: bool = False) -> None:
+        self.quiet = quiet
+        self.show_secrets = show_secrets
+
+    @property
+    def out(self) -> IO[str]:
+        return sys.stdout
+
+    @property
+    def err(self) -> IO[str]:
+        return sys.stderr
+
+    # --- data (stdout) ------------------------------------------------------------------------------------
+
+    def data(self, text: str) -> None:
+        self.out.write(text if text.endswith("\n") else text + "\n")
+        self.out.flush()
+
+    def data_hocon(self, text: str) -> None:
+        """HOCON on stdout: highlighted on a terminal, plain when piped."""
+        if not wants_color(self.out):
+            self.data(text)
+            return
+        from rich.console import Console as RichConsole
+
+        from .highlight import highlight_hocon
+
+        RichConsole(file=self.out, highlight=False, soft_wrap=True).print(highlight_hocon(text), end="")
+
+    # --- messages (stderr) --------------------------------------------------------------------------------
+
+    def _say(self, prefix: str, message: str, style: str) -> None:
+        if wants_color(self.err):
+            from rich.console import Console as RichConsole
+            from rich.text import Text
+
+            text = Text()
+            if prefix:
+                text.append(prefix, style=style)
+            text.append(message)
+            RichConsole(file=self.err, highlight=False, soft_wrap=True).print(text)
+        else:
+            self.err.write(f"{prefix}{message}\n")
+            self.err.flush()
+
+    def info(self, message: str) -> None:
+        if not self.quiet:
+            self._say("", message, "")
+
+    def note(self, message: str) -> None:
+        if not self.quiet:
+            self._say("note: ", message, "cyan")
+
+    def warn(self, message: str) -> None:
+        if not self.quiet:
+            self._say("warning: ", message, "bold yellow")
+
+    def hint(self, message: str) -> None:
+        self._say("hint: ", message, "bold cyan")
+
+    def error(self, error: CfgError) -> None:
+        self._say("error: ", error.message, "bold red")
+        if error.detail:
+            self.err.write(error.detail.rstrip("\n") + "\n")
+        if error.hint:
+            self.hint(error.hint)
+
+    # --- diffs --------------------------------------------------------------------------------------------
+
+    def diff(self, label: str, before: str | None, after: str) -> None:
+        if self.quiet:
+            return
+        lines = list(unified_diff(label, before, after, show_secrets=self.show_secrets))
+        if not lines:
+            return
+        if not wants_color(self.err):
+            self.err.write("".join(line + "\n" for line in lines))
+            self.err.flush()
+            return
+        from rich.console import Console as RichConsole
+        from rich.text import Text
+
+        console = RichConsole(file=self.err, highlight=False, soft_wrap=True)
+        for line in lines:
+            style = (
+                "bold"
+                if line.startswith(("---", "+++"))
+                else "cyan"
+                if line.startswith("@@")
+                else "green"
+                if line.startswith("+")
+                else "red"
+                if line.startswith("-")
+                else ""
+            )
+            console.print(Text(line, style=style))
+
+
+def unified_diff(label: str, before: str | None, after: str, *, show_secrets: bool = False) -> Iterable[str]:
+    old = (before or "").splitlines()
+    new = after.splitlines()
+    for line in difflib.unified_diff(
+        old, new, fromfile="/dev/null" if before is None else f"a/{label}", tofile=f"b/{label}", lineterm="", n=3
+    ):
+        yield line if show_secrets else mask_line(line)
+
+
+def to_json(value: Any) -> str:
+    import json
+
+    from .hocon import Period
+
+    def default(item: Any) -> Any:
+        if isinstance(item, Period):
+            return item.text
+        raise TypeError(f"cannot show {type(item).__name__} as JSON")
+
+    return json.dumps(value, indent=2, ensure_ascii=False, default=default)

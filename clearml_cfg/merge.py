@@ -1,0 +1,40 @@
+"""How the server combines its configuration files (SERVER-SEMANTICS §2-3).
+
+Within one directory each file's tree is put under its key prefix, and objects deep-merge (so
+``services/tasks.conf`` wins over ``tasks`` in ``services.conf``). Directories then merge in order: objects
+deep-merge, lists and scalars are replaced whole, and a key written ``-name`` replaces ``name`` outright where
+the tree below already holds ``name`` (the apiserver's loader only; the file server's has no such rule).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+
+def put_file(tree: dict[str, Any], prefix: tuple[str, ...], content: Any) -> None:
+    """pyhocon's ``ConfigTree.put(prefix, content)``, as the server's loader calls it for each file."""
+    node = tree
+    for segment in prefix[:-1]:
+        child = node.get(segment)
+        if not isinstance(child, dict):
+            child = {}
+            node[segment] = child
+        node = child
+    last = prefix[-1]
+    if isinstance(node.get(last), dict) and isinstance(content, dict):
+        merge(node[last], content, dash_rule=False)
+    else:
+        node[last] = copy.deepcopy(content)
+
+
+def merge(base: dict[str, Any], layer: dict[str, Any], *, dash_rule: bool) -> dict[str, Any]:
+    """Merge ``layer`` over ``base`` in place and return ``base``."""
+    for key, value in layer.items():
+        if dash_rule and len(key) > 1 and key.startswith("-") and key[1:] in base:
+            base[key[1:]] = copy.deepcopy(value)
+        elif isinstance(base.get(key), dict) and isinstance(value, dict):
+            merge(base[key], value, dash_rule=dash_rule)
+        else:
+            base[key] = copy.deepcopy(value)
+    return base

@@ -1,0 +1,296 @@
+"""Reading configuration files, and one safe write transaction per command.
+
+A transaction locks each directory it writes to, reads every file once, lets the command edit the parsed
+documents, then writes each changed file atomically: a temporary file in the same directory, fsync,
+``os.replace``. The file keeps its mode and owner, a symlink is followed to its target (Kubernetes ConfigMap
+mounts, hand-made links), the previous content is kept as ``NAME.conf.bak`` (which the server ignores), and a
+file whose text did not change is not touched at all. Any failure leaves every file as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from .errors import ConfigReadError, WriteError
+from .hocon import Document, HoconSemanticError, HoconSyntaxError
+
+LOCK_NAME = ".clearml-cfg.lock"
+BACKUP_SUFFIX = ".bak"
+DEFAULT_LOCK_TIMEOUT = 10.0
+
+
+# --- reading ----------------------------------------------------------------------------------------------
+
+
+def read_text(path: Path) -> str:
+    """The file's text, exactly (no newline translation); every failure is a ConfigReadError."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise
+    except IsADirectoryError as e:
+        raise ConfigReadError(f"{path} is a directory, not a file", f"rename or remove {path}") from e
+    except PermissionError as e:
+        raise ConfigReadError(
+            f"cannot read {path}: permission denied", "run as a user who can read it (the server reads it too)"
+        ) from e
+    except OSError as e:
+        raise ConfigReadError(f"cannot read {path}: {e.strerror}") from e
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise ConfigReadError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})",
+            "the server reads its files as UTF-8: re-save the file as UTF-8",
+        ) from e
+    if text.startswith("\ufeff"):
+        raise ConfigReadError(
+            f"{path}:1:1: the file starts with a UTF-8 byte-order mark, which the server's parser rejects",
+            f"remove the first 3 bytes of {path}, e.g. sed -i '1s/^\\xEF\\xBB\\xBF//' {path}",
+        )
+    return text
+
+
+def parse_document(path: Path, text: str) -> Document:
+    try:
+        document = Document(text)
+        document.to_dict(resolve=False)  # the server would fail on a file it cannot make a tree of
+    except HoconSyntaxError as e:
+        raise ConfigReadError(
+            f"{path}:{e.line}:{e.column}: {e.reason}",
+            "fix the file by hand; the server cannot start with it either",
+            detail=e.excerpt(),
+        ) from e
+    except HoconSemanticError as e:
+        raise ConfigReadError(f"{path}: {e}", "fix the file by hand; the server cannot read it either") from e
+    return document
+
+
+def read_document(path: Path) -> Document:
+    return parse_document(path, read_text(path))
+
+
+def resolved_tree(path: Path, document: Document, env: dict[str, str] | os._Environ[str]) -> Any:
+    """The file's tree with substitutions resolved, as the server resolves each file on its own."""
+    try:
+        return document.to_dict(resolve=True, env=env)
+    except HoconSemanticError as e:
+        raise ConfigReadError(f"{path}: {e}", "the server would fail to start with this file") from e
+
+
+# --- writing ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    """One file a command changed (or would change, in a dry run)."""
+
+    path: Path  # as found in the config directory
+    target: Path  # the file actually written: ``path`` with symlinks followed
+    before: str | None  # None for a new file
+    after: str
+    backup: Path | None = None
+    written: bool = False
+
+    @property
+    def created(self) -> bool:
+        return self.before is None
+
+
+@dataclass
+class _Open:
+    path: Path
+    target: Path
+    before: str | None
+    document: Document
+    secret: bool = False
+
+
+@dataclass
+class Transaction:
+    dry_run: bool = False
+    backup: bool = True
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    _locks: dict[Path, int] = field(default_factory=dict)
+    _open: dict[Path, _Open] = field(default_factory=dict)
+
+    def __enter__(self) -> Transaction:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.release()
+
+    # --- locking
+
+    def lock(self, directory: Path) -> None:
+        """Take the directory's lock (creating the directory if needed); wait at most ``lock_timeout``."""
+        directory = Path(os.path.abspath(directory))
+        if directory in self._locks or (self.dry_run and not directory.is_dir()):
+            return
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            fd = os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as e:
+            raise _write_error(e, directory, "create the lock file in") from e
+        import fcntl
+
+        deadline = time.monotonic() + self.lock_timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise WriteError(
+                        f"another clearml-cfg is editing {directory} (its lock {directory / LOCK_NAME} was "
+                        f"not released within {self.lock_timeout:g} s)",
+                        "wait for it to finish and try again, or wait longer with CLEARML_CFG_LOCK_TIMEOUT=SECONDS",
+                    ) from None
+                time.sleep(0.02)
+        self._locks[directory] = fd
+
+    def release(self) -> None:
+        for fd in self._locks.values():
+            os.close(fd)  # closing releases the flock
+        self._locks.clear()
+
+    # --- files
+
+    def document(self, path: Path, *, secret: bool = False) -> Document:
+        """The parsed file (an empty document for a file that does not exist yet), read once per transaction.
+
+        ``secret``: the file will hold secrets, so a new file is created readable by its owner only.
+        """
+        key = Path(os.path.abspath(path))
+        opened = self._open.get(key)
+        if opened is None:
+            target = Path(os.path.realpath(key)) if key.is_symlink() else key
+            try:
+                before: str | None = read_text(key)
+            except FileNotFoundError:
+                before = None
+            document = parse_document(key, before) if before is not None else Document("")
+            opened = _Open(key, target, before, document, secret)
+            self._open[key] = opened
+        opened.secret = opened.secret or secret
+        return opened.document
+
+    def replace_text(self, path: Path, text: str) -> None:
+        """Give a file a whole new text (init's starter files); the old one need not parse."""
+        key = Path(os.path.abspath(path))
+        target = Path(os.path.realpath(key)) if key.is_symlink() else key
+        try:
+            before: str | None = read_text(key)
+        except (FileNotFoundError, ConfigReadError):
+            before = key.read_bytes().decode("utf-8", "replace") if key.is_file() else None
+        self._open[key] = _Open(key, target, before, parse_document(key, text))
+
+    def changes(self) -> list[Change]:
+        found = []
+        for opened in self._open.values():
+            after = opened.document.text
+            if after != (opened.before if opened.before is not None else ""):
+                found.append(Change(opened.path, opened.target, opened.before, after))
+        return found
+
+    def commit(self) -> list[Change]:
+        """Write every changed file (nothing in a dry run); returns what changed."""
+        changes = self.changes()
+        for change in changes:
+            Document(change.after)  # the last guard: never write what we cannot read back
+            if self.dry_run:
+                continue
+            opened = self._open[Path(os.path.abspath(change.path))]
+            change.backup = self._write(change, secret=opened.secret)
+            change.written = True
+        return changes
+
+    def _write(self, change: Change, *, secret: bool) -> Path | None:
+        target = change.target
+        backup: Path | None = None
+        try:
+            info = target.stat() if change.before is not None else None
+        except OSError as e:
+            raise _write_error(e, target, "inspect") from e
+        mode = stat.S_IMODE(info.st_mode) if info else (0o600 if secret else 0o666 & ~_umask())
+        owner = (info.st_uid, info.st_gid) if info else None
+        if info is not None and self.backup and change.before is not None:
+            backup = target.with_name(target.name + BACKUP_SUFFIX)
+            _atomic_write(backup, change.before.encode("utf-8"), mode, owner)
+        _atomic_write(target, change.after.encode("utf-8"), mode, owner)
+        return backup
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+def _atomic_write(target: Path, data: bytes, mode: int, owner: tuple[int, int] | None) -> None:
+    import tempfile
+
+    directory = target.parent
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as e:
+        raise _write_error(e, target, "write") from e
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        if owner is not None and hasattr(os, "chown"):
+            with contextlib.suppress(PermissionError):  # not root: the file stays ours, as with any editor
+                os.chown(temporary, *owner)
+        os.replace(temporary, target)
+    except BaseException as e:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        if isinstance(e, OSError):
+            raise _write_error(e, target, "write") from e
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_error(error: OSError, path: Path, action: str) -> WriteError:
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return WriteError(
+            f"cannot {action} {path}: permission denied",
+            "run as a user who can write there (e.g. with sudo), or point --config-dir at a directory you own",
+        )
+    if error.errno == errno.EROFS:
+        return WriteError(
+            f"cannot {action} {path}: read-only file system",
+            "a Kubernetes ConfigMap or Secret mount is read-only: change the ConfigMap/Secret instead",
+        )
+    if error.errno == errno.ENOSPC:
+        return WriteError(f"cannot {action} {path}: no space left on the device", "free some space and try again")
+    if error.errno == errno.EDQUOT:
+        return WriteError(f"cannot {action} {path}: disk quota exceeded", "free some space and try again")
+    return WriteError(f"cannot {action} {path}: {error.strerror or error}")

@@ -1,0 +1,68 @@
+"""The README documents every command, and what it shows is what the tool does."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import REPO
+
+from clearml_cfg.cli.app import COMMANDS, build_app
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_command_has_a_readme_section(name: str) -> None:
+    assert re.search(rf"^### `clearml-cfg {name}\b", README, re.MULTILINE), f"README has no section for {name}"
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_command_help_has_an_example(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from clearml_cfg.cli import main
+
+    assert main([name, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "Example:" in out and f"clearml-cfg {name}" in out
+
+
+def test_the_app_knows_every_command() -> None:
+    import typer.main
+
+    group = typer.main.get_command(build_app())
+    assert sorted(group.commands) == sorted(COMMANDS)  # type: ignore[attr-defined]
+
+
+def test_exit_code_table() -> None:
+    for code in range(5):
+        assert re.search(rf"^\| {code} \| ", README, re.MULTILINE)
+
+
+def test_the_first_session_in_the_readme_works(tmp_path: Path) -> None:
+    block = re.search(r"A first session:\n\n```console\n(.*?)```", README, re.DOTALL)
+    assert block
+    env = {**os.environ}
+    env.pop("TRAINS_CONFIG_DIR", None)
+    command = [sys.executable, "-m", "clearml_cfg"]
+    lines = block.group(1).splitlines()
+    get_line = next(line for line in lines if line.startswith("$ clearml-cfg get"))
+    expected_get = lines[lines.index(get_line) + 1]
+    for line in lines:
+        if line.startswith("$ export "):
+            name, value = line[len("$ export ") :].split("=", 1)
+            env[name] = value
+        elif line.startswith("$ clearml-cfg "):
+            args = line[len("$ clearml-cfg ") :].split()
+            result = subprocess.run(
+                [*command, *args], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+            )
+            assert result.returncode == 0, result.stderr
+            if args[0] == "get":
+                assert result.stdout.strip() == expected_get
+            if args[0] == "set":
+                shown = block.group(1).split(line + "\n", 1)[1].split("$ clearml-cfg get")[0]
+                assert result.stderr == shown

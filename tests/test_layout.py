@@ -1,0 +1,93 @@
+"""Directories, files and merging, as SERVER-SEMANTICS §1-3 describe them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from clearml_cfg.errors import ConfigReadError, UsageError
+from clearml_cfg.layout import DEFAULT_DIRS, ConfigFile, config_dirs, discover, file_for_key, file_prefix
+from clearml_cfg.merge import merge, put_file
+
+
+def test_default_directories() -> None:
+    dirs = config_dirs(None, {})
+    assert dirs.dirs == tuple(Path(d) for d in DEFAULT_DIRS)
+    assert dirs.write_dir == Path("/opt/clearml/config")
+
+
+def test_clearml_config_dir_replaces_the_defaults_and_wins_over_trains() -> None:
+    dirs = config_dirs(None, {"CLEARML_CONFIG_DIR": "/a:/b", "TRAINS_CONFIG_DIR": "/t"})
+    assert dirs.dirs == (Path("/a"), Path("/b")) and dirs.origin == "CLEARML_CONFIG_DIR"
+    assert config_dirs(None, {"CLEARML_CONFIG_DIR": "", "TRAINS_CONFIG_DIR": "/t"}).dirs == (Path("/t"),)
+
+
+def test_parts_expand_home_and_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", "/home/x")
+    monkeypatch.setenv("CFG_BASE", "/srv")
+    dirs = config_dirs("~/c:$CFG_BASE/d::rel", os.environ)
+    assert dirs.dirs == (Path("/home/x/c"), Path("/srv/d"), Path("rel"))
+
+
+def test_a_separator_only_value_is_an_error() -> None:
+    with pytest.raises(UsageError, match="names no directory"):
+        config_dirs(":", {})
+
+
+@pytest.mark.parametrize(
+    ("relative", "prefix"),
+    [
+        ("apiserver.conf", ("apiserver",)),
+        ("services/tasks.conf", ("services", "tasks")),
+        ("deep/er/f.conf", ("deep", "er", "f")),
+        ("-apiserver.conf", ("-apiserver",)),
+    ],
+)
+def test_file_prefix(relative: str, prefix: tuple[str, ...]) -> None:
+    assert file_prefix(relative) == prefix
+
+
+def test_discover_finds_every_conf_recursively_own_files_first(tmp_path: Path) -> None:
+    names = ("services/tasks.conf", "services.conf", "apiserver.conf", "apiserver.conf.bak", "notes.txt", "x/y.CONF")
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+    assert [f.relative for f in discover(tmp_path)] == ["apiserver.conf", "services.conf", "services/tasks.conf"]
+    assert discover(tmp_path / "missing") == []
+
+
+def test_a_directory_named_conf_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "old.conf").mkdir()
+    with pytest.raises(ConfigReadError, match="directory named"):
+        discover(tmp_path)
+
+
+def test_file_for_key_prefers_the_longest_existing_prefix(tmp_path: Path) -> None:
+    existing = [ConfigFile(tmp_path, "services.conf"), ConfigFile(tmp_path, "services/tasks.conf")]
+    chosen, inner = file_for_key(tmp_path, existing, ("services", "tasks", "x"))
+    assert (chosen.relative, inner) == ("services/tasks.conf", ("x",))
+    chosen, inner = file_for_key(tmp_path, existing, ("services", "organization", "y"))
+    assert (chosen.relative, inner) == ("services.conf", ("organization", "y"))
+    chosen, inner = file_for_key(tmp_path, [], ("apiserver", "auth", "z"))
+    assert (chosen.relative, inner) == ("apiserver.conf", ("auth", "z"))
+    with pytest.raises(UsageError, match="whole file"):
+        file_for_key(tmp_path, existing, ("services",))
+
+
+def test_put_file_merges_objects_and_the_subfile_wins() -> None:
+    tree: dict[str, object] = {}
+    put_file(tree, ("services",), {"tasks": {"a": 1, "b": 1}, "other": 1})
+    put_file(tree, ("services", "tasks"), {"b": 2})
+    assert tree == {"services": {"tasks": {"a": 1, "b": 2}, "other": 1}}
+
+
+def test_merge_dash_rule() -> None:
+    base = {"apiserver": {"cors": {"origins": "*", "supports_credentials": True}, "x": 1}}
+    layer = {"apiserver": {"-cors": {"origins": "https://a"}, "-nothing": {"y": 1}}}
+    assert merge(base, layer, dash_rule=True) == {
+        "apiserver": {"cors": {"origins": "https://a"}, "x": 1, "-nothing": {"y": 1}}
+    }
+    plain = merge({"cors": {"a": 1}}, {"-cors": {"b": 2}}, dash_rule=False)
+    assert plain == {"cors": {"a": 1}, "-cors": {"b": 2}}

@@ -1,0 +1,89 @@
+"""The registry of known keys agrees with the server's own default files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from helpers import REFERENCE, needs_reference
+
+from clearml_cfg import schema
+from clearml_cfg.hocon import Period, parse
+from clearml_cfg.layout import discover
+from clearml_cfg.merge import put_file
+
+# Keys whose defaults live in the server's code, not in its default files.
+IN_CODE = {("apiserver", "auth", "fixed_users", "enabled"), ("apiserver", "auth", "fixed_users", "pass_hashed")}
+
+
+def reference_tree(component: str) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for config_file in discover(REFERENCE / "clearml-server" / component / "config" / "default"):
+        put_file(tree, config_file.prefix, parse(config_file.path.read_text(encoding="utf-8")).to_dict())
+    return tree
+
+
+@needs_reference
+@pytest.mark.parametrize(
+    "setting", [s for s in schema.SETTINGS if s.default is not schema.NO_DEFAULT], ids=lambda s: ".".join(s.pattern)
+)
+def test_defaults_match_the_servers_default_files(setting: schema.Setting) -> None:
+    if setting.pattern in IN_CODE:
+        return
+    tree = reference_tree("fileserver" if setting.pattern[0] == "fileserver" else "apiserver")
+    if setting.pattern[0] == "fileserver":
+        tree = {"fileserver": tree.get("fileserver", {})}
+    node: Any = tree
+    for segment in setting.pattern:
+        assert isinstance(node, dict) and segment in node, f"{'.'.join(setting.pattern)} is not in the defaults"
+        node = node[segment]
+    assert node == setting.default
+
+
+@needs_reference
+def test_every_default_value_passes_its_own_check() -> None:
+    for path, value in schema.walk(reference_tree("apiserver"), ()):
+        assert not [p for p in schema.problems(path, value) if p[0] == path], (path, value)
+
+
+@pytest.mark.parametrize(
+    ("path", "secret"),
+    [
+        (("apiserver", "auth", "fixed_users", "users", 0, "password"), True),
+        (("secure", "credentials", "apiserver", "user_key"), True),
+        (("secure", "http", "session_secret", "apiserver"), True),
+        (("services", "storage_credentials", "aws", "s3", "key"), True),
+        (("services", "storage_credentials", "aws", "s3", "secret"), True),
+        (("services", "storage_credentials", "azure", "storage", "containers", 0, "account_key"), True),
+        (("services", "events", "events_retrieval", "scroll_id_key"), False),
+        (("apiserver", "auth", "cookies", "domain"), False),
+        (("services", "tasks", "hyperparam_values", "cache_ttl_sec"), False),
+    ],
+)
+def test_is_secret(path: tuple[Any, ...], secret: bool) -> None:
+    assert schema.is_secret(path) is secret
+
+
+def test_masked_hides_secrets_and_url_passwords() -> None:
+    tree = {"users": [{"password": "p", "name": "n"}], "host": "mongodb://u:pw@h:1/db", "empty": {"password": ""}}
+    assert schema.masked(tree) == {
+        "users": [{"password": "********", "name": "n"}],
+        "host": "mongodb://u:********@h:1/db",
+        "empty": {"password": ""},
+    }
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (7200, None),
+        (Period(2, "hours", "2 hours"), "not the duration '2 hours' (write 7200)"),
+        (True, "whole number of seconds, not the boolean true"),
+        ("7200", "not the string '7200'"),
+        (-1, "positive"),
+        (60.0, "write 60, not 60.0"),
+    ],
+)
+def test_seconds(value: object, message: str | None) -> None:
+    found = schema.seconds(value)
+    assert found is None if message is None else message in (found or "")
