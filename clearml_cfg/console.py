@@ -70,6 +70,22 @@ class Console:
 
         RichConsole(file=self.out, highlight=False, soft_wrap=True).print(highlight_hocon(text), end="")
 
+    def table(self, headers: list[str], rows: list[list[str]]) -> None:
+        """Rows as a table on a terminal; as aligned columns when piped."""
+        if wants_color(self.out):
+            from rich.console import Console as RichConsole
+            from rich.table import Table
+
+            table = Table(*headers, box=None, pad_edge=False, header_style="bold")
+            for row in rows:
+                table.add_row(*row)
+            RichConsole(file=self.out, highlight=False, soft_wrap=True).print(table)
+            return
+        widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers) - 1)]
+        for row in [headers, *rows]:
+            cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+            self.data("  ".join([*cells, row[-1]]).rstrip())
+
     # --- messages (stderr) --------------------------------------------------------------------------------
 
     def _say(self, prefix: str, message: str, style: str) -> None:

@@ -66,3 +66,19 @@ def test_the_first_session_in_the_readme_works(tmp_path: Path) -> None:
             if args[0] == "set":
                 shown = block.group(1).split(line + "\n", 1)[1].split("$ clearml-cfg get")[0]
                 assert result.stderr == shown
+
+
+def test_the_explain_example_in_the_readme_is_real(tmp_path: Path) -> None:
+    block = re.search(r"```console\n\$ clearml-cfg explain (\S+)\n(.*?)```", README, re.DOTALL)
+    assert block
+    config = tmp_path / "c"
+    config.mkdir()
+    (config / "apiserver.conf").write_text(
+        "auth {\n    cookies {\n        # plain HTTP for now\n        httponly: true\n        secure: false\n    }\n}\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CLEARML", "TRAINS"))}
+    env.update(CLEARML_CONFIG_DIR=str(config), CLEARML__APISERVER__AUTH__COOKIES__SECURE="true")
+    result = subprocess.run(
+        [sys.executable, "-m", "clearml_cfg", "explain", block.group(1)], env=env, capture_output=True, text=True
+    )
+    assert result.stdout == block.group(2)

@@ -25,6 +25,8 @@ COMMANDS: dict[str, str] = {
     "set": "config",
     "unset": "config",
     "show": "config",
+    "explain": "effective",
+    "env": "effective",
 }
 HELP = (
     "Manage the configuration of a self-hosted ClearML Server without losing a comment or a byte.\n\n"

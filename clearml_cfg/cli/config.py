@@ -12,8 +12,24 @@ from ..errors import NotSet
 from ..keys import format_key, parse_key
 from ..schema import masked
 from ..settings import FilesView, ValueType, get_value, init_dir, parse_value, set_value, show_tree, unset_value
-from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
+from .options import (
+    Component,
+    ConfigDir,
+    Defaults,
+    DryRun,
+    IgnoreBadEnv,
+    Json,
+    NoBackup,
+    Quiet,
+    ShowSecrets,
+    make_options,
+)
 from .report import report
+
+Effective = Annotated[
+    bool,
+    typer.Option("--effective", "-e", help="The server's view: its defaults, every file, and CLEARML__ variables."),
+]
 
 KeyArgument = Annotated[
     str,
@@ -82,7 +98,11 @@ def get_command(
     default: Annotated[
         str | None, typer.Option("--default", metavar="VALUE", help="Print VALUE (exit 0) when KEY is not set.")
     ] = None,
+    effective: Effective = False,
     config_dir: ConfigDir = None,
+    component: Component = None,
+    defaults: Defaults = None,
+    ignore_bad_env: IgnoreBadEnv = False,
     json_output: Json = False,
     show_secrets: ShowSecrets = False,
     quiet: Quiet = False,
@@ -90,14 +110,27 @@ def get_command(
     """Print the value the configuration files give KEY (all config directories merged as the server does).
 
     Strings print raw, objects and lists as HOCON (or JSON with --json). Exit 1 when KEY is not set.
+    --effective: the value the server computes (defaults, files, then CLEARML__ variables).
 
-    Example: clearml-cfg get services.tasks.non_responsive_tasks_watchdog.threshold_sec
+    Example: clearml-cfg get services.tasks.non_responsive_tasks_watchdog.threshold_sec --effective
     """
-    options = make_options(config_dir)
     path = parse_key(key)
     console = Console(quiet=quiet)
     try:
-        value = get_value(FilesView(options.dirs, options.env), path)
+        if effective:
+            from ..effective import lookup
+            from .effective import compute_effective
+
+            view = compute_effective(config_dir, component, defaults, ignore_bad_env, path)
+            for warning in view.warnings:
+                console.warn(warning)
+            try:
+                value = lookup(view.tree, path)
+            except KeyError:
+                raise NotSet(f"{format_key(path)} is not set in the server's effective configuration") from None
+        else:
+            options = make_options(config_dir)
+            value = get_value(FilesView(options.dirs, options.env), path)
     except NotSet as e:
         if default is None:
             if quiet:
@@ -175,20 +208,42 @@ def show_command(
         str | None,
         typer.Argument(metavar="[NAMESPACE]", help="Show only this part, e.g. apiserver.auth.", show_default=False),
     ] = None,
+    effective: Effective = False,
+    origin: Annotated[
+        bool, typer.Option("--origin", help="With each value, where it comes from (implies --effective).")
+    ] = False,
+    changed: Annotated[
+        bool, typer.Option("--changed", help="Only what differs from the defaults (implies --effective).")
+    ] = False,
     config_dir: ConfigDir = None,
+    component: Component = None,
+    defaults: Defaults = None,
+    ignore_bad_env: IgnoreBadEnv = False,
     json_output: Json = False,
     show_secrets: ShowSecrets = False,
+    quiet: Quiet = False,
 ) -> None:
     """Print what the configuration files set, merged as the server merges them (HOCON, or JSON with --json).
 
-    Secrets (passwords, secrets, keys, passwords inside URLs) print as ******** unless --show-secrets.
-    Highlighted on a terminal, plain when piped.
+    --effective shows the configuration exactly as the server computes it: its defaults, then each config
+    directory, then TRAINS__/CLEARML__ variables; --origin adds where each value comes from (default,
+    apiserver.conf:14, env CLEARML__...), --changed keeps what differs from the defaults. Secrets print as
+    ******** unless --show-secrets. Highlighted on a terminal, plain when piped.
 
-    Example: clearml-cfg show apiserver.auth
+    Example: clearml-cfg show apiserver.auth --effective --origin
     """
-    options = make_options(config_dir)
-    console = Console()
+    console = Console(quiet=quiet)
     path = parse_key(namespace) if namespace else ()
+    if effective or origin or changed:
+        from .effective import compute_effective, report_context, show_effective
+
+        view = compute_effective(config_dir, component, defaults, ignore_bad_env, path)
+        report_context(console, view)
+        show_effective(
+            console, view, path, origin=origin, changed=changed, json_output=json_output, show_secrets=show_secrets
+        )
+        return
+    options = make_options(config_dir)
     tree = show_tree(FilesView(options.dirs, options.env), path)
     shown = tree if show_secrets else masked(tree, path)
     if json_output:

@@ -55,3 +55,39 @@ def make_options(config_dir: str | None, *, dry_run: bool = False, backup: bool 
         force=force,
         lock_timeout=lock_timeout(env),
     )
+
+
+Component = Annotated[
+    str | None,
+    typer.Option(
+        "--component",
+        metavar="apiserver|fileserver",
+        help="Whose view: the API server's loader, or the file server's (only /opt/clearml/config, no -key rule). "
+        "Default: fileserver for fileserver.* keys, else apiserver.",
+        show_default=False,
+    ),
+]
+Defaults = Annotated[
+    str | None,
+    typer.Option(
+        "--defaults",
+        metavar="DIR",
+        help="Layer a server's default folder (e.g. clearml-server/apiserver/config/default) instead of the documented "
+        "defaults clearml-cfg knows. Inside the apiserver container the image's own folder is used by itself.",
+        show_default=False,
+    ),
+]
+IgnoreBadEnv = Annotated[
+    bool,
+    typer.Option(
+        "--ignore-bad-env", help="Skip CLEARML__/TRAINS__ variables the server could not parse (it would not start)."
+    ),
+]
+
+
+def component_for(component: str | None, path: tuple[object, ...]) -> str:
+    if component is not None:
+        if component not in ("apiserver", "fileserver"):
+            raise UsageError(f"--component {component!r}: use apiserver or fileserver")
+        return component
+    return "fileserver" if path and path[0] == "fileserver" else "apiserver"

@@ -7,13 +7,14 @@ no part). Anything else raises :class:`HoconEditError` and leaves the document a
 
 from __future__ import annotations
 
+import bisect
 import copy
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .errors import HoconEditError, HoconKeyError, HoconSemanticError, HoconSyntaxError, line_and_column
+from .errors import HoconEditError, HoconKeyError, HoconSemanticError, HoconSyntaxError, line_starts
 from .evaluate import IncludeLoader, evaluate
 from .parser import gc_paused, parse_tree
 from .paths import Path, as_path, format_path
@@ -111,6 +112,7 @@ class Document:
     def __init__(self, text: str) -> None:
         self._tree: Tree = parse_tree(text)
         self._unresolved: Any = _MISSING
+        self._line_starts: list[int] | None = None
 
     # --- text ---------------------------------------------------------------------------------------------
 
@@ -191,14 +193,39 @@ class Document:
             return []
         return [self._location(offset) for offset in offsets]
 
+    def field_locations(self) -> dict[Path, Location]:
+        """Where every key (and list element object) is last written, in one pass over the file."""
+        from .edit import fields_under, list_elements
+        from .syntax import ListNode, ObjectNode
+
+        found: dict[Path, Location] = {}
+        if not isinstance(self._tree.root, ObjectNode):
+            return found
+        pending: list[tuple[ObjectNode, Path]] = [(self._tree.root, ())]
+        while pending:
+            node, base = pending.pop()
+            for ref in fields_under(node, base):
+                found[ref.path] = self._location(ref.field.start)
+                single = ref.field.value.single()
+                if isinstance(single, ListNode):
+                    for index, element in enumerate(list_elements(single)):
+                        item = element.single()
+                        element_path = (*ref.path, index)
+                        found[element_path] = self._location(element.start)
+                        if isinstance(item, ObjectNode):
+                            pending.append((item, element_path))
+        return found
+
     def locate(self, path: Path | str) -> Location | None:
         """Where the last definition of ``path`` is written; None when no key in the text sets it."""
         found = self.definitions(path)
         return found[-1] if found else None
 
     def _location(self, offset: int) -> Location:
-        line, column = line_and_column(self.text, offset)
-        return Location(line, column, offset)
+        if self._line_starts is None:
+            self._line_starts = line_starts(self.text)
+        line = bisect.bisect_right(self._line_starts, offset)
+        return Location(line, offset - self._line_starts[line - 1] + 1, offset)
 
     # --- editing ------------------------------------------------------------------------------------------
 
@@ -351,3 +378,4 @@ class Document:
             raise HoconEditError(f"refusing to {action}: {_first_difference(accepted[0], after)}")
         self._tree = tree
         self._unresolved = after
+        self._line_starts = None

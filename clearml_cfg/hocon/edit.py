@@ -81,6 +81,11 @@ def _dropped(element: ValueNode) -> bool:
     return single is not None and not isinstance(single, (ObjectNode, ListNode)) and single.text in ('""', '""""""')
 
 
+def list_elements(node: ListNode) -> list[ValueNode]:
+    """The elements that count as indexes (pyhocon drops empty strings)."""
+    return [e for e in node.elements if not _dropped(e)]
+
+
 class Planner:
     """Plans one edit against one parsed text."""
 
@@ -129,7 +134,7 @@ class Planner:
 
     def elements(self, path: Path) -> tuple[ListNode, list[ValueNode]]:
         node = self.list_node(path)
-        return node, [e for e in node.elements if not _dropped(e)]
+        return node, list_elements(node)
 
     def element(self, path: Path) -> ValueNode:
         index = path[-1]
