@@ -16,19 +16,25 @@ from typing import IO, Any
 from .errors import CfgError
 from .schema import MASK, mask_url_password
 
-# A line that assigns a secret: `password: "x"`, "user_secret" = x, token_secret: x  # comment
-_SECRET_LINE = re.compile(
-    r"""(?P<head>^[\s+\-]*"?(?:password|passwd|[a-z_]*secret[a-z_]*|[a-z_]*token|user_key|access_key|account_key|key)"?\s*[:=]\s*)"""
-    r"""(?P<value>"(?:[^"\\]|\\.)*"|[^\s#,}]+)""",
+# An assignment of a secret anywhere on a line: `password: "x"`, `auth.token_secret = x`,
+# `{ user_key: "K", user_secret: "S" }`; the key may be quoted or dotted, and start the line or follow a
+# blank, `{`, `,`, `.` or a diff marker
+_SECRET_ASSIGNMENT = re.compile(
+    r"""(?:^|(?<=[\s{,.+"-]))"?(?:password|passwd|[a-z_]*secret[a-z_]*|[a-z_]*token|user_key|access_key|"""
+    r"""account_key|key)"?\s*[:=]\s*(?P<value>"(?:[^"\\]|\\.)*"|[^\s#,}\]]+)""",
     re.IGNORECASE,
 )
 
 
 def mask_line(line: str) -> str:
-    m = _SECRET_LINE.match(line)
-    if m and m.group("value") not in ('""', "null"):
-        line = line[: m.start("value")] + f'"{MASK}"' + line[m.end("value") :]
-    return mask_url_password(line)
+    """``line`` with the value of every secret assignment and every password in a URL replaced by ********."""
+
+    def hide(m: re.Match[str]) -> str:
+        if m.group("value") in ('""', "null"):
+            return m.group()
+        return m.group()[: m.start("value") - m.start()] + f'"{MASK}"'
+
+    return mask_url_password(_SECRET_ASSIGNMENT.sub(hide, line))
 
 
 def wants_color(stream: IO[str]) -> bool:

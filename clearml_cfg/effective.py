@@ -228,6 +228,22 @@ def parse_env_value(override: EnvOverride) -> Any:
     return _plain(ConfigFactory.parse_string(f"{override.key}: {override.value}"))
 
 
+def env_text(value: Any, name: str, key: str) -> str:
+    """A variable's text that the server parses back to exactly ``value``: a string bare when it reads back the
+    same (`.example.com`), else quoted (`"007"`, `"http://x/${id}"`); other values as inline HOCON."""
+    from .hocon import strict_equal
+    from .hocon.render import render_value
+
+    if isinstance(value, str) and value and value.strip() == value:
+        try:
+            bare = lookup(parse_env_value(EnvOverride(name, key, value)), tuple(key.split(".")))
+        except Exception:
+            bare = _NOT_SET
+        if bare is not _NOT_SET and strict_equal(bare, value):
+            return value
+    return render_value(value, inline=True)
+
+
 def _env_layer(override: EnvOverride, replaces: bool, *, ignore_bad: bool, warnings: list[str]) -> Layer | None:
     base = Origin("env", variable=override.variable)
     try:

@@ -185,15 +185,15 @@ class Transaction:
         opened.secret = opened.secret or secret
         return opened.document
 
-    def replace_text(self, path: Path, text: str) -> None:
-        """Give a file a whole new text (init's starter files); the old one need not parse."""
+    def replace_text(self, path: Path, text: str, *, secret: bool = False) -> None:
+        """Give a file a whole new text (starter files, imports); the old one need not parse."""
         key = Path(os.path.abspath(path))
         target = Path(os.path.realpath(key)) if key.is_symlink() else key
         try:
             before: str | None = read_text(key)
         except (FileNotFoundError, ConfigReadError):
             before = key.read_bytes().decode("utf-8", "replace") if key.is_file() else None
-        self._open[key] = _Open(key, target, before, parse_document(key, text))
+        self._open[key] = _Open(key, target, before, parse_document(key, text), secret)
 
     def changes(self) -> list[Change]:
         found = []
@@ -294,3 +294,16 @@ def _write_error(error: OSError, path: Path, action: str) -> WriteError:
     if error.errno == errno.EDQUOT:
         return WriteError(f"cannot {action} {path}: disk quota exceeded", "free some space and try again")
     return WriteError(f"cannot {action} {path}: {error.strerror or error}")
+
+
+def write_output(path: Path, text: str, *, private: bool) -> None:
+    """Write a command's output file atomically (readable by its owner only when it holds secrets)."""
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    try:
+        info = target.stat()
+    except FileNotFoundError:
+        info = None
+    except OSError as e:
+        raise _write_error(e, target, "inspect") from e
+    mode = 0o600 if private else (stat.S_IMODE(info.st_mode) if info else 0o666 & ~_umask())
+    _atomic_write(target, text.encode("utf-8"), mode, (info.st_uid, info.st_gid) if info else None)

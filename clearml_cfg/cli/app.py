@@ -27,6 +27,8 @@ COMMANDS: dict[str, str] = {
     "show": "config",
     "explain": "effective",
     "env": "effective",
+    "export": "export",
+    "import": "export",
 }
 HELP = (
     "Manage the configuration of a self-hosted ClearML Server without losing a comment or a byte.\n\n"

@@ -11,7 +11,16 @@ from typing import Annotated, Any
 import typer
 
 from ..console import Console, to_json
-from ..effective import Effective, EnvOverride, changed_only, compute, describe_value, lookup, parse_env_value
+from ..effective import (
+    Effective,
+    EnvOverride,
+    changed_only,
+    compute,
+    describe_value,
+    env_text,
+    lookup,
+    parse_env_value,
+)
 from ..errors import NotSet, UsageError
 from ..explain import MISSING, explain
 from ..hocon.paths import Path, format_path
@@ -258,22 +267,6 @@ def env_command(
         console.data(compose_line)
     else:
         console.data(f"# shell\nexport {shell_line}\n# docker-compose, under environment:\n{compose_line}")
-
-
-def env_text(value: Any, name: str, key: str) -> str:
-    """The variable's text: the simplest HOCON the server parses back to ``value`` (a string bare when it reads
-    back the same, else quoted)."""
-    from ..hocon import strict_equal
-    from ..hocon.render import render_value
-
-    if isinstance(value, str) and value.strip() == value and value:
-        try:
-            bare = lookup(parse_env_value(EnvOverride(name, key, value)), tuple(key.split(".")))
-        except Exception:
-            bare = MISSING
-        if bare is not MISSING and strict_equal(bare, value):
-            return value
-    return render_value(value, inline=True)
 
 
 def _reverse(console: Console, name: str, json_output: bool) -> None:
