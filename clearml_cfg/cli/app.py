@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "env": "effective",
     "export": "export",
     "import": "export",
+    "check": "check",
 }
 HELP = (
     "Manage the configuration of a self-hosted ClearML Server without losing a comment or a byte.\n\n"

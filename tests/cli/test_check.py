@@ -1,0 +1,270 @@
+"""check: one test per finding and per fix, and a clean run over the server's real default files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Run, write
+from helpers import REFERENCE, REPO, needs_reference, pyhocon_plain
+
+
+def findings(cli: Run, *args: str, env: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    result = cli("check", "--json", *args, env=env)
+    assert result.code in (0, 1, 3), result
+    return json.loads(result.out)  # type: ignore[no-any-return]
+
+
+def codes(found: list[dict[str, Any]]) -> set[str]:
+    return {f["code"] for f in found}
+
+
+def one(found: list[dict[str, Any]], code: str) -> dict[str, Any]:
+    matching = [f for f in found if f["code"] == code]
+    assert len(matching) == 1, found
+    return matching[0]
+
+
+def test_a_clean_directory(cli: Run, config_dir: Path) -> None:
+    assert cli("init", "-q").code == 0
+    result = cli("check")
+    assert (result.code, result.out) == (0, "")
+    assert "no problems found" in result.err
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "code", "line", "column"),
+    [
+        ("apiserver.conf", b"auth {\n  cookies {\n", "parse-error", 3, 1),
+        ("hosts.conf", b"\xef\xbb\xbfa: 1\n", "byte-order-mark", 1, 1),
+        ("hosts.conf", b"a: \xff\n", "not-utf8", None, None),
+    ],
+)
+def test_files_that_cannot_be_read_are_exit_3(
+    cli: Run, config_dir: Path, name: str, data: bytes, code: str, line: int | None, column: int | None
+) -> None:
+    config_dir.mkdir()
+    (config_dir / name).write_bytes(data)
+    result = cli("check", "--json")
+    assert result.code == 3
+    found = one(json.loads(result.out), code)
+    assert (found["severity"], found["line"], found["column"]) == ("error", line, column)
+    assert found["file"] == str(config_dir / name)
+
+
+def test_text_output_format(cli: Run, config_dir: Path) -> None:
+    write(
+        config_dir / "services.conf", "tasks {\n  non_responsive_tasks_watchdog {\n    threshold_sec: 2 hours\n  }\n}\n"
+    )
+    result = cli("check")
+    assert result.code == 1
+    assert result.out.splitlines() == [
+        "error services.conf:3:5 watchdog-not-seconds services.tasks.non_responsive_tasks_watchdog.threshold_sec must "
+        "be a number of seconds, not the duration '2 hours' (write 7200)",
+        "  hint: services.tasks.non_responsive_tasks_watchdog.threshold_sec takes seconds: --fix writes 7200 "
+        "(fixable: --fix)",
+    ]
+    assert "1 error, 0 warnings, 0 info; 1 fixable with --fix" in result.err
+
+
+def test_a_directory_named_conf(cli: Run, config_dir: Path) -> None:
+    (config_dir / "old.conf").mkdir(parents=True)
+    assert "conf-directory" in codes(findings(cli))
+
+
+@pytest.mark.parametrize(
+    ("relative", "code"),
+    [
+        ("apiserver.old.conf", "backup-file-loaded"),
+        ("backup/apiserver.conf", "backup-file-loaded"),
+        ("apiserver-copy.conf", "backup-file-loaded"),
+        ("apiservr.conf", "unknown-namespace"),
+    ],
+)
+def test_files_the_server_loads_and_never_reads(cli: Run, config_dir: Path, relative: str, code: str) -> None:
+    write(config_dir / relative, "a: 1\n")
+    found = one(findings(cli), code)
+    assert found["severity"] == "warning"
+    if code == "unknown-namespace":
+        assert found["hint"] == "did you mean apiserver.conf?"
+
+
+@pytest.mark.parametrize(
+    ("text", "fixed", "value"),
+    [
+        ("tasks.non_responsive_tasks_watchdog.threshold_sec: 2 hours\n", "threshold_sec: 7200", 7200),
+        ("tasks.non_responsive_tasks_watchdog.watch_interval_sec: 900.0\n", "watch_interval_sec: 900", 900),
+        ('tasks.non_responsive_tasks_watchdog.threshold_sec: "600"\n', "threshold_sec: 600", 600),
+        ("tasks.non_responsive_tasks_watchdog.threshold_sec: 90m\n", "threshold_sec: 5400", 5400),
+    ],
+)
+def test_watchdog_values_that_are_not_seconds_are_fixed(
+    cli: Run, config_dir: Path, text: str, fixed: str, value: int
+) -> None:
+    path = write(config_dir / "services.conf", "# watchdog\n" + text)
+    assert "watchdog-not-seconds" in codes(findings(cli))
+    result = cli("check", "--fix")
+    assert result.code == 0, result
+    assert path.read_text() == "# watchdog\n" + "tasks.non_responsive_tasks_watchdog." + fixed + "\n"
+    watchdog = pyhocon_plain(path.read_text())["tasks"]["non_responsive_tasks_watchdog"]
+    assert value in watchdog.values()
+
+
+def test_watchdog_value_that_cannot_be_fixed(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "services.conf", "tasks.non_responsive_tasks_watchdog.threshold_sec: -5\n")
+    found = one(findings(cli), "watchdog-not-seconds")
+    assert found["fixable"] is False and "positive" in found["message"]
+
+
+def test_unknown_keys_next_to_known_ones(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "services.conf", "tasks.non_responsive_tasks_watchdog {\n  thresold_sec: 60\n}\n")
+    found = one(findings(cli), "unknown-key")
+    assert (found["severity"], found["line"]) == ("warning", 2)
+    assert "threshold_sec" in found["hint"]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("cors { origins: a, allow_origin: b }\n", "cors-unknown-key"),
+        ("auth.cookies { domain: null, sameSite: Lax }\n", "cookie-unknown-key"),
+        ("auth.cookies { samesite: Relaxed }\n", "cookie-invalid-value"),
+        ("listen.port: 80800\n", "listen-invalid-value"),
+    ],
+)
+def test_keys_and_values_werkzeug_and_flask_cors_reject(cli: Run, config_dir: Path, text: str, code: str) -> None:
+    write(config_dir / "apiserver.conf", text)
+    assert one(findings(cli), code)["severity"] == "error"
+
+
+def test_cookies_without_domain_crash_the_server(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", "auth {\n  -cookies { secure: false }\n}\n")
+    found = one(findings(cli), "cookie-domain-missing")
+    assert (found["severity"], found["line"]) == ("error", 2)
+
+
+def test_cookie_domain_without_dot_is_fixed(cli: Run, config_dir: Path) -> None:
+    path = write(config_dir / "apiserver.conf", 'auth.cookies.domain: "clearml.example.com"  # ours\n')
+    assert one(findings(cli), "cookie-domain-no-dot")["fixable"] is True
+    assert cli("check", "--fix").code == 0
+    assert path.read_text() == 'auth.cookies.domain: ".clearml.example.com"  # ours\n'
+
+
+def test_secure_cookies_need_https_in_sight(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", "auth.cookies.secure: true\n")
+    assert "cookie-secure-without-https" in codes(findings(cli))
+    write(config_dir / "apiserver.conf", 'auth.cookies.secure: true\ncors.origins: "https://app.example.com"\n')
+    assert "cookie-secure-without-https" not in codes(findings(cli))
+
+
+def test_cors_wildcard_with_credentials_and_the_file_server(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", 'cors { origins: "*", supports_credentials: true }\n')
+    found = findings(cli)
+    assert one(found, "cors-wildcard-credentials")["severity"] == "warning"
+    assert one(found, "cors-not-on-fileserver")["severity"] == "info"
+    write(config_dir / "fileserver.conf", 'cors.origins: "https://app.example.com"\n')
+    assert "cors-not-on-fileserver" not in codes(findings(cli))
+
+
+def test_environment_findings(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", "auth.cookies.domain: .file.com\n")
+    env = {
+        "CLEARML__APISERVER__X": "x = 1",
+        "clearml__apiserver__y": "1",
+        "CLEARML__APISERVER__AUTH__COOKIES__DOMAIN": ".env.com",
+    }
+    result = cli("check", "--json", env=env)
+    assert result.code == 1
+    found = json.loads(result.out)
+    assert one(found, "env-unparsable")["severity"] == "error"
+    assert "rename it to CLEARML__apiserver__y" in one(found, "env-miscased-prefix")["hint"]
+    shadow = one(found, "env-shadows-file")
+    assert (shadow["severity"], shadow["line"]) == ("info", 1)
+    assert "CLEARML__APISERVER__AUTH__COOKIES__DOMAIN overrides" in shadow["message"]
+
+
+def test_a_substitution_the_server_cannot_resolve(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "services.conf", "a: ${apiserver.listen.port}\n")
+    result = cli("check", "--json")
+    assert result.code == 3
+    assert "each file on its own" in one(json.loads(result.out), "server-cannot-load")["hint"]
+
+
+def test_public_default_credentials(cli: Run, config_dir: Path) -> None:
+    from clearml_cfg.checks.secrets import is_public_default
+
+    write(config_dir / "secure.conf", 'auth.token_secret: "a fresh secret"\n')
+    assert "secure-default-credentials" not in codes(findings(cli))
+    assert not is_public_default("a fresh secret")
+
+
+@needs_reference
+def test_public_default_credentials_are_recognised(cli: Run, config_dir: Path) -> None:
+    default = REFERENCE / "clearml-server" / "apiserver" / "config" / "default" / "secure.conf"
+    write(config_dir / "secure.conf", default.read_text(encoding="utf-8"))
+    found = [f for f in findings(cli) if f["code"] == "secure-default-credentials"]
+    assert len(found) == 10  # every public key and secret of the default file
+
+
+def test_world_writable_directory_and_file_are_fixed(cli: Run, config_dir: Path) -> None:
+    path = write(config_dir / "apiserver.conf", "a: 1\n")
+    path.chmod(0o666)
+    config_dir.chmod(0o777)
+    found = [f for f in findings(cli) if f["code"] == "world-writable"]
+    assert len(found) == 2 and all(f["fixable"] for f in found)
+    assert cli("check", "--fix").code == 0
+    assert path.stat().st_mode & 0o777 == 0o664
+    assert config_dir.stat().st_mode & 0o777 == 0o775
+
+
+def test_bom_is_fixed(cli: Run, config_dir: Path) -> None:
+    config_dir.mkdir()
+    (config_dir / "hosts.conf").write_bytes(b"\xef\xbb\xbfa: 1\n")
+    result = cli("check", "--fix")
+    assert result.code == 0, result
+    assert (config_dir / "hosts.conf").read_bytes() == b"a: 1\n"
+
+
+def test_fix_dry_run_changes_nothing(cli: Run, config_dir: Path) -> None:
+    path = write(config_dir / "services.conf", "tasks.non_responsive_tasks_watchdog.threshold_sec: 2 hours\n")
+    result = cli("check", "--fix", "--dry-run")
+    assert result.code == 1
+    assert "+tasks.non_responsive_tasks_watchdog.threshold_sec: 7200" in result.err
+    assert path.read_text() == "tasks.non_responsive_tasks_watchdog.threshold_sec: 2 hours\n"
+
+
+def test_strict_fails_on_warnings(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.old.conf", "a: 1\n")
+    assert cli("check").code == 0
+    assert cli("check", "--strict").code == 1
+
+
+@needs_reference
+def test_the_servers_default_files_have_no_errors(cli: Run, tmp_path: Path) -> None:
+    defaults = REFERENCE / "clearml-server" / "apiserver" / "config" / "default"
+    found = findings(cli, "-c", str(defaults), "--defaults", str(defaults))
+    assert [f for f in found if f["severity"] == "error"] == []
+    for example in ("apiserver.conf", "services.conf"):
+        write(
+            tmp_path / "docs" / example, (REFERENCE / "clearml-server" / "docs" / example).read_text(encoding="utf-8")
+        )
+    docs = findings(cli, "-c", str(tmp_path / "docs"))
+    assert [f for f in docs if f["severity"] == "error"] == []
+
+
+def test_the_example_ci_script(tmp_path: Path) -> None:
+    script = REPO / "examples" / "ci-check.sh"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CLEARML", "TRAINS"))}
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    result = subprocess.run(
+        ["bash", str(script), str(REPO / "examples" / "broken-config")], env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "check failed" in result.stderr
+    assert "error watchdog-not-seconds" in result.stdout
+    assert "services.conf:5" in result.stdout
