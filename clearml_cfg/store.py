@@ -23,6 +23,9 @@ from .errors import ConfigReadError, WriteError
 from .hocon import Document, HoconSemanticError, HoconSyntaxError
 
 LOCK_NAME = ".clearml-cfg.lock"
+#: A configuration file larger than this is refused: the largest real ones are a few kilobytes, and pyhocon
+#: (the server's parser) would take minutes on it.
+MAX_FILE_BYTES = 8 * 1024 * 1024
 BACKUP_SUFFIX = ".bak"
 DEFAULT_LOCK_TIMEOUT = 10.0
 
@@ -33,6 +36,13 @@ DEFAULT_LOCK_TIMEOUT = 10.0
 def read_text(path: Path) -> str:
     """The file's text, exactly (no newline translation); every failure is a ConfigReadError."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ConfigReadError(
+                f"{path}:1:1: {size / 1024 / 1024:.1f} MB is far too large for a configuration file "
+                f"(the limit is {MAX_FILE_BYTES // 1024 // 1024} MB; the server's parser would take minutes on it)",
+                "this is not a configuration file: move it out of the config directory",
+            )
         data = path.read_bytes()
     except FileNotFoundError:
         raise
@@ -48,8 +58,9 @@ def read_text(path: Path) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
         raise ConfigReadError(
-            f"{path}:{line}: not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})",
+            f"{path}:{line}:{column}: not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})",
             "the server reads its files as UTF-8: re-save the file as UTF-8",
         ) from e
     if text.startswith("\ufeff"):
@@ -293,6 +304,10 @@ def _write_error(error: OSError, path: Path, action: str) -> WriteError:
         return WriteError(f"cannot {action} {path}: no space left on the device", "free some space and try again")
     if error.errno == errno.EDQUOT:
         return WriteError(f"cannot {action} {path}: disk quota exceeded", "free some space and try again")
+    if error.errno == errno.EFBIG:
+        return WriteError(f"cannot {action} {path}: file too large for this process (ulimit -f)", "raise the limit")
+    if error.errno == errno.EIO:
+        return WriteError(f"cannot {action} {path}: input/output error", "check the disk; the file was left as it was")
     return WriteError(f"cannot {action} {path}: {error.strerror or error}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -173,14 +174,22 @@ def load_context(dirs: ConfigDirs, env: Mapping[str, str]) -> Context:
     return context
 
 
+_LOCATED = re.compile(r"^.*?:(\d+):(\d+): (.*)$", re.DOTALL)
+
+
 def _read_failure(config_file: ConfigFile, error: ConfigReadError) -> Finding:
     fix = None
     code = "unreadable-file"
-    line = column = None
     if "byte-order mark" in error.message:
-        code, line, column = "byte-order-mark", 1, 1
+        code = "byte-order-mark"
         fix = Fix("remove the byte-order mark", config_file.path, rewrite=lambda text: text.lstrip("\ufeff"))
     elif "not UTF-8" in error.message:
         code = "not-utf8"
-    message = error.message.split(": ", 1)[1] if ": " in error.message else error.message
+    m = _LOCATED.match(error.message)
+    line: int | None = None
+    column: int | None = None
+    if m:
+        line, column, message = int(m.group(1)), int(m.group(2)), m.group(3)
+    else:
+        message = error.message.split(": ", 1)[1] if ": " in error.message else error.message
     return Finding(code, Severity.ERROR, message, error.hint or "", config_file.path, line, column, fix)

@@ -157,7 +157,27 @@ class Planner:
         refs = fields_under(node, base)
         definitions = [r for r in refs if r.path == path]
         if not definitions:
-            return self._insert(node, base, refs, path, value)
+            # The key may exist only through keys below it (`b.b.a: 0`): the new value replaces them, written
+            # where the first of them was when that is a dotted key of the same object.
+            below = [r for r in refs if len(r.path) > len(path) and r.path[: len(path)] == path]
+            if not below:
+                return self._insert(node, base, refs, path, value)
+            first = below[0]
+            owner = first.path[: len(first.path) - len(first.field.key.segments)]
+            relative = path[len(owner) :]
+            key = (
+                dotted_key(tuple(str(s) for s in relative))
+                if relative and all(isinstance(s, str) for s in relative)
+                else None
+            )
+            doomed = [r.field for r in below] + self._dead_ancestors(refs, path, max(r.field.start for r in below))
+            if key is None or path[: len(owner)] != owner:
+                return self._insert(node, base, refs, path, value) + self._remove_fields(doomed)
+            field = first.field
+            sep = self.style.object_separator if isinstance(value, Mapping) else self.style.separator
+            rendered = render_value(value, self.style, indent_of(self.text, field.start))
+            rest = [f for f in doomed[1:] if not (field.start <= f.start and f.end <= field.end)]
+            return [Splice(field.start, field.end, key + sep + rendered), *self._remove_fields(rest)]
         plain = [r for r in definitions if not r.field.appends]
         target = (plain or definitions)[-1].field
         splices = self._replace_value(target, value)

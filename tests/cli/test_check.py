@@ -42,7 +42,7 @@ def test_a_clean_directory(cli: Run, config_dir: Path) -> None:
     [
         ("apiserver.conf", b"auth {\n  cookies {\n", "parse-error", 3, 1),
         ("hosts.conf", b"\xef\xbb\xbfa: 1\n", "byte-order-mark", 1, 1),
-        ("hosts.conf", b"a: \xff\n", "not-utf8", None, None),
+        ("hosts.conf", b"a: \xff\n", "not-utf8", 1, 4),
     ],
 )
 def test_files_that_cannot_be_read_are_exit_3(

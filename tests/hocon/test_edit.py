@@ -289,6 +289,13 @@ def test_a_parent_substitution_is_not_dead_so_the_edit_is_refused() -> None:
     assert document.text == text
 
 
+def test_a_key_that_exists_only_through_dotted_children_is_replaced_whole() -> None:
+    # found by the property tests: b.b exists only as `b.b.a: 0`; a new `b.b: []` must not merge under it
+    assert edited("b.a.a: 0\nb.b.a: 0\n", (("b", "b"), [])) == "b.a.a: 0\nb.b: []\n"
+    assert edited("x: 1\na.b.c: 1\na.b.d: 2\n", ("a.b", 5)) == "x: 1\na.b: 5\n"
+    assert edited("a.b.x { y: 1 }\na.b.z: 2\n", ("a.b", [1])) == "a.b: [1]\n"
+
+
 def test_set_replaces_a_substitution() -> None:
     assert edited("x: 1\na: ${x}\n", ("a", 2)) == "x: 1\na: 2\n"
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from helpers import pyhocon_plain
 
@@ -64,10 +62,8 @@ def test_excerpt_expands_tabs_to_keep_the_caret_aligned() -> None:
 @pytest.mark.parametrize("opener", ["{a: ", "[", "a {", "[{a: "])
 def test_ten_thousand_levels_of_nesting_is_an_error_not_a_crash(opener: str) -> None:
     text = "a: " + opener * 10_000
-    started = time.perf_counter()
     with pytest.raises(HoconSyntaxError, match=f"deeper than {MAX_DEPTH} levels"):
         parse(text)
-    assert time.perf_counter() - started < 5  # generous: this is about not hanging, not speed
 
 
 def test_nesting_at_the_limit_parses() -> None:

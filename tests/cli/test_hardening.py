@@ -1,0 +1,263 @@
+"""Hardening: bad input, faults mid-write, killed processes, and random use of the whole command line."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import random
+import re
+import resource
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from conftest import Run, write
+from helpers import DATA, pyhocon_plain
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import VALUES, documents
+
+BAD = sorted((DATA / "bad").glob("*.conf"))
+LOCATED = re.compile(r"apiserver\.conf:(\d+):(\d+)[: ]")
+
+EXPECTED_LOCATION = {
+    "binary-junk.conf": (1, 1),
+    "byte-order-mark.conf": (1, 1),
+    "invalid-utf8.conf": (1, 26),
+    "mixed-newlines.conf": (4, 18),
+    "truncated.conf": (3, 19),
+    "unclosed-list.conf": (3, 1),  # `b: 3` reads as one more element: the list is still open at the end
+    "unterminated-string.conf": (2, 22),
+    "unterminated-substitution.conf": (1, 14),
+}
+
+
+@pytest.mark.parametrize("path", BAD, ids=lambda p: p.name)
+def test_each_bad_file_is_exit_3_with_its_location(cli: Run, config_dir: Path, path: Path) -> None:
+    target = config_dir / "apiserver.conf"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(path.read_bytes())
+    for args in (("get", "apiserver.x"), ("set", "apiserver.x", "1"), ("show", "--effective"), ("check",)):
+        result = cli(*args)
+        assert result.code == 3, (args, str(result))
+        where = LOCATED.search(result.err) or LOCATED.search(result.out)
+        assert where, result
+        assert (int(where.group(1)), int(where.group(2))) == EXPECTED_LOCATION[path.name], result
+    assert target.read_bytes() == path.read_bytes()
+
+
+def test_the_corpus_is_complete() -> None:
+    assert sorted(p.name for p in BAD) == sorted(EXPECTED_LOCATION)
+
+
+def test_a_20_mb_file_is_refused_up_front(cli: Run, config_dir: Path) -> None:
+    target = config_dir / "apiserver.conf"
+    target.parent.mkdir(parents=True)
+    line = b'key_%07d: "a value that is long enough to make the file large quickly........"\n'
+    with open(target, "wb") as out:
+        for index in range(20 * 1024 * 1024 // len(line % 0) + 1):
+            out.write(line % index)
+    result = cli("get", "apiserver.x")
+    assert result.code == 3
+    assert "apiserver.conf:1:1: 20.0 MB is far too large" in result.err
+
+
+def test_ten_thousand_levels_of_nesting(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", "a: " + "{a: " * 10_000 + "1" + "}" * 10_000 + "\n")
+    result = cli("get", "apiserver.a")
+    assert result.code == 3
+    assert "apiserver.conf:1:" in result.err and "nested deeper than 100 levels" in result.err
+
+
+# --- faults -------------------------------------------------------------------------------------------------
+
+KEY = "apiserver.auth.cookies.domain"
+ORIGINAL = "# original\nauth.cookies.secure: true\n"
+
+
+@pytest.mark.parametrize(
+    ("function", "error"),
+    [("fsync", errno.EIO), ("fsync", errno.ENOSPC), ("replace", errno.EACCES), ("replace", errno.EROFS)],
+)
+def test_a_write_that_fails_midway_leaves_the_original(
+    cli: Run, config_dir: Path, monkeypatch: pytest.MonkeyPatch, function: str, error: int
+) -> None:
+    path = write(config_dir / "apiserver.conf", ORIGINAL)
+
+    def fail(*_: object, **__: object) -> None:
+        raise OSError(error, os.strerror(error))
+
+    monkeypatch.setattr(os, function, fail)
+    result = cli("set", KEY, ".x.com", "--no-backup")
+    assert result.code == 4, result
+    assert result.err.startswith("error: cannot write") and "hint:" in result.err
+    assert path.read_text() == ORIGINAL
+    assert sorted(p.name for p in config_dir.iterdir() if not p.name.startswith(".clearml-cfg")) == ["apiserver.conf"]
+
+
+def _run_limited(args: list[str], env: dict[str, str], limit: int) -> subprocess.CompletedProcess[str]:
+    def limit_file_size() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get EFBIG instead of being killed
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return subprocess.run(
+        [sys.executable, "-m", "clearml_cfg", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        preexec_fn=limit_file_size,
+    )
+
+
+def test_ulimit_file_size_is_exit_4_and_the_file_stays(tmp_path: Path) -> None:
+    config = tmp_path / "c"
+    path = write(config / "apiserver.conf", ORIGINAL)
+    env = {**os.environ, "CLEARML_CONFIG_DIR": str(config)}
+    result = _run_limited(["set", "apiserver.long", "x" * 5000], env, limit=2000)
+    assert result.returncode == 4, result.stderr
+    assert "file too large for this process" in result.stderr
+    assert path.read_text() == ORIGINAL
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from clearml_cfg.cli import main
+    for i in range(200):
+        main(["set", "apiserver.counter", str(i), "--quiet", "--no-backup"])
+    """
+)
+
+
+def test_sigkill_at_random_moments_never_leaves_a_torn_file(tmp_path: Path) -> None:
+    config = tmp_path / "c"
+    path = write(config / "apiserver.conf", "# counted\ncounter: -1\n")
+    env = {**os.environ, "CLEARML_CONFIG_DIR": str(config)}
+    rng = random.Random(20261129)
+    seen = set()
+    for _ in range(12):
+        process = subprocess.Popen([sys.executable, "-c", WRITER], env=env, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.2, 1.5))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        text = path.read_text()
+        match = re.fullmatch(r"# counted\ncounter: (-?\d+)\n", text)
+        assert match, f"torn file: {text!r}"
+        seen.add(int(match.group(1)))
+    assert len(seen) > 1  # the kills did land in the middle of the run
+    # and the next command is not blocked by the killed process's lock
+    result = subprocess.run(
+        [sys.executable, "-m", "clearml_cfg", "set", "apiserver.counter", "1000", "-q"],
+        env={**env, "CLEARML_CFG_LOCK_TIMEOUT": "2"},
+    )
+    assert result.returncode == 0
+    assert pyhocon_plain(path.read_text()) == {"counter": 1000}
+
+
+def test_a_lock_held_by_a_killed_process_is_released(tmp_path: Path) -> None:
+    config = tmp_path / "c"
+    write(config / "apiserver.conf", "a: 1\n")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import fcntl, time; f = open({str(config / '.clearml-cfg.lock')!r}, 'w'); "
+            "fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout and holder.stdout.readline().strip() == "held"
+    env = {**os.environ, "CLEARML_CONFIG_DIR": str(config), "CLEARML_CFG_LOCK_TIMEOUT": "0.3"}
+    blocked = subprocess.run(
+        [sys.executable, "-m", "clearml_cfg", "set", "apiserver.a", "2"], env=env, capture_output=True, text=True
+    )
+    assert blocked.returncode == 4 and "another clearml-cfg is editing" in blocked.stderr
+    holder.kill()
+    holder.wait()
+    after = subprocess.run([sys.executable, "-m", "clearml_cfg", "set", "apiserver.a", "2", "-q"], env=env)
+    assert after.returncode == 0
+
+
+# --- random use of the command line -------------------------------------------------------------------------
+
+KEYS = st.one_of(
+    st.sampled_from(
+        [
+            "apiserver.auth.cookies.domain",
+            "apiserver.auth.cookies.secure",
+            "services.tasks.non_responsive_tasks_watchdog.threshold_sec",
+            "apiserver.a",
+            "apiserver.a.b",
+            'apiserver."x.y"',
+            "apiserver.list[0]",
+            "fileserver.cors.origins",
+            "apiservr.typo",
+            "apiserver",
+            "a..b",
+            "",
+        ]
+    ),
+    st.text(alphabet='abc.[]"0 -_', max_size=12),
+)
+TEXT_VALUES = st.one_of(
+    st.sampled_from(["1", "007", "true", "2 hours", "[a, b]", "{a: 1}", "x = 1", "http://x/${id}", "", "null", "{"]),
+    VALUES.map(json.dumps),
+)
+
+
+@st.composite
+def commands(draw: st.DrawFn) -> list[str]:
+    kind = draw(st.sampled_from(["get", "set", "unset", "show", "explain", "env", "check", "export"]))
+    key = draw(KEYS)
+    if kind == "set":
+        args = ["set", key, draw(TEXT_VALUES)]
+        args += draw(
+            st.sampled_from([[], ["--type", "json"], ["--type", "string"], ["--type", "int"], ["--type", "bogus"]])
+        )
+        return args
+    if kind == "show":
+        return ["show", *draw(st.sampled_from([[], ["--effective"], ["--origin"], ["--changed", "--json"]]))]
+    if kind == "export":
+        return ["export", "--format", draw(st.sampled_from(["helm", "env", "compose", "json", "k8s-secret", "yaml"]))]
+    if kind == "check":
+        return ["check", *draw(st.sampled_from([[], ["--json"], ["--fix", "--dry-run"]]))]
+    return [kind, key, *draw(st.sampled_from([[], ["--json"], ["--bogus-option"]]))]
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(text=documents(), sequence=st.lists(commands(), min_size=1, max_size=4))
+def test_random_command_sequences_keep_every_promise(
+    cli: Run, config_dir: Path, text: str, sequence: list[list[str]]
+) -> None:
+    for leftover in config_dir.glob("**/*") if config_dir.exists() else []:
+        if leftover.is_file():
+            leftover.unlink()
+    write(config_dir / "apiserver.conf", text)
+    for args in sequence:
+        before = snapshot(config_dir)
+        result = cli(*args)  # the fixture asserts that no traceback was printed
+        assert result.code in (0, 1, 2, 3, 4), (args, str(result))
+        after = snapshot(config_dir)
+        changed = {name for name in set(before) | set(after) if before.get(name) != after.get(name)}
+        changed -= {".clearml-cfg.lock"} | {name for name in changed if name.endswith(".bak")}
+        if result.code != 0 or args[0] not in ("set", "unset"):
+            assert not changed, (args, str(result))
+            continue
+        for name in changed:
+            if name.endswith(".conf"):
+                pyhocon_plain((config_dir / name).read_text(encoding="utf-8"))  # the server can read it
+        if args[0] == "set" and changed:
+            shown = cli("get", args[1], "--json", "--show-secrets")
+            assert shown.code == 0, (args, str(shown))
