@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import io
+import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import bcrypt
@@ -175,3 +177,21 @@ def test_one_source_only() -> None:
         passwords.obtain(label="x", stdin=True, generate_one=True, argv="pw")
     obtained = passwords.obtain(label="x", argv="pw")
     assert obtained.password == "pw" and obtained.warnings == [passwords.ARGV_WARNING]
+
+
+# --- start-up cost ------------------------------------------------------------------------------------------
+
+
+def test_bcrypt_is_loaded_only_to_hash_or_check(tmp_path: Path) -> None:
+    (tmp_path / "apiserver.conf").write_text(
+        f'auth.fixed_users {{ enabled: true, pass_hashed: true, users: [{{ username: "j", password: "{B64}", '
+        'name: "J" }] }\n'
+    )
+    code = (
+        "import sys; from clearml_cfg.cli import main; import clearml_cfg.users, clearml_cfg.passwords; "
+        "loaded = [m for m in ('bcrypt', 'rich') if m in sys.modules]; "
+        f"code = main(['list-users', '-c', {str(tmp_path)!r}]); "
+        "print(code, ','.join(loaded), 'bcrypt' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.splitlines()[-1] == "0  False", result.stdout + result.stderr
