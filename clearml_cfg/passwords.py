@@ -8,7 +8,6 @@ bcrypt is not imported here: only the code that hashes or checks pays for it.
 from __future__ import annotations
 
 import getpass
-import secrets
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,6 +50,8 @@ def check_new_password(password: str) -> None:
 
 
 def generate() -> str:
+    import secrets  # imports hmac, hashlib and random: only --generate pays for them
+
     return secrets.token_urlsafe(GENERATED_BYTES)
 
 

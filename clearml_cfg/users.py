@@ -17,12 +17,11 @@ import base64
 import os
 import re
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import NoMatch, NotSet, UsageError
 from .hocon import Document, HoconEditError, HoconKeyError, Unresolved, strict_equal
@@ -33,6 +32,9 @@ from .passwords import MAX_BYTES, check_new_password
 from .schema import USER_KEYS_OPTIONAL, USER_KEYS_REQUIRED
 from .settings import FilesView, Options, Outcome, lookup
 from .store import Transaction
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 FIXED: Path = ("apiserver", "auth", "fixed_users")
 USERS: Path = (*FIXED, "users")
@@ -73,6 +75,8 @@ def hash_password(password: str, rounds: int = DEFAULT_ROUNDS) -> str:
 
 def _hash_later(password: str, rounds: int) -> Future[str]:
     """Start hashing in a thread: bcrypt releases the GIL, so reading and editing the file costs no extra time."""
+    from concurrent.futures import ThreadPoolExecutor
+
     check_new_password(password)
     check_rounds(rounds)
     pool = ThreadPoolExecutor(max_workers=1)
@@ -86,6 +90,8 @@ def _hash_all(passwords: list[str], rounds: int, progress: Progress | None) -> l
     """Hash many passwords on every core (bcrypt releases the GIL); a migration of many users shows progress."""
     if not passwords:
         return []
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
     with ThreadPoolExecutor(max_workers=min(len(passwords), os.cpu_count() or 1)) as pool:
         futures = [pool.submit(hash_password, password, rounds) for password in passwords]
         if progress is not None and len(futures) > 1:
