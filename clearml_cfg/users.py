@@ -104,7 +104,10 @@ def _hash_all(passwords: list[str], rounds: int, progress: Progress | None) -> l
 # --- what a stored value is -------------------------------------------------------------------------------
 
 
-def _describe(value: Any) -> str:
+def _describe(value: Any, *, quote: bool = False) -> str:
+    """What ``value`` is; a string is quoted only with ``quote`` (a password's text is never shown)."""
+    if quote and isinstance(value, str):
+        return f"the string {value!r}"
     if isinstance(value, Unresolved):
         return "computed by a substitution"
     if isinstance(value, bool):
@@ -258,13 +261,13 @@ def list_users(view: FilesView) -> UsersReport:
     problems = []
     if enabled is not True:
         problems.append(
-            f"fixed users are not enabled ({format_path((*FIXED, 'enabled'))} is {_describe(enabled)}): "
+            f"fixed users are not enabled ({format_path((*FIXED, 'enabled'))} is {_describe(enabled, quote=True)}): "
             "the server ignores this list"
         )
     hashed = _mode(pass_hashed)
     if hashed is None:
         problems.append(
-            f"{format_path((*FIXED, 'pass_hashed'))} is {_describe(pass_hashed)}, not true or false: "
+            f"{format_path((*FIXED, 'pass_hashed'))} is {_describe(pass_hashed, quote=True)}, not true or false: "
             "set it with clearml-cfg set"
         )
     if not isinstance(users, list):
@@ -346,8 +349,8 @@ def login_check(view: FilesView, username: str) -> LoginCheck:
     if blocker is None and hashed is None:
         key = format_path((*FIXED, "pass_hashed"))
         blocker = (
-            f"{key} is {_describe(pass_hashed)}, not true or false: cannot tell how the server compares passwords "
-            f"(fix: clearml-cfg set {key} true, or false)"
+            f"{key} is {_describe(pass_hashed, quote=True)}, not true or false: cannot tell how the server "
+            f"compares passwords (fix: clearml-cfg set {key} true, or false)"
         )
     return LoginCheck(username, entry.get("password"), bool(hashed), fixed.get("enabled", False) is True, blocker)
 
@@ -413,7 +416,8 @@ class _Target:
         if mode is None:
             key = format_path((*FIXED, "pass_hashed"))
             raise UsageError(
-                f"{key} is {_describe(self.pass_hashed)}, not true or false: the mode of the passwords is unclear",
+                f"{key} is {_describe(self.pass_hashed, quote=True)}, not true or false: "
+                "the mode of the passwords is unclear",
                 f"set it first: clearml-cfg set {key} true (or false)",
             )
         return mode

@@ -722,6 +722,7 @@ def test_list_users_piped_is_aligned_text_and_names_every_problem(cli: Run, conf
     assert "the username is the number 1234" in rows["1234"]
     assert lines[1].startswith("jane      Jane Doe    c1       bcrypt    listed 2 times")
     assert TROUBLE_BASE not in result.out + result.err and "hunter2" not in result.out + result.err
+    assert "a" * 53 not in result.out + result.err  # nor the raw hash
     assert "12345678" not in result.out.replace("the number 12345678", "")  # named as a problem, not as a password
     assert "9 fixed user(s), enabled, bcrypt hashes" in result.err
 
@@ -762,6 +763,23 @@ def test_list_users_flags_hashes_in_plain_mode(cli: Run, config_dir: Path) -> No
     write(config_dir / "apiserver.conf", PLAIN.replace('"hunter2"', f'"{quick_hash("x")}"'))
     row = next(line for line in cli("list-users").out.splitlines() if line.startswith("john"))
     assert "plain" in row and "looks like a bcrypt hash, but pass_hashed is false" in row
+
+
+def test_a_pass_hashed_that_is_not_a_boolean_is_refused_and_listed(cli: Run, config_dir: Path) -> None:
+    text = PLAIN.replace("pass_hashed: false", 'pass_hashed: "false"')  # a string: not what it seems
+    path = write(config_dir / "apiserver.conf", text)
+    result = cli("add-user", "ada", "--password-stdin", *LOW, stdin="pw")
+    assert result.code == 2, result
+    assert "apiserver.auth.fixed_users.pass_hashed is the string 'false', not true or false" in result.err
+    assert "clearml-cfg set apiserver.auth.fixed_users.pass_hashed" in result.err
+    assert path.read_text() == text
+    listed = json.loads(cli("list-users", "--json").out)
+    assert listed["problems"] == [
+        "apiserver.auth.fixed_users.pass_hashed is the string 'false', not true or false: set it with clearml-cfg set"
+    ]
+    assert {u["password"] for u in listed["users"]} == {"broken"}
+    verify = cli("verify-password", "john", "--password-stdin", stdin="hunter2")
+    assert verify.code == 1 and "cannot tell how the server compares passwords" in verify.err
 
 
 def test_list_users_on_a_terminal_is_a_table(cli: Run, config_dir: Path) -> None:
