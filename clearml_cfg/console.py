@@ -10,7 +10,8 @@ import difflib
 import os
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import IO, Any
 
 from .errors import CfgError
@@ -129,6 +130,33 @@ class Console:
             self.err.write(error.detail.rstrip("\n") + "\n")
         if error.hint:
             self.hint(error.hint)
+
+    # --- progress (stderr, a terminal only) -----------------------------------------------------------------
+
+    @contextmanager
+    def progress(self, total: int, description: str) -> Iterator[Callable[[], None]]:
+        """A progress bar on a terminal for ``total`` slow steps; yields the function that advances it.
+
+        Nothing is drawn when stderr is not a terminal (logs of CI runs stay clean), with --quiet, or for one step.
+        """
+        isatty = getattr(self.err, "isatty", None)
+        if self.quiet or total < 2 or not (isatty and isatty()):
+            yield lambda: None
+            return
+        from rich.console import Console as RichConsole
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=RichConsole(file=self.err),
+            transient=True,
+        )
+        with bar:
+            task = bar.add_task(description, total=total)
+            yield lambda: bar.advance(task)
 
     # --- diffs --------------------------------------------------------------------------------------------
 

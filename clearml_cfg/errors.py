@@ -32,6 +32,12 @@ class NotSet(CfgError):
     exit_code = ExitCode.NO
 
 
+class NoMatch(CfgError):
+    """A password does not match, or the server could not check it (exit 1)."""
+
+    exit_code = ExitCode.NO
+
+
 class UsageError(CfgError):
     """Bad usage, an invalid value, or an edit refused as unsafe (exit 2)."""
 

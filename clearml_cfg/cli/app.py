@@ -30,6 +30,12 @@ COMMANDS: dict[str, str] = {
     "export": "export",
     "import": "export",
     "check": "check",
+    "add-user": "users",
+    "passwd": "users",
+    "remove-user": "users",
+    "list-users": "users",
+    "verify-password": "users",
+    "hash-password": "users",
 }
 HELP = (
     "Manage the configuration of a self-hosted ClearML Server without losing a comment or a byte.\n\n"

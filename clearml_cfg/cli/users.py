@@ -1,0 +1,337 @@
+"""add-user, passwd, remove-user, list-users, verify-password, hash-password: web-login users."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+
+from .. import passwords
+from ..console import Console, to_json, wants_color
+from ..settings import FilesView, Outcome
+from ..users import (
+    DEFAULT_ROUNDS,
+    UserInfo,
+    UsersReport,
+    add_user,
+    change_password,
+    check_rounds,
+    hash_password,
+    list_users,
+    login_check,
+    prepare_add,
+    prepare_change,
+    remove_user,
+    verify_password,
+)
+from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
+from .report import report
+
+Username = Annotated[
+    str, typer.Argument(metavar="USERNAME", help="The name typed at the web login (no ':').", show_default=False)
+]
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin (for scripts and CI).")
+]
+Generate = Annotated[
+    bool, typer.Option("--generate", help="Make a strong random password and print it once on stdout.")
+]
+PasswordText = Annotated[
+    str | None,
+    typer.Option(
+        "--password",
+        metavar="TEXT",
+        help="The password itself. Other users can see it in the process list: prefer the prompt or --password-stdin.",
+        show_default=False,
+    ),
+]
+Rounds = Annotated[
+    int | None,
+    typer.Option(
+        "--rounds",
+        metavar="N",
+        help=f"bcrypt cost, 4-31 (default {DEFAULT_ROUNDS}); each step doubles the time to hash and to log in.",
+        show_default=False,
+    ),
+]
+
+
+def register(app: typer.Typer, names: list[str]) -> None:
+    commands: dict[str, Callable[..., None]] = {
+        "add-user": add_user_command,
+        "passwd": passwd_command,
+        "remove-user": remove_user_command,
+        "list-users": list_users_command,
+        "verify-password": verify_password_command,
+        "hash-password": hash_password_command,
+    }
+    for name, function in commands.items():
+        if name in names:
+            app.command(name)(function)
+
+
+def _finish(
+    console: Console,
+    outcome: Outcome,
+    obtained: passwords.Obtained,
+    username: str,
+    *,
+    dry_run: bool,
+    json_output: bool,
+) -> None:
+    """Report the change; a generated password goes to stdout once (inside the JSON document with --json)."""
+    extra = {"password": obtained.password} if obtained.generated else None
+    report(console, outcome, dry_run=dry_run, json_output=json_output, extra=extra)
+    if obtained.generated and not json_output:
+        stored = " (dry run: it was not stored)" if dry_run else "; it is shown only this once"
+        console.note(f"the generated password of {username!r} follows on stdout{stored}")
+        console.data(obtained.password)
+
+
+def add_user_command(
+    username: Username,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name", metavar="NAME", help="Full name the web app shows (default: USERNAME).", show_default=False
+        ),
+    ] = None,
+    company: Annotated[
+        str | None,
+        typer.Option(
+            "--company", metavar="ID", help="Company ID (default: the server's default company).", show_default=False
+        ),
+    ] = None,
+    guest: Annotated[bool, typer.Option("--guest", help="Mark the user as a guest (is_guest: true).")] = False,
+    password_stdin: PasswordStdin = False,
+    generate: Generate = False,
+    password: PasswordText = None,
+    plaintext: Annotated[
+        bool,
+        typer.Option("--plaintext", help="Store the password as plain text (only in a file that has no hashes)."),
+    ] = False,
+    rounds: Rounds = None,
+    config_dir: ConfigDir = None,
+    dry_run: DryRun = False,
+    no_backup: NoBackup = False,
+    quiet: Quiet = False,
+    show_secrets: ShowSecrets = False,
+    json_output: Json = False,
+) -> None:
+    """Add a web-login user to apiserver.conf (auth.fixed_users), with a bcrypt-hashed password; shows the diff.
+
+    The password comes from a hidden prompt (asked twice), from one line of stdin with --password-stdin, or is
+    made by --generate. Fixed users are enabled if they were not. A file of plain-text passwords is switched to
+    hashes: the other users' passwords are hashed too, so they log in as before (--plaintext keeps plain text).
+
+    Example: echo "$PW" | clearml-cfg add-user jane --name "Jane Doe" --password-stdin
+    """
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup)
+    console = Console(quiet=quiet, show_secrets=show_secrets)
+    obtained = passwords.obtain(
+        label=f"New password for {username}",
+        stdin=password_stdin,
+        generate_one=generate,
+        argv=password,
+        before_prompt=lambda: prepare_add(
+            options, username, name=name, company=company, plaintext=plaintext, rounds=rounds
+        ),
+    )
+    for warning in obtained.warnings:
+        console.warn(warning)
+    outcome = add_user(
+        options,
+        username,
+        obtained.password,
+        name=name,
+        company=company,
+        guest=guest,
+        plaintext=plaintext,
+        rounds=rounds,
+        progress=console.progress,
+    )
+    _finish(console, outcome, obtained, username, dry_run=dry_run, json_output=json_output)
+
+
+def passwd_command(
+    username: Username,
+    password_stdin: PasswordStdin = False,
+    generate: Generate = False,
+    password: PasswordText = None,
+    rounds: Rounds = None,
+    config_dir: ConfigDir = None,
+    dry_run: DryRun = False,
+    no_backup: NoBackup = False,
+    quiet: Quiet = False,
+    show_secrets: ShowSecrets = False,
+    json_output: Json = False,
+) -> None:
+    """Change a web-login user's password, in the file's mode (a bcrypt hash, or plain text); shows the diff.
+
+    Exit 1 when there is no such user. Password sources as for add-user.
+
+    Example: clearml-cfg passwd jane --generate
+    """
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup)
+    console = Console(quiet=quiet, show_secrets=show_secrets)
+    obtained = passwords.obtain(
+        label=f"New password for {username}",
+        stdin=password_stdin,
+        generate_one=generate,
+        argv=password,
+        before_prompt=lambda: prepare_change(options, username, rounds=rounds),
+    )
+    for warning in obtained.warnings:
+        console.warn(warning)
+    outcome = change_password(options, username, obtained.password, rounds=rounds, progress=console.progress)
+    _finish(console, outcome, obtained, username, dry_run=dry_run, json_output=json_output)
+
+
+def remove_user_command(
+    username: Username,
+    config_dir: ConfigDir = None,
+    dry_run: DryRun = False,
+    no_backup: NoBackup = False,
+    quiet: Quiet = False,
+    show_secrets: ShowSecrets = False,
+    json_output: Json = False,
+) -> None:
+    """Remove a web-login user from apiserver.conf; shows the diff. Exit 1 when there is no such user.
+
+    With apiserver.auth.delete_missing_autocreated_users true (the default), the server deletes the user at its
+    next start.
+
+    Example: clearml-cfg remove-user jane
+    """
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup)
+    console = Console(quiet=quiet, show_secrets=show_secrets)
+    outcome = remove_user(options, username)
+    report(console, outcome, dry_run=dry_run, json_output=json_output)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def _rows(users: list[UserInfo]) -> list[list[str]]:
+    return [
+        [_cell(u.username), _cell(u.name), _cell(u.company), u.password, "; ".join(u.problems) or "-"] for u in users
+    ]
+
+
+HEADERS = ["USERNAME", "NAME", "COMPANY", "PASSWORD", "PROBLEMS"]
+
+
+def _plain_table(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in [HEADERS, *rows]) for i in range(len(HEADERS) - 1)]
+    lines = []
+    for row in [HEADERS, *rows]:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def _summary(found: UsersReport) -> str:
+    enabled = "enabled" if found.enabled is True else "not enabled"
+    mode = {True: "bcrypt hashes", False: "plain-text passwords"}.get(found.pass_hashed, "an unclear password mode")
+    where = ", ".join(str(p) for p in found.defined_in) or "no file"
+    return f"{len(found.users)} fixed user(s), {enabled}, {mode}; the list is defined in {where}"
+
+
+def list_users_command(
+    config_dir: ConfigDir = None,
+    json_output: Json = False,
+    quiet: Quiet = False,
+) -> None:
+    """List the web-login users as the server reads them: name, company, password kind and problems.
+
+    The password kind is bcrypt, plain or broken (the server fails that login); problems are what would stop
+    a login: unquoted numbers, a pasted b'...' wrapper, raw $2b$ hashes, unknown keys, a missing name,
+    duplicate usernames. Never prints a password or a hash. A table on a terminal, aligned text when piped.
+
+    Example: clearml-cfg list-users --json
+    """
+    options = make_options(config_dir)
+    console = Console(quiet=quiet)
+    found = list_users(FilesView(options.dirs, options.env))
+    if json_output:
+        console.data(
+            to_json(
+                {
+                    "enabled": found.enabled,
+                    "pass_hashed": found.pass_hashed,
+                    "defined_in": [str(p) for p in found.defined_in],
+                    "users": [
+                        {
+                            "username": u.username,
+                            "name": u.name,
+                            "company": u.company,
+                            "is_guest": u.is_guest,
+                            "password": u.password,
+                            "problems": u.problems,
+                        }
+                        for u in found.users
+                    ],
+                    "problems": found.problems,
+                }
+            )
+        )
+        return
+    console.info(_summary(found))
+    if found.users:
+        rows = _rows(found.users)
+        if wants_color(console.out):
+            from rich.console import Console as RichConsole
+            from rich.table import Table
+
+            table = Table(*HEADERS, header_style="bold")
+            for row in rows:
+                table.add_row(*row, style="red" if row[3] == "broken" else None)
+            RichConsole(file=console.out, highlight=False).print(table)
+        else:
+            console.data(_plain_table(rows))
+    for problem in found.problems:
+        console.warn(problem)
+
+
+def verify_password_command(
+    username: Username,
+    password_stdin: PasswordStdin = False,
+    config_dir: ConfigDir = None,
+    quiet: Quiet = False,
+) -> None:
+    """Check a password exactly as the server's login would; exit 0 on a match, 1 on a mismatch or unknown user.
+
+    Plain mode compares strings (an unquoted number never matches); hashed mode base64-decodes the stored value
+    and checks it with bcrypt. Prints a one-line reason on stderr.
+
+    Example: echo "$PW" | clearml-cfg verify-password jane --password-stdin
+    """
+    options = make_options(config_dir)
+    console = Console(quiet=quiet)
+    check = login_check(FilesView(options.dirs, options.env), username)
+    obtained = passwords.obtain(label=f"Password of {username}", stdin=password_stdin, confirm=False)
+    console.info(verify_password(check, obtained.password))
+
+
+def hash_password_command(
+    stdin: Annotated[
+        bool, typer.Option("--stdin", "--password-stdin", help="Read the password from the first line of stdin.")
+    ] = False,
+    rounds: Rounds = None,
+) -> None:
+    """Print the value apiserver.conf stores with pass_hashed: true (base64 of a bcrypt hash), ready to paste.
+
+    Only the value goes to stdout, without a b'...' wrapper. Prompts twice on a terminal.
+
+    Example: clearml-cfg hash-password --rounds 12
+    """
+    cost = DEFAULT_ROUNDS if rounds is None else rounds
+    check_rounds(cost)  # before anyone types a password
+    obtained = passwords.obtain(label="Password to hash", stdin=stdin, stdin_option="--stdin")
+    Console().data(hash_password(obtained.password, cost))

@@ -1,0 +1,821 @@
+"""Web-login users: ``apiserver.auth.fixed_users`` (SERVER-SEMANTICS §5), edited and checked as the server reads it.
+
+- An entry takes exactly ``username``, ``password``, ``name`` and optionally ``company``, ``is_guest``; any other
+  key, or a missing one, makes every fixed-user login fail. A username listed twice makes the server create none.
+- ``pass_hashed: false`` (the default) compares the typed password with the stored string, so an unquoted number
+  never matches. ``pass_hashed: true`` stores base64 of a bcrypt hash, checked with
+  ``bcrypt.checkpw(pw, base64.b64decode(stored))``; bcrypt uses 72 bytes at most.
+- The file stays in one mode: adding a hashed user to a plain-text file hashes the other passwords too.
+
+Writes go to the file of the winning directory that holds (or would hold) the list; reads merge every directory.
+bcrypt is imported only by the functions that hash or check: listing users never loads it.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path as FsPath
+from typing import TYPE_CHECKING, Any
+
+from .errors import NoMatch, NotSet, UsageError
+from .hocon import Document, HoconEditError, HoconKeyError, Unresolved, strict_equal
+from .hocon.paths import Path, format_path
+from .layout import ConfigFile, file_for_key
+from .merge import merge, put_file
+from .passwords import MAX_BYTES, check_new_password
+from .schema import USER_KEYS_OPTIONAL, USER_KEYS_REQUIRED
+from .settings import FilesView, Options, Outcome, lookup
+from .store import Transaction
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+FIXED: Path = ("apiserver", "auth", "fixed_users")
+USERS: Path = (*FIXED, "users")
+DELETE_MISSING: Path = ("apiserver", "auth", "delete_missing_autocreated_users")
+DEFAULT_ROUNDS = 12
+MIN_ROUNDS, MAX_ROUNDS = 4, 31
+
+#: A bcrypt hash as bcrypt.hashpw returns it: $2a$/$2b$/$2y$, a two-digit cost, 22 characters of salt, 31 of hash
+_BCRYPT = re.compile(rb"\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}")
+#: What `print(base64.b64encode(...))` shows, pasted whole: b'...'
+_WRAPPER = re.compile(r"""b(['"])(.*)\1""", re.DOTALL)
+
+#: ``progress(total, description)`` opens a progress display and gives back the function that advances it
+Progress = Callable[[int, str], AbstractContextManager[Callable[[], None]]]
+
+_MISSING: Any = object()
+
+
+# --- hashing ----------------------------------------------------------------------------------------------
+
+
+def check_rounds(rounds: int) -> None:
+    if not MIN_ROUNDS <= rounds <= MAX_ROUNDS:
+        raise UsageError(
+            f"--rounds {rounds} is outside bcrypt's range {MIN_ROUNDS}-{MAX_ROUNDS}",
+            f"each step doubles the time; the default {DEFAULT_ROUNDS} takes about a quarter of a second",
+        )
+
+
+def hash_password(password: str, rounds: int = DEFAULT_ROUNDS) -> str:
+    """What the server stores with ``pass_hashed: true``: base64 of a bcrypt hash, as ASCII text."""
+    check_new_password(password)  # before bcrypt sees it: bcrypt 4 would truncate, bcrypt 5 would raise
+    check_rounds(rounds)
+    import bcrypt
+
+    return base64.b64encode(bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds))).decode("ascii")
+
+
+def _hash_later(password: str, rounds: int) -> Future[str]:
+    """Start hashing in a thread: bcrypt releases the GIL, so reading and editing the file costs no extra time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    check_new_password(password)
+    check_rounds(rounds)
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(hash_password, password, rounds)
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _hash_all(passwords: list[str], rounds: int, progress: Progress | None) -> list[str]:
+    """Hash many passwords on every core (bcrypt releases the GIL); a migration of many users shows progress."""
+    if not passwords:
+        return []
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    with ThreadPoolExecutor(max_workers=min(len(passwords), os.cpu_count() or 1)) as pool:
+        futures = [pool.submit(hash_password, password, rounds) for password in passwords]
+        if progress is not None and len(futures) > 1:
+            with progress(len(futures), "hashing passwords") as advance:
+                for _ in as_completed(futures):
+                    advance()
+        return [future.result() for future in futures]
+
+
+# --- what a stored value is -------------------------------------------------------------------------------
+
+
+def _describe(value: Any, *, quote: bool = False) -> str:
+    """What ``value`` is; a string is quoted only with ``quote`` (a password's text is never shown)."""
+    if quote and isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, Unresolved):
+        return "computed by a substitution"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if value is None:
+        return "null"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "an empty string" if not value else "a string"
+    return f"a {type(value).__name__}"
+
+
+def _server_decodes_to_bcrypt(value: Any) -> bool:
+    """Whether the server's ``base64.b64decode(stored)`` yields a bcrypt hash that ``checkpw`` accepts."""
+    try:
+        decoded = base64.b64decode(value)
+    except (TypeError, ValueError):  # binascii.Error is a ValueError
+        return False
+    return _BCRYPT.fullmatch(decoded) is not None
+
+
+def _is_raw_bcrypt(text: str) -> bool:
+    return _BCRYPT.fullmatch(text.encode("utf-8", "replace")) is not None
+
+
+def _looks_hashed(text: str) -> str | None:
+    """Why ``text`` looks like a bcrypt hash in some form, or None."""
+    wrapped = _WRAPPER.fullmatch(text)
+    if wrapped:
+        return "a b'...' wrapper around a hash"
+    if _is_raw_bcrypt(text):
+        return "a raw $2b$ bcrypt hash"
+    if _server_decodes_to_bcrypt(text):
+        return "a bcrypt hash"
+    return None
+
+
+def _broken_hash_reason(value: Any) -> str:
+    """Why a value stored with ``pass_hashed: true`` is not base64 of a bcrypt hash."""
+    if not isinstance(value, str):
+        return f"the stored password is {_describe(value)}, not base64 of a bcrypt hash"
+    if _WRAPPER.fullmatch(value):
+        return "the stored password was pasted with its b'...' wrapper: store only the text between the quotes"
+    if _is_raw_bcrypt(value):
+        return "the stored password is a raw $2b$ bcrypt hash: the server wants it base64-encoded"
+    if not value:
+        return "the stored password is empty"
+    return "the stored password is not base64 of a bcrypt hash (plain text with pass_hashed: true?)"
+
+
+def password_kind(value: Any, hashed: bool) -> tuple[str, list[str]]:
+    """How the server treats a stored password: "bcrypt", "plain" or "broken", with the problems found."""
+    if hashed:
+        if isinstance(value, str) and _server_decodes_to_bcrypt(value):
+            return "bcrypt", []
+        return "broken", [_broken_hash_reason(value) + ": login fails with a server error"]
+    if not isinstance(value, str):
+        hint = " (unquoted)" if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
+        return "broken", [f"the password is {_describe(value)}{hint}: it never equals a typed password; quote it"]
+    if not value:
+        return "plain", ["the password is empty"]
+    looks = _looks_hashed(value)
+    if looks:
+        return "plain", [f"the password looks like {looks}, but pass_hashed is false: the login compares it as text"]
+    return "plain", []
+
+
+# --- listing ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class UserInfo:
+    """One entry of the list, without its password: what the server makes of it, and what is wrong."""
+
+    username: Any
+    name: Any
+    company: Any
+    is_guest: Any
+    password: str  # "bcrypt", "plain" or "broken"
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class UsersReport:
+    enabled: Any
+    pass_hashed: Any
+    defined_in: list[FsPath]
+    users: list[UserInfo]
+    problems: list[str]  # about the list as a whole
+
+
+def _mode(value: Any) -> bool | None:
+    """``pass_hashed`` as a boolean; None when it is something else (the server's reading is then unclear)."""
+    return value if isinstance(value, bool) else None
+
+
+def _entry_problems(entry: dict[str, Any]) -> list[str]:
+    found = []
+    missing = [k for k in USER_KEYS_REQUIRED if k not in entry]
+    if missing:
+        found.append(f"missing {', '.join(missing)}: every fixed-user login fails")
+    unknown = [k for k in entry if k not in USER_KEYS_REQUIRED + USER_KEYS_OPTIONAL]
+    if unknown:
+        found.append(f"the server rejects the key(s) {', '.join(unknown)}: every fixed-user login fails")
+    name = entry.get("username", _MISSING)
+    if name is not _MISSING:
+        if not isinstance(name, str):
+            found.append(f"the username is {_describe(name)}: it never matches a login; quote it")
+        elif not name:
+            found.append("the username is empty")
+        elif ":" in name:
+            found.append("the username contains ':', which the login form cannot send")
+    for key, wanted in (("name", str), ("company", str), ("is_guest", bool)):
+        if key in entry and not isinstance(entry[key], wanted):
+            kind = "true or false" if wanted is bool else "a string"
+            found.append(f"{key} is {_describe(entry[key])}, not {kind}")
+    return found
+
+
+def _duplicates(users: list[Any]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for entry in users:
+        if isinstance(entry, dict) and isinstance(entry.get("username"), str):
+            counts[entry["username"]] = counts.get(entry["username"], 0) + 1
+    return {name: count for name, count in counts.items() if count > 1}
+
+
+def _fixed_users(view: FilesView) -> dict[str, Any]:
+    try:
+        found = lookup(view.merged(), FIXED)
+    except KeyError:
+        return {}
+    if not isinstance(found, dict):
+        raise UsageError(
+            f"{format_path(FIXED)} is {_describe(found)}, not an object",
+            "it must be { enabled, pass_hashed, users: [...] }: fix the file by hand",
+        )
+    return found
+
+
+def list_users(view: FilesView) -> UsersReport:
+    fixed = _fixed_users(view)
+    enabled = fixed.get("enabled", False)
+    pass_hashed = fixed.get("pass_hashed", False)
+    users = fixed.get("users", [])
+    problems = []
+    if enabled is not True:
+        problems.append(
+            f"fixed users are not enabled ({format_path((*FIXED, 'enabled'))} is {_describe(enabled, quote=True)}): "
+            "the server ignores this list"
+        )
+    hashed = _mode(pass_hashed)
+    if hashed is None:
+        problems.append(
+            f"{format_path((*FIXED, 'pass_hashed'))} is {_describe(pass_hashed, quote=True)}, not true or false: "
+            "set it with clearml-cfg set"
+        )
+    if not isinstance(users, list):
+        problems.append(f"{format_path(USERS)} is {_describe(users)}, not a list: the server cannot read it")
+        users = []
+    elif not users and enabled is True:
+        problems.append("the list is empty: nobody can log in")
+    duplicates = _duplicates(users)
+    infos = []
+    for entry in users:
+        if not isinstance(entry, dict):
+            infos.append(
+                UserInfo(None, None, None, None, "broken", [f"the entry is {_describe(entry)}, not an object"])
+            )
+            continue
+        entry_problems = _entry_problems(entry)
+        if "password" in entry and hashed is not None:
+            kind, password_problems = password_kind(entry["password"], hashed)
+        else:  # no password, or no telling how the server compares it: the list-wide problem says why
+            kind, password_problems = "broken", []
+        username = entry.get("username")
+        if isinstance(username, str) and username in duplicates:
+            entry_problems.append(f"listed {duplicates[username]} times: the server creates no fixed user at all")
+        infos.append(
+            UserInfo(
+                username,
+                entry.get("name"),
+                entry.get("company"),
+                entry.get("is_guest"),
+                kind,
+                entry_problems + password_problems,
+            )
+        )
+    defined_in = [loaded.file.path for loaded, _ in view.definitions(USERS)]
+    return UsersReport(enabled, pass_hashed, defined_in, infos, problems)
+
+
+# --- checking a password as the server's login does -------------------------------------------------------
+
+
+@dataclass
+class LoginCheck:
+    """A user found in the list in effect, and what would stop the server from checking any password."""
+
+    username: str
+    stored: Any
+    hashed: bool
+    in_use: bool  # fixed users are enabled
+    blocker: str | None  # the server fails every fixed-user login, for this reason
+
+
+def login_check(view: FilesView, username: str) -> LoginCheck:
+    """Find ``username`` as the server's login does (the first entry whose username equals it); NotSet if none."""
+    fixed = _fixed_users(view)
+    users = fixed.get("users", [])
+    if not isinstance(users, list):
+        users = []
+    entry = next((u for u in users if isinstance(u, dict) and u.get("username") == username), None)
+    if entry is None:
+        raise NotSet(f"there is no fixed user {username!r} in the configuration ({view.dirs.describe()})")
+    blocker = None
+    for index, other in enumerate(users):
+        where = f"{format_path(USERS)}[{index}]"
+        if not isinstance(other, dict):
+            blocker = f"{where} is {_describe(other)}, not an object: the server fails every fixed-user login"
+            break
+        missing = [k for k in USER_KEYS_REQUIRED if k not in other]
+        unknown = [k for k in other if k not in USER_KEYS_REQUIRED + USER_KEYS_OPTIONAL]
+        if missing or unknown:
+            what = f"lacks {', '.join(missing)}" if missing else f"has the key(s) {', '.join(unknown)}"
+            blocker = f"{where} {what}: the server fails every fixed-user login"
+            break
+    duplicates = _duplicates(users)
+    if blocker is None and duplicates:
+        names = ", ".join(f"{name!r} ({count} times)" for name, count in duplicates.items())
+        blocker = f"usernames are listed more than once ({names}): the server creates no fixed user at all"
+    pass_hashed = fixed.get("pass_hashed", False)
+    hashed = _mode(pass_hashed)
+    if blocker is None and hashed is None:
+        key = format_path((*FIXED, "pass_hashed"))
+        blocker = (
+            f"{key} is {_describe(pass_hashed, quote=True)}, not true or false: cannot tell how the server "
+            f"compares passwords (fix: clearml-cfg set {key} true, or false)"
+        )
+    return LoginCheck(username, entry.get("password"), bool(hashed), fixed.get("enabled", False) is True, blocker)
+
+
+def verify_password(check: LoginCheck, password: str) -> str:
+    """A one-line reason: returned when the password matches, raised as NoMatch (exit 1) when it does not."""
+    unused = "" if check.in_use else "; note that fixed users are not enabled, so the server does not use this list"
+    who = check.username
+    if check.blocker:
+        raise NoMatch(check.blocker + unused)
+    if not check.hashed:
+        if not isinstance(check.stored, str):
+            raise NoMatch(
+                f"the stored password of {who!r} is {_describe(check.stored)}, which never equals a typed password "
+                f"(quote it in the file, or set it with clearml-cfg passwd {who}){unused}"
+            )
+        if check.stored != password:
+            raise NoMatch(f"the password does not match the one of {who!r} (plain-text comparison){unused}")
+        return f"the password matches the one of {who!r} (plain-text comparison){unused}"
+    size = len(password.encode("utf-8"))
+    if size > MAX_BYTES:
+        raise NoMatch(
+            f"the password is {size} bytes long in UTF-8: bcrypt 5 refuses passwords over {MAX_BYTES} bytes "
+            f"(bcrypt 4 compares only the first {MAX_BYTES}){unused}"
+        )
+    broken = (
+        f"{who!r}: {_broken_hash_reason(check.stored)}, so the server's login fails with an error "
+        f"(set a new password with clearml-cfg passwd {who}){unused}"
+    )
+    try:
+        decoded = base64.b64decode(check.stored)  # as the server does: any failure here is its failure too
+    except (TypeError, ValueError):
+        raise NoMatch(broken) from None
+    import bcrypt
+
+    try:
+        matched = bcrypt.checkpw(password.encode("utf-8"), decoded)
+    except ValueError:
+        raise NoMatch(broken) from None
+    if not matched:
+        raise NoMatch(f"the password does not match the bcrypt hash of {who!r}{unused}")
+    return f"the password matches the bcrypt hash of {who!r}{unused}"
+
+
+# --- editing ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Target:
+    """The file that holds the list in the winning directory, opened in a transaction, and what is in effect."""
+
+    file: ConfigFile
+    base: Path  # the fixed_users object inside the file
+    document: Document
+    view: FilesView
+    users: list[Any]  # the entries written in this file (substitutions unresolved)
+    enabled: Any  # in effect, all directories merged
+    pass_hashed: Any
+
+    @property
+    def hashed(self) -> bool:
+        mode = _mode(self.pass_hashed)
+        if mode is None:
+            key = format_path((*FIXED, "pass_hashed"))
+            raise UsageError(
+                f"{key} is {_describe(self.pass_hashed, quote=True)}, not true or false: "
+                "the mode of the passwords is unclear",
+                f"set it first: clearml-cfg set {key} true (or false)",
+            )
+        return mode
+
+    def indexes(self, username: str) -> list[int]:
+        return [i for i, u in enumerate(self.users) if isinstance(u, dict) and u.get("username") == username]
+
+    def edit(self, action: str, change: Callable[[], object]) -> None:
+        try:
+            change()
+        except (HoconEditError, HoconKeyError) as e:
+            hint = (
+                "nothing was written; please report this with the file, it is a bug in clearml-cfg"
+                if "refusing" in str(e)
+                else f"edit {format_path((*self.base, 'users'))} in {self.file.path} by hand"
+            )
+            raise UsageError(f"cannot {action} in {self.file.path}: {e}", hint) from None
+
+
+def _open(options: Options, tx: Transaction | None) -> _Target:
+    """Lock the winning directory (when writing), then read every file: the list is read under the lock."""
+    directory = options.dirs.write_dir
+    if tx is not None:
+        tx.lock(directory)
+    view = FilesView(options.dirs, options.env)
+    config_file, base = _target_file(view, directory)
+    if tx is not None:
+        document = tx.document(config_file.path, secret=True)
+    else:
+        loaded = [f for f in view.layers[-1][1] if f.file.relative == config_file.relative]
+        document = loaded[0].document if loaded else Document("")
+    here = document.to_dict(resolve=False)
+    fixed_here = _lookup(here, base)
+    if fixed_here is not _MISSING and not isinstance(fixed_here, dict):
+        raise UsageError(
+            f"{config_file.path}: {format_path(base) or 'the file'} is {_describe(fixed_here)}, not an object",
+            "fix the file by hand: fixed_users is { enabled, pass_hashed, users: [...] }",
+        )
+    users_here = fixed_here.get("users", []) if isinstance(fixed_here, dict) else []
+    if not isinstance(users_here, list):
+        raise UsageError(
+            f"{config_file.path}: {format_path((*base, 'users'))} is {_describe(users_here)}, not a list",
+            "fix the file by hand: users is a list of { username, password, name }",
+        )
+    effective = _fixed_users(view)
+    _check_in_effect(view, config_file, base, document, effective, options)
+    return _Target(
+        config_file,
+        base,
+        document,
+        view,
+        users_here,
+        effective.get("enabled", False),
+        effective.get("pass_hashed", False),
+    )
+
+
+def _target_file(view: FilesView, directory: FsPath) -> tuple[ConfigFile, Path]:
+    """The file of ``directory`` that holds the list (the last one, which wins, if several do); else the file
+    that would hold it (``apiserver/auth.conf`` if it exists, else ``apiserver.conf``). Returns the file and the
+    path of the fixed_users object inside it."""
+    holding = [loaded.file for loaded, _ in view.definitions(USERS) if loaded.file.directory == directory]
+    if holding:
+        config_file = holding[-1]
+        return config_file, USERS[len(config_file.prefix) : -1]
+    config_file, inner = file_for_key(directory, view.files(directory), USERS)
+    return config_file, inner[:-1]
+
+
+def _lookup(tree: Any, path: Path) -> Any:
+    try:
+        return lookup(tree, path)
+    except KeyError:
+        return _MISSING
+
+
+def _check_in_effect(
+    view: FilesView,
+    config_file: ConfigFile,
+    base: Path,
+    document: Document,
+    effective: dict[str, Any],
+    options: Options,
+) -> None:
+    """Refuse to edit a list the server does not use: editing it would hide the users that are in effect."""
+    if "users" not in effective:
+        return
+    here = _lookup(document.to_dict(resolve=True, env=dict(options.env)), (*base, "users"))
+    if here is not _MISSING and strict_equal(here, effective["users"]):
+        return
+    elsewhere = [loaded.file.path for loaded, _ in view.definitions(USERS) if loaded.file.path != config_file.path]
+    places = ", ".join(str(p) for p in elsewhere) or "another file"
+    directories = sorted({str(p.parent) for p in elsewhere})
+    hint = (
+        f"edit the list where it is (--config-dir {directories[-1]}), or move it into {config_file.path} by hand"
+        if directories
+        else f"move the list into {config_file.path} by hand"
+    )
+    raise UsageError(
+        f"the users in effect are defined in {places}, not in {config_file.path}: "
+        f"writing a list there would hide them from the server",
+        hint,
+    )
+
+
+def _merged_with(view: FilesView, config_file: ConfigFile, tree: Any) -> dict[str, Any]:
+    """The tree every directory merges into once ``config_file`` says ``tree``: does the edit take effect?"""
+    result: dict[str, Any] = {}
+    for directory, layer in view.layers:
+        files = [(loaded.file, loaded.tree) for loaded in layer]
+        if directory == config_file.directory:
+            positions = [i for i, (f, _) in enumerate(files) if f.relative == config_file.relative]
+            if positions:
+                files[positions[0]] = (config_file, tree)
+            else:  # a new top-level file: discover() lists a directory's own files, by name, before subdirectories'
+                at = next(
+                    (i for i, (f, _) in enumerate(files) if "/" in f.relative or f.relative > config_file.relative),
+                    len(files),
+                )
+                files.insert(at, (config_file, tree))
+        merged_layer: dict[str, Any] = {}
+        for config, content in files:
+            put_file(merged_layer, config.prefix, content)
+        merge(result, merged_layer, dash_rule=True)
+    return result
+
+
+def _check_takes_effect(target: _Target, options: Options, *, hashed: bool | None, enabled: bool) -> None:
+    tree = target.document.to_dict(resolve=True, env=dict(options.env))
+    effective = _lookup(_merged_with(target.view, target.file, tree), FIXED)
+    wanted = _lookup(tree, (*target.base, "users"))
+    problems = []
+    if not isinstance(effective, dict) or not strict_equal(effective.get("users", _MISSING), wanted):
+        problems.append("the list of users")
+    elif hashed is not None and effective.get("pass_hashed", False) is not hashed:
+        problems.append("pass_hashed")
+    elif enabled and effective.get("enabled", False) is not True:
+        problems.append("enabled")
+    if problems:
+        raise UsageError(
+            f"the edit of {target.file.path} would not take effect: the configuration overrides {problems[0]} "
+            "elsewhere (a later file, or a '-key' that replaces a whole section)",
+            "nothing was written; see what the server reads with: clearml-cfg show apiserver.auth",
+        )
+
+
+def _check_username(username: str) -> None:
+    if not username:
+        raise UsageError("the username is empty", "choose a username such as jane")
+    if ":" in username:
+        raise UsageError(
+            f"the username {username!r} contains ':', which the login form cannot send (it sends USER:PASSWORD)",
+            "choose a username without ':'",
+        )
+
+
+def _check_details(name: str | None, company: str | None) -> None:
+    if name is not None and not name.strip():
+        raise UsageError("--name is empty", "give the name the web app shows, e.g. --name 'Jane Doe'")
+    if company is not None and not company.strip():
+        raise UsageError("--company is empty", "give a company ID, or leave --company out for the default company")
+
+
+def _refuse_existing(target: _Target, username: str) -> None:
+    if target.indexes(username):
+        raise UsageError(
+            f"the user {username!r} already exists in {target.file.path}",
+            f"change the password with: clearml-cfg passwd {username}",
+        )
+
+
+def _find(target: _Target, username: str) -> int:
+    found = target.indexes(username)
+    if not found:
+        raise NotSet(
+            f"there is no user {username!r} in {target.file.path}",
+            f"see the users with: clearml-cfg list-users; add one with: clearml-cfg add-user {username}",
+        )
+    if len(found) > 1:
+        raise UsageError(
+            f"the user {username!r} is listed {len(found)} times in {target.file.path}: the server creates no "
+            "fixed user at all",
+            f"remove the entries with: clearml-cfg remove-user {username}; then add it again with add-user",
+        )
+    return found[0]
+
+
+def prepare_add(
+    options: Options,
+    username: str,
+    *,
+    name: str | None = None,
+    company: str | None = None,
+    plaintext: bool = False,
+    rounds: int | None = None,
+) -> None:
+    """The checks of add_user that need no password, run before asking for one (and run again under the lock)."""
+    _check_username(username)
+    _check_details(name, company)
+    _check_cost(plaintext, rounds)
+    target = _open(options, None)
+    _refuse_existing(target, username)
+    _refuse_plaintext(target, plaintext)
+
+
+def _check_cost(plaintext: bool, rounds: int | None) -> int:
+    if plaintext and rounds is not None:
+        raise UsageError("--rounds sets the cost of a bcrypt hash, and --plaintext stores no hash", "drop one of them")
+    cost = DEFAULT_ROUNDS if rounds is None else rounds
+    check_rounds(cost)
+    return cost
+
+
+def _refuse_plaintext(target: _Target, plaintext: bool) -> None:
+    if plaintext and target.hashed:
+        raise UsageError(
+            f"{target.file.path} stores bcrypt hashes (pass_hashed: true): a plain-text password would never match",
+            "drop --plaintext",
+        )
+
+
+def prepare_change(options: Options, username: str, *, rounds: int | None) -> None:
+    """The checks of change_password that need no password, run before asking for one."""
+    if rounds is not None:
+        check_rounds(rounds)
+    _find(_open(options, None), username)
+
+
+def add_user(
+    options: Options,
+    username: str,
+    password: str,
+    *,
+    name: str | None = None,
+    company: str | None = None,
+    guest: bool = False,
+    plaintext: bool = False,
+    rounds: int | None = None,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Append ``{ username, password, name }`` (plus company / is_guest when given); enable fixed users.
+
+    Hashed unless ``plaintext``. A plain-text file with users becomes a hashed one: their passwords are hashed
+    with the same cost and ``pass_hashed`` becomes true, so they log in as before.
+    """
+    _check_username(username)
+    _check_details(name, company)
+    check_new_password(password)
+    cost = _check_cost(plaintext, rounds)
+    # Hashing is the slow part and needs nothing from the file: it runs while the file is locked, read and edited.
+    hashing = None if plaintext else _hash_later(password, cost)
+    outcome = Outcome()
+    with options.transaction() as tx:
+        target = _open(options, tx)
+        _refuse_existing(target, username)
+        hashed = target.hashed
+        fixed = target.base
+        _refuse_plaintext(target, plaintext)
+        if target.enabled is not True:
+            target.edit("enable fixed users", lambda: target.document.set((*fixed, "enabled"), True))
+            outcome.warnings.append(
+                "fixed users are now enabled: after the apiserver restarts, only the users in this list can log in"
+            )
+        if plaintext:
+            outcome.warnings.append(
+                f"the password of {username!r} is stored as plain text: whoever can read {target.file.path} "
+                "can read it (without --plaintext it is stored as a bcrypt hash)"
+            )
+        elif not hashed:
+            _migrate(target, cost, progress, outcome)
+        stored = password if hashing is None else hashing.result()
+        entry: dict[str, Any] = {"username": username, "password": stored, "name": username if name is None else name}
+        if company is not None:
+            entry["company"] = company
+        if guest:
+            entry["is_guest"] = True
+        target.edit(f"add {username!r}", lambda: target.document.append((*fixed, "users"), entry))
+        _check_takes_effect(target, options, hashed=not plaintext, enabled=True)
+        outcome.changes = tx.commit()
+    return outcome
+
+
+def _migrate(target: _Target, rounds: int, progress: Progress | None, outcome: Outcome) -> None:
+    """Hash every plain-text password of the file and set ``pass_hashed: true``: the file stays in one mode."""
+    pending: list[tuple[int, str, str]] = []
+    for index, entry in enumerate(target.users):
+        if not isinstance(entry, dict) or "password" not in entry:
+            continue  # the server cannot use this entry in any mode; list-users reports it
+        who = entry.get("username", f"users[{index}]")
+        value = entry["password"]
+        if not isinstance(value, str):
+            raise UsageError(
+                f"cannot switch {target.file.path} to hashed passwords: the password of {who!r} is "
+                f"{_describe(value)}, which cannot be hashed faithfully",
+                f"give {who!r} a password as text first (clearml-cfg passwd {who} keeps the plain-text mode), "
+                "or add this user with --plaintext",
+            )
+        if not value:
+            raise UsageError(
+                f"cannot switch {target.file.path} to hashed passwords: the password of {who!r} is empty",
+                f"give {who!r} a password first (clearml-cfg passwd {who}), or add this user with --plaintext",
+            )
+        if len(value.encode("utf-8")) > MAX_BYTES:
+            raise UsageError(
+                f"cannot switch {target.file.path} to hashed passwords: the password of {who!r} is longer than "
+                f"{MAX_BYTES} bytes, more than bcrypt can use",
+                f"give {who!r} a shorter one first (clearml-cfg passwd {who}), or add this user with --plaintext",
+            )
+        if _looks_hashed(value):
+            outcome.warnings.append(
+                f"the plain-text password of {who!r} looks like a bcrypt hash; it is hashed as the text it is, "
+                "so the login still takes that text"
+            )
+        pending.append((index, str(who), value))
+    hashes = _hash_all([value for _, _, value in pending], rounds, progress)
+    for (index, who, _), stored in zip(pending, hashes, strict=True):
+        target.edit(
+            f"hash the password of {who!r}",
+            partial(target.document.set, (*target.base, "users", index, "password"), stored),
+        )
+    target.edit("set pass_hashed", lambda: target.document.set((*target.base, "pass_hashed"), True))
+    if pending:
+        names = ", ".join(repr(who) for _, who, _ in pending)
+        outcome.notes.append(
+            f"the file now stores bcrypt hashes (pass_hashed: true): the plain-text password(s) of {names} were "
+            "hashed too, so they log in as before"
+        )
+
+
+def change_password(
+    options: Options,
+    username: str,
+    password: str,
+    *,
+    rounds: int | None = None,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Change one password, in the file's current mode (a bcrypt hash, or plain text when pass_hashed is false)."""
+    check_new_password(password)
+    cost = DEFAULT_ROUNDS if rounds is None else rounds
+    check_rounds(cost)
+    outcome = Outcome()
+    with options.transaction() as tx:
+        target = _open(options, tx)
+        index = _find(target, username)
+        hashed = target.hashed
+        if hashed:
+            stored = hash_password(password, cost)
+        else:
+            stored = password
+            outcome.warnings.append(
+                f"the password of {username!r} is stored as plain text, like the others (pass_hashed is false)"
+                + ("; --rounds is not used" if rounds is not None else "")
+            )
+        target.edit(
+            f"change the password of {username!r}",
+            lambda: target.document.set((*target.base, "users", index, "password"), stored),
+        )
+        _check_takes_effect(target, options, hashed=hashed, enabled=False)
+        outcome.changes = tx.commit()
+        if target.enabled is not True:
+            outcome.notes.append(
+                f"fixed users are not enabled ({format_path((*FIXED, 'enabled'))}): the server does not use this list"
+            )
+    return outcome
+
+
+def remove_user(options: Options, username: str) -> Outcome:
+    """Remove every entry of ``username``; the server deletes the user at its next start (by default)."""
+    outcome = Outcome()
+    with options.transaction() as tx:
+        target = _open(options, tx)
+        found = target.indexes(username)
+        if not found:
+            raise NotSet(
+                f"there is no user {username!r} in {target.file.path}",
+                "see the users with: clearml-cfg list-users",
+            )
+        for index in reversed(found):
+            target.edit(f"remove {username!r}", partial(target.document.remove, (*target.base, "users"), index))
+        _check_takes_effect(target, options, hashed=None, enabled=False)
+        outcome.changes = tx.commit()
+        left = len(target.users) - len(found)
+        enabled = target.enabled
+    if len(found) > 1:
+        outcome.notes.append(f"removed the {len(found)} entries of {username!r}")
+    delete = _lookup(target.view.merged(), DELETE_MISSING)
+    if delete is _MISSING or delete:
+        origin = "by default" if delete is _MISSING else "in the configuration"
+        outcome.warnings.append(
+            f"the server deletes the user {username!r} at its next start "
+            f"({format_path(DELETE_MISSING)} is true {origin})"
+        )
+    else:
+        outcome.notes.append(
+            f"{username!r} stays in the server's database ({format_path(DELETE_MISSING)} is false), "
+            "but cannot log in with a password any more"
+        )
+    if left == 0 and enabled is True:
+        outcome.warnings.append("no fixed user is left: nobody can log in to the web app")
+    return outcome
