@@ -163,6 +163,29 @@ def _broken_hash_reason(value: Any) -> str:
     return "the stored password is not base64 of a bcrypt hash (plain text with pass_hashed: true?)"
 
 
+def repaired_hash(value: Any) -> str | None:
+    """What the server wants for a hash pasted in the wrong form: the text inside a b'...' wrapper, or a raw
+    $2b$ hash base64-encoded; None when ``value`` is not such a case."""
+    if not isinstance(value, str):
+        return None
+    wrapped = _WRAPPER.fullmatch(value)
+    inner = wrapped.group(2) if wrapped else value
+    if wrapped and _server_decodes_to_bcrypt(inner):
+        return inner
+    if _is_raw_bcrypt(inner):
+        return base64.b64encode(inner.encode("utf-8")).decode("ascii")
+    return None
+
+
+def entry_problems(entry: dict[str, Any]) -> list[str]:
+    """What is wrong with one entry of the list, its password aside."""
+    return _entry_problems(entry)
+
+
+def duplicate_usernames(users: list[Any]) -> dict[str, int]:
+    return _duplicates(users)
+
+
 def password_kind(value: Any, hashed: bool) -> tuple[str, list[str]]:
     """How the server treats a stored password: "bcrypt", "plain" or "broken", with the problems found."""
     if hashed:

@@ -216,6 +216,20 @@ class Document:
                             pending.append((item, element_path))
         return found
 
+    def value_text(self, path: Path | str) -> str | None:
+        """The source text of the value of the last definition of ``path`` (`007` where get() says 7)."""
+        from .edit import Planner
+        from .render import Style
+
+        try:
+            found = Planner(self._tree, Style()).definitions(as_path(path))
+        except (HoconKeyError, HoconEditError):
+            return None
+        if not found:
+            return None
+        value = found[-1].field.value
+        return self.text[value.start : value.end]
+
     def locate(self, path: Path | str) -> Location | None:
         """Where the last definition of ``path`` is written; None when no key in the text sets it."""
         found = self.definitions(path)

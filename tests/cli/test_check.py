@@ -268,3 +268,109 @@ def test_the_example_ci_script(tmp_path: Path) -> None:
     assert "check failed" in result.stderr
     assert "error watchdog-not-seconds" in result.stdout
     assert "services.conf:5" in result.stdout
+
+
+# --- fixed users ----------------------------------------------------------------------------------------------
+
+
+def _hash(password: str) -> tuple[str, str]:
+    import base64
+
+    import bcrypt
+
+    raw = bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode()
+    return raw, base64.b64encode(raw.encode()).decode()
+
+
+def users_file(entries: str, *, hashed: bool, enabled: bool = True) -> str:
+    return (
+        "auth {\n    fixed_users {\n"
+        + ("        enabled: true\n" if enabled else "")
+        + f"        pass_hashed: {str(hashed).lower()}\n        users: [\n{entries}        ]\n    }}\n}}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("entry", "hashed", "code", "severity"),
+    [
+        ('{ username: "a", password: "p" }', False, "fixed-user-missing-key", "error"),
+        ('{ username: "a", password: "p", name: "A", admin: true }', False, "fixed-user-unknown-key", "error"),
+        ('{ username: "a", password: 12345678, name: "A" }', False, "fixed-user-unquoted-password", "error"),
+        ('{ username: 1234, password: "p", name: "A" }', False, "fixed-user-unquoted-username", "error"),
+        ('{ username: "a", password: "not a hash", name: "A" }', True, "fixed-user-bad-hash", "error"),
+        (
+            '{ username: "a", password: "' + "x" * 80 + '", name: "A" }',
+            False,
+            "fixed-user-password-too-long",
+            "warning",
+        ),
+    ],
+)
+def test_fixed_user_findings(cli: Run, config_dir: Path, entry: str, hashed: bool, code: str, severity: str) -> None:
+    write(config_dir / "apiserver.conf", users_file(f"            {entry}\n", hashed=hashed))
+    (config_dir / "apiserver.conf").chmod(0o600)
+    found = one(findings(cli), code)
+    assert (found["severity"], found["line"]) == (severity, 6)
+
+
+def test_a_hash_in_plain_mode_is_noticed(cli: Run, config_dir: Path) -> None:
+    _, stored = _hash("pw")
+    write(
+        config_dir / "apiserver.conf",
+        users_file(f'            {{ username: "a", password: "{stored}", name: "A" }}\n', hashed=False),
+    )
+    assert one(findings(cli), "fixed-user-hash-in-plain-mode")["severity"] == "warning"
+
+
+def test_pasted_hashes_are_fixed_so_that_the_server_accepts_them(cli: Run, config_dir: Path) -> None:
+    import base64
+
+    import bcrypt
+
+    raw, stored = _hash("correct horse")
+    entries = (
+        f'            {{ username: "a", password: "b\'{stored}\'", name: "A" }},\n'
+        f'            {{ username: "b", password: "{raw}", name: "B" }}\n'
+    )
+    path = write(config_dir / "apiserver.conf", users_file(entries, hashed=True))
+    path.chmod(0o600)
+    assert [f["fixable"] for f in findings(cli) if f["code"] == "fixed-user-bad-hash"] == [True, True]
+    result = cli("check", "--fix")
+    assert result.code == 0, result
+    users = pyhocon_plain(path.read_text())["auth"]["fixed_users"]["users"]
+    for user in users:
+        assert bcrypt.checkpw(b"correct horse", base64.b64decode(user["password"]))
+    assert cli("verify-password", "a", "--password-stdin", stdin="correct horse\n").code == 0
+
+
+def test_unquoted_values_are_quoted_as_written(cli: Run, config_dir: Path) -> None:
+    path = write(
+        config_dir / "apiserver.conf",
+        users_file('            { username: 007, password: 00123, name: "Bond" }\n', hashed=False),
+    )
+    path.chmod(0o600)
+    assert cli("check", "--fix").code == 0
+    assert '{ username: "007", password: "00123", name: "Bond" }' in path.read_text()
+
+
+def test_duplicates_and_disabled_list(cli: Run, config_dir: Path) -> None:
+    entries = (
+        '            { username: "a", password: "p", name: "A" },\n'
+        '            { username: "a", password: "q", name: "B" }\n'
+    )
+    write(config_dir / "apiserver.conf", users_file(entries, hashed=False, enabled=False))
+    (config_dir / "apiserver.conf").chmod(0o600)
+    found = findings(cli)
+    assert [f["line"] for f in found if f["code"] == "fixed-user-duplicate"] == [5, 6]
+    assert one(found, "fixed-users-not-enabled")["severity"] == "warning"
+
+
+def test_plain_text_passwords_in_a_readable_file(cli: Run, config_dir: Path) -> None:
+    path = write(
+        config_dir / "apiserver.conf",
+        users_file('            { username: "a", password: "p", name: "A" }\n', hashed=False),
+    )
+    path.chmod(0o644)
+    assert one(findings(cli), "fixed-user-plain-world-readable")["fixable"] is True
+    assert cli("check", "--fix").code == 0
+    assert path.stat().st_mode & 0o777 == 0o600

@@ -153,6 +153,14 @@ def test_locate_and_definitions() -> None:
     assert document.locate("l[5]") is None
 
 
+def test_value_text_is_the_source() -> None:
+    document = parse("a: 007  # bond\nl: [{ u: 1.50 }]\nb { c: x y }\n")
+    assert document.value_text("a") == "007"
+    assert document.value_text("l[0].u") == "1.50"
+    assert document.value_text("b.c") == "x y"
+    assert document.value_text("nope") is None
+
+
 def test_periods_compare_and_convert() -> None:
     assert parse("a: 90m").get("a").seconds() == 5400
     assert parse("a: 1 year").get("a").seconds() is None
