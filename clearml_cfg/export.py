@@ -79,9 +79,10 @@ def export_files(dirs: ConfigDirs, *, mask: bool = False) -> tuple[list[ExportFi
         document = parse_document(config_file.path, text)  # never export what the server cannot read
         secret = config_file.namespace == "secure" or any(
             schema.is_secret((*config_file.prefix, *path))
-            for path, _ in schema.walk(document.to_dict(resolve=False), ())
+            or (isinstance(value, str) and schema.mask_url_password(value) != value)  # mongodb://user:pw@host
+            for path, value in schema.walk(document.to_dict(resolve=False), ())
         )
-        if mask and secret:
+        if mask:
             from .console import mask_line
 
             text = "".join(mask_line(line) for line in text.splitlines(keepends=True))

@@ -125,6 +125,13 @@ def _describe(value: Any, *, quote: bool = False) -> str:
     return f"a {type(value).__name__}"
 
 
+def _secret_kind(value: Any) -> str:
+    """What a stored password is, never what it says: an unquoted 12345678 is "a number", not the number."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "a number"
+    return _describe(value)
+
+
 def _server_decodes_to_bcrypt(value: Any) -> bool:
     """Whether the server's ``base64.b64decode(stored)`` yields a bcrypt hash that ``checkpw`` accepts."""
     try:
@@ -153,7 +160,7 @@ def _looks_hashed(text: str) -> str | None:
 def _broken_hash_reason(value: Any) -> str:
     """Why a value stored with ``pass_hashed: true`` is not base64 of a bcrypt hash."""
     if not isinstance(value, str):
-        return f"the stored password is {_describe(value)}, not base64 of a bcrypt hash"
+        return f"the stored password is {_secret_kind(value)}, not base64 of a bcrypt hash"
     if _WRAPPER.fullmatch(value):
         return "the stored password was pasted with its b'...' wrapper: store only the text between the quotes"
     if _is_raw_bcrypt(value):
@@ -194,7 +201,7 @@ def password_kind(value: Any, hashed: bool) -> tuple[str, list[str]]:
         return "broken", [_broken_hash_reason(value) + ": login fails with a server error"]
     if not isinstance(value, str):
         hint = " (unquoted)" if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
-        return "broken", [f"the password is {_describe(value)}{hint}: it never equals a typed password; quote it"]
+        return "broken", [f"the password is {_secret_kind(value)}{hint}: it never equals a typed password; quote it"]
     if not value:
         return "plain", ["the password is empty"]
     looks = _looks_hashed(value)
@@ -387,7 +394,7 @@ def verify_password(check: LoginCheck, password: str) -> str:
     if not check.hashed:
         if not isinstance(check.stored, str):
             raise NoMatch(
-                f"the stored password of {who!r} is {_describe(check.stored)}, which never equals a typed password "
+                f"the stored password of {who!r} is {_secret_kind(check.stored)}, which never equals a typed password "
                 f"(quote it in the file, or set it with clearml-cfg passwd {who}){unused}"
             )
         if check.stored != password:
@@ -734,7 +741,7 @@ def _migrate(target: _Target, rounds: int, progress: Progress | None, outcome: O
         if not isinstance(value, str):
             raise UsageError(
                 f"cannot switch {target.file.path} to hashed passwords: the password of {who!r} is "
-                f"{_describe(value)}, which cannot be hashed faithfully",
+                f"{_secret_kind(value)}, which cannot be hashed faithfully",
                 f"give {who!r} a password as text first (clearml-cfg passwd {who} keeps the plain-text mode), "
                 "or add this user with --plaintext",
             )

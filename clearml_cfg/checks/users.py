@@ -146,7 +146,7 @@ def _password(
             at,
             "fixed-user-unquoted-password",
             Severity.ERROR,
-            f"{where}.password is the number {value} (unquoted): the login compares strings, so it never matches",
+            f"{where}.password is a number (unquoted): the login compares strings, so it never matches",
             "quote it (--fix does)" if not hashed else f"set a new password: clearml-cfg passwd {where}",
             _quote_fix(loaded, at, value) if not hashed else None,
         )

@@ -261,3 +261,111 @@ def test_random_command_sequences_keep_every_promise(
         if args[0] == "set" and changed:
             shown = cli("get", args[1], "--json", "--show-secrets")
             assert shown.code == 0, (args, str(shown))
+
+
+# --- concurrency --------------------------------------------------------------------------------------------
+
+WORKER = textwrap.dedent(
+    """
+    import json, sys
+    from clearml_cfg.cli import main
+    worker = int(sys.argv[1])
+    done = []
+    for step in range(25):
+        if step % 5 == 0:
+            args = ["add-user", f"w{worker}s{step}", "--password", "pw", "--rounds", "4", "--quiet", "--no-backup"]
+        elif step % 5 == 4:
+            args = ["unset", f"apiserver.worker_{worker}.step_{step - 1}", "--quiet", "--no-backup"]
+        else:
+            args = ["set", f"apiserver.worker_{worker}.step_{step}", str(step), "--quiet", "--no-backup"]
+        code = main(args)
+        done.append([args[0], args[1], code])
+    print(json.dumps(done))
+    """
+)
+
+
+def test_four_processes_by_twenty_five_commands(tmp_path: Path) -> None:
+    config = tmp_path / "c"
+    path = write(config / "apiserver.conf", "# shared\nkeep: me\n")
+    env = {**os.environ, "CLEARML_CONFIG_DIR": str(config), "CLEARML_CFG_LOCK_TIMEOUT": "120"}
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(i)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for i in range(4)
+    ]
+    results = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=300)
+        assert worker.returncode == 0, err
+        results.append(json.loads(out))
+    expected: dict[str, object] = {"keep": "me"}
+    users = set()
+    for worker_index, done in enumerate(results):
+        for command, key, code in done:
+            assert code == 0, (command, key, code)
+            if command == "add-user":
+                users.add(key)
+            elif command == "set":
+                expected.setdefault(f"worker_{worker_index}", {})[key.rsplit(".", 1)[1]] = int(key.rsplit("_", 1)[1])  # type: ignore[index]
+            else:
+                del expected[f"worker_{worker_index}"][key.rsplit(".", 1)[1]]  # type: ignore[attr-defined]
+    tree = pyhocon_plain(path.read_text())
+    assert {u["username"] for u in tree["auth"]["fixed_users"]["users"]} == users
+    assert len(tree["auth"]["fixed_users"]["users"]) == 20
+    del tree["auth"]
+    assert tree == expected
+    assert path.read_text().startswith("# shared\nkeep: me\n")
+
+
+# --- secrets ------------------------------------------------------------------------------------------------
+
+SECRETS = ("Tr0ub4dor-plain", "98765432", "tok-4f9a1c", "S3cretKey-x1", "mongo-pw-77")
+SECRET_FILES = {
+    "apiserver.conf": (
+        "auth.fixed_users { enabled: true, pass_hashed: false, users: [\n"
+        '  { username: "jane", password: "Tr0ub4dor-plain", name: "Jane" },\n'
+        '  { username: "bob", password: 98765432, name: "Bob" }\n] }\n'
+    ),
+    "secure.conf": (
+        'auth.token_secret: "tok-4f9a1c"\ncredentials.apiserver { user_key: "K", user_secret: "S3cretKey-x1" }\n'
+    ),
+    "hosts.conf": 'mongo.backend.host: "mongodb://admin:mongo-pw-77@mongo:27017/backend"\n',
+}
+SHOWING_COMMANDS = [
+    ["show"],
+    ["show", "--json"],
+    ["show", "--effective"],
+    ["show", "--effective", "--origin", "--json"],
+    ["show", "--changed"],
+    ["get", "apiserver.auth.fixed_users"],
+    ["get", "secure.auth.token_secret"],
+    ["get", "hosts.mongo.backend.host", "--effective"],
+    ["explain", "secure.credentials.apiserver.user_secret"],
+    ["explain", "apiserver.auth.fixed_users.users", "--json"],
+    ["check"],
+    ["check", "--json"],
+    ["list-users"],
+    ["list-users", "--json"],
+    ["export", "--format", "helm"],
+    ["export", "--format", "env"],
+    ["export", "--format", "k8s-secret"],
+    ["set", "secure.auth.token_secret", "tok-new-1", "--dry-run"],
+    ["unset", "secure.credentials", "--dry-run"],
+]
+
+
+@pytest.mark.parametrize("args", SHOWING_COMMANDS, ids=" ".join)
+def test_no_command_prints_a_secret_unless_asked(cli: Run, config_dir: Path, args: list[str]) -> None:
+    for name, text in SECRET_FILES.items():
+        write(config_dir / name, text).chmod(0o600)
+    result = cli(*args, env={"FORCE_COLOR": "1"})  # as on a terminal
+    assert result.code in (0, 1), result
+    shown = result.out + result.err
+    for secret in [*SECRETS, "tok-new-1"]:
+        assert secret not in shown, (secret, str(result))
+    revealing = args[0] in ("show", "get", "export") and "--json" not in args and "k8s-secret" not in args
+    if revealing and args[:2] != ["show", "--changed"]:
+        revealed = cli(*args, "--show-secrets")
+        assert any(secret in revealed.out for secret in SECRETS), str(revealed)
