@@ -76,6 +76,14 @@ class FilesView:
     def files(self, directory: FsPath | None = None) -> list[ConfigFile]:
         return [f.file for d, layer in self.layers if directory is None or d == directory for f in layer]
 
+    def loaded(self, config_file: ConfigFile) -> LoadedFile | None:
+        for directory, layer in self.layers:
+            if directory == config_file.directory:
+                for loaded in layer:
+                    if loaded.file.relative == config_file.relative:
+                        return loaded
+        return None
+
     def merged(self) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for _, layer in self.layers:
@@ -223,10 +231,13 @@ def set_value(options: Options, path: Path, value: Any) -> Outcome:
     directory = options.dirs.write_dir
     config_file, inner = file_for_key(directory, view.files(directory), path)
     outcome = Outcome()
+    loaded = view.loaded(config_file)
     with options.transaction() as tx:
         tx.lock(directory)
         document = tx.document(
-            config_file.path, secret=config_file.namespace in ("secure",) or _has_secret(path, value)
+            config_file.path,
+            secret=config_file.namespace in ("secure",) or _has_secret(path, value),
+            parsed=loaded.document if loaded else None,
         )
         try:
             document.set(inner, value)
@@ -235,7 +246,8 @@ def set_value(options: Options, path: Path, value: Any) -> Outcome:
         except HoconEditError as e:
             raise UsageError(f"cannot set {format_path(path)} in {config_file.path}: {e}", _edit_hint(e)) from None
         outcome.changes = tx.commit()
-    outcome.warnings.extend(_overridden(options, path, value))
+    if not options.dry_run:
+        outcome.warnings.extend(_overridden(view, config_file, document, path, value))
     return outcome
 
 
@@ -249,12 +261,22 @@ def _edit_hint(error: HoconEditError) -> str:
     return "edit this part of the file by hand, or unset the key first"
 
 
-def _overridden(options: Options, path: Path, value: Any) -> list[str]:
-    """Warn when the value just written is not what the files now say (another file or directory wins)."""
-    if options.dry_run:
-        return []
+def _overridden(view: FilesView, config_file: ConfigFile, document: Document, path: Path, value: Any) -> list[str]:
+    """Warn when the value just written is not what the files now say (another file or directory wins).
+
+    Only the edited file is read again: the view of the others is still the one taken before the edit.
+    """
+    tree = resolved_tree(config_file.path, document, dict(view.env))
+    loaded = view.loaded(config_file)
+    if loaded is not None:
+        loaded.tree = tree
+    else:
+        view.layers = [
+            (d, [*layer, LoadedFile(config_file, document, tree)] if d == config_file.directory else layer)
+            for d, layer in view.layers
+        ]
     try:
-        now = lookup(FilesView(options.dirs, options.env).merged(), path)
+        now = lookup(view.merged(), path)
     except KeyError:
         now = None
     from .hocon import strict_equal

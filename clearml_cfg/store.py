@@ -177,10 +177,11 @@ class Transaction:
 
     # --- files
 
-    def document(self, path: Path, *, secret: bool = False) -> Document:
+    def document(self, path: Path, *, secret: bool = False, parsed: Document | None = None) -> Document:
         """The parsed file (an empty document for a file that does not exist yet), read once per transaction.
 
         ``secret``: the file will hold secrets, so a new file is created readable by its owner only.
+        ``parsed``: the file as read before the lock was taken; used as is when the text has not changed since.
         """
         key = Path(os.path.abspath(path))
         opened = self._open.get(key)
@@ -190,7 +191,12 @@ class Transaction:
                 before: str | None = read_text(key)
             except FileNotFoundError:
                 before = None
-            document = parse_document(key, before) if before is not None else Document("")
+            if before is None:
+                document = Document("")
+            elif parsed is not None and parsed.text == before:
+                document = parsed
+            else:
+                document = parse_document(key, before)
             opened = _Open(key, target, before, document, secret)
             self._open[key] = opened
         opened.secret = opened.secret or secret
@@ -218,7 +224,7 @@ class Transaction:
         """Write every changed file (nothing in a dry run); returns what changed."""
         changes = self.changes()
         for change in changes:
-            Document(change.after)  # the last guard: never write what we cannot read back
+            # No parse here: every edit verified its own result, and replace_text parsed what it installed.
             if self.dry_run:
                 continue
             opened = self._open[Path(os.path.abspath(change.path))]

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the editing machinery loads on the first edit: reading a fi
     from .render import Style
 
 _MISSING: Any = object()
+_EMPTY = parse_tree("")
 _Method = TypeVar("_Method", bound=Callable[..., Any])
 
 
@@ -64,6 +65,27 @@ def _lookup(tree: Any, path: Path) -> Any:
             return _MISSING
         node = node[segment]
     return node
+
+
+def _path_copy(tree: Any, path: Path) -> Any:
+    """``tree`` with the containers along ``path`` copied (to be changed) and everything else shared.
+
+    Building the expected tree of an edit this way costs the depth of the path, not the size of the file.
+    """
+    root = copy.copy(tree)
+    node = root
+    for segment in path:
+        if isinstance(segment, int):
+            if not isinstance(node, list) or segment >= len(node):
+                break
+        elif not isinstance(node, dict) or segment not in node:
+            break
+        child = node[segment]
+        if not isinstance(child, (dict, list)):
+            break
+        node[segment] = copy.copy(child)
+        node = node[segment]
+    return root
 
 
 def _describe(value: Any) -> str:
@@ -261,7 +283,7 @@ class Document:
         if current is not _MISSING and strict_equal(current, value):
             return False
         self._check_parents(before, key)
-        expected = copy.deepcopy(before)
+        expected = _path_copy(before, key)
         self._put(expected, key, value)
         text = self._set_text(self._tree, key, value, current)
         self._commit(text, expected, f"set {format_path(key)}")
@@ -278,17 +300,18 @@ class Document:
         before = self._semantic()
         if _lookup(before, key) is _MISSING:
             raise HoconKeyError(f"{format_path(key)} is not set")
-        expected = copy.deepcopy(before)
+        expected = _path_copy(before, key)
         parent = _lookup(expected, key[:-1])
         del parent[key[-1]]
         # Parents that existed only to hold this key (`a.b.c: 1`) may go with it, up to any level.
         accepted = [expected]
-        pruned = copy.deepcopy(expected)
+        pruned = expected
         for depth in range(len(key) - 1, 0, -1):
             if isinstance(key[depth - 1], int) or _lookup(pruned, key[:depth]) != {}:
                 break
+            pruned = _path_copy(pruned, key[:depth])
             del _lookup(pruned, key[: depth - 1])[key[depth - 1]]
-            accepted.append(copy.deepcopy(pruned))
+            accepted.append(pruned)
         text = self._apply(Planner(self._tree, self.style).unset(key))
         self._commit(text, accepted, f"remove {format_path(key)}")
 
@@ -308,7 +331,7 @@ class Document:
             return
         if not isinstance(current, list):
             raise HoconEditError(f"{format_path(key)} is {_describe(current)}, not a list")
-        expected = copy.deepcopy(before)
+        expected = _path_copy(before, key)
         _lookup(expected, key).append(copy.deepcopy(value))
         self._commit(
             self._apply(Planner(self._tree, self.style).append(key, value)), expected, f"append to {format_path(key)}"
@@ -383,12 +406,18 @@ class Document:
     def _commit(self, text: str, expected: Any, action: str) -> None:
         """Accept ``text`` only if it reads back as ``expected`` (or as one of a list of acceptable trees)."""
         accepted = expected if isinstance(expected, list) and isinstance(self._semantic(), dict) else [expected]
+        # Let the old syntax tree go before the new one is built (on a large file the two would double the
+        # memory); should the edit be refused, the old text is parsed again.
+        old_text = self._tree.text
+        self._tree = _EMPTY
         try:
             tree = parse_tree(text)
             after = evaluate(tree, resolve=False)
         except (HoconSyntaxError, HoconSemanticError) as e:
+            self._tree = parse_tree(old_text)
             raise HoconEditError(f"refusing to {action}: the edited text would not read back ({e})") from e
         if not any(strict_equal(after, candidate) for candidate in accepted):
+            self._tree = parse_tree(old_text)
             raise HoconEditError(f"refusing to {action}: {_first_difference(accepted[0], after)}")
         self._tree = tree
         self._unresolved = after

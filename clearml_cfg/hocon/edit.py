@@ -52,6 +52,7 @@ def apply_splices(text: str, splices: list[Splice]) -> str:
 class FieldRef:
     field: Field
     path: Path
+    container: ObjectNode  # the object the field is written in
 
 
 def fields_under(node: ObjectNode, base: Path) -> list[FieldRef]:
@@ -61,7 +62,7 @@ def fields_under(node: ObjectNode, base: Path) -> list[FieldRef]:
     def visit(obj: ObjectNode, prefix: Path) -> None:
         for field in obj.fields:
             path = prefix + field.key.segments
-            found.append(FieldRef(field, path))
+            found.append(FieldRef(field, path, obj))
             single = field.value.single()
             if isinstance(single, ObjectNode):
                 visit(single, path)
@@ -179,8 +180,9 @@ class Planner:
             rest = [f for f in doomed[1:] if not (field.start <= f.start and f.end <= field.end)]
             return [Splice(field.start, field.end, key + sep + rendered), *self._remove_fields(rest)]
         plain = [r for r in definitions if not r.field.appends]
-        target = (plain or definitions)[-1].field
-        splices = self._replace_value(target, value)
+        chosen = (plain or definitions)[-1]
+        target, container = chosen.field, chosen.container
+        splices = self._replace_value(target, value, container)
         replaces_object = isinstance(value, Mapping)
         doomed = [
             r.field
@@ -209,10 +211,9 @@ class Planner:
                     dead.append(r.field)
         return dead
 
-    def _replace_value(self, field: Field, value: Any) -> list[Splice]:
+    def _replace_value(self, field: Field, value: Any, parent: ObjectNode) -> list[Splice]:
         text = self.text
         indent = indent_of(text, field.start)
-        parent = field.parent
         inline = parent.braced and same_line(text, parent.start, parent.end)
         old = field.value.single()
         multiline_list = isinstance(old, ListNode) and not same_line(text, old.start, old.end)
@@ -267,7 +268,7 @@ class Planner:
                 sibling, shared_best = r, shared
         if sibling is not None:
             owner = sibling.path[: len(sibling.path) - len(sibling.field.key.segments)]
-            return self._insert_after(sibling.field, tuple(str(s) for s in path[len(owner) :]), value)
+            return self._insert_after(sibling, tuple(str(s) for s in path[len(owner) :]), value)
         relative = path[len(container_path) :]
         if not all(isinstance(s, str) for s in relative):
             raise HoconKeyError(f"{format_path(path)} is not set")
@@ -276,9 +277,9 @@ class Planner:
     def _field_text(self, segments: tuple[str, ...], value: Any, indent: str, *, inline: bool = False) -> str:
         return render_field(segments, value, self.style, indent, inline=inline)
 
-    def _insert_after(self, field: Field, segments: tuple[str, ...], value: Any) -> list[Splice]:
+    def _insert_after(self, sibling: FieldRef, segments: tuple[str, ...], value: Any) -> list[Splice]:
         text, style = self.text, self.style
-        parent = field.parent
+        field, parent = sibling.field, sibling.container
         if parent.braced and same_line(text, parent.start, parent.end):
             key = dotted_key(segments)
             assert key is not None

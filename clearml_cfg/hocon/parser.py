@@ -315,7 +315,7 @@ class _Parser:
                 )
             self._gap()
             value = self._value(parent.depth)
-        return Field(key, separator, value, parent)
+        return Field(key, separator, value)
 
     # --- values -------------------------------------------------------------------------------------------
 

@@ -123,13 +123,15 @@ class Include:
 
 
 class Field:
-    __slots__ = ("key", "parent", "separator", "value")
+    """A key and its value. No link back to its object: the tree has no cycles, so a dropped tree is freed at
+    once by reference counting (edits run with the cyclic collector paused)."""
 
-    def __init__(self, key: Key, separator: Token | None, value: ValueNode, parent: ObjectNode) -> None:
+    __slots__ = ("key", "separator", "value")
+
+    def __init__(self, key: Key, separator: Token | None, value: ValueNode) -> None:
         self.key = key
         self.separator = separator  # None for `key { ... }`
         self.value = value
-        self.parent = parent
 
     @property
     def start(self) -> int:
