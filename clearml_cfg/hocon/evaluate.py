@@ -99,6 +99,25 @@ def _merge(into: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
     return into
 
 
+def _merge_copying(into: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """pyhocon's ``merge_configs(copy_trees=True)``, as a root key's later definition is merged in: every
+    subtree merged into is a copy, and the unresolved values it keeps still point to the original object,
+    where pyhocon's `del parent[key]` then misses them (they end up null rather than gone)."""
+    for key, value in other.items():
+        existing = into.get(key, _ABSENT)
+        if isinstance(existing, dict) and isinstance(value, dict):
+            copied = dict(existing)
+            for item in copied.values():
+                if isinstance(item, Unresolved):
+                    item.detached = True
+            into[key] = _merge_copying(copied, value)
+        else:
+            if isinstance(value, Unresolved) and existing is not _ABSENT:
+                value.previous = None if existing is NULL else existing
+            into[key] = value
+    return into
+
+
 def _transform(parts: list[Any], offset: int, text: str, *, shared: bool = False) -> Any:
     """pyhocon's ``ConfigValues.transform`` for parts without substitutions. Returns _ABSENT for no parts.
 
@@ -137,6 +156,7 @@ class _Builder:
     def __init__(self, text: str, include: IncludeLoader | None) -> None:
         self.text = text
         self.include = include
+        self.root_tree: dict[str, Any] | None = None
 
     def _fail(self, offset: int, reason: str) -> HoconSemanticError:
         line, column = line_and_column(self.text, offset)
@@ -198,9 +218,12 @@ class _Builder:
             items.append(value)
         return items
 
-    def object(self, node: ObjectNode, *, detached: bool = False) -> dict[str, Any]:
-        """``detached``: the object is a value part (`k: {...}`, or in a list), which pyhocon copies around."""
+    def object(self, node: ObjectNode, *, detached: bool = False, root: bool = False) -> dict[str, Any]:
+        """``detached``: the object is a value part (`k: {...}`, or in a list), which pyhocon copies around.
+        ``root``: the document's own object, whose keys pyhocon merges by copying (see _merge_copying)."""
         tree: dict[str, Any] = {}
+        if root:
+            self.root_tree = tree
         for entry in node.entries:
             if isinstance(entry, Field):
                 value = self.value(entry.value, detached=entry.separator is not None)
@@ -253,7 +276,8 @@ class _Builder:
             return
         existing = tree.get(key, _ABSENT)
         if isinstance(existing, dict) and isinstance(value, dict):
-            tree[key] = _merge(dict(existing), value)
+            merged = _merge_copying if tree is self.root_tree else _merge
+            tree[key] = merged(dict(existing), value)
         elif append:
             previous = None if existing is _ABSENT or existing is NULL else existing
             if isinstance(previous, Unresolved):
@@ -364,6 +388,8 @@ class _Resolver:
             if non_null and isinstance(non_null[0], dict) and isinstance(previous, dict):
                 parts.insert(0, previous)
             result = _transform(parts, value.offset, self.text, shared=True)
+            if result is _ABSENT and value.detached:
+                return NULL
             if result is _ABSENT and optional_missing:
                 # `a: 1` then `a: ${?UNSET}` leaves a = 1. pyhocon puts the earlier definition back as it was,
                 # so an earlier `a: ${?UNSET}` comes back as null rather than as nothing.
@@ -446,7 +472,9 @@ def evaluate(
         tree = parse_tree(tree.text.expandtabs())
     with gc_paused():
         builder = _Builder(tree.text, include)
-        root: Any = builder.object(tree.root) if isinstance(tree.root, ObjectNode) else builder.list(tree.root)
+        root: Any = (
+            builder.object(tree.root, root=True) if isinstance(tree.root, ObjectNode) else builder.list(tree.root)
+        )
         if resolve:
             scope = root if isinstance(root, dict) else {}
             _Resolver(scope, os.environ if env is None else env, tree.text).walk(root, ())

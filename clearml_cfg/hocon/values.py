@@ -66,6 +66,8 @@ class Unresolved:
     parts: list[Any]
     previous: Any = None
     offset: int = 0
+    # pyhocon lost track of where it lives (a merge copied its object): resolving to nothing leaves null
+    detached: bool = False
 
     def __eq__(self, other: object) -> bool:
         return (

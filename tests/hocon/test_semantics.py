@@ -188,6 +188,14 @@ LIST_SUBSTITUTIONS = [
     "k: 0\nk: ${?X}",
     "k: null\nk: ${?X}",  # pyhocon's tree[key] reads null as None: nothing comes back
     "b.a: null,\nb.a: ${?X},\n",
+    # a later definition of a root key is merged in by copying each subtree it merges into: an unresolved
+    # value left in such a copy is lost track of, and ends up null instead of gone (found by helper runs)
+    "b.enabled.a: ${?X}\nb.enabled.b: 0",
+    "b { e { a: ${?X} } }\nb { e { b: 0 } }",
+    "b.a: ${?X}\nb.b: 0",
+    "b.e.f.a: ${?X}\nb.e.b: 0",
+    "b.e.a: 1\nb.e.a: ${?X}\nb.e.b: 0",
+    "a { b { c { d: ${?X} } } }\na.b.c.e: 1",
 ]
 
 
