@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "show": "config",
     "explain": "effective",
     "env": "effective",
+    "watchdog": "watchdog",
 }
 HELP = (
     "Manage the configuration of a self-hosted ClearML Server without losing a comment or a byte.\n\n"
