@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "explain": "effective",
     "env": "effective",
     "watchdog": "watchdog",
+    "cors": "cors",
 }
 HELP = (
     "Manage the configuration of a self-hosted ClearML Server without losing a comment or a byte.\n\n"

@@ -13,6 +13,8 @@ import pytest
     "module",
     [
         "clearml_cfg.cli.watchdog",
+        "clearml_cfg.cli.cors",
+        "clearml_cfg.cors",
         "clearml_cfg.watchdog",
     ],
 )
