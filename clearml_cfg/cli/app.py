@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "env": "effective",
     "watchdog": "watchdog",
     "cors": "cors",
+    "ui-action": "ui_action",
 }
 HELP = (
     "Manage the configuration of a self-hosted ClearML Server without losing a comment or a byte.\n\n"

@@ -14,6 +14,8 @@ import pytest
     [
         "clearml_cfg.cli.watchdog",
         "clearml_cfg.cli.cors",
+        "clearml_cfg.cli.ui_action",
+        "clearml_cfg.ui_actions",
         "clearml_cfg.cors",
         "clearml_cfg.watchdog",
     ],
