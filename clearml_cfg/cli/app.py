@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "watchdog": "watchdog",
     "cors": "cors",
     "ui-action": "ui_action",
+    "subdomain": "deploy",
 }
 HELP = (
     "Manage the configuration of a self-hosted ClearML Server without losing a comment or a byte.\n\n"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from ..console import Console, to_json
 from ..layout import KNOWN_NAMESPACES
@@ -35,7 +37,18 @@ def _readers(changes: list[Change]) -> list[str]:
     return found
 
 
-def report(console: Console, outcome: Outcome, *, dry_run: bool, json_output: bool) -> None:
+def report(
+    console: Console,
+    outcome: Outcome,
+    *,
+    dry_run: bool,
+    json_output: bool,
+    extra: Mapping[str, Any] | None = None,
+) -> None:
+    """Diffs, warnings and notes on stderr, then one line per file; with --json one document on stdout.
+
+    ``extra``: more fields for the JSON document (a command's own data).
+    """
     for change in outcome.changes:
         console.diff(_shown(change.path), change.before, change.after)
     for warning in outcome.warnings:
@@ -58,6 +71,7 @@ def report(console: Console, outcome: Outcome, *, dry_run: bool, json_output: bo
                     ],
                     "dry_run": dry_run,
                     "warnings": outcome.warnings,
+                    **(extra or {}),
                 }
             )
         )

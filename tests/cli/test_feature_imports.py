@@ -15,6 +15,8 @@ import pytest
         "clearml_cfg.cli.watchdog",
         "clearml_cfg.cli.cors",
         "clearml_cfg.cli.ui_action",
+        "clearml_cfg.cli.deploy",
+        "clearml_cfg.deploy",
         "clearml_cfg.ui_actions",
         "clearml_cfg.cors",
         "clearml_cfg.watchdog",
