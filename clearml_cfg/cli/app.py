@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "cors": "cors",
     "ui-action": "ui_action",
     "subdomain": "deploy",
+    "expose": "deploy",
 }
 HELP = (
     "Manage the configuration of a self-hosted ClearML Server without losing a comment or a byte.\n\n"

@@ -1,7 +1,9 @@
-"""subdomain: putting the server behind a load balancer."""
+"""subdomain and expose: putting the server behind a load balancer, and opening the databases' ports."""
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -11,12 +13,12 @@ from ..console import Console, to_json
 from ..errors import UsageError
 from ..hocon.paths import format_path
 from .features import shown
-from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, make_options
+from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, lock_timeout, make_options
 from .report import report
 
 
 def register(app: typer.Typer, names: list[str]) -> None:
-    commands: dict[str, Callable[..., None]] = {"subdomain": subdomain_command}
+    commands: dict[str, Callable[..., None]] = {"subdomain": subdomain_command, "expose": expose_command}
     for name, function in commands.items():
         if name in names:
             app.command(name)(function)
@@ -110,3 +112,110 @@ def _hosts_table(console: Console, hosts: list[dict[str, Any]]) -> None:
         ["HOST", "SERVICE", "LISTENER", "TARGET GROUP", "TARGET"],
         [[h["host"], h["service"], h["listener"], h["target_group"], h["target"]] for h in hosts],
     )
+
+
+# --- expose -----------------------------------------------------------------------------------------------------
+
+
+def expose_command(
+    services: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[SERVICE]...", help="elasticsearch, mongo and/or redis.", show_default=False),
+    ] = None,
+    compose: Annotated[
+        str | None,
+        typer.Option(
+            "--compose",
+            "-f",
+            metavar="FILE",
+            help="The server's docker-compose.yml (or its directory). "
+            "Default: ./docker-compose.yml, else /opt/clearml/docker-compose.yml.",
+            show_default=False,
+        ),
+    ] = None,
+    remove: Annotated[bool, typer.Option("--remove", help="Stop publishing the ports instead.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (needed without a terminal).")
+    ] = False,
+    dry_run: DryRun = False,
+    no_backup: NoBackup = False,
+    quiet: Quiet = False,
+    json_output: Json = False,
+) -> None:
+    """Publish the ports of elasticsearch (9200), mongo (27017) or redis (6379) in docker-compose.yml, or remove them.
+
+    Adds `ports: ["9200:9200"]` (and so on) to each service, keeping every comment and the layout of the file, with
+    a backup; exposing an exposed service changes nothing. The databases have no password in the standard set-up:
+    on a terminal it asks first, without one it needs --yes. Without SERVICE: which ports are published. Restart
+    the server afterwards (docker-compose down, docker-compose up -d).
+
+    Example: clearml-cfg expose elasticsearch mongo --compose /opt/clearml/docker-compose.yml
+    """
+    from .. import deploy
+
+    console = Console(quiet=quiet)
+    path = deploy.find_compose(compose)
+    if not services:
+        if remove:
+            raise UsageError("--remove needs the SERVICE(s) to close", "e.g. clearml-cfg expose --remove mongo")
+        found = deploy.published(path)
+        if json_output:
+            console.data(to_json({"compose": str(path), "services": [r.as_json() for r in found]}))
+            return
+        console.table(
+            ["SERVICE", "PORT", "PUBLISHED", "ORIGIN"],
+            [
+                [
+                    r.service,
+                    str(r.port),
+                    ", ".join(str(e) for e in r.entries) if r.entries else r.status.replace("not published", "no"),
+                    f"{path}:{r.line}" if r.line else "-",
+                ]
+                for r in found
+            ],
+        )
+        return
+    plan = deploy.plan_expose(path, services, remove=remove)
+    asked = plan.changed and not plan.remove and not dry_run and not yes
+    if asked:
+        _confirm(console, [r.service for r in plan.results if r.status == "added"], path)
+    outcome = deploy.apply_expose(
+        plan, dry_run=dry_run, backup=not no_backup, lock_timeout=lock_timeout(dict(os.environ))
+    )
+    for result in plan.results:
+        entries = ", ".join(str(e) for e in result.entries)
+        what = {
+            "added": f"publishes {entries}",
+            "already published": f"already publishes {entries}: nothing to do",
+            "removed": f"no longer publishes {entries}",
+            "not published": "publishes no port: nothing to do",
+        }[result.status]
+        if dry_run and result.status in ("added", "removed"):
+            what = f"would {'publish' if result.status == 'added' else 'stop publishing'} {entries}"
+        outcome.notes.append(f"{result.service} (port {result.port}) {what}")
+    if plan.changed and not plan.remove and not asked:  # asking showed it already
+        outcome.warnings.append(deploy.CAUTION)
+    down, up = deploy.restart_commands(path)
+    report(
+        console,
+        outcome,
+        dry_run=dry_run,
+        json_output=json_output,
+        extra={"compose": str(path), "services": [r.as_json() for r in plan.results]},
+        restart=f"restart the server to apply: {down} && {up}",
+    )
+
+
+def _confirm(console: Console, services: list[str], path: object) -> None:
+    """Ask on a terminal; without one, refuse unless --yes was given (nothing may prompt in CI)."""
+    if not sys.stdin.isatty():
+        raise UsageError(
+            f"publishing {', '.join(services)} needs confirmation, and there is no terminal to ask on",
+            "pass --yes if you mean it (the databases have no password in the standard set-up)",
+        )
+    from .. import deploy
+
+    console.warn(deploy.CAUTION)
+    if not typer.confirm(f"Publish the port of {', '.join(services)} in {path}?", default=False, err=True):
+        console.info(f"nothing written: {path} is unchanged")
+        raise typer.Exit(1)
