@@ -138,7 +138,9 @@ def expose_command(
         bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (needed without a terminal).")
     ] = False,
     dry_run: DryRun = False,
-    no_backup: NoBackup = False,
+    no_backup: Annotated[
+        bool, typer.Option("--no-backup", help="Do not keep the previous content as docker-compose.yml.bak.")
+    ] = False,
     quiet: Quiet = False,
     json_output: Json = False,
 ) -> None:

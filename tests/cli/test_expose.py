@@ -324,6 +324,18 @@ def test_mode_is_kept(cli: Run, tmp_path: Path) -> None:
     assert (tmp_path / "docker-compose.yml.bak").stat().st_mode & 0o777 == 0o640
 
 
+def test_a_symlinked_compose_file_is_edited_at_its_target(cli: Run, tmp_path: Path) -> None:
+    target = write(tmp_path / "deploy" / "docker-compose.yml", COMPOSE)
+    link = tmp_path / "docker-compose.yml"
+    link.symlink_to(target)
+    result = cli("expose", "redis", "--yes")
+    assert result.code == 0, result
+    assert link.is_symlink()
+    assert '"6379:6379"' in target.read_text()
+    assert (tmp_path / "deploy" / "docker-compose.yml.bak").read_text() == COMPOSE
+    assert f"via its link to {target}" in result.err
+
+
 @pytest.mark.parametrize(
     ("entry", "port", "published"),
     [
