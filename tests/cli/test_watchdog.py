@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Run, write
-from helpers import pyhocon_plain
+from helpers import REFERENCE, needs_reference, pyhocon_plain
 
 KEY = "services.tasks.non_responsive_tasks_watchdog"
 
@@ -227,3 +227,19 @@ def test_a_bad_variable_stops_the_view_not_the_edit(cli: Run, config_dir: Path) 
     written = cli("watchdog", "--threshold", "1h", env=env)
     assert written.code == 0, written
     assert "threshold_sec: 3600" in (config_dir / "services.conf").read_text()
+
+
+@needs_reference
+def test_on_the_docs_example_services_conf(cli: Run, config_dir: Path) -> None:
+    example = (REFERENCE / "clearml-server" / "docs" / "services.conf").read_text(encoding="utf-8")
+    path = write(config_dir / "services.conf", example)
+    result = cli("watchdog", "--threshold", "3h", "--disable")
+    assert result.code == 0, result
+    after = path.read_text()
+    assert (
+        after.replace("threshold_sec: 10800", "threshold_sec: 7200").replace("        enabled: false\n", "") == example
+    )
+    assert [line for line in example.splitlines() if "#" in line] == [
+        line for line in after.splitlines() if "#" in line
+    ]
+    assert pyhocon_plain(after)["tasks"]["non_responsive_tasks_watchdog"]["enabled"] is False
