@@ -233,19 +233,37 @@ class Transaction:
         return changes
 
     def _write(self, change: Change, *, secret: bool) -> Path | None:
-        target = change.target
-        backup: Path | None = None
-        try:
-            info = target.stat() if change.before is not None else None
-        except OSError as e:
-            raise _write_error(e, target, "inspect") from e
-        mode = stat.S_IMODE(info.st_mode) if info else (0o600 if secret else 0o666 & ~_umask())
-        owner = (info.st_uid, info.st_gid) if info else None
-        if info is not None and self.backup and change.before is not None:
-            backup = target.with_name(target.name + BACKUP_SUFFIX)
-            _atomic_write(backup, change.before.encode("utf-8"), mode, owner)
-        _atomic_write(target, change.after.encode("utf-8"), mode, owner)
-        return backup
+        return _replace(change.target, change.before, change.after, backup=self.backup, secret=secret)
+
+
+def write_file(path: Path, before: str | None, after: str, *, backup: bool = True) -> Change:
+    """Write ``after`` over ``path`` (a file that is not HOCON, such as docker-compose.yml) as a transaction writes
+    a config file: atomically, keeping mode and owner, following a symlink, ``before`` kept as ``NAME.bak``.
+
+    ``before`` is the text the caller read and edited (None: the file is new). The caller holds the lock.
+    """
+    key = Path(os.path.abspath(path))
+    target = Path(os.path.realpath(key)) if key.is_symlink() else key
+    change = Change(key, target, before, after)
+    if after != (before if before is not None else ""):
+        change.backup = _replace(target, before, after, backup=backup, secret=False)
+        change.written = True
+    return change
+
+
+def _replace(target: Path, before: str | None, after: str, *, backup: bool, secret: bool) -> Path | None:
+    written_backup: Path | None = None
+    try:
+        info = target.stat() if before is not None else None
+    except OSError as e:
+        raise _write_error(e, target, "inspect") from e
+    mode = stat.S_IMODE(info.st_mode) if info else (0o600 if secret else 0o666 & ~_umask())
+    owner = (info.st_uid, info.st_gid) if info else None
+    if info is not None and backup and before is not None:
+        written_backup = target.with_name(target.name + BACKUP_SUFFIX)
+        _atomic_write(written_backup, before.encode("utf-8"), mode, owner)
+    _atomic_write(target, after.encode("utf-8"), mode, owner)
+    return written_backup
 
 
 def _umask() -> int:

@@ -36,6 +36,11 @@ COMMANDS: dict[str, str] = {
     "list-users": "users",
     "verify-password": "users",
     "hash-password": "users",
+    "watchdog": "watchdog",
+    "cors": "cors",
+    "ui-action": "ui_action",
+    "subdomain": "deploy",
+    "expose": "deploy",
 }
 HELP = (
     "Manage the configuration of a self-hosted ClearML Server without losing a comment or a byte.\n\n"

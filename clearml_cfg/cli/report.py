@@ -38,9 +38,19 @@ def _readers(changes: list[Change]) -> list[str]:
 
 
 def report(
-    console: Console, outcome: Outcome, *, dry_run: bool, json_output: bool, extra: Mapping[str, Any] | None = None
+    console: Console,
+    outcome: Outcome,
+    *,
+    dry_run: bool,
+    json_output: bool,
+    extra: Mapping[str, Any] | None = None,
+    restart: str | None = None,
 ) -> None:
-    """The diffs, warnings and notes on stderr; with --json one document on stdout (``extra`` adds keys to it)."""
+    """Diffs, warnings and notes on stderr, then one line per file; with --json one document on stdout.
+
+    ``extra``: more fields for the JSON document (a command's own data). ``restart``: what to do to apply the
+    change, instead of restarting the servers that read the changed files.
+    """
     for change in outcome.changes:
         console.diff(_shown(change.path), change.before, change.after)
     for warning in outcome.warnings:
@@ -82,5 +92,8 @@ def report(
             link = f" via its link to {change.target}" if change.target != change.path else ""
             console.info(f"updated {where}{link}{backup}")
     if not dry_run:
+        if restart is not None:
+            console.info(restart)
+            return
         readers = " and ".join(_readers(outcome.changes))
         console.info(f"restart {readers} to apply: the server reads its configuration at start-up")

@@ -1,0 +1,196 @@
+"""ui-action add / list / remove: custom UI context-menu actions (ClearML Enterprise)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from ..console import Console, to_json
+from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, make_options
+from .report import report
+
+HELP = (
+    "Custom context-menu actions of the web app: services.conf `organization.ui_actions`. "
+    "A ClearML Enterprise feature: the open-source server ignores them.\n\n"
+    "Each action sends an HTTP request from the browser when it is clicked on a project, task, model, dataview or "
+    "queue; ${id} in its url becomes the object's id. Without a subcommand: the list.\n\n"
+    "Example: clearml-cfg ui-action add task 'Run CI' --url 'https://ci.example.com/run/${id}' --method POST"
+)
+
+ObjectArgument = Annotated[
+    str,
+    typer.Argument(metavar="OBJECT", help="project, task, model, dataview or queue.", show_default=False),
+]
+NameArgument = Annotated[str, typer.Argument(metavar="NAME", help="The menu item's label.", show_default=False)]
+
+
+def register(app: typer.Typer, names: list[str]) -> None:
+    if "ui-action" not in names:
+        return
+    group = typer.Typer(
+        name="ui-action",
+        help=HELP,
+        invoke_without_command=True,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    group.callback()(group_callback)
+    group.command("add")(add_command)
+    group.command("list")(list_command)
+    group.command("remove")(remove_command)
+    app.add_typer(group)
+
+
+def group_callback(ctx: typer.Context) -> None:
+    """Custom context-menu actions of the web app (ClearML Enterprise)."""
+    if ctx.invoked_subcommand is None:
+        list_command()
+
+
+def add_command(
+    kind: ObjectArgument,
+    name: NameArgument,
+    url: Annotated[
+        str,
+        typer.Option(
+            "--url",
+            "-u",
+            metavar="URL",
+            help="The request's url; ${id} becomes the object's id (quote it for the shell: '...${id}').",
+            show_default=False,
+        ),
+    ],
+    method: Annotated[
+        str | None,
+        typer.Option(
+            "--method",
+            "-m",
+            metavar="GET|POST|DELETE",
+            help="The request method. Default: GET, or POST when --payload is given.",
+            show_default=False,
+        ),
+    ] = None,
+    tooltip: Annotated[
+        str | None, typer.Option("--tooltip", metavar="TEXT", help="Shown on hover.", show_default=False)
+    ] = None,
+    payload: Annotated[
+        str | None,
+        typer.Option("--payload", metavar="TEXT", help="The request body (any text, e.g. JSON).", show_default=False),
+    ] = None,
+    header: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--header",
+            "-H",
+            metavar="'NAME: VALUE'",
+            help="A request header; repeat for several.",
+            show_default=False,
+        ),
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Replace the action of the same name instead of refusing.")
+    ] = False,
+    config_dir: ConfigDir = None,
+    dry_run: DryRun = False,
+    no_backup: NoBackup = False,
+    quiet: Quiet = False,
+    json_output: Json = False,
+) -> None:
+    """Add a context-menu action for OBJECT (project, task, model, dataview or queue). ClearML Enterprise only.
+
+    Writes services.conf `organization.ui_actions.OBJECT`, keeping the list's layout and comments. The url keeps
+    ${id} literally (the web app replaces it). A second action with the same NAME needs --replace.
+
+    Example: clearml-cfg ui-action add task 'Run CI' --url 'https://ci.example.com/run/${id}' --method POST
+    """
+    from .. import ui_actions
+
+    console = Console(quiet=quiet)
+    kind = ui_actions.check_object(kind)
+    entry, notes = ui_actions.build(
+        name, url=url, method=method, tooltip=tooltip, payload=payload, headers=header or []
+    )
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup)
+    outcome = ui_actions.add(options, kind, entry, replace=replace)
+    outcome.notes[:0] = notes
+    outcome.notes.append(ui_actions.ENTERPRISE)
+    report(console, outcome, dry_run=dry_run, json_output=json_output)
+
+
+def list_command(
+    kind: Annotated[
+        str | None,
+        typer.Argument(metavar="[OBJECT]", help="Only this object type.", show_default=False),
+    ] = None,
+    config_dir: ConfigDir = None,
+    quiet: Quiet = False,
+    json_output: Json = False,
+) -> None:
+    """List the context-menu actions the server's configuration defines (ClearML Enterprise only).
+
+    Example: clearml-cfg ui-action list task --json
+    """
+    from .. import ui_actions
+
+    console = Console(quiet=quiet)
+    options = make_options(config_dir)
+    found = ui_actions.listing(options, kind)
+    if json_output:
+        console.data(
+            to_json(
+                {
+                    "actions": [
+                        {"object": a.kind, "index": a.index, **_plain(a.entry), "origin": a.origin}
+                        for a in found.actions
+                    ],
+                    "warnings": found.warnings,
+                }
+            )
+        )
+    elif found.actions:
+        console.table(
+            ["OBJECT", "NAME", "METHOD", "URL", "ORIGIN"],
+            [
+                [a.kind, _text(a.name), _text(a.get("action", "method")), _text(a.get("action", "url")), a.origin]
+                for a in found.actions
+            ],
+        )
+    else:
+        where = f" for {kind}" if kind else ""
+        console.info(f"no custom UI actions{where} (add one with clearml-cfg ui-action add)")
+    for warning in found.warnings:
+        console.warn(warning)
+    console.note(ui_actions.ENTERPRISE)
+
+
+def remove_command(
+    kind: ObjectArgument,
+    name: NameArgument,
+    config_dir: ConfigDir = None,
+    dry_run: DryRun = False,
+    no_backup: NoBackup = False,
+    quiet: Quiet = False,
+    json_output: Json = False,
+) -> None:
+    """Remove the context-menu action NAME of OBJECT; exit 1 when there is none. ClearML Enterprise only.
+
+    Example: clearml-cfg ui-action remove task 'Run CI'
+    """
+    from .. import ui_actions
+
+    console = Console(quiet=quiet)
+    kind = ui_actions.check_object(kind)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup)
+    outcome = ui_actions.remove(options, kind, name)
+    outcome.notes.append(ui_actions.ENTERPRISE)
+    report(console, outcome, dry_run=dry_run, json_output=json_output)
+
+
+def _plain(entry: Any) -> dict[str, Any]:
+    return dict(entry) if isinstance(entry, dict) else {"value": entry}
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "-"
+    return value if isinstance(value, str) else repr(value)
