@@ -15,6 +15,7 @@ from .environment import check_environment
 from .files import check_files
 from .model import Finding, Severity, load_context
 from .secrets import check_permissions, check_secrets
+from .ui_actions import check_ui_actions
 from .users import check_users
 from .values import check_values
 
@@ -41,6 +42,7 @@ def run_checks(dirs: ConfigDirs, env: Mapping[str, str], defaults_dir: FsPath | 
     if effective is not None:
         findings.extend(check_effective(context, effective))
     findings.extend(check_users(context, effective))
+    findings.extend(check_ui_actions(context))
     findings.extend(check_environment(context, effective))
     findings.sort(key=lambda f: (str(f.file or ""), f.line or 0, f.column or 0, _ORDER[f.severity], f.code))
     return findings

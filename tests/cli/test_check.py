@@ -374,3 +374,62 @@ def test_plain_text_passwords_in_a_readable_file(cli: Run, config_dir: Path) -> 
     assert one(findings(cli), "fixed-user-plain-world-readable")["fixable"] is True
     assert cli("check", "--fix").code == 0
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+UI_ACTIONS = """\
+# custom context-menu actions
+organization.ui_actions {
+  task: [
+    {
+      name: "Stop in CI"
+      action { type: "http", method: %s, url: %s }
+    }
+  ]
+  %s: []
+}
+"""
+
+
+def test_ui_actions_are_noted_as_enterprise_only(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "services.conf", UI_ACTIONS % ("POST", '"https://ci.example.com/${id}"', "model"))
+    found = findings(cli)
+    assert codes(found) == {"ui-action-enterprise"}
+    assert one(found, "ui-action-enterprise")["severity"] == "info"
+    assert (one(found, "ui-action-enterprise")["line"], cli("check").code) == (2, 0)
+
+
+def test_ui_action_object_the_web_app_does_not_know(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "services.conf", UI_ACTIONS % ("POST", '"https://ci.example.com/${id}"', "modle"))
+    found = one(findings(cli), "ui-action-unknown-object")
+    assert (found["severity"], found["line"], "did you mean model?") == ("warning", 9, found["hint"])
+
+
+def test_ui_action_method_in_lower_case_is_fixed(cli: Run, config_dir: Path) -> None:
+    path = write(config_dir / "services.conf", UI_ACTIONS % ("post", '"https://ci.example.com/${id}"', "model"))
+    found = one(findings(cli), "ui-action-bad-method")
+    assert (found["severity"], found["line"], found["fixable"]) == ("error", 6, True)
+    assert cli("check", "--fix").code == 0
+    assert path.read_text() == UI_ACTIONS % ('"POST"', '"https://ci.example.com/${id}"', "model")
+
+
+def test_ui_action_method_that_cannot_be_fixed(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "services.conf", UI_ACTIONS % ("PATCH", '"https://ci.example.com/${id}"', "model"))
+    found = one(findings(cli), "ui-action-bad-method")
+    assert (found["fixable"], found["hint"]) == (False, "use GET, POST or DELETE")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://ci.example.com/tasks/${id}/stop", '"https://ci.example.com/tasks/"${id}"/stop"'],
+)
+def test_ui_action_url_with_an_unquoted_substitution_is_quoted(cli: Run, config_dir: Path, url: str) -> None:
+    path = write(config_dir / "services.conf", UI_ACTIONS % ("GET", url, "model"))
+    found = findings(cli)
+    assert one(found, "ui-action-unquoted-substitution")["fixable"] is True
+    assert cli("check").code == 3  # and the server would not start: server-cannot-load
+    fixed = cli("check", "--fix")
+    assert fixed.code == 0, fixed
+    text = path.read_text()
+    assert text == UI_ACTIONS % ("GET", '"https://ci.example.com/tasks/${id}/stop"', "model")
+    action = pyhocon_plain(text)["organization"]["ui_actions"]["task"][0]["action"]
+    assert action["url"] == "https://ci.example.com/tasks/${id}/stop"
