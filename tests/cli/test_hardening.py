@@ -14,6 +14,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Run, write
@@ -21,6 +22,8 @@ from helpers import DATA, pyhocon_plain
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import VALUES, documents
+
+from clearml_cfg.keys import parse_key
 
 BAD = sorted((DATA / "bad").glob("*.conf"))
 LOCATED = re.compile(r"apiserver\.conf:(\d+):(\d+)[: ]")
@@ -186,25 +189,32 @@ def test_a_lock_held_by_a_killed_process_is_released(tmp_path: Path) -> None:
 
 # --- random use of the command line -------------------------------------------------------------------------
 
-KEYS = st.one_of(
-    st.sampled_from(
-        [
-            "apiserver.auth.cookies.domain",
-            "apiserver.auth.cookies.secure",
-            "services.tasks.non_responsive_tasks_watchdog.threshold_sec",
-            "apiserver.a",
-            "apiserver.a.b",
-            'apiserver."x.y"',
-            "apiserver.list[0]",
-            "fileserver.cors.origins",
-            "apiservr.typo",
-            "apiserver",
-            "a..b",
-            "",
-        ]
-    ),
-    st.text(alphabet='abc.[]"0 -_', max_size=12),
+# keys the random documents define (a, b.c, "x.y", users...), so that edits land on existing definitions too
+EDITABLE_KEYS = st.sampled_from(
+    [
+        "apiserver.auth.cookies.domain",
+        "apiserver.auth.cookies.secure",
+        "services.tasks.non_responsive_tasks_watchdog.threshold_sec",
+        "apiserver.a",
+        "apiserver.b",
+        "apiserver.a.b",
+        "apiserver.b.c.a",
+        "apiserver.enabled",
+        "apiserver.users",
+        'apiserver."x.y"',
+        'apiserver."x-y"',
+        "apiserver.key_1",
+        "apiserver.list[0]",
+        "apiserver.a[1]",
+        "services.x",
+        "fileserver.cors.origins",
+    ]
 )
+ODD_KEYS = st.one_of(
+    st.sampled_from(["apiservr.typo", "apiserver", "a..b", ""]), st.text(alphabet='abc.[]"0 -_', max_size=12)
+)
+KEYS = st.one_of(EDITABLE_KEYS, EDITABLE_KEYS, EDITABLE_KEYS, ODD_KEYS)  # three in four are keys that can be edited
+
 TEXT_VALUES = st.one_of(
     st.sampled_from(["1", "007", "true", "2 hours", "[a, b]", "{a: 1}", "x = 1", "http://x/${id}", "", "null", "{"]),
     VALUES.map(json.dumps),
@@ -213,12 +223,14 @@ TEXT_VALUES = st.one_of(
 
 @st.composite
 def commands(draw: st.DrawFn) -> list[str]:
-    kind = draw(st.sampled_from(["get", "set", "unset", "show", "explain", "env", "check", "export"]))
+    kind = draw(st.sampled_from(["set"] * 4 + ["unset"] * 2 + ["get", "show", "explain", "env", "check", "export"]))
     key = draw(KEYS)
     if kind == "set":
         args = ["set", key, draw(TEXT_VALUES)]
         args += draw(
-            st.sampled_from([[], ["--type", "json"], ["--type", "string"], ["--type", "int"], ["--type", "bogus"]])
+            st.sampled_from(
+                [[], [], [], ["--type", "json"], ["--type", "string"], ["--type", "int"], ["--type", "bogus"]]
+            )
         )
         return args
     if kind == "show":
@@ -228,6 +240,18 @@ def commands(draw: st.DrawFn) -> list[str]:
     if kind == "check":
         return ["check", *draw(st.sampled_from([[], ["--json"], ["--fix", "--dry-run"]]))]
     return [kind, key, *draw(st.sampled_from([[], ["--json"], ["--bogus-option"]]))]
+
+
+MISSING = object()
+
+
+def leaves(tree: Any, at: tuple[str | int, ...] = ()) -> dict[tuple[str | int, ...], Any]:
+    """Every scalar of a plain tree by its path; an empty object or list counts as a leaf of its own."""
+    if isinstance(tree, dict) and tree:
+        return {path: v for k, child in tree.items() for path, v in leaves(child, (*at, k)).items()}
+    if isinstance(tree, list) and tree:
+        return {path: v for i, child in enumerate(tree) for path, v in leaves(child, (*at, i)).items()}
+    return {at: tree}
 
 
 def snapshot(directory: Path) -> dict[str, bytes]:
@@ -255,12 +279,28 @@ def test_random_command_sequences_keep_every_promise(
         if result.code != 0 or args[0] not in ("set", "unset"):
             assert not changed, (args, str(result))
             continue
+        key = parse_key(args[1])
         for name in changed:
-            if name.endswith(".conf"):
-                pyhocon_plain((config_dir / name).read_text(encoding="utf-8"))  # the server can read it
+            assert name == f"{key[0]}.conf", (args, changed)
+            new_tree = pyhocon_plain(after[name].decode("utf-8"))  # the server can read it
+            old_tree = pyhocon_plain(before[name].decode("utf-8")) if name in before else {}
+            # exactly the intended change: every leaf that differs lies on the edited key's path
+            old_leaves, new_leaves = leaves(old_tree), leaves(new_tree)
+            differing = {
+                leaf
+                for leaf in set(old_leaves) | set(new_leaves)
+                if old_leaves.get(leaf, MISSING) != new_leaves.get(leaf, MISSING)
+            }
+            inner = key[1:]
+            assert all(leaf[: len(inner)] == inner or inner[: len(leaf)] == leaf for leaf in differing), (
+                args,
+                differing,
+            )
+        shown = cli("get", args[1], "--json", "--show-secrets")
         if args[0] == "set" and changed:
-            shown = cli("get", args[1], "--json", "--show-secrets")
             assert shown.code == 0, (args, str(shown))
+        elif args[0] == "unset" and "[" not in args[1]:  # removing a list element shifts the ones after it
+            assert shown.code == 1, (args, str(shown))
 
 
 # --- concurrency --------------------------------------------------------------------------------------------
@@ -274,12 +314,15 @@ WORKER = textwrap.dedent(
     for step in range(25):
         if step % 5 == 0:
             args = ["add-user", f"w{worker}s{step}", "--password", "pw", "--rounds", "4", "--quiet", "--no-backup"]
+        elif step % 5 == 2:
+            url = "https://ci.example.com/" + str(worker) + "/${id}"
+            args = ["ui-action", "add", "task", f"w{worker}s{step}", "--url", url, "--quiet", "--no-backup"]
         elif step % 5 == 4:
             args = ["unset", f"apiserver.worker_{worker}.step_{step - 1}", "--quiet", "--no-backup"]
         else:
             args = ["set", f"apiserver.worker_{worker}.step_{step}", str(step), "--quiet", "--no-backup"]
         code = main(args)
-        done.append([args[0], args[1], code])
+        done.append([args[0], args[3] if args[0] == "ui-action" else args[1], code])
     print(json.dumps(done))
     """
 )
@@ -301,12 +344,14 @@ def test_four_processes_by_twenty_five_commands(tmp_path: Path) -> None:
         assert worker.returncode == 0, err
         results.append(json.loads(out))
     expected: dict[str, object] = {"keep": "me"}
-    users = set()
+    users, actions = set(), set()
     for worker_index, done in enumerate(results):
         for command, key, code in done:
             assert code == 0, (command, key, code)
             if command == "add-user":
                 users.add(key)
+            elif command == "ui-action":
+                actions.add(key)
             elif command == "set":
                 expected.setdefault(f"worker_{worker_index}", {})[key.rsplit(".", 1)[1]] = int(key.rsplit("_", 1)[1])  # type: ignore[index]
             else:
@@ -317,6 +362,9 @@ def test_four_processes_by_twenty_five_commands(tmp_path: Path) -> None:
     del tree["auth"]
     assert tree == expected
     assert path.read_text().startswith("# shared\nkeep: me\n")
+    task_actions = pyhocon_plain((config / "services.conf").read_text())["organization"]["ui_actions"]["task"]
+    assert {a["name"] for a in task_actions} == actions and len(task_actions) == 20
+    assert all(a["action"]["url"].endswith("/${id}") for a in task_actions)
 
 
 # --- secrets ------------------------------------------------------------------------------------------------
