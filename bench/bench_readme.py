@@ -8,8 +8,9 @@ from pathlib import Path
 README = Path(__file__).resolve().parent / "README.md"
 HEADER = """# Benchmarks
 
-Each section is written by the script it names; run the script again to refresh it. Numbers are medians
-measured on the machine named in the section, all figures of one table in the same run.
+Each section is written by the script it names; run the script again to refresh it, or
+`python bench/run_all.py` to refresh them all. Numbers are medians measured on the machine named in the section,
+all figures of one table in the same run.
 """
 
 
