@@ -38,13 +38,18 @@ def mask_line(line: str) -> str:
     return mask_url_password(_SECRET_ASSIGNMENT.sub(hide, line))
 
 
+def is_terminal(stream: IO[str]) -> bool:
+    """Whether a person reads this stream (masking secrets depends on this, never on colour settings)."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
 def wants_color(stream: IO[str]) -> bool:
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
     if os.environ.get("FORCE_COLOR") or os.environ.get("CLICOLOR_FORCE"):
         return True
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
+    return is_terminal(stream)
 
 
 class Console:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ..console import Console, wants_color
+from ..console import Console, is_terminal
 from ..export import COMPONENTS, DEFAULT_NAME, FORMATS, export, import_helm
 from ..store import write_output
 from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
@@ -63,7 +63,7 @@ def export_command(
     """
     options = make_options(config_dir)
     console = Console(quiet=quiet)
-    mask = output is None and not show_secrets and wants_color(console.out)
+    mask = output is None and not show_secrets and is_terminal(console.out)
     exported = export(
         options.dirs,
         options.env,

@@ -42,7 +42,7 @@ def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp
     monkeypatch.setenv("CLEARML_CONFIG_DIR", str(config_dir))
     monkeypatch.setenv("CLEARML_CFG_TEST_HOME", "/home/ada")  # used by substitution fixtures
 
-    def run(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> Result:
+    def run(*args: str, env: dict[str, str] | None = None, stdin: str | None = None, tty: bool = False) -> Result:
         with monkeypatch.context() as scoped:
             for key, value in (env or {}).items():
                 if value is None:
@@ -51,6 +51,8 @@ def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp
                     scoped.setenv(key, value)
             if stdin is not None:
                 scoped.setattr(sys, "stdin", io.StringIO(stdin))
+            if tty:  # standard output is a terminal: a person reads it (colour stays off unless FORCE_COLOR)
+                scoped.setattr(sys.stdout, "isatty", lambda: True)
             code = main(list(args))
         captured = capsys.readouterr()
         result = Result(code, captured.out, captured.err)

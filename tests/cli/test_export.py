@@ -200,8 +200,9 @@ def test_json_is_the_merged_tree(cli: Run, populated: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["helm", "k8s-secret", "k8s-configmap", "env", "compose", "helm-env", "json"])
-def test_secrets_are_masked_on_a_terminal(cli: Run, populated: Path, fmt: str) -> None:
-    result = cli("export", "-f", fmt, env={"FORCE_COLOR": "1"})
+@pytest.mark.parametrize("colour", [{"FORCE_COLOR": "1"}, {"NO_COLOR": "1"}, {"TERM": "dumb"}])
+def test_secrets_are_masked_on_a_terminal(cli: Run, populated: Path, fmt: str, colour: dict[str, str]) -> None:
+    result = cli("export", "-f", fmt, env=colour, tty=True)
     assert result.code == 0, result
     for secret in ("s3cr3t-token", 'h\\"unt', "czNjcjN0"):
         assert secret not in result.out
@@ -211,7 +212,7 @@ def test_secrets_are_masked_on_a_terminal(cli: Run, populated: Path, fmt: str) -
 def test_output_file_gets_the_real_values_privately(cli: Run, populated: Path, tmp_path: Path) -> None:
     target = tmp_path / "out" / "values.yaml"
     target.parent.mkdir()
-    result = cli("export", "-f", "helm", "-o", str(target), env={"FORCE_COLOR": "1"})
+    result = cli("export", "-f", "helm", "-o", str(target), tty=True)
     assert result.code == 0
     assert "s3cr3t-token" in target.read_text()
     assert target.stat().st_mode & 0o777 == 0o600

@@ -408,7 +408,7 @@ SHOWING_COMMANDS = [
 def test_no_command_prints_a_secret_unless_asked(cli: Run, config_dir: Path, args: list[str]) -> None:
     for name, text in SECRET_FILES.items():
         write(config_dir / name, text).chmod(0o600)
-    result = cli(*args, env={"FORCE_COLOR": "1"})  # as on a terminal
+    result = cli(*args, env={"NO_COLOR": "1"}, tty=True)  # as on a terminal
     assert result.code in (0, 1), result
     shown = result.out + result.err
     for secret in [*SECRETS, "tok-new-1"]:
