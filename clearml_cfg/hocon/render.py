@@ -118,11 +118,13 @@ def render_value(
     if isinstance(value, (list, tuple)):
         if not value:
             return "[]"
-        items = [render_value(v, style, indent + style.indent, inline=inline) for v in value]
-        one_line = "[" + ", ".join(render_value(v, style, inline=True) for v in value) + "]"
-        if inline or (not _is_block(value) and not multiline_list and len(one_line) <= _INLINE_WIDTH):
-            return one_line
+        # each element is rendered once, on one line or as a block, never both: nested lists stay linear
+        if inline or (not _is_block(value) and not multiline_list):
+            one_line = "[" + ", ".join(render_value(v, style, inline=True) for v in value) + "]"
+            if inline or len(one_line) <= _INLINE_WIDTH:
+                return one_line
         child = indent + style.indent
+        items = [render_value(v, style, child) for v in value]
         return (
             "["
             + style.newline

@@ -482,3 +482,24 @@ def test_an_edit_whose_result_does_not_verify_is_refused(monkeypatch: pytest.Mon
 def test_include_statements_are_kept_around_edits() -> None:
     text = 'include "other.conf"\na: 1\n'
     assert edited(text, ("b", 2)) == 'include "other.conf"\na: 1\nb: 2\n'
+
+
+def test_nested_lists_are_rendered_in_linear_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    from clearml_cfg.hocon import render
+
+    calls = 0
+    original = render.render_value
+
+    def counted(*args: object, **kwargs: object) -> str:
+        nonlocal calls
+        calls += 1
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(render, "render_value", counted)
+    value: object = 1
+    for _ in range(16):  # rendering each level twice would make 2**17 calls
+        value = [value]
+    document = parse("# deep\n")
+    document.set(("a",), value)
+    assert calls <= 4 * 17
+    assert pyhocon_plain(str(document))["a"] == value
