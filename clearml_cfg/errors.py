@@ -14,6 +14,7 @@ class ExitCode(IntEnum):
     USAGE = 2  # bad usage or bad value, refused as unsafe
     UNREADABLE = 3  # a configuration file cannot be read or parsed; nothing was written
     UNWRITABLE = 4  # cannot write: permission, read-only file system, lock not obtained in time
+    INTERNAL = 70  # a bug in clearml-cfg (EX_SOFTWARE); files are left as they were, writes being atomic
 
 
 class CfgError(Exception):

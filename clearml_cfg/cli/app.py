@@ -88,10 +88,28 @@ def _command_in(arguments: list[str]) -> str | None:
     return first if first in COMMANDS else None
 
 
+def _undecodable(arguments: list[str]) -> CfgError | None:
+    """An argument that is not UTF-8 (decoded by Python with surrogate escapes) cannot go into a config file."""
+    for position, argument in enumerate(arguments, start=1):
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = argument.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            return CfgError(
+                f"argument {position} ({shown!r}) is not valid UTF-8 text",
+                "configuration files are UTF-8: check the terminal's locale (LANG/LC_ALL) or the script's encoding",
+            )
+    return None
+
+
 def run(argv: list[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     command = _command_in(arguments)
     console = Console()
+    undecodable = _undecodable(arguments)
+    if undecodable is not None:
+        console.error(undecodable)
+        return int(undecodable.exit_code)
     try:
         result = build_app(command)(args=arguments, prog_name="clearml-cfg", standalone_mode=False)
     except CfgError as e:
@@ -117,4 +135,15 @@ def run(argv: list[str] | None = None) -> int:
         return int(getattr(e, "exit_code", ExitCode.USAGE))
     except BrokenPipeError:
         return 0  # `clearml-cfg show | head` closed the pipe: nothing left to say
+    except Exception as e:  # a bug: say so in two lines rather than a traceback, unless asked for it
+        if os.environ.get("CLEARML_CFG_DEBUG"):
+            raise
+        console.error(
+            CfgError(
+                f"internal error: {type(e).__name__}: {e}",
+                "this is a bug in clearml-cfg; no file was left half-written. "
+                "CLEARML_CFG_DEBUG=1 shows the traceback for a report",
+            )
+        )
+        return int(ExitCode.INTERNAL)
     return int(result) if isinstance(result, int) else 0

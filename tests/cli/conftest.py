@@ -57,6 +57,7 @@ def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp
         captured = capsys.readouterr()
         result = Result(code, captured.out, captured.err)
         assert "Traceback" not in result.err, str(result)
+        assert result.code != 70, str(result)  # an internal error: a bug, whatever the test expects
         return result
 
     return run

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import io
 import json
 import os
 import random
@@ -417,3 +418,38 @@ def test_no_command_prints_a_secret_unless_asked(cli: Run, config_dir: Path, arg
     if revealing and args[:2] != ["show", "--changed"]:
         revealed = cli(*args, "--show-secrets")
         assert any(secret in revealed.out for secret in SECRETS), str(revealed)
+
+
+# --- arguments and bugs -------------------------------------------------------------------------------------
+
+
+def test_arguments_that_are_not_utf8_are_refused_before_anything_is_written(cli: Run, config_dir: Path) -> None:
+    path = write(config_dir / "apiserver.conf", "a: 1\n")
+    undecodable = b"ab\xff".decode("utf-8", "surrogateescape")  # what Python makes of such a byte in argv
+    for args in (["set", "apiserver.a", undecodable], ["add-user", undecodable, "--password", "pw"]):
+        result = cli(*args)
+        assert result.code == 2, result
+        assert "is not valid UTF-8 text" in result.err and "hint: " in result.err
+    assert sorted(p.name for p in config_dir.iterdir()) == ["apiserver.conf"]
+    assert path.read_text() == "a: 1\n"
+
+
+def test_an_internal_error_is_two_lines_and_exit_70(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import clearml_cfg.cli.config
+    from clearml_cfg.cli import main
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("something unforeseen")
+
+    monkeypatch.setenv("CLEARML_CONFIG_DIR", str(tmp_path))
+    monkeypatch.delenv("CLEARML_CFG_DEBUG", raising=False)
+    monkeypatch.setattr(clearml_cfg.cli.config, "get_value", broken)
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    assert main(["get", "apiserver.a"]) == 70
+    lines = err.getvalue().splitlines()
+    assert lines[0] == "error: internal error: RuntimeError: something unforeseen"
+    assert lines[1].startswith("hint: this is a bug in clearml-cfg") and len(lines) == 2
+    monkeypatch.setenv("CLEARML_CFG_DEBUG", "1")
+    with pytest.raises(RuntimeError):
+        main(["get", "apiserver.a"])
