@@ -83,22 +83,28 @@ def file_prefix(relative: str) -> tuple[str, ...]:
     return key_segments(stem.replace("/", "."))
 
 
-def discover(directory: Path) -> list[ConfigFile]:
+def discover(directory: Path, conf_dirs: list[Path] | None = None) -> list[ConfigFile]:
     """Every ``*.conf`` under ``directory`` in the server's order (``os.walk`` top-down: a directory's own files
-    before its subdirectories'), sorted by name within a directory so that runs are repeatable."""
+    before its subdirectories'), sorted by name within a directory so that runs are repeatable.
+
+    A directory named ``*.conf`` (which crashes the server) raises ConfigReadError, unless ``conf_dirs`` is given:
+    then it is added there and skipped, so that `check` can still read every other file."""
     if not directory.is_dir():
         return []
     found: list[ConfigFile] = []
     for root, subdirs, files in os.walk(directory, onerror=_walk_error):
         subdirs.sort()
         base = Path(root)
-        for name in subdirs:
+        for name in list(subdirs):
             if name.endswith(SUFFIX) and not (base / name).is_symlink():
                 where = base / name
-                raise ConfigReadError(
-                    f"{where} is a directory named *.conf: the server would crash trying to read it",
-                    f"rename or remove {where}",
-                )
+                if conf_dirs is None:
+                    raise ConfigReadError(
+                        f"{where} is a directory named *.conf: the server would crash trying to read it",
+                        f"rename or remove {where}",
+                    )
+                conf_dirs.append(where)
+                subdirs.remove(name)
         for name in sorted(files):
             if name.endswith(SUFFIX) and len(name) > len(SUFFIX):
                 relative = (base / name).relative_to(directory).as_posix()

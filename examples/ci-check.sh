@@ -3,8 +3,10 @@
 #
 #   examples/ci-check.sh CONFIG_DIR
 #
-# clearml-cfg check --json prints one JSON list of {code, severity, file, line, column, message, hint, fixable};
-# its exit code is 0 (no errors), 1 (errors; or warnings with --strict) or 3 (a file cannot be parsed).
+# clearml-cfg check --json prints one JSON list of {code, severity, file, line, column, variable, message, hint,
+# fixable} (`variable`: the CLEARML__ variable a value comes from, when it is not from a file); its exit code is
+# 0 (no errors), 1 (errors, a config directory that does not exist; or warnings with --strict) or 3 (a file
+# cannot be parsed).
 set -u
 config_dir="${1:?usage: ci-check.sh CONFIG_DIR}"
 
@@ -14,7 +16,7 @@ status=$?
 printf '%s\n' "$report" | python3 -c '
 import json, sys
 for finding in json.load(sys.stdin):
-    where = finding["file"] or "env"
+    where = finding["file"] or finding.get("variable") or "env"
     if finding["line"]:
         where += ":%d" % finding["line"]
     print(finding["severity"], finding["code"], where + ":", finding["message"])

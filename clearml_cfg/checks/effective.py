@@ -1,14 +1,19 @@
-"""Checks on the configuration as the server computes it: cookies and CORS across every layer."""
+"""Checks on the configuration as the server computes it: cookies and CORS across every layer.
+
+Each finding is placed where the value the server uses comes from: the file (and key) that wrote it last, or the
+environment variable; only a value that comes from a file gets a fix, computed from that file's own text.
+"""
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 from typing import Any
 
-from ..effective import Effective, Origin, lookup
-from ..hocon import Document
+from ..effective import Effective, Origin, env_text, lookup
+from ..hocon import Document, strict_equal
 from ..hocon.paths import Path
-from .model import Context, Finding, Fix, LoadedFile, Severity
+from .model import Context, Finding, Fix, LoadedEnv, LoadedFile, Severity
 
 _COOKIES = ("apiserver", "auth", "cookies")
 _HTTPS_EVIDENCE: tuple[Path, ...] = (
@@ -27,17 +32,6 @@ def _get(tree: Any, path: Path) -> Any:
         return None
 
 
-def _origin(effective: Effective, path: Path) -> Origin | None:
-    node: Any = effective.origins
-    for segment in path:
-        if isinstance(node, Origin):
-            return node
-        if not isinstance(node, dict) or segment not in node:
-            return None
-        node = node[segment]
-    return node if isinstance(node, Origin) else None
-
-
 def _set_by_user(effective: Effective, path: Path) -> bool:
     origins: list[Origin] = []
     node = _get(effective.origins, path)
@@ -48,31 +42,15 @@ def _set_by_user(effective: Effective, path: Path) -> bool:
     return any(o.kind != "default" for o in origins)
 
 
-def _defining(context: Context, path: Path) -> tuple[LoadedFile, Path] | None:
-    """The last file that writes ``path`` (for a line number and a fix)."""
-    found = None
-    for loaded in context.files:
-        prefix = loaded.file.prefix
-        if len(path) > len(prefix) and tuple(path[: len(prefix)]) == prefix:
-            inner = path[len(prefix) :]
-            # the key as written, or with one of its parts as `-part` (which replaces that section)
-            candidates = [inner] + [
-                (*inner[:i], f"-{inner[i]}", *inner[i + 1 :]) for i in range(len(inner)) if isinstance(inner[i], str)
-            ]
-            for candidate in candidates:
-                if candidate in loaded.document:
-                    found = (loaded, candidate)
-                    break
-    return found
-
-
 def _at(
-    context: Context, path: Path, code: str, severity: Severity, message: str, hint: str, fix: Fix | None = None
+    context: Context, effective: Effective, path: Path, code: str, severity: Severity, message: str, hint: str
 ) -> Finding:
-    where = _defining(context, path)
-    if where is None:
-        return Finding(code, severity, message, hint, fix=fix)
-    return context.finding_at(where[0], where[1], code, severity, message, hint, fix)
+    """A finding at the source of the value at ``path`` (no fix)."""
+    site = context.site(effective, path)
+    if site is None:
+        return Finding(code, severity, message, hint)
+    source, inner = site
+    return source.finding(inner, code, severity, message, hint)
 
 
 def check_effective(context: Context, effective: Effective) -> Iterator[Finding]:
@@ -87,32 +65,14 @@ def _cookies(context: Context, effective: Effective) -> Iterator[Finding]:
     if cookies and "domain" not in cookies:
         yield _at(
             context,
+            effective,
             _COOKIES,
             "cookie-domain-missing",
             Severity.ERROR,
             "apiserver.auth.cookies has no domain key: the server fails when it sets the login cookie",
             "add `domain: null` (or your domain) to the cookies block",
         )
-    domain = cookies.get("domain")
-    if isinstance(domain, str) and domain and not domain.startswith(".") and "." in domain and not _is_address(domain):
-        fix = None
-        where = _defining(context, (*_COOKIES, "domain"))
-        if where is not None:
-
-            def add_dot(document: Document, inner: Path = where[1], domain: str = domain) -> None:
-                document.set(inner, "." + domain)
-
-            fix = Fix(f"write the domain as .{domain}", where[0].path, edit=add_dot)
-        yield _at(
-            context,
-            (*_COOKIES, "domain"),
-            "cookie-domain-no-dot",
-            Severity.WARNING,
-            f"the cookie domain {domain!r} has no leading dot; with app., api. and files. subdomains the login "
-            "cookie is meant for all of them",
-            f"write .{domain} (clearml-cfg subdomain does it)",
-            fix,
-        )
+    yield from _domain_dots(context, effective, cookies.get("domain"))
     if (
         cookies.get("secure") is True
         and _set_by_user(effective, (*_COOKIES, "secure"))
@@ -120,6 +80,7 @@ def _cookies(context: Context, effective: Effective) -> Iterator[Finding]:
     ):
         yield _at(
             context,
+            effective,
             (*_COOKIES, "secure"),
             "cookie-secure-without-https",
             Severity.WARNING,
@@ -129,8 +90,61 @@ def _cookies(context: Context, effective: Effective) -> Iterator[Finding]:
         )
 
 
-def _is_address(domain: str) -> bool:
-    return domain.replace(".", "").isdigit() or domain == "localhost"
+def _needs_dot(domain: object) -> bool:
+    return (
+        isinstance(domain, str)
+        and bool(domain)
+        and not domain.startswith(".")
+        and "." in domain
+        and not (domain.replace(".", "").isdigit() or domain == "localhost")
+    )
+
+
+def _domain_dots(context: Context, effective: Effective, domain: Any) -> Iterator[Finding]:
+    """cookie-domain-no-dot for the domain, or for each element of a list of domains."""
+    path = (*_COOKIES, "domain")
+    listed = isinstance(domain, list)
+    elements: list[tuple[int | None, Any]] = list(enumerate(domain)) if listed else [(None, domain)]
+    bad = [(index, d) for index, d in elements if _needs_dot(d)]
+    if not bad:
+        return
+    site = context.site(effective, path)
+    for index, name in bad:
+        message = (
+            f"the cookie domain {name!r} has no leading dot; with app., api. and files. subdomains the login "
+            "cookie is meant for all of them"
+        )
+        hint = f"write .{name} (clearml-cfg subdomain does it)"
+        if site is None:
+            yield Finding("cookie-domain-no-dot", Severity.WARNING, message, hint)
+            continue
+        source, inner = site
+        at = inner if index is None else (*inner, index)
+        fix = None
+        if isinstance(source, LoadedFile) and source.written(path) == inner:
+            fix = _dot_fix(source, at, name)
+        elif isinstance(source, LoadedEnv):
+            if index is None and inner == tuple(source.override.key.split(".")):
+                text = env_text("." + name, source.variable, source.override.key)
+                hint = f"set {source.variable}={shlex.quote(text)} (a variable: --fix edits files only)"
+            else:
+                hint = f"write .{name} in {source.variable} (a variable: --fix edits files only)"
+        yield source.finding(at, "cookie-domain-no-dot", Severity.WARNING, message, hint, fix)
+
+
+def _dot_fix(loaded: LoadedFile, at: Path, name: str) -> Fix | None:
+    """Add the dot to this file's own value, and only when it is the value the server uses."""
+    try:
+        written = loaded.value(at)
+    except KeyError:
+        return None
+    if not isinstance(written, str) or not strict_equal(written, name):
+        return None  # a substitution, or not what the server ends up with: nothing mechanical to do
+
+    def add_dot(document: Document, at: Path = at, name: str = name) -> None:
+        document.set(at, "." + name)
+
+    return Fix(f"write the domain as .{name}", loaded.path, edit=add_dot)
 
 
 def _https_in_sight(effective: Effective) -> bool:
@@ -158,6 +172,7 @@ def _cors(context: Context, effective: Effective) -> Iterator[Finding]:
         if wildcard and credentials and user:
             yield _at(
                 context,
+                effective,
                 (server, "cors", "origins"),
                 "cors-wildcard-credentials",
                 Severity.WARNING,
@@ -168,6 +183,7 @@ def _cors(context: Context, effective: Effective) -> Iterator[Finding]:
     if _set_by_user(effective, ("apiserver", "cors")) and not _set_by_user(effective, ("fileserver", "cors")):
         yield _at(
             context,
+            effective,
             ("apiserver", "cors"),
             "cors-not-on-fileserver",
             Severity.INFO,

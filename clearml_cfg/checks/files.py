@@ -1,4 +1,5 @@
-"""Files the server loads but never reads: sections outside its namespaces, backups left as *.conf."""
+"""Directories and files: a config directory that is not there, files the server loads but never reads
+(sections outside its namespaces, backups left as *.conf)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,29 @@ _BACKUP = re.compile(
 )
 
 
+def check_dirs(context: Context) -> Iterator[Finding]:
+    """A directory given explicitly that is not there: the server skips it, and runs without that configuration."""
+    if context.dirs.origin == "default":
+        return  # /opt/trains/config is usually absent, and that is fine
+    for directory in context.dirs.dirs:
+        if directory.is_dir():
+            continue
+        state = "is not a directory" if directory.exists() else "does not exist"
+        yield Finding(
+            "config-dir-missing",
+            Severity.ERROR,
+            f"{directory} (from {context.dirs.origin}) {state}: the server skips it and runs without the "
+            "configuration meant to be there",
+            f"check the path given by {context.dirs.origin}",
+            directory,
+        )
+
+
 def check_files(context: Context) -> Iterator[Finding]:
     for loaded in context.files:
         relative = loaded.file.relative
         stem = relative[: -len(".conf")]
-        namespace = loaded.file.namespace
+        namespace = str(loaded.key(())[0]) if loaded.prefix else ""  # `-apiserver.conf` replaces `apiserver`
         if _BACKUP.search(stem):
             yield Finding(
                 "backup-file-loaded",

@@ -1,7 +1,13 @@
-"""Findings, fixes, and the one reading of every config directory that the checkers share."""
+"""Findings, fixes, and the one reading of every config directory and override that the checkers share.
+
+A value the server uses comes from a *source*: a config file (``LoadedFile``, whose findings carry file:line:col
+and may carry a fix) or a ``CLEARML__``/``TRAINS__`` variable (``LoadedEnv``, whose findings name the variable
+and are never fixable by editing a file). Checkers look at both the same way.
+"""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -9,10 +15,12 @@ from enum import Enum
 from pathlib import Path as FsPath
 from typing import Any
 
+from ..effective import Effective, EnvOverride, Origin, env_overrides, lookup, parse_env_value
 from ..errors import ConfigReadError
 from ..hocon import Document, HoconSemanticError, HoconSyntaxError, Location
 from ..hocon.paths import Path
 from ..layout import ConfigDirs, ConfigFile, discover
+from ..schema import walk
 from ..store import read_text
 
 
@@ -44,16 +52,19 @@ class Finding:
     line: int | None = None
     column: int | None = None
     fix: Fix | None = None
+    variable: str | None = None  # the environment variable the value comes from (then ``file`` is None)
 
     @property
     def fixable(self) -> bool:
         return self.fix is not None
 
     def where(self, base: FsPath | None = None) -> str:
+        if self.variable is not None:
+            return self.variable
         if self.file is None:
             return "env" if self.code.startswith("env-") else "-"
         shown = str(self.file)
-        if base is not None and self.file.is_relative_to(base):
+        if base is not None and self.file.is_relative_to(base) and self.file != base:
             shown = str(self.file.relative_to(base))
         if self.line is None:
             return shown
@@ -66,34 +77,132 @@ class Finding:
             "file": str(self.file) if self.file else None,
             "line": self.line,
             "column": self.column,
+            "variable": self.variable,
             "message": self.message,
             "hint": self.hint,
             "fixable": self.fixable,
         }
 
 
-@dataclass
-class LoadedFile:
+def server_key(path: Path) -> Path:
+    """The key the API server reads for a key as written: `-name` replaces `name` (SERVER-SEMANTICS §3), so the
+    checks see it as `name`. The file server's loader has no such rule: its keys stay as written."""
+    stripped = tuple(s[1:] if isinstance(s, str) and len(s) > 1 and s.startswith("-") else s for s in path)
+    if stripped and stripped[0] == "fileserver":
+        return path
+    return stripped
+
+
+class Source:
+    """Where values come from: a config file or an environment variable. ``tree`` is its own content, placed
+    under ``prefix`` (a file's key prefix; nothing for a variable, whose tree starts at the root)."""
+
+    tree: Any
+
+    @property
+    def prefix(self) -> tuple[str, ...]:
+        return ()
+
+    def key(self, inner: Path) -> Path:
+        """The server's key for the key ``inner`` as written here."""
+        return server_key((*self.prefix, *inner))
+
+    @functools.cached_property
+    def _written(self) -> dict[Path, Path]:
+        found: dict[Path, Path] = {}
+        for inner, _ in walk(self.tree, ()):
+            found[self.key(inner)] = inner  # the last one written wins, as in the server's merge
+        return found
+
+    def written(self, path: Path) -> Path | None:
+        """The key as written here (`-name` included) that sets the server's key ``path``; None if none does."""
+        return self._written.get(tuple(path))
+
+    def keys_under(self, path: Path) -> list[Path]:
+        """The server's keys this source writes at or below ``path``."""
+        return [key for key in self._written if key[: len(path)] == tuple(path)]
+
+    def value(self, inner: Path) -> Any:
+        return lookup(self.tree, inner)
+
+    def finding(
+        self, inner: Path, code: str, severity: Severity, message: str, hint: str, fix: Fix | None = None
+    ) -> Finding:
+        raise NotImplementedError
+
+
+@dataclass(eq=False)
+class LoadedFile(Source):
     file: ConfigFile
     text: str
     document: Document
     tree: Any  # the file's own tree, unresolved (substitutions kept), under no prefix
-    _locations: dict[Path, Location] | None = None
 
     @property
     def path(self) -> FsPath:
         return self.file.path
 
+    @property
+    def prefix(self) -> tuple[str, ...]:
+        return self.file.prefix
+
+    @functools.cached_property
+    def _locations(self) -> dict[Path, Location]:
+        return self.document.field_locations()
+
     def locate(self, inner: Path) -> Location | None:
-        """Where the key ``inner`` (a path inside this file) is written, or its nearest written parent."""
-        if self._locations is None:
-            self._locations = self.document.field_locations()
-        probe = inner
+        """Where the key ``inner`` (a path inside this file) is written: the key itself; else where a key below
+        it is first written (`cors.origins: x` writes `cors`); else its nearest written parent."""
+        locations = self._locations
+        if inner in locations:
+            return locations[inner]
+        below = [location for key, location in locations.items() if key[: len(inner)] == inner]
+        if below:
+            return min(below, key=lambda location: location.offset)
+        probe = inner[:-1]
         while probe:
-            if probe in self._locations:
-                return self._locations[probe]
+            if probe in locations:
+                return locations[probe]
             probe = probe[:-1]
         return None
+
+    def shown(self, inner: Path) -> str:
+        """``file:line`` of a key, for messages."""
+        location = self.locate(inner)
+        return f"{self.path}:{location.line}" if location else str(self.path)
+
+    def finding(
+        self, inner: Path, code: str, severity: Severity, message: str, hint: str, fix: Fix | None = None
+    ) -> Finding:
+        location = self.locate(inner)
+        return Finding(
+            code,
+            severity,
+            message,
+            hint,
+            self.path,
+            location.line if location else None,
+            location.column if location else None,
+            fix,
+        )
+
+
+@dataclass(eq=False)
+class LoadedEnv(Source):
+    """One CLEARML__/TRAINS__ override as the server parses it (`key: value`), its tree at the root."""
+
+    override: EnvOverride
+    tree: Any
+
+    @property
+    def variable(self) -> str:
+        return self.override.variable
+
+    def finding(
+        self, inner: Path, code: str, severity: Severity, message: str, hint: str, fix: Fix | None = None
+    ) -> Finding:
+        # a file edit cannot repair a variable: the fix, if a checker made one, does not apply
+        return Finding(code, severity, message, hint, variable=self.variable)
 
 
 @dataclass
@@ -101,7 +210,14 @@ class Context:
     dirs: ConfigDirs
     env: Mapping[str, str]
     files: list[LoadedFile] = field(default_factory=list)
+    envs: list[LoadedEnv] = field(default_factory=list)
+    bad_env: list[EnvOverride] = field(default_factory=list)  # overrides the server cannot parse
     unreadable: list[Finding] = field(default_factory=list)  # files that could not be read or parsed
+    show_secrets: bool = False
+
+    @property
+    def sources(self) -> list[Source]:
+        return [*self.files, *self.envs]
 
     def finding_at(
         self,
@@ -113,65 +229,144 @@ class Context:
         hint: str,
         fix: Fix | None = None,
     ) -> Finding:
-        location = loaded.locate(inner)
-        return Finding(
-            code,
-            severity,
-            message,
-            hint,
-            loaded.path,
-            location.line if location else None,
-            location.column if location else None,
-            fix,
-        )
+        return loaded.finding(inner, code, severity, message, hint, fix)
+
+    def site(self, effective: Effective, path: Path) -> tuple[Source, Path] | None:
+        """The source of the value the server uses at ``path`` (for an object: the layer that wrote last into
+        it), and the key as written there; None for a default."""
+        origin = self._origin(effective, path)
+        if origin is None or origin.kind == "default":
+            return None
+        source: Source | None
+        if origin.kind == "env":
+            source = next((e for e in self.envs if e.variable == origin.variable), None)
+        else:
+            source = next((f for f in self.files if f.path == origin.file), None)
+        if source is None:
+            return None
+        probe = tuple(path)
+        while probe:
+            inner = source.written(probe)
+            if inner is not None:
+                return source, inner
+            probe = probe[:-1]
+        return source, ()
+
+    def _origin(self, effective: Effective, path: Path) -> Origin | None:
+        node: Any = effective.origins
+        for segment in path:
+            if isinstance(node, Origin):
+                return node
+            if not isinstance(node, dict) or segment not in node:
+                return None
+            node = node[segment]
+        if isinstance(node, Origin):
+            return node
+        if not isinstance(node, dict):
+            return None
+        rank: dict[tuple[str, object], int] = {("file", f.path): i for i, f in enumerate(self.files)}
+        rank.update({("env", e.variable): len(self.files) + i for i, e in enumerate(self.envs)})
+        leaves = _origins(node)
+
+        def order(origin: Origin) -> int:
+            if origin.kind == "env":
+                return rank.get(("env", origin.variable), -1)
+            return rank.get(("file", origin.file), -1) if origin.kind == "file" else -1
+
+        return max(leaves, key=order, default=None)
 
 
-def load_context(dirs: ConfigDirs, env: Mapping[str, str]) -> Context:
-    """Read every file of every directory; a file that fails becomes a finding rather than an exception."""
-    context = Context(dirs, env)
+def _origins(node: Any) -> list[Origin]:
+    if isinstance(node, Origin):
+        return [node]
+    if isinstance(node, dict):
+        return [origin for child in node.values() for origin in _origins(child)]
+    return []
+
+
+def load_context(dirs: ConfigDirs, env: Mapping[str, str], *, show_secrets: bool = False) -> Context:
+    """Read every file of every directory and every override; a file that fails becomes a finding rather than
+    an exception."""
+    context = Context(dirs, env, show_secrets=show_secrets)
     for directory in dirs.dirs:
+        conf_dirs: list[FsPath] = []
         try:
-            files = discover(directory)
+            files = discover(directory, conf_dirs)
         except ConfigReadError as e:
-            context.unreadable.append(Finding("conf-directory", Severity.ERROR, e.message, e.hint or "", directory))
+            context.unreadable.append(Finding("unreadable-file", Severity.ERROR, e.message, e.hint or "", directory))
             continue
+        for where in conf_dirs:
+            context.unreadable.append(
+                Finding(
+                    "conf-directory",
+                    Severity.ERROR,
+                    f"{where.relative_to(directory)} is a directory named *.conf: the server crashes trying to "
+                    "read it as a file",
+                    f"rename or remove {where}",
+                    where,
+                )
+            )
         for config_file in files:
-            try:
-                text = read_text(config_file.path)
-            except ConfigReadError as e:
-                context.unreadable.append(_read_failure(config_file, e))
-                continue
-            except FileNotFoundError:
-                continue
-            try:
-                document = Document(text)
-                tree = document.to_dict(resolve=False)
-            except HoconSyntaxError as e:
-                context.unreadable.append(
-                    Finding(
-                        "parse-error",
-                        Severity.ERROR,
-                        f"{e.reason}: the server cannot start with this file",
-                        "fix the file by hand",
-                        config_file.path,
-                        e.line,
-                        e.column,
-                    )
-                )
-                continue
-            except HoconSemanticError as e:
-                context.unreadable.append(
-                    Finding(
-                        "parse-error",
-                        Severity.ERROR,
-                        f"{e}: the server cannot load this file",
-                        "fix the file by hand",
-                        config_file.path,
-                    )
-                )
-                continue
-            context.files.append(LoadedFile(config_file, text, document, tree))
+            loaded = _load(context, config_file)
+            if loaded is not None:
+                context.files.append(loaded)
+    for override in env_overrides(env):
+        try:
+            tree = parse_env_value(override)
+        except Exception:
+            context.bad_env.append(override)
+            continue
+        context.envs.append(LoadedEnv(override, tree if isinstance(tree, dict) else {}))
     return context
+
+
+def _load(context: Context, config_file: ConfigFile) -> LoadedFile | None:
+    try:
+        text = read_text(config_file.path)
+    except ConfigReadError as e:
+        context.unreadable.append(_read_failure(config_file, e))
+        return None
+    except FileNotFoundError:
+        if config_file.path.is_symlink():  # the server lists it, then fails to open it
+            context.unreadable.append(
+                Finding(
+                    "unreadable-file",
+                    Severity.ERROR,
+                    f"{config_file.relative} is a link to {config_file.path.readlink()}, which does not exist: "
+                    "the server fails to read it",
+                    f"remove the link {config_file.path}, or restore what it points to",
+                    config_file.path,
+                )
+            )
+        return None  # otherwise removed since it was listed: nothing to check
+    try:
+        document = Document(text)
+        tree = document.to_dict(resolve=False)
+    except HoconSyntaxError as e:
+        context.unreadable.append(
+            Finding(
+                "parse-error",
+                Severity.ERROR,
+                f"{e.reason}: the server cannot start with this file",
+                "fix the file by hand",
+                config_file.path,
+                e.line,
+                e.column,
+            )
+        )
+        return None
+    except HoconSemanticError as e:
+        context.unreadable.append(
+            Finding(
+                "parse-error",
+                Severity.ERROR,
+                f"{e}: the server cannot load this file",
+                "fix the file by hand",
+                config_file.path,
+            )
+        )
+        return None
+    return LoadedFile(config_file, text, document, tree)
 
 
 _LOCATED = re.compile(r"^.*?:(\d+):(\d+): (.*)$", re.DOTALL)
@@ -192,4 +387,8 @@ def _read_failure(config_file: ConfigFile, error: ConfigReadError) -> Finding:
         line, column, message = int(m.group(1)), int(m.group(2)), m.group(3)
     else:
         message = error.message.split(": ", 1)[1] if ": " in error.message else error.message
-    return Finding(code, Severity.ERROR, message, error.hint or "", config_file.path, line, column, fix)
+    hint = error.hint or (
+        f"make {config_file.relative} a readable file, or move it out of the config directory "
+        "(the server fails on it too)"
+    )
+    return Finding(code, Severity.ERROR, message, hint, config_file.path, line, column, fix)

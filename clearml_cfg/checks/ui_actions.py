@@ -6,7 +6,6 @@ import difflib
 from collections.abc import Iterator
 from typing import Any
 
-from ..effective import lookup
 from ..hocon import Document, Unresolved
 from ..hocon.paths import Path, format_path
 from ..hocon.values import QuotedPart, Substitution
@@ -16,14 +15,8 @@ from .model import Context, Finding, Fix, LoadedFile, Severity
 
 
 def _section_in(loaded: LoadedFile) -> tuple[Path, Any] | None:
-    prefix = loaded.file.prefix
-    if tuple(SECTION[: len(prefix)]) != prefix:
-        return None
-    inner = SECTION[len(prefix) :]
-    try:
-        return inner, lookup(loaded.tree, inner)
-    except KeyError:
-        return None
+    inner = loaded.written(SECTION)  # `ui_actions` or `-ui_actions`, nested or dotted
+    return None if inner is None else (inner, loaded.value(inner))
 
 
 def check_ui_actions(context: Context) -> Iterator[Finding]:

@@ -1,4 +1,5 @@
-"""Values the server cannot use, and keys it never reads, in each file (so that the finding has a line)."""
+"""Values the server cannot use, and keys it never reads, in each file and each environment override (so that the
+finding has a line, or names the variable)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 from .. import schema
 from ..hocon import Document, Period, Unresolved
 from ..hocon.paths import Path, format_path
-from .model import Context, Finding, Fix, LoadedFile, Severity
+from .model import Context, Finding, Fix, LoadedEnv, LoadedFile, Severity, Source
+from .sections import CLOSE_IN_COMPLETE, CLOSE_IN_PARTIAL, COMPLETE
 
 _AREAS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("services", "tasks", "non_responsive_tasks_watchdog"), "watchdog"),
@@ -51,33 +53,45 @@ _OWN_CHECKER = (("apiserver", "auth", "fixed_users"), ("services", "organization
 
 
 def check_values(context: Context) -> Iterator[Finding]:
-    for loaded in context.files:
-        for inner, value in schema.walk(loaded.tree, ()):
-            path = (*loaded.file.prefix, *inner)
-            if not inner or any(tuple(path[: len(p)]) == p for p in _OWN_CHECKER):
+    for source in context.sources:
+        for inner, value in schema.walk(source.tree, ()):
+            if not inner:
                 continue
-            yield from _check_one(context, loaded, inner, path, value)
+            path = source.key(inner)
+            if any(tuple(path[: len(p)]) == p for p in _OWN_CHECKER):
+                continue
+            yield from _check_one(source, inner, path, value)
 
 
-def _check_one(context: Context, loaded: LoadedFile, inner: Path, path: Path, value: Any) -> Iterator[Finding]:
+def _check_one(source: Source, inner: Path, path: Path, value: Any) -> Iterator[Finding]:
     if isinstance(value, Unresolved):
         return  # computed from a substitution: depends on the environment, checked in the effective view
     setting = schema.setting_for(path)
     if setting is not None and setting.check is not None:
         problem = setting.check(value)
         if problem:
-            yield _invalid(context, loaded, inner, path, value, problem, setting)
+            yield _invalid(source, inner, path, value, problem, setting)
             return
     name = path[-1]
     if not isinstance(name, str):
         return
     parent = path[:-1]
+    written = inner[-1]
+    if path[0] == "fileserver" and isinstance(written, str) and len(written) > 1 and written.startswith("-"):
+        yield source.finding(
+            inner,
+            "unknown-key",
+            Severity.WARNING,
+            f"the file server's loader has no -key rule: it reads {format_path(path)} as written, and no code "
+            "reads that",
+            f"write {written[1:]} (the file server merges it key by key over its default)",
+        )
+        return
     holder = schema.setting_for(parent)
     area = _area(path)
     if holder is not None and holder.keys is not None and name not in holder.keys:
         close = difflib.get_close_matches(name, holder.keys, n=1)
-        yield context.finding_at(
-            loaded,
+        yield source.finding(
             inner,
             f"{area}-unknown-key",
             Severity.ERROR,
@@ -90,43 +104,48 @@ def _check_one(context: Context, loaded: LoadedFile, inner: Path, path: Path, va
             f"did you mean {close[0]}?" if close else f"{format_path(parent)} takes {', '.join(holder.keys)}",
         )
         return
+    complete = COMPLETE.get(tuple(str(s) for s in parent)) if all(isinstance(s, str) for s in parent) else None
+    if complete is not None:
+        if name not in complete:
+            close = difflib.get_close_matches(name, complete, n=1, cutoff=CLOSE_IN_COMPLETE)
+            yield _unknown(source, inner, path, close[0] if close else None, complete)
+        return
     known = _known_children(parent)
     if known and name not in known:
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+        close = difflib.get_close_matches(name, known, n=1, cutoff=CLOSE_IN_PARTIAL)
         if close:
-            yield context.finding_at(
-                loaded,
-                inner,
-                "unknown-key",
-                Severity.WARNING,
-                f"no server code reads {format_path(path)}",
-                f"did you mean {format_path((*parent, close[0]))}? (the server ignores unknown keys silently)",
-            )
+            yield _unknown(source, inner, path, close[0], None)
 
 
-def _invalid(
-    context: Context, loaded: LoadedFile, inner: Path, path: Path, value: Any, problem: str, setting: schema.Setting
-) -> Finding:
+def _unknown(source: Source, inner: Path, path: Path, close: str | None, keys: tuple[str, ...] | None) -> Finding:
+    parent = path[:-1]
+    if close is not None:
+        hint = f"did you mean {format_path((*parent, close))}? (the server ignores unknown keys silently)"
+    else:
+        hint = f"{format_path(parent)} takes {', '.join(keys or ())}; the server ignores any other key silently"
+    return source.finding(inner, "unknown-key", Severity.WARNING, f"no server code reads {format_path(path)}", hint)
+
+
+def _invalid(source: Source, inner: Path, path: Path, value: Any, problem: str, setting: schema.Setting) -> Finding:
     area = _area(path)
     code = f"{area}-not-seconds" if setting.kind == "seconds" else f"{area}-invalid-value"
     fix = None
     seconds = _as_seconds(value) if setting.kind == "seconds" else None
-    if seconds is not None:
+    hint = f"{format_path(path)} takes {setting.kind}"
+    if seconds is not None and isinstance(source, LoadedFile):
 
         def write_seconds(document: Document, inner: Path = inner, seconds: int = seconds) -> None:
             document.set(inner, seconds)
 
-        fix = Fix(f"write {format_path(path)} as {seconds}", loaded.path, edit=write_seconds)
-    severity = Severity.ERROR
-    return context.finding_at(
-        loaded,
-        inner,
-        code,
-        severity,
-        f"{format_path(path)} {problem}",
-        f"{format_path(path)} takes {setting.kind}" + (f": --fix writes {seconds}" if fix else ""),
-        fix,
-    )
+        fix = Fix(f"write {format_path(path)} as {seconds}", source.path, edit=write_seconds)
+        hint += f": --fix writes {seconds}"
+    elif isinstance(source, LoadedEnv):
+        hint += (
+            f": set {source.variable}={seconds}"
+            if seconds is not None and inner == tuple(source.override.key.split("."))
+            else f"; change {source.variable} (a variable: --fix edits files only)"
+        )
+    return source.finding(inner, code, Severity.ERROR, f"{format_path(path)} {problem}", hint, fix)
 
 
 def _as_seconds(value: Any) -> int | None:

@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 
 from ..checks import Finding, Severity, apply_fixes, run_checks
-from ..checks.run import exit_code
+from ..checks.run import FIX_PASSES, exit_code, preview_fixes
 from ..console import Console, to_json, wants_color
-from .options import ConfigDir, Defaults, DryRun, Json, NoBackup, Quiet, make_options
+from ..layout import ConfigDirs
+from .options import ConfigDir, Defaults, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
 from .report import report
 
 _STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "cyan"}
@@ -27,28 +28,36 @@ def check_command(
     no_backup: NoBackup = False,
     json_output: Json = False,
     quiet: Quiet = False,
+    show_secrets: ShowSecrets = False,
 ) -> None:
     """Find what would break the server, or be silently ignored by it, before it does.
 
     Reads every config directory and the environment as the server does and reports each problem with its
-    file:line, a stable code, why it matters and the fix. Exit 0: no errors (warnings alone pass, or fail with
-    --strict); 1: errors; 3: a file cannot be parsed. --fix repairs what is mechanical and checks again.
+    file:line (or the variable), a stable code, why it matters and the fix. Exit 0: no errors (warnings alone
+    pass, or fail with --strict); 1: errors; 3: a file cannot be parsed. --fix repairs what is mechanical in the
+    files and checks again; with --dry-run it shows the diff of every pass and writes nothing.
 
     Example: clearml-cfg check --fix
     """
     options = make_options(config_dir, dry_run=dry_run, backup=not no_backup)
-    console = Console(quiet=quiet)
+    console = Console(quiet=quiet, show_secrets=show_secrets)
     defaults_dir = FsPath(defaults) if defaults else None
-    findings = run_checks(options.dirs, options.env, defaults_dir)
-    # A fix can uncover more (a file that reads again is checked further): repeat while it makes progress.
-    for _ in range(3):
-        if not fix or not any(f.fixable for f in findings):
-            break
-        outcome = apply_fixes(options, findings)
-        report(console, outcome, dry_run=dry_run, json_output=False)
-        if dry_run or (not outcome.changes and not outcome.notes):
-            break
-        findings = run_checks(options.dirs, options.env, defaults_dir)
+
+    def check(dirs: ConfigDirs) -> list[Finding]:
+        return run_checks(dirs, options.env, defaults_dir, show_secrets=show_secrets)
+
+    findings = check(options.dirs)
+    if fix and dry_run and any(f.fixable for f in findings):
+        report(console, preview_fixes(options, findings, check), dry_run=True, json_output=False)
+    elif fix:
+        for _ in range(FIX_PASSES):
+            if not any(f.fixable for f in findings):
+                break
+            outcome = apply_fixes(options, findings)
+            report(console, outcome, dry_run=False, json_output=False)
+            if not outcome.changes and not outcome.notes:
+                break
+            findings = check(options.dirs)
     if json_output:
         console.data(to_json([f.as_json() for f in findings]))
     else:

@@ -77,6 +77,16 @@ def test_a_directory_named_conf(cli: Run, config_dir: Path) -> None:
     assert "conf-directory" in codes(findings(cli))
 
 
+def test_a_directory_named_conf_hides_no_other_finding(cli: Run, config_dir: Path) -> None:
+    (config_dir / "a.conf").mkdir(parents=True)
+    write(config_dir / "apiserver.conf", "auth.cookies{samesit:Lax}\n")
+    result = cli("check", "--json")
+    assert result.code == 3
+    found = json.loads(result.out)
+    assert one(found, "conf-directory")["file"] == str(config_dir / "a.conf")
+    assert one(found, "cookie-unknown-key")["file"] == str(config_dir / "apiserver.conf")
+
+
 @pytest.mark.parametrize(
     ("relative", "code"),
     [
@@ -189,10 +199,12 @@ def test_environment_findings(cli: Run, config_dir: Path) -> None:
 
 
 def test_a_substitution_the_server_cannot_resolve(cli: Run, config_dir: Path) -> None:
-    write(config_dir / "services.conf", "a: ${apiserver.listen.port}\n")
+    write(config_dir / "services.conf", "a: 1\nb: ${apiserver.listen.port}\n")
     result = cli("check", "--json")
     assert result.code == 3
-    assert "each file on its own" in one(json.loads(result.out), "server-cannot-load")["hint"]
+    found = one(json.loads(result.out), "server-cannot-load")
+    assert "each file on its own" in found["hint"]
+    assert (found["file"], found["line"], found["column"]) == (str(config_dir / "services.conf"), 2, 4)
 
 
 def test_public_default_credentials(cli: Run, config_dir: Path) -> None:
@@ -248,13 +260,38 @@ def test_strict_fails_on_warnings(cli: Run, config_dir: Path) -> None:
 def test_the_servers_default_files_have_no_errors(cli: Run, tmp_path: Path) -> None:
     defaults = REFERENCE / "clearml-server" / "apiserver" / "config" / "default"
     found = findings(cli, "-c", str(defaults), "--defaults", str(defaults))
-    assert [f for f in found if f["severity"] == "error"] == []
+    assert [f for f in found if f["severity"] == "error" or "unknown" in f["code"]] == []
     for example in ("apiserver.conf", "services.conf"):
         write(
             tmp_path / "docs" / example, (REFERENCE / "clearml-server" / "docs" / example).read_text(encoding="utf-8")
         )
     docs = findings(cli, "-c", str(tmp_path / "docs"))
-    assert [f for f in docs if f["severity"] == "error"] == []
+    assert [f for f in docs if f["severity"] == "error" or "unknown" in f["code"]] == []
+
+
+@needs_reference
+def test_the_complete_sections_know_every_key_of_the_reference() -> None:
+    import re
+
+    from clearml_cfg.checks.sections import COMPLETE, FIXED_USERS
+
+    defaults = REFERENCE / "clearml-server" / "apiserver" / "config" / "default"
+    tree = {
+        "apiserver": pyhocon_plain((defaults / "apiserver.conf").read_text(encoding="utf-8")),
+        "services": {"tasks": pyhocon_plain((defaults / "services" / "tasks.conf").read_text(encoding="utf-8"))},
+    }
+    for section, keys in COMPLETE.items():
+        if section == FIXED_USERS:  # commented out in the default file: read the block without its `#`
+            text = (defaults / "apiserver.conf").read_text(encoding="utf-8")
+            block = re.search(r"^#\s*fixed_users \{\n(.*?)^#\s{8}\}", text, re.DOTALL | re.MULTILINE)
+            assert block
+            body = "\n".join(line[1:] for line in block.group(1).splitlines())
+            written = pyhocon_plain(body)
+        else:
+            written = tree
+            for segment in section:
+                written = written[segment]
+        assert set(written) <= set(keys), section
 
 
 def test_the_example_ci_script(tmp_path: Path) -> None:
@@ -268,6 +305,11 @@ def test_the_example_ci_script(tmp_path: Path) -> None:
     assert "check failed" in result.stderr
     assert "error watchdog-not-seconds" in result.stdout
     assert "services.conf:5" in result.stdout
+    missing = subprocess.run(
+        ["bash", str(script), str(tmp_path / "nonexistent")], env=env, capture_output=True, text=True
+    )
+    assert missing.returncode == 1, missing.stdout + missing.stderr
+    assert "error config-dir-missing" in missing.stdout and "check failed" in missing.stderr
 
 
 # --- fixed users ----------------------------------------------------------------------------------------------
@@ -433,3 +475,285 @@ def test_ui_action_url_with_an_unquoted_substitution_is_quoted(cli: Run, config_
     assert text == UI_ACTIONS % ("GET", '"https://ci.example.com/tasks/${id}/stop"', "model")
     action = pyhocon_plain(text)["organization"]["ui_actions"]["task"][0]["action"]
     assert action["url"] == "https://ci.example.com/tasks/${id}/stop"
+
+
+# --- `-key` blocks, the environment, locations ------------------------------------------------------------------
+
+
+def test_dash_blocks_are_checked_as_the_key_they_replace(cli: Run, config_dir: Path) -> None:
+    services = write(
+        config_dir / "services.conf", "tasks { -non_responsive_tasks_watchdog { threshold_sec: 1 hour } }\n"
+    )
+    write(
+        config_dir / "apiserver.conf", "auth { -cookies { domain: null, samesit: Lax } }\n-cors { allow_origin: x }\n"
+    )
+    found = findings(cli)
+    assert one(found, "watchdog-not-seconds")["fixable"] is True
+    assert one(found, "cookie-unknown-key")["hint"] == "did you mean samesite?"
+    assert one(found, "cors-unknown-key")["line"] == 2
+    assert "unknown-key" not in codes(found)
+    assert cli("check", "--fix", "-q").code == 1  # the unknown keys remain, by hand
+    assert services.read_text() == "tasks { -non_responsive_tasks_watchdog { threshold_sec: 3600 } }\n"
+
+
+def test_a_dash_key_in_fileserver_conf_is_read_as_written(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "fileserver.conf", '-cors { origins: "https://app.example.com" }\n')
+    found = one(findings(cli), "unknown-key")
+    assert "no -key rule" in found["message"] and found["hint"].startswith("write cors")
+
+
+def test_a_fix_never_writes_a_value_from_the_environment(cli: Run, config_dir: Path) -> None:
+    path = write(config_dir / "apiserver.conf", 'auth.cookies.domain: ".ok.com"\n')
+    variable = "CLEARML__APISERVER__AUTH__COOKIES__DOMAIN"
+    env = {variable: "clearml.example.com"}
+    found = one(findings(cli, env=env), "cookie-domain-no-dot")
+    assert (found["file"], found["variable"], found["fixable"]) == (None, variable, False)
+    assert found["hint"].startswith(f"set {variable}=.clearml.example.com")
+    result = cli("check", "--fix", env=env)
+    assert result.code == 0
+    assert path.read_text() == 'auth.cookies.domain: ".ok.com"\n'
+    assert f"warning {variable} cookie-domain-no-dot" in result.out
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "code"),
+    [
+        ("CLEARML__SERVICES__TASKS__NON_RESPONSIVE_TASKS_WATCHDOG__THRESHOLD_SEC", "2 hours", "watchdog-not-seconds"),
+        ("CLEARML__APISERVER__AUTH__COOKIES__SAMESIT", "Lax", "cookie-unknown-key"),
+        (
+            "CLEARML__APISERVER__AUTH__FIXED_USERS__USERS",
+            '[{ username: "a", password: 123, name: "A" }]',
+            "fixed-user-unquoted-password",
+        ),
+        ("TRAINS__APISERVER__LISTEN__PROT", "8008", "unknown-key"),
+    ],
+)
+def test_environment_values_are_checked_like_file_values(
+    cli: Run, config_dir: Path, variable: str, value: str, code: str
+) -> None:
+    write(config_dir / "apiserver.conf", "auth.fixed_users.enabled: true\n")
+    result = cli("check", "--json", env={variable: value})
+    assert result.code == (0 if code == "unknown-key" else 1)
+    found = one(json.loads(result.out), code)
+    assert (found["file"], found["line"], found["variable"], found["fixable"]) == (None, None, variable, False)
+    text = cli("check", env={variable: value}).out
+    assert f" {variable} {code} " in text
+
+
+def test_a_watchdog_variable_hint_says_what_to_set(cli: Run, config_dir: Path) -> None:
+    variable = "CLEARML__SERVICES__TASKS__NON_RESPONSIVE_TASKS_WATCHDOG__THRESHOLD_SEC"
+    found = one(findings(cli, env={variable: "2 hours"}), "watchdog-not-seconds")
+    assert found["hint"].endswith(f"set {variable}=7200")
+
+
+def test_locations_of_dotted_keys(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", '# CORS\ncors.origins: "https://app.example.com"\n')
+    write(config_dir / "services.conf", "# actions\norganization.ui_actions.task: []\ntasks.x: 1\n")
+    found = findings(cli, env={"CLEARML__SERVICES__TASKS__X": "2"})
+    for code, name, line in [
+        ("cors-not-on-fileserver", "apiserver.conf", 2),
+        ("ui-action-enterprise", "services.conf", 2),
+        ("env-shadows-file", "services.conf", 3),
+    ]:
+        finding = one(found, code)
+        assert (finding["file"], finding["line"], finding["column"]) == (str(config_dir / name), line, 1), code
+
+
+def test_a_variable_that_merges_an_object_hides_only_what_it_sets(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "services.conf", "tasks {\n  x: 1\n  y: 2\n}\n")
+    assert "env-shadows-file" not in codes(findings(cli, env={"CLEARML__SERVICES__TASKS": "{foo: 1}"}))
+    shadow = one(findings(cli, env={"CLEARML__SERVICES__TASKS": "{y: 3}"}), "env-shadows-file")
+    assert (shadow["line"], "overrides services.tasks.y as") == (3, shadow["message"].split(" ", 1)[1][:29])
+    whole = one(findings(cli, env={"CLEARML__SERVICES__TASKS": "5"}), "env-shadows-file")
+    assert whole["line"] == 2 and "overrides services.tasks as" in whole["message"]
+
+
+def test_every_finding_about_a_value_in_a_file_has_a_line_and_column(cli: Run) -> None:
+    broken = REPO / "examples" / "broken-config"
+    file_level = {"backup-file-loaded", "unknown-namespace", "world-writable", "fixed-user-plain-world-readable"}
+    for finding in findings(cli, "-c", str(broken)):
+        if finding["code"] not in file_level:
+            assert finding["file"] and finding["line"] and finding["column"], finding
+
+
+# --- unknown keys -----------------------------------------------------------------------------------------------
+
+
+def test_typos_in_the_fixed_users_block(cli: Run, config_dir: Path) -> None:
+    write(
+        config_dir / "apiserver.conf",
+        "auth.fixed_users {\n  enabled: true\n  pass_hashd: true\n"
+        '  user: [ { username: "a", password: "p", name: "A" } ]\n}\n',
+    )
+    (config_dir / "apiserver.conf").chmod(0o600)
+    found = [f for f in findings(cli) if f["code"] == "fixed-users-unknown-key"]
+    assert [(f["severity"], f["line"], f["hint"]) for f in found] == [
+        ("error", 3, "did you mean apiserver.auth.fixed_users.pass_hashed?"),
+        ("error", 4, "did you mean apiserver.auth.fixed_users.users?"),
+    ]
+    assert cli("check").code == 1
+
+
+def test_any_unknown_key_in_a_section_whose_keys_are_known(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", "listen {\n  prot: 8008\n  backlog: 10\n}\n")
+    found = [f for f in findings(cli) if f["code"] == "unknown-key"]
+    assert [(f["line"], f["hint"]) for f in found] == [
+        (2, "did you mean apiserver.listen.port? (the server ignores unknown keys silently)"),
+        (3, "apiserver.listen takes ip, port; the server ignores any other key silently"),
+    ]
+
+
+# --- directories, passes of --fix, hints, messages -----------------------------------------------------------------
+
+
+def test_a_config_dir_that_does_not_exist(cli: Run, tmp_path: Path) -> None:
+    result = cli("check", "--json", "-c", str(tmp_path / "nonexistent"))
+    assert result.code == 1
+    found = one(json.loads(result.out), "config-dir-missing")
+    assert (found["severity"], found["file"]) == ("error", str(tmp_path / "nonexistent"))
+    assert cli("check").code == 1  # CLEARML_CONFIG_DIR names a directory that was never made
+    write(tmp_path / "a-file", "")
+    assert "is not a directory" in one(findings(cli, "-c", str(tmp_path / "a-file")), "config-dir-missing")["message"]
+
+
+def test_fix_dry_run_shows_every_pass(cli: Run, config_dir: Path) -> None:
+    config_dir.mkdir()
+    path = config_dir / "services.conf"
+    data = b"\xef\xbb\xbftasks.non_responsive_tasks_watchdog.threshold_sec: 2 hours\n"
+    path.write_bytes(data)
+    result = cli("check", "--fix", "--dry-run")
+    assert result.code == 3
+    assert "+tasks.non_responsive_tasks_watchdog.threshold_sec: 7200" in result.err  # the second pass
+    assert result.err.count("would update") == 1
+    assert path.read_bytes() == data
+    assert sorted(p.name for p in config_dir.iterdir()) == ["services.conf"]
+
+
+def test_new_password_hints_name_the_user(cli: Run, config_dir: Path) -> None:
+    entries = (
+        '            { username: "jane doe", password: 12345678, name: "J" },\n'
+        '            { username: "bob", password: "not a hash", name: "B" }\n'
+    )
+    write(config_dir / "apiserver.conf", users_file(entries, hashed=True))
+    (config_dir / "apiserver.conf").chmod(0o600)
+    found = findings(cli)
+    assert one(found, "fixed-user-unquoted-password")["hint"] == "set a new password: clearml-cfg passwd 'jane doe'"
+    assert one(found, "fixed-user-bad-hash")["hint"] == "set a new password: clearml-cfg passwd bob"
+    assert cli("passwd", "jane doe", "--password-stdin", "--rounds", "4", stdin="pw\n").code == 0
+
+
+def test_an_unparsable_variable_is_quoted_as_env_quotes_it(cli: Run, config_dir: Path) -> None:
+    import shlex
+
+    write(config_dir / "apiserver.conf", "a: 1\n")
+    found = one(findings(cli, env={"CLEARML__APISERVER__X": '"unbalanced'}), "env-unparsable")
+    assert found["variable"] == "CLEARML__APISERVER__X"
+    assert 'CLEARML__APISERVER__X=\'"\\"unbalanced"\'' in found["hint"]
+    assignment = found["hint"].split("quote it: ", 1)[1].split(" (", 1)[0]
+    assert cli("env", "apiserver.x", '"unbalanced', "--shell").out.strip() == assignment
+    value = shlex.split(assignment)[0].split("=", 1)[1]
+    assert pyhocon_plain(f"x: {value}") == {"x": '"unbalanced'}
+
+
+def test_an_unparsable_secret_is_masked(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", "a: 1\n")
+    env = {"CLEARML__SECURE__AUTH__TOKEN_SECRET": 'sec"ret'}
+    assert "sec" not in json.dumps(one(findings(cli, env=env), "env-unparsable"))
+    assert 'sec\\"ret' in cli("check", "--json", "--show-secrets", env=env).out
+
+
+@pytest.mark.parametrize(("enabled", "state"), [("false", "is false"), (None, "is not set (false by default)")])
+def test_not_enabled_says_what_is_there(cli: Run, config_dir: Path, enabled: str | None, state: str) -> None:
+    text = "auth.fixed_users {\n" + (f"  enabled: {enabled}\n" if enabled else "")
+    text += '  users: [ { username: "a", password: "p", name: "A" } ]\n}\n'
+    write(config_dir / "apiserver.conf", text).chmod(0o600)
+    found = one(findings(cli), "fixed-users-not-enabled")
+    assert f"apiserver.auth.fixed_users.enabled {state}:" in found["message"]
+    assert found["line"] == 2
+
+
+def test_fix_diffs_mask_passwords_unless_show_secrets(cli: Run, config_dir: Path) -> None:
+    entry = '            { username: "a", password: 00123, name: "A" }\n'
+    path = write(config_dir / "apiserver.conf", users_file(entry, hashed=False))
+    path.chmod(0o600)
+    masked = cli("check", "--fix", "--dry-run")
+    assert "00123" not in masked.err and "********" in masked.err
+    shown = cli("check", "--fix", "--dry-run", "--show-secrets")
+    assert '+            { username: "a", password: "00123", name: "A" }' in shown.err
+
+
+@pytest.mark.parametrize(
+    ("text", "fixed"),
+    [
+        ('auth.cookies.domain: ["a.example.com", ".b.example.com", "c.example.com"]  # ours\n', True),
+        ("auth.cookies.domain: [.b.example.com, localhost]\n", False),
+    ],
+)
+def test_cookie_domain_lists_are_checked_element_by_element(cli: Run, config_dir: Path, text: str, fixed: bool) -> None:
+    path = write(config_dir / "apiserver.conf", text)
+    found = [f for f in findings(cli) if f["code"] == "cookie-domain-no-dot"]
+    assert [f["column"] for f in found] == ([23, 58] if fixed else [])
+    assert all(f["fixable"] for f in found)
+    assert cli("check", "--fix").code == 0
+    if fixed:
+        assert path.read_text() == (
+            'auth.cookies.domain: [".a.example.com", ".b.example.com", ".c.example.com"]  # ours\n'
+        )
+
+
+# --- codes the README lists -------------------------------------------------------------------------------------
+
+
+def test_fixed_user_entry_that_is_not_an_object(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", users_file('            "jane"\n', hashed=False)).chmod(0o600)
+    found = one(findings(cli), "fixed-user-invalid-entry")
+    assert (found["severity"], found["line"], found["column"]) == ("error", 6, 13)
+
+
+def test_pass_hashed_that_is_not_a_boolean(cli: Run, config_dir: Path) -> None:
+    text = users_file('            { username: "a", password: "p", name: "A" }\n', hashed=False)
+    write(config_dir / "apiserver.conf", text.replace("pass_hashed: false", 'pass_hashed: "yes"')).chmod(0o600)
+    found = one(findings(cli), "fixed-users-invalid-mode")
+    assert (found["severity"], found["line"], found["message"]) == (
+        "error",
+        4,
+        'apiserver.auth.fixed_users.pass_hashed is "yes", not true or false',
+    )
+    env = {"CLEARML__APISERVER__AUTH__FIXED_USERS__PASS_HASHED": "maybe"}
+    by_variable = one(findings(cli, env=env), "fixed-users-invalid-mode")
+    assert by_variable["variable"] == "CLEARML__APISERVER__AUTH__FIXED_USERS__PASS_HASHED"
+    assert by_variable["hint"].startswith("set CLEARML__APISERVER__AUTH__FIXED_USERS__PASS_HASHED=true")
+
+
+@pytest.mark.parametrize("target", ["loop.conf", "missing-target"])
+def test_unreadable_files(cli: Run, config_dir: Path, target: str) -> None:
+    write(config_dir / "hosts.conf", "a: 1\n")
+    (config_dir / "loop.conf").symlink_to(target)
+    result = cli("check", "--json")
+    assert result.code == 3
+    found = one(json.loads(result.out), "unreadable-file")
+    assert found["file"] == str(config_dir / "loop.conf") and found["hint"]
+
+
+def test_the_readme_lists_every_code(cli: Run) -> None:
+    import re
+
+    from clearml_cfg import schema
+    from clearml_cfg.checks import values
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### `clearml-cfg check`", 1)[1].split("\n### ", 1)[0]
+    source = "".join(p.read_text(encoding="utf-8") for p in (REPO / "clearml_cfg" / "checks").glob("*.py"))
+    found = set(re.findall(r'^\s+"([a-z0-9]+(?:-[a-z0-9]+)+)",$', source, re.MULTILINE))
+    found |= set(re.findall(r'(?:Finding\(\s*|code = )"([a-z0-9]+(?:-[a-z0-9]+)+)"', source))
+    for setting in schema.SETTINGS:  # the codes made from an area's name
+        path = setting.pattern
+        if any(path[: len(own)] == own for own in values._OWN_CHECKER):
+            continue
+        if setting.keys is not None:
+            found.add(f"{values._area(path)}-unknown-key")
+        if setting.kind == "seconds":
+            found.add(f"{values._area(path)}-not-seconds")
+    assert {"fixed-users-unknown-key", "cookie-unknown-key", "byte-order-mark", "not-utf8"} <= found
+    for code in found:
+        assert f"`{code}`" in section or (code.endswith("-invalid-value") and "`*-invalid-value`" in section), code

@@ -1,0 +1,22 @@
+"""Sections whose every key is known (SERVER-SEMANTICS §5-6 and the server's default files, keys shown commented
+out included): any other key in them is a typo that the server silently ignores.
+
+Only sections the server reads key by key are listed; sections that hold names of the user's choosing (storage
+credentials, hosts, loggers) are not. A test checks the lists against ``../shared/reference``.
+"""
+
+from __future__ import annotations
+
+FIXED_USERS = ("apiserver", "auth", "fixed_users")
+FIXED_USERS_KEYS = ("enabled", "pass_hashed", "users")
+
+COMPLETE: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("apiserver", "listen"): ("ip", "port"),
+    ("services", "tasks", "non_responsive_tasks_watchdog"): ("enabled", "threshold_sec", "watch_interval_sec"),
+    FIXED_USERS: FIXED_USERS_KEYS,
+}
+
+# how close a typo must be to a known key for `did you mean`: in a complete section any unknown key is reported,
+# so a looser match helps (`prot` -> `port`); next to a few known keys only a near miss is worth a warning
+CLOSE_IN_COMPLETE = 0.6
+CLOSE_IN_PARTIAL = 0.8
