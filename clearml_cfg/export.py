@@ -1,11 +1,11 @@
 """One config, every deployment: the config directory as Helm values, Kubernetes manifests, env variables, JSON.
 
 File formats (helm, k8s-secret, k8s-configmap) carry each file's text verbatim, comments included. Variable
-formats (env, compose, helm-env) carry one CLEARML__ variable per setting the files make, written so that the
-server reads back exactly the same value (a whole `-key` section goes as one variable: the server merges each
-variable on its own). Facts about the official chart come from its values.yaml (clearml 7.14.4): the API server
-takes `apiserver.additionalConfigs`, `existingAdditionalConfigsConfigMap/Secret` and `extraEnvs`; the file server
-has `extraEnvs` but no `additionalConfigs`, so its settings go as variables unless --fileserver-configs.
+formats (env, compose, helm-env) carry one CLEARML__ variable per setting the files make (export_env.py), checked
+to give the server the same configuration. Facts about the official chart come from its values.yaml (clearml
+7.14.4): the API server takes `apiserver.additionalConfigs`, `existingAdditionalConfigsConfigMap/Secret` and
+`extraEnvs`; the file server has `extraEnvs` but no `additionalConfigs`, so its settings go as variables unless
+--fileserver-configs.
 """
 
 from __future__ import annotations
@@ -18,20 +18,18 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
-from . import schema
-from .effective import env_text
+from . import kube, schema
 from .errors import ConfigReadError, UsageError
+from .export_env import FILESERVER_NAMESPACES, Variable, export_variables, from_environment, holds_secrets, reads
 from .hocon.paths import Path, format_path
-from .keys import env_name, is_shell_name
-from .layout import ConfigDirs, discover
+from .keys import is_shell_name
+from .layout import ConfigDirs, discover, file_prefix
 from .settings import FilesView, Options, Outcome
 from .store import read_text
 
 FORMATS = ("helm", "k8s-secret", "k8s-configmap", "env", "compose", "helm-env", "json")
 COMPONENTS = ("all", "apiserver", "fileserver")
 DEFAULT_NAME = "clearml-apiserver-configs"
-# what the file server reads from the shared config directory (its own default folder has these files)
-FILESERVER_NAMESPACES = ("fileserver", "hosts", "logging", "secure")
 _CONFIGMAP_KEY = re.compile(r"[-._a-zA-Z0-9]+")
 
 
@@ -48,6 +46,7 @@ class ExportFile:
     name: str  # the key in additionalConfigs / the ConfigMap: services/tasks.conf becomes services.tasks.conf
     text: str
     secret: bool
+    namespace: str = ""  # the first key segment, without a leading `-`
 
 
 # --- the files ----------------------------------------------------------------------------------------------
@@ -57,7 +56,7 @@ def export_files(dirs: ConfigDirs, *, mask: bool = False) -> tuple[list[ExportFi
     """The files of the config directory that wins, named as flat ConfigMap keys.
 
     `services/tasks.conf` becomes `services.tasks.conf`: the server derives the same key prefix from both
-    names (the dot in the name is a key separator) and reads it after `services.conf` all the same.
+    names (the dot in the name is a key separator), but reads both from one directory then (see _flattened).
     """
     directory = dirs.write_dir
     warnings = [
@@ -66,6 +65,7 @@ def export_files(dirs: ConfigDirs, *, mask: bool = False) -> tuple[list[ExportFi
         if discover(other)
     ]
     files = []
+    trees: dict[str, Any] = {}
     for config_file in discover(directory):
         name = config_file.relative.replace("/", ".")
         if not _CONFIGMAP_KEY.fullmatch(name):
@@ -77,75 +77,60 @@ def export_files(dirs: ConfigDirs, *, mask: bool = False) -> tuple[list[ExportFi
         from .store import parse_document
 
         document = parse_document(config_file.path, text)  # never export what the server cannot read
-        secret = config_file.namespace == "secure" or any(
-            schema.is_secret((*config_file.prefix, *path))
-            or (isinstance(value, str) and schema.mask_url_password(value) != value)  # mongodb://user:pw@host
-            for path, value in schema.walk(document.to_dict(resolve=False), ())
-        )
+        trees[config_file.relative] = document.to_dict(resolve=False)
+        secret = holds_secrets(trees[config_file.relative], config_file.prefix)
         if mask:
             from .console import mask_line
 
             text = "".join(mask_line(line) for line in text.splitlines(keepends=True))
-        files.append(ExportFile(name, text, secret))
+        files.append(ExportFile(name, text, secret, config_file.namespace.lstrip("-")))
     if not files:
         raise UsageError(f"{directory} has no configuration files to export", "clearml-cfg init creates them")
     names = [f.name for f in files]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise UsageError(f"two files would both be named {duplicates[0]} in Kubernetes", "merge them into one file")
-    return files, warnings
+    return files, warnings + _flattened(trees)
 
 
-# --- the variables ------------------------------------------------------------------------------------------
+def _flattened(trees: dict[str, Any]) -> list[str]:
+    """Keys whose winner may change when a subfolder's file joins the others in one flat directory.
+
+    Locally `services/tasks.conf` wins over `tasks` in `services.conf` (SERVER-SEMANTICS §2); as
+    `services.tasks.conf` beside `services.conf`, which one wins depends on the order the server lists them.
+    """
+    warnings = []
+    for deeper, deep_tree in trees.items():
+        if "/" not in deeper:
+            continue
+        deep_prefix = file_prefix(deeper)
+        deep_leaves = {(*deep_prefix, *p) for p in _leaves(deep_tree)}
+        for other, tree in trees.items():
+            prefix = file_prefix(other)
+            if other == deeper or len(prefix) >= len(deep_prefix) or deep_prefix[: len(prefix)] != prefix:
+                continue
+            leaves = {(*prefix, *p) for p in _leaves(tree)}
+            # a key both set, or one sets a value where the other sets keys inside it
+            both = sorted(
+                {format_path(a[:i]) for a in deep_leaves for i in range(1, len(a) + 1) if a[:i] in leaves}
+                | {format_path(b[:i]) for b in leaves for i in range(1, len(b) + 1) if b[:i] in deep_leaves}
+            )
+            if both:
+                flat = deeper.replace("/", ".")
+                warnings.append(
+                    f"{other} and {deeper} both set {', '.join(both[:5])}{' and more' if len(both) > 5 else ''}: "
+                    f"here {deeper} wins, but in Kubernetes it becomes {flat} beside {other}, and which of the two "
+                    "wins depends on the order the server lists them; move each setting into one of the files"
+                )
+    return warnings
 
 
-@dataclass(frozen=True)
-class Variable:
-    name: str
-    value: str  # the text the server parses
-    path: Path
-    secret: bool
-
-
-def _settings(tree: Any, path: Path = ()) -> Iterator[tuple[Path, Any]]:
-    """What the variables must carry: leaves, with lists, empty objects and `-key` sections taken whole."""
+def _leaves(tree: Any, path: Path = ()) -> Iterator[Path]:
     if isinstance(tree, dict) and tree:
         for key, value in tree.items():
-            if key.startswith("-") and path:
-                yield (*path, key), value
-            else:
-                yield from _settings(value, (*path, key))
+            yield from _leaves(value, (*path, key))
     elif path:
-        yield path, tree
-
-
-def export_variables(dirs: ConfigDirs, env: Mapping[str, str], component: str, *, mask: bool = False) -> list[Variable]:
-    tree = FilesView(dirs, env).merged()
-    variables = []
-    refused = []
-    for path, value in _settings(tree):
-        if len(path) == 1 and value == {}:
-            continue  # a file that sets nothing (comments only)
-        namespace = str(path[0])
-        if component == "apiserver" and namespace == "fileserver":
-            continue
-        if component == "fileserver" and namespace not in FILESERVER_NAMESPACES:
-            continue
-        try:
-            name = env_name(path)
-        except UsageError:
-            refused.append(format_path(path))
-            continue
-        secret = any(schema.is_secret(where) for where, _ in schema.walk(value, path))
-        text = env_text(schema.masked(value, path) if mask else value, name, ".".join(str(s) for s in path))
-        variables.append(Variable(name, text, path, secret))
-    if refused:
-        shown = ", ".join(refused[:5]) + (f" and {len(refused) - 5} more" if len(refused) > 5 else "")
-        raise UsageError(
-            f"no environment variable can set {shown}: the server lower-cases variable names and splits them at '__'",
-            "export the files instead: --format helm, k8s-secret or k8s-configmap keep them as they are",
-        )
-    return sorted(variables, key=lambda v: v.name)  # the order the server applies them in
+        yield path
 
 
 # --- YAML ---------------------------------------------------------------------------------------------------
@@ -162,15 +147,20 @@ def _yaml() -> Any:
 
 def _verbatim(text: str) -> Any:
     """A YAML scalar that loads back as exactly ``text``: a literal block when it can, else double-quoted
-    (YAML turns every line break of a block into `\\n`, so a CRLF file needs escapes)."""
+    (a block turns every line break into `\\n`, so a CRLF file needs escapes; it cannot hold control characters,
+    U+0085, U+2028 or U+2029 at all, and loading one fails)."""
     from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
     literal = LiteralScalarString(text)
     stream = io.StringIO()
-    _yaml().dump({"x": literal}, stream)
-    if YAML(typ="safe").load(stream.getvalue())["x"] == text:
-        return literal
+    try:
+        _yaml().dump({"x": literal}, stream)
+        if YAML(typ="safe").load(stream.getvalue())["x"] == text:
+            return literal
+    except YAMLError:
+        pass
     return DoubleQuotedScalarString(text)
 
 
@@ -195,36 +185,45 @@ def export(
     mask: bool = False,
 ) -> Exported:
     """``mask``: replace every secret by ******** (for a terminal); the output is then for reading only."""
-    exported = _export(dirs, env, fmt, component, name, namespace, fileserver_configs, mask)
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}", f"use one of {', '.join(FORMATS)}")
+    if component not in COMPONENTS:
+        raise UsageError(f"unknown component {component!r}", f"use one of {', '.join(COMPONENTS)}")
+    kube.check_object_name(name)
+    if namespace is not None:
+        kube.check_namespace(namespace)
+    if fmt in ("helm", "k8s-secret", "k8s-configmap"):
+        exported = _file_format(dirs, env, fmt, component, name, namespace, fileserver_configs, mask)
+    elif fmt == "json":
+        exported = _json(dirs, env, component, mask)
+    else:
+        exported = _variable_format(dirs, env, fmt, component, mask)
     if mask and exported.secret:
         exported.notes.append("secrets are masked: write the real values to a file with -o FILE, or --show-secrets")
     return exported
 
 
-def _export(
-    dirs: ConfigDirs,
-    env: Mapping[str, str],
-    fmt: str,
-    component: str,
-    name: str,
-    namespace: str | None,
-    fileserver_configs: bool,
-    mask: bool,
-) -> Exported:
-    if fmt not in FORMATS:
-        raise UsageError(f"unknown format {fmt!r}", f"use one of {', '.join(FORMATS)}")
-    if component not in COMPONENTS:
-        raise UsageError(f"unknown component {component!r}", f"use one of {', '.join(COMPONENTS)}")
-    if fmt in ("helm", "k8s-secret", "k8s-configmap"):
-        return _file_format(dirs, env, fmt, component, name, namespace, fileserver_configs, mask)
-    if fmt == "json":
-        from .console import to_json
+def _json(dirs: ConfigDirs, env: Mapping[str, str], component: str, mask: bool) -> Exported:
+    """The files' merged tree; one server's part of it with --component (as the variable formats split it)."""
+    from .console import to_json
 
-        tree = FilesView(dirs, env).merged()
-        secret = any(schema.is_secret(p) for p, _ in schema.walk(tree, ()))
-        return Exported(to_json(schema.masked(tree) if mask else tree), secret)
-    variables = export_variables(dirs, env, component, mask=mask)
+    tree = {key: value for key, value in FilesView(dirs, env).merged().items() if reads(component, key.lstrip("-"))}
+    notes = []
+    paths, names = from_environment(dirs, env)
+    baked = sorted({format_path(p) for p in paths if reads(component, str(p[0]).lstrip("-"))})
+    if baked:
+        notes.append(
+            f"{', '.join(baked[:5])}{' and more' if len(baked) > 5 else ''}: values that substitutions "
+            f"({', '.join('${' + n + '}' for n in names)}) took from this machine's environment"
+        )
+    return Exported(to_json(schema.masked(tree) if mask else tree), holds_secrets(tree), notes)
+
+
+def _variable_format(dirs: ConfigDirs, env: Mapping[str, str], fmt: str, component: str, mask: bool) -> Exported:
+    exported = export_variables(dirs, env, component, mask=mask)
+    variables = exported.variables
     secret = any(v.secret for v in variables)
+    notes = list(exported.notes)
     if fmt == "env":
         bad = [v.name for v in variables if not is_shell_name(v.name)]
         if bad:
@@ -233,27 +232,32 @@ def _export(
             )
         import shlex
 
-        return Exported("".join(f"{v.name}={shlex.quote(v.value)}\n" for v in variables), secret)
+        return Exported("".join(f"{v.name}={shlex.quote(v.value)}\n" for v in variables), secret, notes)
     if fmt == "compose":
         from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
         block = {v.name: DoubleQuotedScalarString(v.value.replace("$", "$$")) for v in variables}
-        notes = ["paste under `environment:` of the apiserver (and fileserver) service; `$$` is a literal `$`"]
+        notes.append("paste under `environment:` of the apiserver (and fileserver) service; `$$` is a literal `$`")
         return Exported(dump_yaml({"environment": block}) if block else "environment: {}\n", secret, notes)
-    return Exported(_helm_env(variables, component), secret)
+    if any("$" in v.value for v in variables):
+        notes.append("`$$` is a literal `$`: Kubernetes expands $(VAR) in env values")
+    return Exported(_helm_env(variables, component), secret, notes)
 
 
 def _entries(variables: list[Variable]) -> list[dict[str, str]]:
-    return [{"name": v.name, "value": v.value} for v in variables]
+    return [{"name": v.name, "value": kube.env_value(v.value)} for v in variables]
 
 
 def _helm_env(variables: list[Variable], component: str) -> str:
     values: dict[str, Any] = {}
-    if component in ("all", "apiserver"):
-        values["apiserver"] = {"extraEnvs": _entries([v for v in variables if v.path[0] != "fileserver"])}
-    if component in ("all", "fileserver"):
-        values["fileserver"] = {"extraEnvs": _entries([v for v in variables if v.path[0] in FILESERVER_NAMESPACES])}
+    for server in ("apiserver", "fileserver"):
+        if component in ("all", server):
+            values[server] = {"extraEnvs": _entries([v for v in variables if reads(server, _namespace(v.path))])}
     return dump_yaml(values)
+
+
+def _namespace(path: Path) -> str:
+    return str(path[0]).lstrip("-")
 
 
 def _file_format(
@@ -270,26 +274,7 @@ def _file_format(
     secret = any(f.secret for f in files)
     notes: list[str] = []
     if fmt == "helm":
-        values: dict[str, Any] = {}
-        if component in ("all", "apiserver"):
-            values["apiserver"] = {"additionalConfigs": {f.name: _verbatim(f.text) for f in files}}
-        if component in ("all", "fileserver"):
-            if fileserver_configs:
-                values["fileserver"] = {"additionalConfigs": {f.name: _verbatim(f.text) for f in files}}
-                warnings.append(
-                    "the official chart (clearml 7.14.4) has no fileserver.additionalConfigs: check that yours does, "
-                    "or leave out --fileserver-configs to send the file server its settings as variables"
-                )
-            else:
-                variables = export_variables(dirs, env, "fileserver", mask=mask)
-                values["fileserver"] = {"extraEnvs": _entries(variables)}
-                secret = secret or any(v.secret for v in variables)
-                notes.append(
-                    "the file server's settings go as fileserver.extraEnvs: the chart has no "
-                    "fileserver.additionalConfigs (--fileserver-configs if yours does)"
-                )
-        notes.append("apply with: helm upgrade clearml clearml/clearml --reuse-values -f FILE")
-        return Exported(dump_yaml(values), secret, notes, warnings)
+        return _helm(dirs, env, files, component, fileserver_configs, mask, warnings)
     if component == "fileserver":
         raise UsageError(
             "the chart mounts an existing ConfigMap or Secret for the API server only",
@@ -326,6 +311,82 @@ def _file_format(
                 "readable by anyone who can read the namespace: use --format k8s-secret"
             )
     return Exported(dump_yaml(manifest), secret, notes, warnings)
+
+
+def _helm(
+    dirs: ConfigDirs,
+    env: Mapping[str, str],
+    files: list[ExportFile],
+    component: str,
+    fileserver_configs: bool,
+    mask: bool,
+    warnings: list[str],
+) -> Exported:
+    values: dict[str, Any] = {}
+    notes: list[str] = []
+    mounted: list[ExportFile] = []  # what goes into additionalConfigs
+    secret = False
+    if component in ("all", "apiserver"):
+        values["apiserver"] = {"additionalConfigs": {f.name: _verbatim(f.text) for f in files}}
+        mounted += files
+    if component in ("all", "fileserver"):
+        if fileserver_configs:
+            theirs = [f for f in files if f.namespace in FILESERVER_NAMESPACES]  # it reads no other file
+            values["fileserver"] = {"additionalConfigs": {f.name: _verbatim(f.text) for f in theirs}}
+            mounted += [f for f in theirs if f not in mounted]
+            warnings.append(
+                "the official chart (clearml 7.14.4) has no fileserver.additionalConfigs: check that yours does, "
+                "or leave out --fileserver-configs to send the file server its settings as variables"
+            )
+        else:
+            exported = export_variables(
+                dirs,
+                env,
+                "fileserver",
+                mask=mask,
+                skip_unsettable=True,
+                refusal_hint="--fileserver-configs sends the file server the files instead, for a chart that has "
+                "fileserver.additionalConfigs",
+            )
+            values["fileserver"] = {"extraEnvs": _entries(exported.variables)}
+            secret = any(v.secret for v in exported.variables)
+            notes += exported.notes
+            notes.append(
+                "the file server's settings go as fileserver.extraEnvs: the chart has no "
+                "fileserver.additionalConfigs (--fileserver-configs if yours does)"
+            )
+            if exported.skipped:
+                shown = ", ".join(format_path(p) for p in exported.skipped[:5])
+                more = f" and {len(exported.skipped) - 5} more" if len(exported.skipped) > 5 else ""
+                warnings.append(
+                    f"fileserver.extraEnvs leaves out {shown}{more}: no environment variable can set them (the server "
+                    "lower-cases variable names), so the file server keeps its defaults there; --fileserver-configs "
+                    "sends it the files instead, for a chart that has fileserver.additionalConfigs"
+                )
+    secret = secret or any(f.secret for f in mounted)
+    holding = [f.name for f in mounted if f.secret]
+    if holding:
+        warnings.append(
+            f"{', '.join(holding)} hold{'s' if len(holding) == 1 else ''} passwords or secrets, and the chart puts "
+            "additionalConfigs into a ConfigMap, readable by anyone who can read the namespace: export "
+            "--format k8s-secret instead and set apiserver.existingAdditionalConfigsSecret to its name"
+        )
+    for exported_file in mounted:
+        problem = kube.chart_block_problem(exported_file.text)
+        if problem:
+            warnings.append(
+                f"{exported_file.name}: {problem}, so `helm upgrade` fails to render the ConfigMap; remove the "
+                "extra indentation of the first line, or export --format k8s-secret and set "
+                "apiserver.existingAdditionalConfigsSecret (Kubernetes mounts those as they are)"
+                if problem.startswith("its first line")
+                else f"{exported_file.name}: {problem}, so `helm upgrade` fails to render the ConfigMap; export "
+                "--format k8s-secret and set apiserver.existingAdditionalConfigsSecret (Kubernetes mounts those "
+                "as they are)"
+            )
+    if any("$" in entry["value"] for entry in values.get("fileserver", {}).get("extraEnvs", [])):
+        notes.append("`$$` is a literal `$` in fileserver.extraEnvs: Kubernetes expands $(VAR) in env values")
+    notes.append("apply with: helm upgrade clearml clearml/clearml --reuse-values -f FILE")
+    return Exported(dump_yaml(values), secret, notes, warnings)
 
 
 # --- import -------------------------------------------------------------------------------------------------
@@ -395,27 +456,28 @@ def import_helm(options: Options, source: FsPath, component: str, *, force: bool
     files, notes = files_from_helm(text, str(source), component)
     outcome = Outcome(notes=notes)
     directory = options.dirs.write_dir
+    # a name as export flattened it goes back into the file it came from: services.tasks.conf -> services/tasks.conf
+    nested = {f.relative.replace("/", "."): f.relative for f in discover(directory) if "/" in f.relative}
     conflicts = []
     with options.transaction() as tx:
         tx.lock(directory)
         for name, content in files.items():
-            target = directory / name
+            relative = name if (directory / name).exists() else nested.get(name, name)
+            target = directory / relative
             document = parse_document(target, content)  # a file the server could not read is not imported
+            unreadable = False
             try:
                 existing: str | None = read_text(target)
             except FileNotFoundError:
                 existing = None
             except ConfigReadError:
-                existing = ""  # unreadable or broken: replaced only with --force
+                existing, unreadable = None, True  # unreadable or broken: replaced only with --force
             if existing == content:
                 continue
-            if existing is not None and not force:
-                conflicts.append(name)
+            if (existing is not None or unreadable) and not force:
+                conflicts.append(relative)
                 continue
-            prefix = tuple(name[: -len(".conf")].split("."))
-            secret = prefix[0] == "secure" or any(
-                schema.is_secret((*prefix, *path)) for path, _ in schema.walk(document.to_dict(resolve=False), ())
-            )
+            secret = holds_secrets(document.to_dict(resolve=False), file_prefix(relative))
             tx.replace_text(target, content, secret=secret)
         if conflicts:
             raise UsageError(

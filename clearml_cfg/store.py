@@ -124,6 +124,7 @@ class _Open:
     before: str | None
     document: Document
     secret: bool = False
+    whole: bool = False  # given its whole text (replace_text): a new file is written even when empty
 
 
 @dataclass
@@ -210,13 +211,15 @@ class Transaction:
             before: str | None = read_text(key)
         except (FileNotFoundError, ConfigReadError):
             before = key.read_bytes().decode("utf-8", "replace") if key.is_file() else None
-        self._open[key] = _Open(key, target, before, parse_document(key, text), secret)
+        self._open[key] = _Open(key, target, before, parse_document(key, text), secret, whole=True)
 
     def changes(self) -> list[Change]:
         found = []
         for opened in self._open.values():
             after = opened.document.text
-            if after != (opened.before if opened.before is not None else ""):
+            if after != (opened.before if opened.before is not None else "") or (
+                opened.before is None and opened.whole
+            ):
                 found.append(Change(opened.path, opened.target, opened.before, after))
         return found
 

@@ -31,10 +31,14 @@ def export_command(
     component: Annotated[
         str, typer.Option("--component", metavar="|".join(COMPONENTS), help="Which server's configuration.")
     ] = "all",
-    name: Annotated[str, typer.Option("--name", help="metadata.name of the ConfigMap or Secret.")] = DEFAULT_NAME,
+    name: Annotated[
+        str, typer.Option("--name", help="metadata.name of the ConfigMap or Secret (a DNS-1123 subdomain).")
+    ] = DEFAULT_NAME,
     namespace: Annotated[
         str | None,
-        typer.Option("--namespace", help="metadata.namespace of the ConfigMap or Secret.", show_default=False),
+        typer.Option(
+            "--namespace", help="metadata.namespace of the ConfigMap or Secret (a DNS-1123 label).", show_default=False
+        ),
     ] = None,
     output: Annotated[
         FsPath | None,
@@ -46,7 +50,8 @@ def export_command(
         bool,
         typer.Option(
             "--fileserver-configs",
-            help="helm: also fileserver.additionalConfigs (for charts that have it) instead of fileserver.extraEnvs.",
+            help="helm: fileserver.additionalConfigs (for charts that have it; the files the file server reads) "
+            "instead of fileserver.extraEnvs.",
         ),
     ] = False,
     config_dir: ConfigDir = None,
@@ -56,8 +61,8 @@ def export_command(
     """The config directory for every deployment: Helm values, Kubernetes manifests, env variables, JSON.
 
     File formats keep each file's text verbatim (comments included); variable formats write one CLEARML__ variable
-    per setting, read back by the server as exactly the same value. On a terminal secrets are masked; -o FILE or a
-    pipe gets the real values.
+    per setting, checked to give the server exactly the configuration the files give it. On a terminal secrets are
+    masked; -o FILE or a pipe gets the real values.
 
     Example: clearml-cfg export --format helm -o clearml-config.yaml
     """

@@ -154,13 +154,34 @@ def test_env_lines_give_the_same_effective_configuration(cli: Run, populated: Pa
     assert fileserver_view == effective_tree(cli, "fileserver")
 
 
+def kubernetes_value(value: str, pod_env: dict[str, str] | None = None) -> str:
+    """What a container gets for an env `value`: Kubernetes expands `$(VAR)` when VAR is defined, and `$$` to `$`."""
+    pod_env = pod_env or {}
+    out, i = [], 0
+    while i < len(value):
+        if value.startswith("$$", i):
+            out.append("$")
+            i += 2
+        elif value.startswith("$(", i) and ")" in value[i:] and value[i + 2 : value.index(")", i)] in pod_env:
+            out.append(pod_env[value[i + 2 : value.index(")", i)]])
+            i = value.index(")", i) + 1
+        else:
+            out.append(value[i])
+            i += 1
+    return "".join(out)
+
+
+def extra_envs(entries: list[dict[str, str]], pod_env: dict[str, str] | None = None) -> dict[str, str]:
+    return {e["name"]: kubernetes_value(e["value"], pod_env) for e in entries}
+
+
 def test_compose_and_helm_env_carry_the_same_values(cli: Run, populated: Path, tmp_path: Path) -> None:
     lines = env_from_lines(cli("export", "-f", "env", "--show-secrets").out)
     compose = load(cli("export", "-f", "compose", "--show-secrets").out)["environment"]
     assert {k: v.replace("$$", "$") for k, v in compose.items()} == lines
     helm_env = load(cli("export", "-f", "helm-env", "--show-secrets").out)
-    api = {e["name"]: e["value"] for e in helm_env["apiserver"]["extraEnvs"]}
-    files = {e["name"]: e["value"] for e in helm_env["fileserver"]["extraEnvs"]}
+    api = extra_envs(helm_env["apiserver"]["extraEnvs"])
+    files = extra_envs(helm_env["fileserver"]["extraEnvs"])
     assert api == {k: v for k, v in lines.items() if not k.startswith("CLEARML__FILESERVER__")}
     assert set(files) == {k for k in lines if k.startswith(("CLEARML__FILESERVER__", "CLEARML__SECURE__"))}
 
@@ -283,3 +304,288 @@ def test_import_secret_files_are_private(cli: Run, config_dir: Path, tmp_path: P
     assert cli("import", "--from-helm", str(values)).code == 0
     assert (config_dir / "secure.conf").stat().st_mode & 0o777 == 0o600
     assert (config_dir / "services.conf").stat().st_mode & 0o077 != 0
+
+
+# --- what no variable can carry, and `-key` sections --------------------------------------------------------
+
+LOGGING = "handlers.text_file { maxBytes: 1024, backupCount: 3 }\nloggers.apiserver.level: DEBUG\n"
+
+
+def test_helm_leaves_out_of_fileserver_envs_what_no_variable_can_carry(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "logging.conf", LOGGING)
+    result = cli("export", "-f", "helm")
+    assert result.code == 0, result
+    values = load(result.out)
+    assert values["apiserver"]["additionalConfigs"]["logging.conf"] == LOGGING
+    assert extra_envs(values["fileserver"]["extraEnvs"]) == {"CLEARML__LOGGING__LOGGERS__APISERVER__LEVEL": "DEBUG"}
+    assert (
+        "fileserver.extraEnvs leaves out logging.handlers.text_file.maxBytes, logging.handlers.text_file.backupCount"
+        in result.err
+    )
+    assert "--fileserver-configs sends it the files instead" in result.err
+    assert "use --format helm" not in result.err
+    refused = cli("export", "-f", "helm-env")  # a variable format still refuses rather than drop settings
+    assert refused.code == 2 and "--format helm" in refused.err
+
+
+@needs_reference
+def test_helm_exports_the_reference_logging_conf(cli: Run, config_dir: Path) -> None:
+    reference = REFERENCE / "clearml-server" / "apiserver" / "config" / "default" / "logging.conf"
+    write(config_dir / "logging.conf", reference.read_text(encoding="utf-8"))
+    result = cli("export", "-f", "helm")
+    assert result.code == 0, result
+    assert "logging.handlers.text_file.backupCount" in result.err
+
+
+READS = {"apiserver": None, "fileserver": {"fileserver", "hosts", "logging", "secure"}}
+
+
+def variables_give_the_files_configuration(
+    cli: Run, tmp_path: Path, variables: dict[str, str], fileserver: dict[str, str] | None = None
+) -> None:
+    """Each server computes from the variables alone what it computes from the files, in what it reads."""
+    empty = tmp_path / "empty"
+    empty.mkdir(exist_ok=True)
+    for component, given in (("apiserver", variables), ("fileserver", variables if fileserver is None else fileserver)):
+        by_files = effective_tree(cli, "--component", component)
+        by_variables = effective_tree(cli, "--component", component, "-c", str(empty), env=given)
+        reads = READS[component] or (set(by_files) | set(by_variables)) - {"fileserver"}
+        assert {k: v for k, v in by_variables.items() if k in reads} == {
+            k: v for k, v in by_files.items() if k in reads
+        }, component
+
+
+def test_a_dash_file_goes_as_one_variable(cli: Run, config_dir: Path, tmp_path: Path) -> None:
+    write(config_dir / "-apiserver.conf", 'auth.cookies.secure: true\ncors.origins: "x"\n')
+    compose = load(cli("export", "-f", "compose").out)["environment"]
+    assert compose == {"CLEARML__-APISERVER": '{ auth { cookies { secure: true } }, cors { origins: "x" } }'}
+    variables_give_the_files_configuration(cli, tmp_path, compose)
+    helm_env = load(cli("export", "-f", "helm-env").out)
+    assert extra_envs(helm_env["apiserver"]["extraEnvs"]) == compose
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '-cors { origins: "a" }\ncors.max_age: 5\nauth { -cookies { secure: true } }\n',
+        'cors.max_age: 5\n-cors { origins: "a" }\n-newsection { a: 1 }\n',
+    ],
+)
+def test_dash_keys_inside_a_file_give_the_same_configuration(
+    cli: Run, config_dir: Path, tmp_path: Path, text: str
+) -> None:
+    write(config_dir / "apiserver.conf", text)
+    write(config_dir / "services.conf", "tasks.x: 1\n")
+    result = cli("export", "-f", "compose")
+    assert result.code == 0, result
+    compose = {k: v.replace("$$", "$") for k, v in load(result.out)["environment"].items()}
+    assert compose["CLEARML__APISERVER__-CORS"] == '{ origins: "a" }'
+    variables_give_the_files_configuration(cli, tmp_path, compose)
+
+
+def test_the_file_server_keeps_dash_keys_literally(cli: Run, config_dir: Path, tmp_path: Path) -> None:
+    # its loader has no `-key` rule: `-cors` is one more key there, and `cors` stays
+    write(config_dir / "fileserver.conf", 'cors.max_age: 5\n-cors { origins: "a" }\n')
+    compose = load(cli("export", "-f", "compose").out)["environment"]
+    assert compose == {"CLEARML__FILESERVER__-CORS": '{ origins: "a" }', "CLEARML__FILESERVER__CORS__MAX_AGE": "5"}
+    variables_give_the_files_configuration(cli, tmp_path, compose)
+
+
+def test_variables_that_cannot_give_the_same_configuration_are_refused(cli: Run, config_dir: Path) -> None:
+    # `-extra` replaces the `extra` set just before it; as a variable it would find no `extra` to replace
+    write(config_dir / "apiserver.conf", "extra.a: 1\n-extra { b: 2 }\n")
+    result = cli("export", "-f", "compose")
+    assert result.code == 2
+    assert "no set of variables gives the apiserver the configuration the files give it: apiserver" in result.err
+    assert "hint: export the files instead" in result.err
+    assert cli("export", "-f", "helm").code == 0
+
+
+# --- Kubernetes and the chart -------------------------------------------------------------------------------
+
+
+def test_kubernetes_env_values_escape_dollars(cli: Run, config_dir: Path, tmp_path: Path) -> None:
+    write(config_dir / "secure.conf", 'credentials.apiserver.user_secret: "pa$$word"\n')
+    write(config_dir / "fileserver.conf", 'note: "$(HOME) and $HOME"\n')
+    lines = env_from_lines(cli("export", "-f", "env").out)
+    pod = {"HOME": "/root"}  # defined in the container: an unescaped $(HOME) would become /root
+    helm_env = cli("export", "-f", "helm-env")
+    assert "`$$` is a literal `$`" in helm_env.err
+    values = load(helm_env.out)
+    assert extra_envs(values["apiserver"]["extraEnvs"], pod) == {
+        k: v for k, v in lines.items() if not k.startswith("CLEARML__FILESERVER")
+    }
+    assert extra_envs(values["fileserver"]["extraEnvs"], pod) == lines
+    helm = load(cli("export", "-f", "helm").out)
+    assert extra_envs(helm["fileserver"]["extraEnvs"], pod) == lines
+    variables_give_the_files_configuration(
+        cli,
+        tmp_path,
+        extra_envs(values["apiserver"]["extraEnvs"], pod),
+        extra_envs(values["fileserver"]["extraEnvs"], pod),
+    )
+    assert "pa$$$$word" in helm_env.out and "$$(HOME)" in helm_env.out
+
+
+UNUSUAL = [
+    'a: "line\u2028separator"\n',
+    'a: "paragraph\u2029separator"\n',
+    'a: "next\u0085line"\n',
+    "# a bell \x07 in a comment\na: 1\n",
+    'a: "\x7f and \x80"\n',
+]
+
+
+@pytest.mark.parametrize("text", UNUSUAL)
+@pytest.mark.parametrize("fmt", ["helm", "k8s-configmap"])
+def test_text_a_yaml_block_cannot_carry_goes_double_quoted(cli: Run, config_dir: Path, fmt: str, text: str) -> None:
+    write(config_dir / "apiserver.conf", text)
+    result = cli("export", "-f", fmt)
+    assert result.code == 0, result
+    part = "additionalConfigs" if fmt == "helm" else "data"
+    loaded = load(result.out)
+    assert (loaded["apiserver"][part] if fmt == "helm" else loaded[part])["apiserver.conf"] == text
+    try:
+        import yaml
+    except ImportError:
+        return
+    loaded = yaml.safe_load(result.out)
+    assert (loaded["apiserver"][part] if fmt == "helm" else loaded[part])["apiserver.conf"] == text
+
+
+def test_helm_warns_about_files_the_chart_cannot_render(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", "    auth.cookies.secure: true\ncors.origins: x\n")
+    write(config_dir / "services.conf", "tasks.x: 1\n")
+    result = cli("export", "-f", "helm")
+    assert result.code == 0, result
+    assert load(result.out)["apiserver"]["additionalConfigs"]["apiserver.conf"].startswith("    auth")
+    assert "apiserver.conf: its first line is indented more than a later one" in result.err
+    assert "services.conf:" not in result.err
+
+
+def test_helm_advises_a_secret_for_passwords(cli: Run, populated: Path) -> None:
+    result = cli("export", "-f", "helm")
+    assert "apiserver.conf, secure.conf hold passwords or secrets, and the chart puts additionalConfigs" in result.err
+    assert "--format k8s-secret instead and set apiserver.existingAdditionalConfigsSecret" in result.err
+
+
+@needs_reference
+def test_the_secret_advice_names_a_key_of_the_chart(cli: Run) -> None:
+    chart = load((REFERENCE / "clearml-helm-charts" / "values.yaml").read_text(encoding="utf-8"))
+    assert "existingAdditionalConfigsSecret" in chart["apiserver"]
+
+
+def test_flattened_subfolder_file_warns_about_keys_both_files_set(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "services.conf", "tasks.watchdog.threshold_sec: 100\ntasks.other: 1\n")
+    write(config_dir / "services" / "tasks.conf", "watchdog.threshold_sec: 200\nmine: 2\n")
+    result = cli("export", "-f", "k8s-secret")
+    assert result.code == 0, result
+    assert (
+        "services.conf and services/tasks.conf both set services.tasks.watchdog.threshold_sec: here "
+        "services/tasks.conf wins, but in Kubernetes it becomes services.tasks.conf beside services.conf"
+    ) in result.err
+    assert "move each setting into one of the files" in result.err
+    assert "services.tasks.other" not in result.err and "services.tasks.mine" not in result.err
+
+
+def test_no_flattening_warning_when_the_files_set_different_keys(cli: Run, populated: Path) -> None:
+    assert "both set" not in cli("export", "-f", "helm").err
+
+
+def test_fileserver_configs_hold_only_the_files_the_file_server_reads(cli: Run, populated: Path) -> None:
+    write(populated / "hosts.conf", 'mongo.backend.host: "mongodb://mongo:27017"\n')
+    values = load(cli("export", "-f", "helm", "--fileserver-configs").out)
+    assert set(values["fileserver"]["additionalConfigs"]) == {"fileserver.conf", "hosts.conf", "secure.conf"}
+    assert "apiserver.conf" in values["apiserver"]["additionalConfigs"]
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--name", "Clearml_Configs"), ("--name", "-x"), ("--name", "a" * 254), ("--namespace", "ml.prod")],
+)
+def test_names_kubernetes_refuses_are_refused(cli: Run, populated: Path, option: str, value: str) -> None:
+    result = cli("export", "-f", "k8s-secret", option, value)
+    assert result.code == 2
+    assert "error:" in result.err and "hint: use at most" in result.err
+    assert result.out == ""
+
+
+def test_a_dotted_name_is_a_valid_object_name(cli: Run, populated: Path) -> None:
+    result = cli("export", "-f", "k8s-secret", "--name", "clearml.configs-2", "--namespace", "ml-prod")
+    assert result.code == 0, result
+
+
+# --- json, substitutions ------------------------------------------------------------------------------------
+
+
+def test_json_honours_component(cli: Run, populated: Path) -> None:
+    api = json.loads(cli("export", "-f", "json", "--component", "apiserver").out)
+    files = json.loads(cli("export", "-f", "json", "--component", "fileserver").out)
+    assert "fileserver" not in api and "services" in api
+    assert set(files) == {"fileserver", "secure"}
+
+
+def test_values_taken_from_this_machine_are_named(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", "a.home: ${CLEARML_CFG_TEST_HOME}\na.maybe: ${?NOT_SET_HERE}\nb: 1\n")
+    result = cli("export", "-f", "compose")
+    assert result.code == 0, result
+    assert load(result.out)["environment"]["CLEARML__APISERVER__A__HOME"] == "/home/ada"
+    assert (
+        "CLEARML__APISERVER__A__HOME holds values that substitutions (${CLEARML_CFG_TEST_HOME}, ${NOT_SET_HERE}) "
+        "took from this machine's environment"
+    ) in result.err
+    assert "CLEARML__APISERVER__B" not in result.err
+    assert "apiserver.a.home" in cli("export", "-f", "json").err
+    assert "environment" not in cli("export", "-f", "helm").err  # the files carry ${...} as written
+
+
+# --- one rule for secrets -----------------------------------------------------------------------------------
+
+HOSTS = 'mongo.backend.host: "mongodb://admin:hunter2@mongo:27017/backend"\n'
+
+
+@pytest.mark.parametrize("fmt", ["helm", "k8s-secret", "k8s-configmap", "env", "compose", "helm-env", "json"])
+def test_a_password_in_a_url_makes_every_output_private(cli: Run, config_dir: Path, tmp_path: Path, fmt: str) -> None:
+    write(config_dir / "hosts.conf", HOSTS)
+    target = tmp_path / "out"
+    result = cli("export", "-f", fmt, "-o", str(target))
+    assert result.code == 0, result
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert "hunter2" in target.read_text() or fmt == "k8s-secret"
+
+
+def test_import_writes_a_url_password_privately(cli: Run, config_dir: Path, tmp_path: Path) -> None:
+    assert cli("import", "--from-helm", str(values_file(tmp_path, {"hosts.conf": HOSTS}))).code == 0
+    assert (config_dir / "hosts.conf").stat().st_mode & 0o777 == 0o600
+
+
+# --- import: back where the files came from -----------------------------------------------------------------
+
+
+def test_import_writes_a_flattened_name_back_into_its_subfolder_file(
+    cli: Run, config_dir: Path, tmp_path: Path
+) -> None:
+    write(config_dir / "services.conf", "tasks.a: 1\n")
+    mine = write(config_dir / "services" / "tasks.conf", "b: 2\n")
+    values = values_file(tmp_path, {"services.conf": "tasks.a: 1\n", "services.tasks.conf": "b: 3\n"})
+    refused = cli("import", "--from-helm", str(values))
+    assert refused.code == 2 and "services/tasks.conf already exists" in refused.err
+    result = cli("import", "--from-helm", str(values), "--force")
+    assert result.code == 0, result
+    assert mine.read_text() == "b: 3\n"
+    assert not (config_dir / "services.tasks.conf").exists()
+    assert cli("export", "-f", "helm").code == 0
+
+
+def test_an_empty_file_survives_the_round_trip(cli: Run, config_dir: Path, tmp_path: Path) -> None:
+    write(config_dir / "apiserver.conf", "")
+    write(config_dir / "services.conf", "a: 1\n")
+    values = tmp_path / "values.yaml"
+    assert cli("export", "-f", "helm", "-o", str(values)).code == 0
+    fresh = tmp_path / "fresh"
+    result = cli("import", "--from-helm", str(values), "-c", str(fresh))
+    assert result.code == 0, result
+    assert (fresh / "apiserver.conf").read_bytes() == b""
+    assert "created" in result.err and "apiserver.conf" in result.err
+    again = cli("import", "--from-helm", str(values), "-c", str(fresh))
+    assert again.code == 0 and "unchanged" in again.err
