@@ -54,7 +54,10 @@ def report(
     for change in outcome.changes:
         console.diff(_shown(change.path), change.before, change.after)
     for warning in outcome.warnings:
-        console.warn(warning)
+        message, _, hint = warning.partition("\nhint: ")  # a warning may carry what to do about it
+        console.warn(message)
+        if hint and not console.quiet:
+            console.hint(hint)
     for note in outcome.notes:
         console.note(note)
     if json_output:
