@@ -50,6 +50,7 @@ def _command_position(args: list[str], commands: object) -> int | None:
         return index if isinstance(commands, dict) and arg in commands else None
     return None
 
+
 ObjectArgument = Annotated[
     str,
     typer.Argument(metavar="OBJECT", help="project, task, model, dataview or queue.", show_default=False),
