@@ -132,11 +132,25 @@ def state(options: Options, service: str = "both") -> State:
         found = rows(effective, keys)
         result.rows[server.name] = found
         result.warnings += invalid(found)
+        if _allows_any(value_of(effective, keys[0])) and value_of(effective, keys[1]) is True:
+            pair = [row for row in found if row.key[: len(keys[0])] in keys[:2]]
+            defaults = all(row.origin is not None and row.origin.kind == "default" for row in pair)
+            result.warnings.append(_wildcard_warning(server, defaults=defaults))
         if value_of(effective, (*server.section, "supports_credentials")) is NOT_SET:
             result.notes.append(
                 f"{server.name}.cors.supports_credentials is not set: flask-cors then sends no credentials header"
             )
     return result
+
+
+def _wildcard_warning(server: Server, *, defaults: bool = False) -> str:
+    """The same words wherever the combination shows: the read view, a write, and check's finding."""
+    whose = " (the server's defaults)" if defaults else ""
+    return (
+        f"{server.name}.cors allows any origin ('*') with credentials{whose}: browsers refuse credentials with a "
+        "wildcard origin, so flask-cors echoes each request's origin instead and any web site can make "
+        f"logged-in requests to {server.title}; name your origins, e.g. --origin {_EXAMPLE}"
+    )
 
 
 def configure(options: Options, *, origins: list[str], credentials: bool | None, service: str) -> Outcome:
@@ -161,11 +175,7 @@ def configure(options: Options, *, origins: list[str], credentials: bool | None,
             else value_of(before[server.name], (*server.section, "supports_credentials"))
         )
         if _allows_any(final_origins) and final_credentials is True:
-            outcome.warnings.append(
-                f"{server.name}.cors allows any origin ('*') with credentials: browsers refuse credentials with a "
-                "wildcard origin, so flask-cors echoes each request's origin instead and any web site can make "
-                f"logged-in requests to {server.title}; name your origins, e.g. --origin {_EXAMPLE}"
-            )
+            outcome.warnings.append(_wildcard_warning(server))
     for change in outcome.changes:
         relative = change.path.relative_to(os.path.abspath(options.dirs.write_dir))
         reader = next((s for s in targets if relative.parts[0].removesuffix(".conf") == s.name), None)

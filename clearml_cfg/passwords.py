@@ -33,11 +33,28 @@ class Obtained:
     warnings: list[str] = field(default_factory=list)
 
 
+def check_utf8(what: str, text: str, *, secret: bool = False) -> None:
+    """Refuse text that is not UTF-8: bytes that are not UTF-8 in argv reach Python as lone surrogates, which no
+    file can hold (the server reads its files as UTF-8). ``secret``: say nothing about where the bad byte is."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        code = ord(text[e.start])
+        escaped = 0xDC80 <= code <= 0xDCFF  # Python's stand-in for the byte code - 0xDC00
+        where = f" (byte 0x{code - 0xDC00:02x} at character {e.start + 1})" if escaped and not secret else ""
+        raise UsageError(
+            f"{what} is not valid UTF-8 text{where}",
+            "type it again in a UTF-8 terminal (check LANG/LC_ALL); the server reads its files as UTF-8",
+        ) from None
+
+
 def check_new_password(password: str) -> None:
-    """Refuse a password the server could not check: empty, or longer than bcrypt can hash (72 bytes in UTF-8).
+    """Refuse a password the server could not check: not UTF-8, empty, or longer than bcrypt can hash (72 bytes in
+    UTF-8).
 
     Checked before bcrypt ever sees it, so that bcrypt 4's silent truncation and bcrypt 5's ValueError never matter.
     """
+    check_utf8("the password", password, secret=True)
     if not password:
         raise UsageError("the password is empty", "choose a password, or let --generate make one")
     size = len(password.encode("utf-8"))

@@ -96,6 +96,11 @@ def string(value: Any) -> str | None:
     return None if isinstance(value, str) else f"must be a string, not {_describe(value)}"
 
 
+#: The longest wait a ``*_sec`` setting takes: ten years. timedelta itself stops at 999999999 days, date arithmetic
+#: and sleeping much sooner (year 1, ~292 years); a watchdog that should never act is disabled instead.
+MAX_SECONDS = 3650 * 86400
+
+
 def seconds(value: Any) -> str | None:
     """A positive whole number of seconds: the server passes it to ``timedelta(seconds=...)`` and compares."""
     if isinstance(value, Period):
@@ -108,6 +113,8 @@ def seconds(value: Any) -> str | None:
         return f"must be a whole number of seconds, not {_describe(value)}"
     if value <= 0:
         return f"must be a positive number of seconds, not {value}"
+    if value > MAX_SECONDS:
+        return f"must be at most {MAX_SECONDS} seconds (10 years), not {value}: the server cannot wait that long"
     return None
 
 

@@ -7,7 +7,10 @@
   ``bcrypt.checkpw(pw, base64.b64decode(stored))``; bcrypt uses 72 bytes at most.
 - The file stays in one mode: adding a hashed user to a plain-text file hashes the other passwords too.
 
-Writes go to the file of the winning directory that holds (or would hold) the list; reads merge every directory.
+Reads merge every directory, then the ``CLEARML__``/``TRAINS__`` variables that touch ``apiserver.auth``, as the
+server does. Writes go to the file that holds the list in effect (a list is replaced whole when directories merge,
+so that may be an earlier directory), else to the winning directory; the password mode is the one all the files
+give together, and a warning names any variable that overrides what was written.
 bcrypt is imported only by the functions that hash or check: listing users never loads it.
 """
 
@@ -16,6 +19,7 @@ from __future__ import annotations
 import base64
 import os
 import re
+import unicodedata
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -23,12 +27,14 @@ from functools import partial
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Any
 
-from .errors import NoMatch, NotSet, UsageError
+from . import overrides
+from .errors import NoMatch, NotSet, UsageError, WriteError
 from .hocon import Document, HoconEditError, HoconKeyError, Unresolved, strict_equal
 from .hocon.paths import Path, format_path
+from .hocon.values import Substitution
 from .layout import ConfigFile, file_for_key
 from .merge import merge, put_file
-from .passwords import MAX_BYTES, check_new_password
+from .passwords import MAX_BYTES, check_new_password, check_utf8
 from .schema import USER_KEYS_OPTIONAL, USER_KEYS_REQUIRED
 from .settings import FilesView, Options, Outcome, lookup
 from .store import Transaction
@@ -36,8 +42,11 @@ from .store import Transaction
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-FIXED: Path = ("apiserver", "auth", "fixed_users")
+AUTH: Path = ("apiserver", "auth")
+FIXED: Path = (*AUTH, "fixed_users")
 USERS: Path = (*FIXED, "users")
+ENABLED: Path = (*FIXED, "enabled")
+PASS_HASHED: Path = (*FIXED, "pass_hashed")
 DELETE_MISSING: Path = ("apiserver", "auth", "delete_missing_autocreated_users")
 DEFAULT_ROUNDS = 12
 MIN_ROUNDS, MAX_ROUNDS = 4, 31
@@ -229,9 +238,39 @@ class UserInfo:
 class UsersReport:
     enabled: Any
     pass_hashed: Any
-    defined_in: list[FsPath]
+    defined_in: list[str]  # files, or "env NAME" when a variable sets the list
     users: list[UserInfo]
     problems: list[str]  # about the list as a whole
+    notes: list[str] = field(default_factory=list)  # which variables decide what the files say
+
+
+@dataclass
+class _AuthView:
+    """``apiserver.auth.fixed_users`` as the server reads it: every file merged, then the variables that touch it."""
+
+    fixed: dict[str, Any]
+    env: overrides.Overridden | None  # None: no variable touches apiserver.auth
+
+    def variable(self, path: Path) -> str | None:
+        return self.env.variable(path) if self.env is not None else None
+
+    def notes(self, paths: tuple[Path, ...] = (ENABLED, PASS_HASHED, USERS)) -> list[str]:
+        found = []
+        for path in paths:
+            variable = self.variable(path)
+            if variable is not None:
+                found.append(f"{format_path(path)} comes from the environment ({variable}), which wins over the files")
+        return found
+
+    def unreadable(self) -> list[str]:
+        names = self.env.unreadable if self.env is not None else []
+        return [f"{name}: the server cannot parse this value and fails to start; it is left out here" for name in names]
+
+
+def _auth_view(view: FilesView) -> _AuthView:
+    merged = view.merged()
+    env = overrides.apply(merged, view.env, AUTH)
+    return _AuthView(_fixed_users(env.tree if env is not None else merged), env)
 
 
 def _mode(value: Any) -> bool | None:
@@ -253,6 +292,10 @@ def _entry_problems(entry: dict[str, Any]) -> list[str]:
             found.append(f"the username is {_describe(name)}: it never matches a login; quote it")
         elif not name:
             found.append("the username is empty")
+        elif not name.strip():
+            found.append("the username is only blanks")
+        elif any(unicodedata.category(c) in _CONTROL for c in name):
+            found.append("the username contains a control character, which nobody can type at the login form")
         elif ":" in name:
             found.append("the username contains ':', which the login form cannot send")
     for key, wanted in (("name", str), ("company", str), ("is_guest", bool)):
@@ -270,9 +313,9 @@ def _duplicates(users: list[Any]) -> dict[str, int]:
     return {name: count for name, count in counts.items() if count > 1}
 
 
-def _fixed_users(view: FilesView) -> dict[str, Any]:
+def _fixed_users(tree: dict[str, Any]) -> dict[str, Any]:
     try:
-        found = lookup(view.merged(), FIXED)
+        found = lookup(tree, FIXED)
     except KeyError:
         return {}
     if not isinstance(found, dict):
@@ -284,11 +327,12 @@ def _fixed_users(view: FilesView) -> dict[str, Any]:
 
 
 def list_users(view: FilesView) -> UsersReport:
-    fixed = _fixed_users(view)
+    auth = _auth_view(view)
+    fixed = auth.fixed
     enabled = fixed.get("enabled", False)
     pass_hashed = fixed.get("pass_hashed", False)
     users = fixed.get("users", [])
-    problems = []
+    problems = auth.unreadable()
     if enabled is not True:
         problems.append(
             f"fixed users are not enabled ({format_path((*FIXED, 'enabled'))} is {_describe(enabled, quote=True)}): "
@@ -331,8 +375,9 @@ def list_users(view: FilesView) -> UsersReport:
                 entry_problems + password_problems,
             )
         )
-    defined_in = [loaded.file.path for loaded, _ in view.definitions(USERS)]
-    return UsersReport(enabled, pass_hashed, defined_in, infos, problems)
+    variable = auth.variable(USERS)
+    defined_in = [f"env {variable}"] if variable else [str(loaded.file.path) for loaded, _ in view.definitions(USERS)]
+    return UsersReport(enabled, pass_hashed, defined_in, infos, problems, auth.notes())
 
 
 # --- checking a password as the server's login does -------------------------------------------------------
@@ -347,17 +392,21 @@ class LoginCheck:
     hashed: bool
     in_use: bool  # fixed users are enabled
     blocker: str | None  # the server fails every fixed-user login, for this reason
+    notes: list[str] = field(default_factory=list)  # which variables decide what the files say
+    warnings: list[str] = field(default_factory=list)
 
 
 def login_check(view: FilesView, username: str) -> LoginCheck:
     """Find ``username`` as the server's login does (the first entry whose username equals it); NotSet if none."""
-    fixed = _fixed_users(view)
+    auth = _auth_view(view)
+    fixed = auth.fixed
     users = fixed.get("users", [])
     if not isinstance(users, list):
         users = []
     entry = next((u for u in users if isinstance(u, dict) and u.get("username") == username), None)
     if entry is None:
-        raise NotSet(f"there is no fixed user {username!r} in the configuration ({view.dirs.describe()})")
+        where = f"env {auth.variable(USERS)}" if auth.variable(USERS) else view.dirs.describe()
+        raise NotSet(f"there is no fixed user {username!r} in the configuration ({where})")
     blocker = None
     for index, other in enumerate(users):
         where = f"{format_path(USERS)}[{index}]"
@@ -382,11 +431,20 @@ def login_check(view: FilesView, username: str) -> LoginCheck:
             f"{key} is {_describe(pass_hashed, quote=True)}, not true or false: cannot tell how the server "
             f"compares passwords (fix: clearml-cfg set {key} true, or false)"
         )
-    return LoginCheck(username, entry.get("password"), bool(hashed), fixed.get("enabled", False) is True, blocker)
+    return LoginCheck(
+        username,
+        entry.get("password"),
+        bool(hashed),
+        fixed.get("enabled", False) is True,
+        blocker,
+        auth.notes(),
+        auth.unreadable(),
+    )
 
 
 def verify_password(check: LoginCheck, password: str) -> str:
     """A one-line reason: returned when the password matches, raised as NoMatch (exit 1) when it does not."""
+    check_utf8("the password", password, secret=True)
     unused = "" if check.in_use else "; note that fixed users are not enabled, so the server does not use this list"
     who = check.username
     if check.blocker:
@@ -430,21 +488,22 @@ def verify_password(check: LoginCheck, password: str) -> str:
 
 @dataclass
 class _Target:
-    """The file that holds the list in the winning directory, opened in a transaction, and what is in effect."""
+    """The file that holds the list in effect, opened in a transaction, and what the files say, all merged."""
 
     file: ConfigFile
     base: Path  # the fixed_users object inside the file
     document: Document
     view: FilesView
     users: list[Any]  # the entries written in this file (substitutions unresolved)
-    enabled: Any  # in effect, all directories merged
+    enabled: Any  # in effect, all directories merged (the environment aside: warnings name what it overrides)
     pass_hashed: Any
+    elsewhere: bool = False  # the file is not in the winning directory
 
     @property
     def hashed(self) -> bool:
         mode = _mode(self.pass_hashed)
         if mode is None:
-            key = format_path((*FIXED, "pass_hashed"))
+            key = format_path(PASS_HASHED)
             raise UsageError(
                 f"{key} is {_describe(self.pass_hashed, quote=True)}, not true or false: "
                 "the mode of the passwords is unclear",
@@ -466,19 +525,51 @@ class _Target:
             )
             raise UsageError(f"cannot {action} in {self.file.path}: {e}", hint) from None
 
+    def note_where(self, outcome: Outcome) -> None:
+        if self.elsewhere:
+            outcome.notes.append(
+                f"the list the server uses is written in {self.file.path}, below the winning directory "
+                f"{self.view.dirs.write_dir}: it was edited there"
+            )
+
+
+def _directory_in_effect(view: FilesView, fixed: dict[str, Any]) -> FsPath:
+    """Where the list the server uses is written: lists are replaced whole when directories merge, so an edit
+    elsewhere would hide it. The winning directory when no file writes a list."""
+    users = fixed.get("users", _MISSING)
+    if users is not _MISSING:
+        for loaded, inner in reversed(view.definitions(USERS)):
+            if strict_equal(_lookup(loaded.tree, inner), users):
+                return loaded.file.directory
+    return view.dirs.write_dir
+
 
 def _open(options: Options, tx: Transaction | None) -> _Target:
-    """Lock the winning directory (when writing), then read every file: the list is read under the lock."""
-    directory = options.dirs.write_dir
+    """Lock (when writing) the winning directory and the one whose list is in effect, then read every file: the
+    list is read under the locks."""
+    write_dir = options.dirs.write_dir
     if tx is not None:
-        tx.lock(directory)
+        tx.lock(write_dir)
     view = FilesView(options.dirs, options.env)
+    effective = _fixed_users(view.merged())
+    directory = _directory_in_effect(view, effective)
+    if tx is not None and directory != write_dir:
+        # Nothing is open yet: take both locks again in the order `unset` takes them, and read again under them.
+        tx.release()
+        for locked in sorted({directory, write_dir}):
+            tx.lock(locked)
+        view = FilesView(options.dirs, options.env)
+        effective = _fixed_users(view.merged())
+        if _directory_in_effect(view, effective) != directory:
+            raise WriteError(
+                "the configuration changed while clearml-cfg was reading it; nothing was written", "run it again"
+            )
     config_file, base = _target_file(view, directory)
     if tx is not None:
         document = tx.document(config_file.path, secret=True)
     else:
-        loaded = [f for f in view.layers[-1][1] if f.file.relative == config_file.relative]
-        document = loaded[0].document if loaded else Document("")
+        loaded = view.loaded(config_file)
+        document = loaded.document if loaded else Document("")
     here = document.to_dict(resolve=False)
     fixed_here = _lookup(here, base)
     if fixed_here is not _MISSING and not isinstance(fixed_here, dict):
@@ -488,11 +579,7 @@ def _open(options: Options, tx: Transaction | None) -> _Target:
         )
     users_here = fixed_here.get("users", []) if isinstance(fixed_here, dict) else []
     if not isinstance(users_here, list):
-        raise UsageError(
-            f"{config_file.path}: {format_path((*base, 'users'))} is {_describe(users_here)}, not a list",
-            "fix the file by hand: users is a list of { username, password, name }",
-        )
-    effective = _fixed_users(view)
+        raise _not_a_list(config_file, document, (*base, "users"), users_here)
     _check_in_effect(view, config_file, base, document, effective, options)
     return _Target(
         config_file,
@@ -502,6 +589,28 @@ def _open(options: Options, tx: Transaction | None) -> _Target:
         users_here,
         effective.get("enabled", False),
         effective.get("pass_hashed", False),
+        directory != write_dir,
+    )
+
+
+def _not_a_list(config_file: ConfigFile, document: Document, path: Path, value: Any) -> UsageError:
+    """Why the entries cannot be edited: `users += [...]` (or `${?users} [...]`) appends to a list written before,
+    which the edits (by index, in one list) cannot address; any other substitution computes the list."""
+    key = format_path(path)
+    lines = [str(location.line) for location in document.definitions(path)]
+    where = f"{config_file.path}, line{'s' if len(lines) > 1 else ''} {', '.join(lines)}" if lines else config_file.path
+    first = value.parts[0] if isinstance(value, Unresolved) and value.parts else None
+    if isinstance(first, Substitution) and first.path and first.path[-1] == path[-1]:
+        return UsageError(
+            f"{config_file.path}: {key} is extended with +=, which appends entries to a list written before; "
+            "clearml-cfg edits only a list written out whole",
+            f"edit the entries by hand where they are written ({where}), or join them into one list "
+            "(users: [ ... ]); clearml-cfg list-users shows every entry the server reads",
+        )
+    return UsageError(
+        f"{config_file.path}: {key} is {_describe(value)}, not a list written out",
+        f"edit the list by hand where it is written ({where}), or write the users out as a list of "
+        "{ username, password, name }",
     )
 
 
@@ -540,12 +649,7 @@ def _check_in_effect(
         return
     elsewhere = [loaded.file.path for loaded, _ in view.definitions(USERS) if loaded.file.path != config_file.path]
     places = ", ".join(str(p) for p in elsewhere) or "another file"
-    directories = sorted({str(p.parent) for p in elsewhere})
-    hint = (
-        f"edit the list where it is (--config-dir {directories[-1]}), or move it into {config_file.path} by hand"
-        if directories
-        else f"move the list into {config_file.path} by hand"
-    )
+    hint = f"edit the list by hand where it is written ({places}), or move it into {config_file.path}"
     raise UsageError(
         f"the users in effect are defined in {places}, not in {config_file.path}: "
         f"writing a list there would hide them from the server",
@@ -575,9 +679,11 @@ def _merged_with(view: FilesView, config_file: ConfigFile, tree: Any) -> dict[st
     return result
 
 
-def _check_takes_effect(target: _Target, options: Options, *, hashed: bool | None, enabled: bool) -> None:
+def _check_takes_effect(target: _Target, options: Options, *, hashed: bool | None, enabled: bool) -> dict[str, Any]:
+    """Refuse an edit that another file would undo; returns what the files then merge into."""
     tree = target.document.to_dict(resolve=True, env=dict(options.env))
-    effective = _lookup(_merged_with(target.view, target.file, tree), FIXED)
+    merged = _merged_with(target.view, target.file, tree)
+    effective = _lookup(merged, FIXED)
     wanted = _lookup(tree, (*target.base, "users"))
     problems = []
     if not isinstance(effective, dict) or not strict_equal(effective.get("users", _MISSING), wanted):
@@ -592,11 +698,71 @@ def _check_takes_effect(target: _Target, options: Options, *, hashed: bool | Non
             "elsewhere (a later file, or a '-key' that replaces a whole section)",
             "nothing was written; see what the server reads with: clearml-cfg show apiserver.auth",
         )
+    return merged
+
+
+def _env_view(merged: dict[str, Any], options: Options, outcome: Outcome) -> overrides.Overridden | None:
+    """The variables that touch apiserver.auth over the files as edited; a variable the server cannot parse is
+    a warning (the edit is still made: the variable, not the file, keeps the server from starting)."""
+    env = overrides.apply(merged, options.env, AUTH)
+    if env is not None:
+        for name in env.unreadable:
+            outcome.warnings.append(f"{name}: the server cannot parse this value and fails to start")
+    return env
+
+
+def _warn_overridden(
+    env: overrides.Overridden | None, merged: dict[str, Any], target: _Target, paths: tuple[Path, ...], outcome: Outcome
+) -> None:
+    """A warning (with its hint) for each of ``paths`` that a variable sets to something else than the files."""
+    if env is None:
+        return
+    defaults = {ENABLED: False, PASS_HASHED: False}
+    for path in paths:
+        variable = env.variable(path)
+        if variable is None:
+            continue
+        written = _lookup(merged, path)
+        written = defaults.get(path) if written is _MISSING else written
+        now = env.value(path, defaults.get(path))
+        if strict_equal(written, now):
+            continue
+        key = format_path(path)
+        if path == USERS:
+            message = (
+                f"{variable} sets {key}: the server uses that list, not the one in {target.file.path}, "
+                "so this edit has no effect while the variable is set"
+            )
+            hint = f"unset {variable}, or make the same change in it"
+        elif path == ENABLED:
+            message = (
+                f"{variable} sets {key} to {_describe(now, quote=True)}: the server ignores the fixed users "
+                "while the variable is set"
+            )
+            hint = f"unset {variable}, or set it to true"
+        else:
+            stored = "bcrypt hashes" if written is True else "plain-text passwords"
+            message = (
+                f"{variable} sets {key} to {_describe(now, quote=True)}, but the files store {stored} "
+                f"(pass_hashed: {str(written).lower()}): logins of this list fail while the variable is set"
+            )
+            hint = f"unset {variable}, or set it to {str(written).lower()}"
+        outcome.warnings.append(f"{message}\nhint: {hint}")
 
 
 def _check_username(username: str) -> None:
+    check_utf8("the username", username)
     if not username:
         raise UsageError("the username is empty", "choose a username such as jane")
+    if not username.strip():
+        raise UsageError(f"the username {username!r} is only blanks", "choose a username such as jane")
+    control = next((c for c in username if unicodedata.category(c) in _CONTROL), None)
+    if control is not None:
+        raise UsageError(
+            f"the username {username!r} contains the control character {control!r}, which nobody can type at "
+            "the login form",
+            "choose a username of printable characters",
+        )
     if ":" in username:
         raise UsageError(
             f"the username {username!r} contains ':', which the login form cannot send (it sends USER:PASSWORD)",
@@ -604,7 +770,15 @@ def _check_username(username: str) -> None:
         )
 
 
+#: Unicode categories no login form can send: control characters (newline, tab, ...) and line separators
+_CONTROL = ("Cc", "Zl", "Zp")
+
+
 def _check_details(name: str | None, company: str | None) -> None:
+    if name is not None:
+        check_utf8("--name", name)
+    if company is not None:
+        check_utf8("--company", company)
     if name is not None and not name.strip():
         raise UsageError("--name is empty", "give the name the web app shows, e.g. --name 'Jane Doe'")
     if company is not None and not company.strip():
@@ -706,11 +880,9 @@ def add_user(
         hashed = target.hashed
         fixed = target.base
         _refuse_plaintext(target, plaintext)
-        if target.enabled is not True:
+        enabling = target.enabled is not True
+        if enabling:
             target.edit("enable fixed users", lambda: target.document.set((*fixed, "enabled"), True))
-            outcome.warnings.append(
-                "fixed users are now enabled: after the apiserver restarts, only the users in this list can log in"
-            )
         if plaintext:
             outcome.warnings.append(
                 f"the password of {username!r} is stored as plain text: whoever can read {target.file.path} "
@@ -725,8 +897,15 @@ def add_user(
         if guest:
             entry["is_guest"] = True
         target.edit(f"add {username!r}", lambda: target.document.append((*fixed, "users"), entry))
-        _check_takes_effect(target, options, hashed=not plaintext, enabled=True)
+        merged = _check_takes_effect(target, options, hashed=not plaintext, enabled=True)
         outcome.changes = tx.commit()
+    env = _env_view(merged, options, outcome)
+    if enabling and (env is None or env.variable(ENABLED) is None):
+        outcome.warnings.insert(
+            0, "fixed users are now enabled: after the apiserver restarts, only the users in this list can log in"
+        )
+    _warn_overridden(env, merged, target, (USERS, ENABLED, PASS_HASHED), outcome)
+    target.note_where(outcome)
     return outcome
 
 
@@ -806,12 +985,18 @@ def change_password(
             f"change the password of {username!r}",
             lambda: target.document.set((*target.base, "users", index, "password"), stored),
         )
-        _check_takes_effect(target, options, hashed=hashed, enabled=False)
+        merged = _check_takes_effect(target, options, hashed=hashed, enabled=False)
         outcome.changes = tx.commit()
-        if target.enabled is not True:
-            outcome.notes.append(
-                f"fixed users are not enabled ({format_path((*FIXED, 'enabled'))}): the server does not use this list"
-            )
+    env = _env_view(merged, options, outcome)
+    _warn_overridden(env, merged, target, (USERS, PASS_HASHED), outcome)
+    enabled = env.value(ENABLED, False) if env is not None else target.enabled
+    if enabled is not True:
+        variable = env.variable(ENABLED) if env is not None else None
+        origin = f", from {variable}" if variable else ""
+        outcome.notes.append(
+            f"fixed users are not enabled ({format_path(ENABLED)}{origin}): the server does not use this list"
+        )
+    target.note_where(outcome)
     return outcome
 
 
@@ -828,24 +1013,28 @@ def remove_user(options: Options, username: str) -> Outcome:
             )
         for index in reversed(found):
             target.edit(f"remove {username!r}", partial(target.document.remove, (*target.base, "users"), index))
-        _check_takes_effect(target, options, hashed=None, enabled=False)
+        merged = _check_takes_effect(target, options, hashed=None, enabled=False)
         outcome.changes = tx.commit()
         left = len(target.users) - len(found)
-        enabled = target.enabled
     if len(found) > 1:
         outcome.notes.append(f"removed the {len(found)} entries of {username!r}")
-    delete = _lookup(target.view.merged(), DELETE_MISSING)
+    env = _env_view(merged, options, outcome)
+    _warn_overridden(env, merged, target, (USERS,), outcome)
+    server = env.tree if env is not None else merged  # what the server reads once it restarts
+    delete = _lookup(server, DELETE_MISSING)
+    variable = env.variable(DELETE_MISSING) if env is not None else None
+    origin = f", set by {variable}" if variable else " by default" if delete is _MISSING else " in the configuration"
     if delete is _MISSING or delete:
-        origin = "by default" if delete is _MISSING else "in the configuration"
         outcome.warnings.append(
             f"the server deletes the user {username!r} at its next start "
-            f"({format_path(DELETE_MISSING)} is true {origin})"
+            f"({format_path(DELETE_MISSING)} is true{origin})"
         )
     else:
         outcome.notes.append(
-            f"{username!r} stays in the server's database ({format_path(DELETE_MISSING)} is false), "
+            f"{username!r} stays in the server's database ({format_path(DELETE_MISSING)} is false{origin}), "
             "but cannot log in with a password any more"
         )
-    if left == 0 and enabled is True:
+    target.note_where(outcome)
+    if left == 0 and _lookup(server, ENABLED) is True:
         outcome.warnings.append("no fixed user is left: nobody can log in to the web app")
     return outcome

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .durations import describe_seconds
+from .errors import UsageError
 from .features import NOT_SET, Row, current, invalid, rows, value_of, write_settings
 from .hocon.paths import Path
+from .schema import MAX_SECONDS
 from .settings import Options, Outcome
 
 SECTION: Path = ("services", "tasks", "non_responsive_tasks_watchdog")
@@ -33,6 +35,18 @@ def state(options: Options) -> State:
     effective = current(options)
     found = rows(effective, KEYS)
     return State(found, invalid(found) + _check(value_of(effective, THRESHOLD), value_of(effective, INTERVAL)))
+
+
+def check_duration(seconds: int, option: str, text: str) -> int:
+    """Refuse a duration the server cannot wait for: ``timedelta(seconds=...)`` overflows at 999999999 days, and
+    long before that a watchdog that never acts is better disabled."""
+    if seconds > MAX_SECONDS:
+        raise UsageError(
+            f"{option} {text} is {seconds} seconds, more than the {MAX_SECONDS} ({describe_seconds(MAX_SECONDS)}, "
+            "10 years) the watchdog can wait",
+            f"write at most {describe_seconds(MAX_SECONDS)}; to stop the watchdog, use --disable",
+        )
+    return seconds
 
 
 def configure(options: Options, *, enabled: bool | None, threshold: int | None, interval: int | None) -> Outcome:

@@ -80,6 +80,7 @@ def cors_command(
                     {
                         "settings": [row.as_json() for found in current.rows.values() for row in found],
                         "warnings": current.warnings,
+                        "notes": current.notes,
                     }
                 )
             )
@@ -97,4 +98,4 @@ def cors_command(
             console.note(note)
         return
     outcome = cors.configure(options, origins=origin or [], credentials=credentials, service=service.value)
-    report(console, outcome, dry_run=dry_run, json_output=json_output)
+    report(console, outcome, dry_run=dry_run, json_output=json_output, extra={"notes": outcome.notes})

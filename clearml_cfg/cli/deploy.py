@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -14,7 +15,7 @@ from ..errors import UsageError
 from ..hocon.paths import format_path
 from .features import shown
 from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, lock_timeout, make_options
-from .report import report
+from .report import report, shown_path
 
 
 def register(app: typer.Typer, names: list[str]) -> None:
@@ -179,8 +180,8 @@ def expose_command(
         return
     plan = deploy.plan_expose(path, services, remove=remove)
     asked = plan.changed and not plan.remove and not dry_run and not yes
-    if asked:
-        _confirm(console, [r.service for r in plan.results if r.status == "added"], path)
+    if asked:  # the question comes after the diff it is about
+        _confirm(console, [r.service for r in plan.results if r.status == "added"], path, plan.before, plan.after)
     outcome = deploy.apply_expose(
         plan, dry_run=dry_run, backup=not no_backup, lock_timeout=lock_timeout(dict(os.environ))
     )
@@ -205,11 +206,12 @@ def expose_command(
         json_output=json_output,
         extra={"compose": str(path), "services": [r.as_json() for r in plan.results]},
         restart=f"restart the server to apply: {down} && {up}",
+        diffs=not asked,
     )
 
 
-def _confirm(console: Console, services: list[str], path: object) -> None:
-    """Ask on a terminal; without one, refuse unless --yes was given (nothing may prompt in CI)."""
+def _confirm(console: Console, services: list[str], path: Any, before: str, after: str) -> None:
+    """Show the diff, then ask on a terminal; without one, refuse unless --yes was given (nothing may prompt in CI)."""
     if not sys.stdin.isatty():
         raise UsageError(
             f"publishing {', '.join(services)} needs confirmation, and there is no terminal to ask on",
@@ -217,6 +219,7 @@ def _confirm(console: Console, services: list[str], path: object) -> None:
         )
     from .. import deploy
 
+    console.diff(shown_path(Path(os.path.abspath(path))), before, after)
     console.warn(deploy.CAUTION)
     if not typer.confirm(f"Publish the port of {', '.join(services)} in {path}?", default=False, err=True):
         console.info(f"nothing written: {path} is unchanged")

@@ -17,7 +17,8 @@ _READERS = {"fileserver": ("fileserver",), "hosts": ("apiserver", "fileserver"),
 _READERS["secure"] = ("apiserver", "fileserver")
 
 
-def _shown(path: Path) -> str:
+def shown_path(path: Path) -> str:
+    """A path as messages show it: relative to the working directory when it lies below it."""
     try:
         relative = os.path.relpath(path)
     except ValueError:
@@ -45,16 +46,21 @@ def report(
     json_output: bool,
     extra: Mapping[str, Any] | None = None,
     restart: str | None = None,
+    diffs: bool = True,
 ) -> None:
     """Diffs, warnings and notes on stderr, then one line per file; with --json one document on stdout.
 
     ``extra``: more fields for the JSON document (a command's own data). ``restart``: what to do to apply the
-    change, instead of restarting the servers that read the changed files.
+    change, instead of restarting the servers that read the changed files. ``diffs``: False when the command
+    showed them already (before asking for confirmation).
     """
-    for change in outcome.changes:
-        console.diff(_shown(change.path), change.before, change.after)
+    for change in outcome.changes if diffs else []:
+        console.diff(shown_path(change.path), change.before, change.after)
     for warning in outcome.warnings:
-        console.warn(warning)
+        message, _, hint = warning.partition("\nhint: ")  # a warning may carry what to do about it
+        console.warn(message)
+        if hint and not console.quiet:
+            console.hint(hint)
     for note in outcome.notes:
         console.note(note)
     if json_output:
@@ -82,7 +88,7 @@ def report(
             console.info("unchanged: the files already say so")
         return
     for change in outcome.changes:
-        where = _shown(change.path)
+        where = shown_path(change.path)
         if dry_run:
             console.info(f"would {'create' if change.created else 'update'} {where} (dry run: nothing written)")
         elif change.created:

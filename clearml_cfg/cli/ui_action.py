@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from ..console import Console, to_json
 from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, make_options
@@ -14,9 +15,41 @@ HELP = (
     "Custom context-menu actions of the web app: services.conf `organization.ui_actions`. "
     "A ClearML Enterprise feature: the open-source server ignores them.\n\n"
     "Each action sends an HTTP request from the browser when it is clicked on a project, task, model, dataview or "
-    "queue; ${id} in its url becomes the object's id. Without a subcommand: the list.\n\n"
+    "queue; ${id} in its url becomes the object's id. Without a subcommand: the list, with the options of "
+    "list (clearml-cfg ui-action [OBJECT] [-c DIR] [--json]).\n\n"
     "Example: clearml-cfg ui-action add task 'Run CI' --url 'https://ci.example.com/run/${id}' --method POST"
 )
+#: Options of the subcommands that take a value: their value is not a subcommand's name
+_VALUED = ("-c", "--config-dir", "-u", "--url", "-m", "--method", "--tooltip", "--payload", "-H", "--header")
+
+
+class _ListByDefault(TyperGroup):
+    """`ui-action` alone is `ui-action list`, options and OBJECT included (`ui-action task -c DIR --json`); a
+    subcommand's options may also come before its name (`ui-action -c DIR add ...`)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        position = _command_position(args, self.commands)
+        if position is None:
+            if not args or not all(arg in ("-h", "--help") for arg in args):  # the group's own help stays
+                args = ["list", *args]
+        elif position:
+            args = [args[position], *args[:position], *args[position + 1 :]]
+        return super().parse_args(ctx, args)
+
+
+def _command_position(args: list[str], commands: object) -> int | None:
+    """Where the subcommand's name is, skipping options and their values; None when there is none."""
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            return None
+        if arg.startswith("-"):
+            index += 2 if arg in _VALUED else 1
+            continue
+        return index if isinstance(commands, dict) and arg in commands else None
+    return None
+
 
 ObjectArgument = Annotated[
     str,
@@ -31,6 +64,7 @@ def register(app: typer.Typer, names: list[str]) -> None:
     group = typer.Typer(
         name="ui-action",
         help=HELP,
+        cls=_ListByDefault,
         invoke_without_command=True,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
@@ -42,8 +76,8 @@ def register(app: typer.Typer, names: list[str]) -> None:
 
 
 def group_callback(ctx: typer.Context) -> None:
-    """Custom context-menu actions of the web app (ClearML Enterprise)."""
-    if ctx.invoked_subcommand is None:
+    """Custom context-menu actions of the web app (ClearML Enterprise); the list when no subcommand is named."""
+    if ctx.invoked_subcommand is None:  # _ListByDefault routes a bare call to list; kept for callers without it
         list_command()
 
 
@@ -114,7 +148,7 @@ def add_command(
     outcome = ui_actions.add(options, kind, entry, replace=replace)
     outcome.notes[:0] = notes
     outcome.notes.append(ui_actions.ENTERPRISE)
-    report(console, outcome, dry_run=dry_run, json_output=json_output)
+    report(console, outcome, dry_run=dry_run, json_output=json_output, extra={"notes": outcome.notes})
 
 
 def list_command(
@@ -144,6 +178,7 @@ def list_command(
                         for a in found.actions
                     ],
                     "warnings": found.warnings,
+                    "notes": [ui_actions.ENTERPRISE],
                 }
             )
         )
@@ -183,7 +218,7 @@ def remove_command(
     options = make_options(config_dir, dry_run=dry_run, backup=not no_backup)
     outcome = ui_actions.remove(options, kind, name)
     outcome.notes.append(ui_actions.ENTERPRISE)
-    report(console, outcome, dry_run=dry_run, json_output=json_output)
+    report(console, outcome, dry_run=dry_run, json_output=json_output, extra={"notes": outcome.notes})
 
 
 def _plain(entry: Any) -> dict[str, Any]:

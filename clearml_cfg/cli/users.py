@@ -239,7 +239,7 @@ def _plain_table(rows: list[list[str]]) -> str:
 def _summary(found: UsersReport) -> str:
     enabled = "enabled" if found.enabled is True else "not enabled"
     mode = {True: "bcrypt hashes", False: "plain-text passwords"}.get(found.pass_hashed, "an unclear password mode")
-    where = ", ".join(str(p) for p in found.defined_in) or "no file"
+    where = ", ".join(found.defined_in) or "no file"
     return f"{len(found.users)} fixed user(s), {enabled}, {mode}; the list is defined in {where}"
 
 
@@ -265,7 +265,7 @@ def list_users_command(
                 {
                     "enabled": found.enabled,
                     "pass_hashed": found.pass_hashed,
-                    "defined_in": [str(p) for p in found.defined_in],
+                    "defined_in": found.defined_in,
                     "users": [
                         {
                             "username": u.username,
@@ -278,6 +278,7 @@ def list_users_command(
                         for u in found.users
                     ],
                     "problems": found.problems,
+                    "notes": found.notes,
                 }
             )
         )
@@ -297,6 +298,8 @@ def list_users_command(
             console.data(_plain_table(rows))
     for problem in found.problems:
         console.warn(problem)
+    for note in found.notes:
+        console.note(note)
 
 
 def verify_password_command(
@@ -316,6 +319,10 @@ def verify_password_command(
     console = Console(quiet=quiet)
     check = login_check(FilesView(options.dirs, options.env), username)
     obtained = passwords.obtain(label=f"Password of {username}", stdin=password_stdin, confirm=False)
+    for warning in check.warnings:
+        console.warn(warning)
+    for note in check.notes:
+        console.note(note)
     console.info(verify_password(check, obtained.password))
 
 

@@ -55,16 +55,16 @@ def watchdog_command(
 
     Without options: the watchdog as the server will run it, each value with where it comes from. With options:
     writes services.conf `tasks.non_responsive_tasks_watchdog` (or services/tasks.conf where that file exists).
-    Durations are written as whole seconds: the server cannot read `2 hours` there. Zero, negative or unreadable
-    durations are exit 2; an interval longer than the threshold is a warning.
+    Durations are written as whole seconds: the server cannot read `2 hours` there. Zero, negative, unreadable
+    or longer than 10 years (3650d) is exit 2; an interval longer than the threshold is a warning.
 
     Example: clearml-cfg watchdog --threshold 3h --interval 10m
     """
     from .. import watchdog
 
     console = Console(quiet=quiet)
-    seconds_threshold = parse_duration(threshold, "--threshold") if threshold is not None else None
-    seconds_interval = parse_duration(interval, "--interval") if interval is not None else None
+    seconds_threshold = _seconds(threshold, "--threshold")
+    seconds_interval = _seconds(interval, "--interval")
     options = make_options(config_dir, dry_run=dry_run, backup=not no_backup)
     if enable is None and seconds_threshold is None and seconds_interval is None:
         current = watchdog.state(options)
@@ -72,6 +72,12 @@ def watchdog_command(
         return
     outcome = watchdog.configure(options, enabled=enable, threshold=seconds_threshold, interval=seconds_interval)
     report(console, outcome, dry_run=dry_run, json_output=json_output)
+
+
+def _seconds(text: str | None, option: str) -> int | None:
+    from ..watchdog import check_duration
+
+    return None if text is None else check_duration(parse_duration(text, option), option, text)
 
 
 def _with_duration(row: Row) -> str:

@@ -40,15 +40,41 @@ def test_bare_shows_both_servers_defaults(cli: Run, config_dir: Path) -> None:
         "fileserver.cors.supports_credentials  (not set)  -\n"
     )
     assert result.err == (
+        "warning: apiserver.cors allows any origin ('*') with credentials (the server's defaults): browsers refuse "
+        "credentials with a wildcard origin, so flask-cors echoes each request's origin instead and any web site can "
+        "make logged-in requests to the API server; name your origins, e.g. --origin https://app.example.com\n"
         "note: fileserver.cors.supports_credentials is not set: flask-cors then sends no credentials header\n"
     )
     assert not config_dir.exists()
 
 
+def test_bare_warns_about_a_wildcard_with_credentials_as_writing_does(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", APISERVER)
+    write(
+        config_dir / "fileserver.conf", 'cors { origins: ["https://a.example.com", "*"], supports_credentials: true }\n'
+    )
+    result = cli("cors")
+    assert result.code == 0, result
+    assert "warning: apiserver.cors" not in result.err  # named origin
+    assert (
+        "warning: fileserver.cors allows any origin ('*') with credentials: browsers refuse credentials with a "
+        "wildcard origin, so flask-cors echoes each request's origin instead and any web site can make logged-in "
+        "requests to the file server; name your origins, e.g. --origin https://app.example.com\n"
+    ) in result.err
+    document = json.loads(cli("cors", "--json").out)
+    assert [w.split(" ", 1)[0] for w in document["warnings"]] == ["fileserver.cors"]
+    by_env = cli("cors", "--service", "api", env={"CLEARML__APISERVER__CORS__ORIGINS": '"*"'})
+    assert "warning: apiserver.cors allows any origin ('*') with credentials: " in by_env.err
+
+
 def test_bare_json_and_one_service(cli: Run, config_dir: Path) -> None:
     write(config_dir / "apiserver.conf", APISERVER)
     write(config_dir / "fileserver.conf", "cors.max_age: 600\n")
-    settings = json.loads(cli("cors", "--json").out)["settings"]
+    document = json.loads(cli("cors", "--json").out)
+    assert document["notes"] == [
+        "fileserver.cors.supports_credentials is not set: flask-cors then sends no credentials header"
+    ]
+    settings = document["settings"]
     assert [(s["key"], s["value"], s["origin"]) for s in settings] == [
         ("apiserver.cors.origins", "https://app.example.com", "apiserver.conf:10"),
         ("apiserver.cors.supports_credentials", True, "apiserver.conf:11"),
@@ -177,6 +203,11 @@ def test_dry_run_and_json(cli: Run, config_dir: Path) -> None:
     assert dry.code == 0
     report = json.loads(dry.out)
     assert report["dry_run"] is True
+    assert report["notes"] == [
+        "apiserver.conf configures CORS of the API server (port 8008)",
+        "fileserver.conf configures CORS of the file server (port 8081): the file server never reads "
+        "apiserver.conf, whatever the ClearML docs page says",
+    ]
     assert [Path(c["path"]).name for c in report["changed"]] == ["apiserver.conf", "fileserver.conf"]
     assert [c["written"] for c in report["changed"]] == [False, False]
     assert api.read_text() == APISERVER

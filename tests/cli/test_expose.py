@@ -150,6 +150,9 @@ def test_on_a_terminal_it_asks(
     assert result.code == code, result
     assert "Publish the port of redis in docker-compose.yml? [y/N]" in result.err
     assert result.err.count("a published port is open to every network") == 1
+    diff, question = result.err.index('+    - "6379:6379"'), result.err.index("Publish the port of redis")
+    assert diff < question  # what will change is shown before the question about it
+    assert result.err.count('+    - "6379:6379"') == 1  # and only once
     assert ('"6379:6379"' in path.read_text()) is exposed
     if not exposed:
         assert "nothing written: docker-compose.yml is unchanged" in result.err

@@ -10,7 +10,8 @@ import pytest
 from conftest import Run, write
 from helpers import pyhocon_plain
 
-ENTERPRISE = "note: custom UI actions are a ClearML Enterprise feature: the open-source server ignores them\n"
+NOTICE = "custom UI actions are a ClearML Enterprise feature: the open-source server ignores them"
+ENTERPRISE = f"note: {NOTICE}\n"
 
 # A services.conf written by hand in the documented format, with comments everywhere.
 SERVICES = """\
@@ -225,6 +226,7 @@ def test_list_table_json_and_bare_group(cli: Run, config_dir: Path) -> None:
             }
         ],
         "warnings": [],
+        "notes": [NOTICE],
     }
 
 
@@ -232,7 +234,40 @@ def test_list_when_there_is_none(cli: Run, config_dir: Path) -> None:
     result = cli("ui-action", "list", "model")
     assert (result.code, result.out) == (0, "")
     assert "no custom UI actions for model" in result.err
-    assert json.loads(cli("ui-action", "list", "--json").out) == {"actions": [], "warnings": []}
+    assert json.loads(cli("ui-action", "list", "--json").out) == {"actions": [], "warnings": [], "notes": [NOTICE]}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-c", "DIR"],
+        ["--config-dir", "DIR", "--json"],
+        ["--json", "-c", "DIR", "queue"],
+        ["queue", "-c", "DIR"],
+        ["-c", "DIR", "list", "queue"],
+        ["-q", "-c", "DIR"],
+    ],
+)
+def test_the_bare_group_takes_the_options_of_list(cli: Run, tmp_path: Path, args: list[str]) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    write(elsewhere / "services.conf", 'organization.ui_actions.queue: [{ name: "Drain", action.url: "https://x" }]\n')
+    result = cli("ui-action", *[str(elsewhere) if a == "DIR" else a for a in args])
+    assert result.code == 0, result
+    assert "Drain" in result.out
+    if "--json" in args:
+        assert json.loads(result.out)["notes"] == [NOTICE]
+    assert (NOTICE in result.err) is ("-q" not in args)
+
+
+def test_options_may_come_before_the_subcommand(cli: Run, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    result = cli("ui-action", "-c", str(elsewhere), "add", "task", "Logs", "--url", "https://logs/${id}")
+    assert result.code == 0, result
+    assert actions(elsewhere) == [{"name": "Logs", "action": {"method": "GET", "url": "https://logs/${id}"}}]
+    typo = cli("ui-action", "tsak", "-c", str(elsewhere))
+    assert typo.code == 2 and "did you mean task?" in typo.err
+    helped = cli("ui-action", "--help")
+    assert helped.code == 0 and "Without a subcommand: the list" in " ".join(helped.out.split())
 
 
 def test_list_warns_about_what_the_server_cannot_use(cli: Run, config_dir: Path) -> None:
@@ -334,6 +369,7 @@ def test_dry_run_quiet_and_json(cli: Run, config_dir: Path) -> None:
     assert path.read_text() == SERVICES
     report = json.loads(cli("ui-action", "remove", "task", "Rerun", "--json", "--quiet").out)
     assert report["changed"][0]["written"] is True
+    assert report["notes"][-1] == NOTICE
     assert actions(config_dir) == []
 
 

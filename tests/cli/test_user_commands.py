@@ -331,6 +331,14 @@ def test_a_progress_bar_shows_on_a_terminal_when_several_passwords_are_hashed(
         (["ada", "--password-stdin"], "é" * 37 + "\n", "74 bytes long in UTF-8", "at most 72 bytes"),
         (["ad:a", "--password-stdin"], "pw\n", "contains ':'", "without ':'"),
         (["", "--password-stdin"], "pw\n", "the username is empty", None),
+        (["   ", "--password-stdin"], "pw\n", "the username '   ' is only blanks", "such as jane"),
+        (["ja\nne", "--password-stdin"], "pw\n", "contains the control character '\\n'", "printable"),
+        (["ja\tne", "--password-stdin"], "pw\n", "contains the control character '\\t'", "printable"),
+        (["ja\x1bne", "--password-stdin"], "pw\n", "contains the control character '\\x1b'", "printable"),
+        (["ab\udcff", "--password-stdin"], "pw\n", "the username is not valid UTF-8 text (byte 0xff", "UTF-8"),
+        (["ada", "--password", "p\udcff"], None, "the password is not valid UTF-8 text", "UTF-8"),
+        (["ada", "--generate", "--name", "\udce9"], None, "--name is not valid UTF-8 text (byte 0xe9", "UTF-8"),
+        (["ada", "--generate", "--company", "c\udc80"], None, "--company is not valid UTF-8 text", "UTF-8"),
         (["ada", "--password-stdin", "--name", " "], "pw\n", "--name is empty", None),
         (["ada", "--password-stdin", "--rounds", "3"], "pw\n", "outside bcrypt's range 4-31", None),
         (["ada", "--password-stdin", "--rounds", "32"], "pw\n", "outside bcrypt's range 4-31", None),
@@ -349,11 +357,25 @@ def test_add_user_refusals_write_nothing(
         args = [*args, *LOW]
     result = cli("add-user", *args, stdin=stdin)
     assert result.code == 2, result
-    assert result.err.startswith("error: ") and message in result.err
+    lines = [line for line in result.err.splitlines() if not line.startswith("warning: --password puts")]
+    assert lines[0].startswith("error: ") and message in lines[0], result
     if hint:
         assert "hint: " in result.err and hint in result.err
     assert files_of(config_dir) == before  # nothing written, no backup made
     assert result.out == ""
+
+
+def test_passwords_that_are_not_utf8_are_refused_everywhere(cli: Run, config_dir: Path, prompt: Prompt) -> None:
+    hashed_file(config_dir)
+    before = files_of(config_dir)
+    for command in (["passwd", "jane", "--password", "p\udcff"], ["hash-password"], ["verify-password", "jane"]):
+        prompt.extend(["p\udcff", "p\udcff"] if command[0] == "hash-password" else ["p\udcff"])
+        result = cli(*command, *LOW) if command[0] != "verify-password" else cli(*command)
+        assert result.code == 2, result
+        assert "error: the password is not valid UTF-8 text\nhint: " in result.err
+        assert "0xff" not in result.err  # nothing about a password's content
+        prompt.clear()
+    assert files_of(config_dir) == before
 
 
 @pytest.mark.parametrize("flavour", ["bcrypt4", "bcrypt5"])
@@ -388,7 +410,7 @@ def test_the_72_byte_rule_holds_under_bcrypt_4_and_5(
     assert server_accepts(password_of(config_dir, "ada"), exactly)
 
 
-def test_a_list_in_another_directory_is_not_hidden(cli: Run, tmp_path: Path) -> None:
+def test_a_list_in_another_directory_is_edited_where_it_is(cli: Run, tmp_path: Path) -> None:
     low, high = tmp_path / "trains", tmp_path / "clearml"
     jane = quick_hash("pw")
     lower = write(
@@ -399,14 +421,71 @@ def test_a_list_in_another_directory_is_not_hidden(cli: Run, tmp_path: Path) -> 
     upper = write(high / "apiserver.conf", "# the winning directory\n")
     both = f"{low}{os.pathsep}{high}"
     result = cli("add-user", "ada", "--password-stdin", *LOW, "-c", both, stdin="pw")
-    assert result.code == 2, result
-    assert f"the users in effect are defined in {lower}" in result.err
-    assert f"--config-dir {low}" in result.err
-    assert upper.read_text() == "# the winning directory\n"
-    assert cli("add-user", "ada", "--password-stdin", *LOW, "-c", str(low), stdin="pw").code == 0
+    assert result.code == 0, result
+    assert f"note: the list the server uses is written in {lower}, below the winning directory {high}" in result.err
+    assert upper.read_text() == "# the winning directory\n"  # a list there would hide jane
     assert [u["username"] for u in users_of(low)] == ["jane", "ada"]
     listed = json.loads(cli("list-users", "--json", "-c", both).out)
     assert [u["username"] for u in listed["users"]] == ["jane", "ada"]
+    assert listed["defined_in"] == [str(lower)]
+    assert cli("verify-password", "ada", "--password-stdin", "-c", both, stdin="pw").code == 0
+
+
+def test_the_password_mode_comes_from_every_directory(cli: Run, tmp_path: Path) -> None:
+    """The list in an earlier directory, pass_hashed: true in the winning one: the server compares hashes."""
+    low, high = tmp_path / "m1", tmp_path / "m2"
+    write(low / "apiserver.conf", 'auth.fixed_users.users: [{ username: "jane", password: "old", name: "Jane" }]\n')
+    upper = write(high / "apiserver.conf", "auth.fixed_users { enabled: true, pass_hashed: true }\n")
+    both = f"{low}{os.pathsep}{high}"
+    result = cli("passwd", "jane", "--password-stdin", *LOW, "-c", both, stdin="new-pw")
+    assert result.code == 0, result
+    assert "plain text" not in result.err
+    assert server_accepts(password_of(low, "jane"), "new-pw")
+    assert upper.read_text() == "auth.fixed_users { enabled: true, pass_hashed: true }\n"
+    assert cli("verify-password", "jane", "--password-stdin", "-c", both, stdin="new-pw").code == 0
+    added = cli("add-user", "ada", "--password-stdin", "--plaintext", "-c", both, stdin="pw")
+    assert added.code == 2 and "stores bcrypt hashes (pass_hashed: true)" in added.err
+
+
+APPENDED = """\
+auth.fixed_users {
+  enabled: true
+  users: [ { username: "jane", password: "pw", name: "Jane" } ]
+}
+auth.fixed_users.users += [ { username: "john", password: "pw", name: "John" } ]
+"""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["add-user", "ada", "--password-stdin", "--plaintext"],
+        ["passwd", "john", "--password-stdin"],
+        ["remove-user", "john"],
+    ],
+)
+def test_a_list_extended_with_plus_equals_says_where_to_edit(cli: Run, config_dir: Path, command: list[str]) -> None:
+    path = write(config_dir / "apiserver.conf", APPENDED)
+    assert [u["username"] for u in json.loads(cli("list-users", "--json").out)["users"]] == ["jane", "john"]
+    result = cli(*command, stdin="pw")
+    assert result.code == 2, result
+    assert result.err == (
+        f"error: {path}: auth.fixed_users.users is extended with +=, which appends "
+        "entries to a list written before; clearml-cfg edits only a list written out whole\n"
+        f"hint: edit the entries by hand where they are written ({path}, lines 3, 5), "
+        "or join them into one list (users: [ ... ]); clearml-cfg list-users shows every entry the server reads\n"
+    )
+    assert path.read_text() == APPENDED
+
+
+def test_a_list_computed_by_a_substitution_says_where_it_is(cli: Run, config_dir: Path) -> None:
+    text = 'team: [{ username: "jane", password: "pw", name: "Jane" }]\nauth.fixed_users.users: ${team}\n'
+    path = write(config_dir / "apiserver.conf", text)
+    result = cli("remove-user", "jane")
+    assert result.code == 2, result
+    assert "auth.fixed_users.users is computed by a substitution, not a list written out" in result.err
+    assert "line 2)" in result.err
+    assert path.read_text() == text
 
 
 def test_an_edit_that_would_not_take_effect_is_refused(cli: Run, tmp_path: Path) -> None:
@@ -756,6 +835,7 @@ def test_list_users_json(cli: Run, config_dir: Path) -> None:
             "fixed users are not enabled (apiserver.auth.fixed_users.enabled is the boolean false): "
             "the server ignores this list"
         ],
+        "notes": [],
     }
 
 
@@ -872,6 +952,131 @@ def test_verify_says_when_fixed_users_are_off(cli: Run, config_dir: Path) -> Non
     result = cli("verify-password", "john", "--password-stdin", stdin="hunter2")
     assert result.code == 0
     assert "fixed users are not enabled, so the server does not use this list" in result.err
+
+
+# --- environment overrides (SERVER-SEMANTICS §4): the server reads them over every file ----------------------
+
+FIXED_ENV = "CLEARML__APISERVER__AUTH__FIXED_USERS__"
+
+
+def test_verify_judges_with_the_environment(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", PLAIN)
+    hashed = cli(
+        "verify-password", "john", "--password-stdin", stdin="hunter2", env={FIXED_ENV + "PASS_HASHED": "true"}
+    )
+    assert hashed.code == 1, hashed  # the server bcrypt-checks the plain value, and fails
+    assert "not base64 of a bcrypt hash" in hashed.err
+    assert f"note: apiserver.auth.fixed_users.pass_hashed comes from the environment ({FIXED_ENV}PASS_HASHED)" in (
+        hashed.err
+    )
+    off = cli(
+        "verify-password",
+        "john",
+        "--password-stdin",
+        stdin="hunter2",
+        env={"TRAINS__APISERVER__AUTH": "{fixed_users.enabled: false}"},
+    )
+    assert off.code == 0, off
+    assert "fixed users are not enabled, so the server does not use this list" in off.err
+    assert "(TRAINS__APISERVER__AUTH)" in off.err
+    plain = cli("verify-password", "john", "--password-stdin", stdin="hunter2")
+    assert plain.code == 0 and "note:" not in plain.err
+
+
+def test_list_users_reads_the_environment(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", PLAIN)
+    users = '[{ username: "eve", password: "x", name: "Eve" }]'
+    result = cli("list-users", "--json", env={FIXED_ENV + "USERS": users, FIXED_ENV + "ENABLED": "false"})
+    document = json.loads(result.out)
+    assert [u["username"] for u in document["users"]] == ["eve"]
+    assert document["defined_in"] == [f"env {FIXED_ENV}USERS"]
+    assert document["enabled"] is False
+    assert len(document["notes"]) == 2
+    text = cli("list-users", env={FIXED_ENV + "USERS": users})
+    assert f"the list is defined in env {FIXED_ENV}USERS" in text.err
+    bad = cli("list-users", env={FIXED_ENV + "USERS": "[{ username: eve"})
+    assert bad.code == 0 and f"warning: {FIXED_ENV}USERS: the server cannot parse this value" in bad.err
+    assert "john" in bad.out
+
+
+@pytest.mark.parametrize(
+    ("command", "variable", "value", "message", "hint"),
+    [
+        (
+            ["add-user", "ada"],
+            "ENABLED",
+            "false",
+            "sets apiserver.auth.fixed_users.enabled to the boolean false: the server ignores the fixed users",
+            "or set it to true",
+        ),
+        (
+            ["add-user", "ada"],
+            "USERS",
+            '[{ username: "eve", password: "x", name: "Eve" }]',
+            "sets apiserver.auth.fixed_users.users: the server uses that list, not the one in",
+            "or make the same change in it",
+        ),
+        (
+            ["add-user", "ada", "--plaintext"],
+            "PASS_HASHED",
+            "true",
+            "sets apiserver.auth.fixed_users.pass_hashed to the boolean true, but the files store plain-text "
+            "passwords (pass_hashed: false)",
+            "or set it to false",
+        ),
+        (
+            ["passwd", "john"],
+            "PASS_HASHED",
+            "true",
+            "sets apiserver.auth.fixed_users.pass_hashed to the boolean true, but the files store plain-text "
+            "passwords (pass_hashed: false): logins of this list fail",
+            "or set it to false",
+        ),
+        (["remove-user", "john"], "USERS", "[]", "sets apiserver.auth.fixed_users.users", "unset"),
+    ],
+)
+def test_writes_warn_when_a_variable_overrides_them(
+    cli: Run, config_dir: Path, command: list[str], variable: str, value: str, message: str, hint: str
+) -> None:
+    write(config_dir / "apiserver.conf", PLAIN.replace("enabled: true", "enabled: false"))
+    args = command if command[0] == "remove-user" else [*command, "--password-stdin"]
+    args += [] if command[0] == "remove-user" or "--plaintext" in command else LOW
+    env = {FIXED_ENV + variable: value}
+    planned = json.loads(cli(*args, "--json", "--dry-run", stdin="pw", env=env).out)
+    assert any(message in w and f"\nhint: unset {FIXED_ENV}{variable}" in w for w in planned["warnings"]), planned
+    result = cli(*args, stdin="pw", env=env)
+    assert result.code == 0, result
+    assert f"warning: {FIXED_ENV}{variable} {message}" in result.err
+    assert f"\nhint: unset {FIXED_ENV}{variable}" in result.err and hint in result.err
+    if variable == "ENABLED":
+        assert "fixed users are now enabled" not in result.err
+
+
+def test_a_variable_that_agrees_with_the_edit_is_no_warning(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", PLAIN)
+    result = cli("add-user", "ada", "--password-stdin", *LOW, stdin="pw", env={FIXED_ENV + "PASS_HASHED": "true"})
+    assert result.code == 0, result
+    assert "warning: " + FIXED_ENV not in result.err
+
+
+@pytest.mark.parametrize(
+    ("env", "kind", "origin"),
+    [
+        ({}, "warning", "is true by default"),
+        ({"CLEARML__APISERVER__AUTH__DELETE_MISSING_AUTOCREATED_USERS": "false"}, "note", "is false, set by CLEARML__"),
+        ({"TRAINS__APISERVER__AUTH__DELETE_MISSING_AUTOCREATED_USERS": "true"}, "warning", "is true, set by TRAINS__"),
+    ],
+)
+def test_remove_user_says_what_the_environment_makes_of_the_deletion(
+    cli: Run, config_dir: Path, env: dict[str, str], kind: str, origin: str
+) -> None:
+    write(
+        config_dir / "apiserver.conf", PLAIN + "auth.delete_missing_autocreated_users: false\n" * ("TRAINS" in str(env))
+    )
+    result = cli("remove-user", "john", env=env)
+    assert result.code == 0, result
+    line = next(line for line in result.err.splitlines() if "delete_missing_autocreated_users" in line)
+    assert line.startswith(f"{kind}: ") and origin in line, result
 
 
 def test_verify_an_over_long_password(cli: Run, config_dir: Path) -> None:

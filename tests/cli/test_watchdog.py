@@ -166,6 +166,8 @@ def test_interval_longer_than_threshold_is_a_warning(cli: Run, config_dir: Path)
         (["--interval", "0.5s"], "--interval must be a whole number of seconds"),
         (["--threshold", "3 fortnights"], "--threshold: unknown unit 'fortnights'"),
         (["--enable", "--threshold", "2h", "--interval", "0"], "--interval must be positive"),
+        (["--threshold", "999999999999w"], "--threshold 999999999999w is 604799999999395200 seconds, more than"),
+        (["--interval", "3651d"], "--interval 3651d is 315446400 seconds, more than the 315360000 (3650d, 10 years)"),
     ],
 )
 def test_bad_durations_are_exit_2_and_write_nothing(cli: Run, config_dir: Path, args: list[str], message: str) -> None:
@@ -176,6 +178,17 @@ def test_bad_durations_are_exit_2_and_write_nothing(cli: Run, config_dir: Path, 
     assert "hint: " in result.err
     assert path.read_text() == SERVICES
     assert sorted(p.name for p in config_dir.iterdir()) == ["services.conf"]
+
+
+def test_ten_years_is_the_longest_wait(cli: Run, config_dir: Path) -> None:
+    result = cli("watchdog", "--threshold", "3650d", "--interval", "315360000")
+    assert result.code == 0, result
+    assert "threshold_sec: 315360000" in (config_dir / "services.conf").read_text()
+    write(config_dir / "services.conf", "tasks.non_responsive_tasks_watchdog.threshold_sec: 604799999999395200\n")
+    shown = cli("watchdog")
+    assert f"warning: {KEY}.threshold_sec must be at most 315360000 seconds (10 years)" in shown.err
+    refused = cli("set", f"{KEY}.watch_interval_sec", "999999999999")
+    assert refused.code == 2 and "must be at most 315360000 seconds" in refused.err
 
 
 def test_dry_run_quiet_and_json(cli: Run, config_dir: Path) -> None:
