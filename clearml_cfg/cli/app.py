@@ -89,16 +89,21 @@ def _command_in(arguments: list[str]) -> str | None:
 
 
 def _undecodable(arguments: list[str]) -> CfgError | None:
-    """An argument that is not UTF-8 (decoded by Python with surrogate escapes) cannot go into a config file."""
+    """An argument that is not UTF-8 (decoded by Python with surrogate escapes) cannot go into a config file.
+
+    The argument itself is not repeated: it may be a password.
+    """
     for position, argument in enumerate(arguments, start=1):
-        try:
-            argument.encode("utf-8")
-        except UnicodeEncodeError:
-            shown = argument.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-            return CfgError(
-                f"argument {position} ({shown!r}) is not valid UTF-8 text",
-                "configuration files are UTF-8: check the terminal's locale (LANG/LC_ALL) or the script's encoding",
-            )
+        bad = next((ord(c) - 0xDC00 for c in argument if 0xDC80 <= ord(c) <= 0xDCFF), None)
+        if bad is None:
+            continue
+        previous = arguments[position - 2] if position > 1 else ""
+        which = f"the value of {previous}" if previous.startswith("-") else f"argument {position}"
+        byte = "" if "password" in previous else f" (byte 0x{bad:02x})"  # nothing of a password's content
+        return CfgError(
+            f"{which} is not valid UTF-8 text{byte}",
+            "configuration files are UTF-8: check the terminal's locale (LANG/LC_ALL) or the script's encoding",
+        )
     return None
 
 

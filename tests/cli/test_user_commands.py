@@ -335,10 +335,15 @@ def test_a_progress_bar_shows_on_a_terminal_when_several_passwords_are_hashed(
         (["ja\nne", "--password-stdin"], "pw\n", "contains the control character '\\n'", "printable"),
         (["ja\tne", "--password-stdin"], "pw\n", "contains the control character '\\t'", "printable"),
         (["ja\x1bne", "--password-stdin"], "pw\n", "contains the control character '\\x1b'", "printable"),
-        (["ab\udcff", "--password-stdin"], "pw\n", "the username is not valid UTF-8 text (byte 0xff", "UTF-8"),
-        (["ada", "--password", "p\udcff"], None, "the password is not valid UTF-8 text", "UTF-8"),
-        (["ada", "--generate", "--name", "\udce9"], None, "--name is not valid UTF-8 text (byte 0xe9", "UTF-8"),
-        (["ada", "--generate", "--company", "c\udc80"], None, "--company is not valid UTF-8 text", "UTF-8"),
+        (["ab\udcff", "--password-stdin"], "pw\n", "argument 2 is not valid UTF-8 text (byte 0xff)", "UTF-8"),
+        (["ada", "--password", "p\udcff"], None, "the value of --password is not valid UTF-8 text", "UTF-8"),
+        (
+            ["ada", "--generate", "--name", "\udce9"],
+            None,
+            "the value of --name is not valid UTF-8 text (byte 0xe9",
+            "UTF-8",
+        ),
+        (["ada", "--generate", "--company", "c\udc80"], None, "the value of --company is not valid UTF-8", "UTF-8"),
         (["ada", "--password-stdin", "--name", " "], "pw\n", "--name is empty", None),
         (["ada", "--password-stdin", "--rounds", "3"], "pw\n", "outside bcrypt's range 4-31", None),
         (["ada", "--password-stdin", "--rounds", "32"], "pw\n", "outside bcrypt's range 4-31", None),
@@ -372,7 +377,7 @@ def test_passwords_that_are_not_utf8_are_refused_everywhere(cli: Run, config_dir
         prompt.extend(["p\udcff", "p\udcff"] if command[0] == "hash-password" else ["p\udcff"])
         result = cli(*command, *LOW) if command[0] != "verify-password" else cli(*command)
         assert result.code == 2, result
-        assert "error: the password is not valid UTF-8 text\nhint: " in result.err
+        assert "password is not valid UTF-8 text\nhint: " in result.err
         assert "0xff" not in result.err  # nothing about a password's content
         prompt.clear()
     assert files_of(config_dir) == before
