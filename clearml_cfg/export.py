@@ -83,9 +83,9 @@ def export_files(dirs: ConfigDirs, *, mask: bool = False) -> tuple[list[ExportFi
             for path, value in schema.walk(document.to_dict(resolve=False), ())
         )
         if mask:
-            from .console import mask_line
+            from .masking import mask_text
 
-            text = "".join(mask_line(line) for line in text.splitlines(keepends=True))
+            text = mask_text(text, config_file.prefix)
         files.append(ExportFile(name, text, secret))
     if not files:
         raise UsageError(f"{directory} has no configuration files to export", "clearml-cfg init creates them")

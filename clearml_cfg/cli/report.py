@@ -52,7 +52,7 @@ def report(
     change, instead of restarting the servers that read the changed files.
     """
     for change in outcome.changes:
-        console.diff(_shown(change.path), change.before, change.after)
+        console.diff(_shown(change.path), change.before, change.after, prefix=change.prefix)
     for warning in outcome.warnings:
         console.warn(warning)
     for note in outcome.notes:
