@@ -8,34 +8,13 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
 from .errors import CfgError
-from .schema import MASK, mask_url_password
-
-# An assignment of a secret anywhere on a line: `password: "x"`, `auth.token_secret = x`,
-# `{ user_key: "K", user_secret: "S" }`; the key may be quoted or dotted, and start the line or follow a
-# blank, `{`, `,`, `.` or a diff marker
-_SECRET_ASSIGNMENT = re.compile(
-    r"""(?:^|(?<=[\s{,.+"-]))"?(?:password|passwd|[a-z_]*secret[a-z_]*|[a-z_]*token|user_key|access_key|"""
-    r"""account_key|key)"?\s*[:=]\s*(?P<value>"(?:[^"\\]|\\.)*"|[^\s#,}\]]+)""",
-    re.IGNORECASE,
-)
-
-
-def mask_line(line: str) -> str:
-    """``line`` with the value of every secret assignment and every password in a URL replaced by ********."""
-
-    def hide(m: re.Match[str]) -> str:
-        if m.group("value") in ('""', "null"):
-            return m.group()
-        return m.group()[: m.start("value") - m.start()] + f'"{MASK}"'
-
-    return mask_url_password(_SECRET_ASSIGNMENT.sub(hide, line))
+from .hocon.paths import Path
 
 
 def is_terminal(stream: IO[str]) -> bool:
@@ -165,10 +144,12 @@ class Console:
 
     # --- diffs --------------------------------------------------------------------------------------------
 
-    def diff(self, label: str, before: str | None, after: str) -> None:
+    def diff(self, label: str, before: str | None, after: str, *, prefix: Path | None = None) -> None:
+        """``prefix``: the key path the file's content lands under (masking follows key paths); None for a file
+        that is not a configuration file."""
         if self.quiet:
             return
-        lines = list(unified_diff(label, before, after, show_secrets=self.show_secrets))
+        lines = list(unified_diff(label, before, after, show_secrets=self.show_secrets, prefix=prefix))
         if not lines:
             return
         if not wants_color(self.err):
@@ -194,13 +175,45 @@ class Console:
             console.print(Text(line, style=style))
 
 
-def unified_diff(label: str, before: str | None, after: str, *, show_secrets: bool = False) -> Iterable[str]:
-    old = (before or "").splitlines()
-    new = after.splitlines()
-    for line in difflib.unified_diff(
-        old, new, fromfile="/dev/null" if before is None else f"a/{label}", tofile=f"b/{label}", lineterm="", n=3
-    ):
-        yield line if show_secrets else mask_line(line)
+def unified_diff(
+    label: str, before: str | None, after: str, *, show_secrets: bool = False, prefix: Path | None = None
+) -> Iterator[str]:
+    """The unified diff of a file (3 lines of context), secrets masked unless ``show_secrets``.
+
+    Lines are compared with the secrets they hide, so a change of a secret alone still shows as a changed line.
+    """
+    if show_secrets:
+        old = old_keys = (before or "").splitlines()
+        new = new_keys = after.splitlines()
+    else:
+        from .masking import diff_lines
+
+        old, old_keys = diff_lines(before or "", prefix)
+        new, new_keys = diff_lines(after, prefix)
+    started = False
+    for group in difflib.SequenceMatcher(None, old_keys, new_keys).get_grouped_opcodes(3):
+        if not started:
+            started = True
+            yield f"--- {'/dev/null' if before is None else f'a/{label}'}"
+            yield f"+++ b/{label}"
+        first, last = group[0], group[-1]
+        yield f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@"
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                yield from (" " + line for line in old[i1:i2])
+                continue
+            if tag in ("replace", "delete"):
+                yield from ("-" + line for line in old[i1:i2])
+            if tag in ("replace", "insert"):
+                yield from ("+" + line for line in new[j1:j2])
+
+
+def _range(start: int, stop: int) -> str:
+    """A hunk's line range as difflib writes it: `3`, `3,4`, or `2,0` when empty."""
+    length = stop - start
+    if length == 1:
+        return str(start + 1)
+    return f"{start if not length else start + 1},{length}"
 
 
 def to_json(value: Any) -> str:

@@ -80,9 +80,9 @@ def export_files(dirs: ConfigDirs, *, mask: bool = False) -> tuple[list[ExportFi
         trees[config_file.relative] = document.to_dict(resolve=False)
         secret = holds_secrets(trees[config_file.relative], config_file.prefix)
         if mask:
-            from .console import mask_line
+            from .masking import mask_text
 
-            text = "".join(mask_line(line) for line in text.splitlines(keepends=True))
+            text = mask_text(text, config_file.prefix)
         files.append(ExportFile(name, text, secret, config_file.namespace.lstrip("-")))
     if not files:
         raise UsageError(f"{directory} has no configuration files to export", "clearml-cfg init creates them")

@@ -18,6 +18,7 @@ from .errors import CfgError, NotSet, UsageError
 from .hocon import HoconEditError, HoconKeyError, strict_equal
 from .hocon.paths import Path, format_path
 from .layout import file_for_key
+from .schema import masked
 from .settings import FilesView, Options, Outcome, validate
 
 NOT_SET: Any = object()
@@ -149,13 +150,14 @@ def not_taking_effect(options: Options, values: Mapping[Path, Any]) -> list[str]
         except KeyError:
             origin = None
         label = effective.label(origin) if isinstance(origin, Origin) else "another setting"
+        shown = describe(now if now is NOT_SET else masked(now, path))  # e.g. a UI action's Authorization header
         if options.dry_run:
             if isinstance(origin, Origin) and origin.kind == "env":
-                warnings.append(f"{format_path(path)} would still read {describe(now)}: {label} overrides every file")
+                warnings.append(f"{format_path(path)} would still read {shown}: {label} overrides every file")
             continue
         if now is NOT_SET or not strict_equal(now, value):
             warnings.append(
-                f"{format_path(path)} still reads {describe(now)}: {label} wins over what was written "
+                f"{format_path(path)} still reads {shown}: {label} wins over what was written "
                 f"(see clearml-cfg explain {format_path(path)})"
             )
     return warnings

@@ -6,6 +6,7 @@ own (clearml-server 2.3 ``config/default``); a test checks them against ``../sha
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -273,10 +274,12 @@ SETTINGS: tuple[Setting, ...] = (
 
 # Names that hold secrets wherever they appear (storage credentials, custom sections, ...).
 _SECRET_NAMES = re.compile(
-    r"^(password|passwd|secret|.*_secret|secret_.*|token|.*_token|access_key|secret_key|account_key|api_key|"
-    r"private_key|key|credentials_json)$",
+    r"^(password|passwd|.*_password|.*_passwd|secret|.*_secret|secret_.*|token|.*_token|access_key|.*_access_key|"
+    r"secret_key|.*_secret_key|account_key|api_key|.*_api_key|private_key|user_key|key|credentials_json)$",
     re.IGNORECASE,
 )
+# HTTP headers that carry credentials (a UI action's `action.headers`): the value is a secret.
+_SECRET_HEADER = re.compile(r"^(?:set-)?cookie$|token|secret|key|password|passwd|auth", re.IGNORECASE)
 # `key` alone is a secret only under credential-ish sections (not e.g. `hyperparam_values.cache_key`)
 _KEY_IS_SECRET_UNDER = ("credentials", "storage_credentials", "s3", "aws", "azure", "google", "gs")
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^/\s:@]*:)(?P<secret>[^@/\s]+)(?P<tail>@)", re.IGNORECASE)
@@ -285,10 +288,23 @@ MASK = "********"
 
 
 def setting_for(path: Path) -> Setting | None:
-    for setting in SETTINGS:
+    if not path:
+        return None
+    last = path[-1]
+    for setting in _candidates(len(path), last if isinstance(last, str) else None):
         if setting.matches(path):
             return setting
     return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _candidates(length: int, last: str | None) -> tuple[Setting, ...]:
+    """The settings that can match a path of this length and last key (None: a list index), in table order.
+
+    Masking a large file asks for every key of it; most keys have no setting at all.
+    """
+    wanted = ("*", "[]") if last is None else ("*", last)
+    return tuple(s for s in SETTINGS if len(s.pattern) == length and s.pattern[-1] in wanted)
 
 
 def is_secret(path: Path) -> bool:
@@ -298,10 +314,10 @@ def is_secret(path: Path) -> bool:
     if not path or not isinstance(path[-1], str):
         return False
     name = path[-1]
+    if len(path) > 1 and path[-2] == "headers":
+        return bool(_SECRET_HEADER.search(name))
     if name.lower() == "key":
         return any(isinstance(p, str) and p.lower() in _KEY_IS_SECRET_UNDER for p in path[:-1])
-    if path[0] == "secure" and name.lower() in ("user_key",):
-        return True
     return bool(_SECRET_NAMES.match(name))
 
 
@@ -310,17 +326,36 @@ def mask_url_password(text: str) -> str:
     return _URL_PASSWORD.sub(lambda m: m.group("head") + MASK + m.group("tail"), text)
 
 
+def url_passwords(text: str) -> Iterator[tuple[int, int]]:
+    """Where the passwords inside URLs are in ``text`` (start and end offsets)."""
+    for m in _URL_PASSWORD.finditer(text):
+        yield m.start("secret"), m.end("secret")
+
+
 def masked(value: Any, path: Path = ()) -> Any:
-    """A copy of ``value`` (found at ``path``) with every secret replaced by ``********``."""
-    if is_secret(path) and not isinstance(value, (dict, list)) and value not in (None, ""):
+    """A copy of ``value`` (found at ``path``) with every secret replaced by ``********``.
+
+    Everything under a secret key is secret too (`session_secret { apiserver: ... }`, `password: ["a", "b"]`).
+    """
+    return _masked(value, path, any(is_secret(path[:i]) for i in range(1, len(path))))
+
+
+def _masked(value: Any, path: Path, inherited: bool) -> Any:
+    secret = inherited or is_secret(path)
+    if secret and not isinstance(value, (dict, list)) and value not in (None, ""):
         return MASK
     if isinstance(value, dict):
-        return {k: masked(v, (*path, k)) for k, v in value.items()}
+        return {k: _masked(v, (*path, k), secret) for k, v in value.items()}
     if isinstance(value, list):
-        return [masked(v, (*path, i)) for i, v in enumerate(value)]
+        return [_masked(v, (*path, i), secret) for i, v in enumerate(value)]
     if isinstance(value, str):
         return mask_url_password(value)
     return value
+
+
+def holds_secret(value: Any, path: Path) -> bool:
+    """Whether ``value``, written at ``path``, holds a secret anywhere (the file then gets mode 0600)."""
+    return any(is_secret(where) for where, _ in walk(value, path))
 
 
 def walk(value: Any, path: Path) -> Iterator[tuple[Path, Any]]:

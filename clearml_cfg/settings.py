@@ -283,7 +283,8 @@ def _overridden(view: FilesView, config_file: ConfigFile, document: Document, pa
 
     if strict_equal(now, value):
         return []
-    return [f"{format_path(path)} still reads {now!r}: another file or directory overrides it (see clearml-cfg show)"]
+    shown = schema.masked(now, path)
+    return [f"{format_path(path)} still reads {shown!r}: another file or directory overrides it (see clearml-cfg show)"]
 
 
 def unset_value(options: Options, path: Path, missing_ok: bool) -> Outcome:

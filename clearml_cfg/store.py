@@ -79,11 +79,17 @@ def parse_document(path: Path, text: str) -> Document:
         raise ConfigReadError(
             f"{path}:{e.line}:{e.column}: {e.reason}",
             "fix the file by hand; the server cannot start with it either",
-            detail=e.excerpt(),
+            detail=_masked_excerpt(e),
         ) from e
     except HoconSemanticError as e:
         raise ConfigReadError(f"{path}: {e}", "fix the file by hand; the server cannot read it either") from e
     return document
+
+
+def _masked_excerpt(error: HoconSyntaxError) -> str:
+    from .masking import mask_excerpt  # the offending line may hold a password
+
+    return mask_excerpt(error.source_line, error.column)
 
 
 def read_document(path: Path) -> Document:
@@ -111,6 +117,7 @@ class Change:
     after: str
     backup: Path | None = None
     written: bool = False
+    prefix: tuple[str, ...] | None = None  # the key path its content lands under; None: not a configuration file
 
     @property
     def created(self) -> bool:
@@ -134,6 +141,7 @@ class Transaction:
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     _locks: dict[Path, int] = field(default_factory=dict)
     _open: dict[Path, _Open] = field(default_factory=dict)
+    _dirs: list[Path] = field(default_factory=list)  # the config directories locked (the files' key prefixes)
 
     def __enter__(self) -> Transaction:
         return self
@@ -146,6 +154,8 @@ class Transaction:
     def lock(self, directory: Path) -> None:
         """Take the directory's lock (creating the directory if needed); wait at most ``lock_timeout``."""
         directory = Path(os.path.abspath(directory))
+        if directory not in self._dirs:
+            self._dirs.append(directory)
         if directory in self._locks or (self.dry_run and not directory.is_dir()):
             return
         try:
@@ -220,8 +230,17 @@ class Transaction:
             if after != (opened.before if opened.before is not None else "") or (
                 opened.before is None and opened.whole
             ):
-                found.append(Change(opened.path, opened.target, opened.before, after))
+                found.append(Change(opened.path, opened.target, opened.before, after, prefix=self._prefix(opened.path)))
         return found
+
+    def _prefix(self, path: Path) -> tuple[str, ...] | None:
+        """The key prefix of a file of a locked config directory (the deepest that holds it)."""
+        from .layout import SUFFIX, file_prefix
+
+        holders = [d for d in self._dirs if path.is_relative_to(d)]
+        if not holders or path.suffix != SUFFIX:
+            return None
+        return file_prefix(path.relative_to(max(holders, key=lambda d: len(d.parts))).as_posix())
 
     def commit(self) -> list[Change]:
         """Write every changed file (nothing in a dry run); returns what changed."""

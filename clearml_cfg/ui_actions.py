@@ -208,10 +208,10 @@ def _index_of(entries: list[Any], name: str) -> int | None:
     return None
 
 
-def _edit(options: Options, kind: str, change: Any, check: Any = None) -> Outcome:
+def _edit(options: Options, kind: str, change: Any, check: Any = None, adding: Any = None) -> Outcome:
     """Run ``change(document, target, outcome)``, which returns the new list, on the file that holds the list.
 
-    ``check(target)`` runs first, before anything is locked or created.
+    ``check(target)`` runs first, before anything is locked or created. ``adding``: the entry being added.
     """
     view = FilesView(options.dirs, options.env)
     target = _target(options, view, kind)
@@ -220,7 +220,9 @@ def _edit(options: Options, kind: str, change: Any, check: Any = None) -> Outcom
     outcome = Outcome()
     with options.transaction() as tx:
         tx.lock(options.dirs.write_dir)
-        document = tx.document(target.file.path)
+        # a new file that will hold an Authorization header or a token is readable by its owner only
+        secret = schema.holds_secret([*target.entries, *([] if adding is None else [adding])], list_path(kind))
+        document = tx.document(target.file.path, secret=secret)
         try:
             entries = change(document, target, outcome)
         except HoconEditError as e:
@@ -268,10 +270,11 @@ def add(options: Options, kind: str, entry: dict[str, Any], *, replace: bool) ->
         else:
             document.replace(target.inner, index, entry)
         verb = "replaced" if index is not None else "added"
-        outcome.notes.append(f"{verb} {kind} action {name!r}: {entry['action']['method']} {entry['action']['url']}")
+        url = schema.mask_url_password(entry["action"]["url"])
+        outcome.notes.append(f"{verb} {kind} action {name!r}: {entry['action']['method']} {url}")
         return entries
 
-    return _edit(options, kind, change, check)
+    return _edit(options, kind, change, check, adding=entry)
 
 
 def remove(options: Options, kind: str, name: str) -> Outcome:

@@ -58,6 +58,13 @@ def test_every_default_value_passes_its_own_check() -> None:
         (("services", "events", "events_retrieval", "scroll_id_key"), False),
         (("apiserver", "auth", "cookies", "domain"), False),
         (("services", "tasks", "hyperparam_values", "cache_ttl_sec"), False),
+        (("services", "x", "db_password"), True),
+        (("services", "x", "credentials", "user_key"), True),
+        (("services", "organization", "ui_actions", "task", 0, "action", "headers", "Authorization"), True),
+        (("services", "organization", "ui_actions", "task", 0, "action", "headers", "set-cookie"), True),
+        (("services", "organization", "ui_actions", "task", 0, "action", "headers", "X-Auth-Token"), True),
+        (("services", "organization", "ui_actions", "task", 0, "action", "headers", "Content-Type"), False),
+        (("services", "organization", "ui_actions", "task", 0, "action", "url"), False),
     ],
 )
 def test_is_secret(path: tuple[Any, ...], secret: bool) -> None:
@@ -71,6 +78,16 @@ def test_masked_hides_secrets_and_url_passwords() -> None:
         "host": "mongodb://u:********@h:1/db",
         "empty": {"password": ""},
     }
+
+
+def test_everything_under_a_secret_is_secret() -> None:
+    tree = {"password": ["a", "b"], "session_secret": {"apiserver": "s"}, "name": "n"}
+    assert schema.masked(tree) == {
+        "password": ["********"] * 2,
+        "session_secret": {"apiserver": "********"},
+        "name": "n",
+    }
+    assert schema.masked("x", ("services", "x", "password", "a")) == "********"
 
 
 @pytest.mark.parametrize(

@@ -144,6 +144,7 @@ def preview_fixes(options: Options, findings: list[Finding], recheck: Recheck) -
         findings = recheck(shadow.dirs)
         before: dict[FsPath, str | None] = {}
         after: dict[FsPath, str] = {}
+        prefixes: dict[FsPath, tuple[str, ...] | None] = {}  # masking of the diff follows key paths
         modes: dict[FsPath, int] = {}
         for _ in range(FIX_PASSES):
             if not any(f.fixable for f in findings):
@@ -152,6 +153,7 @@ def preview_fixes(options: Options, findings: list[Finding], recheck: Recheck) -
             for change in outcome.changes:
                 before.setdefault(change.path, change.before)
                 after[change.path] = change.after
+                prefixes[change.path] = change.prefix
             for finding in findings:
                 if finding.fix is not None and finding.fix.mode is not None:
                     modes[real(finding.fix.file)] = finding.fix.mode
@@ -161,7 +163,7 @@ def preview_fixes(options: Options, findings: list[Finding], recheck: Recheck) -
     result = Outcome()
     for path, text in after.items():
         if before[path] != text:
-            result.changes.append(Change(real(path), real(path), before[path], text))
+            result.changes.append(Change(real(path), real(path), before[path], text, prefix=prefixes[path]))
     result.notes = [f"would chmod {mode:o} {path}" for path, mode in modes.items()]
     return result
 

@@ -55,7 +55,7 @@ def report(
     showed them already (before asking for confirmation).
     """
     for change in outcome.changes if diffs else []:
-        console.diff(shown_path(change.path), change.before, change.after)
+        console.diff(shown_path(change.path), change.before, change.after, prefix=change.prefix)
     for warning in outcome.warnings:
         message, _, hint = warning.partition("\nhint: ")  # a warning may carry what to do about it
         console.warn(message)

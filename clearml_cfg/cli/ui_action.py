@@ -8,7 +8,7 @@ import typer
 from typer.core import TyperGroup
 
 from ..console import Console, to_json
-from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, make_options
+from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
 from .report import report
 
 HELP = (
@@ -129,6 +129,7 @@ def add_command(
     no_backup: NoBackup = False,
     quiet: Quiet = False,
     json_output: Json = False,
+    show_secrets: ShowSecrets = False,
 ) -> None:
     """Add a context-menu action for OBJECT (project, task, model, dataview or queue). ClearML Enterprise only.
 
@@ -139,7 +140,7 @@ def add_command(
     """
     from .. import ui_actions
 
-    console = Console(quiet=quiet)
+    console = Console(quiet=quiet, show_secrets=show_secrets)
     kind = ui_actions.check_object(kind)
     entry, notes = ui_actions.build(
         name, url=url, method=method, tooltip=tooltip, payload=payload, headers=header or []
@@ -159,16 +160,24 @@ def list_command(
     config_dir: ConfigDir = None,
     quiet: Quiet = False,
     json_output: Json = False,
+    show_secrets: ShowSecrets = False,
 ) -> None:
     """List the context-menu actions the server's configuration defines (ClearML Enterprise only).
+
+    Header values that carry credentials (Authorization, Cookie, *token*, *key*, ...) and passwords inside urls
+    print as ******** unless --show-secrets.
 
     Example: clearml-cfg ui-action list task --json
     """
     from .. import ui_actions
+    from ..schema import masked
 
     console = Console(quiet=quiet)
     options = make_options(config_dir)
     found = ui_actions.listing(options, kind)
+    if not show_secrets:  # an Authorization header, a password in a url
+        for action in found.actions:
+            action.entry = masked(action.entry, (*ui_actions.list_path(action.kind), action.index))
     if json_output:
         console.data(
             to_json(
@@ -206,6 +215,7 @@ def remove_command(
     no_backup: NoBackup = False,
     quiet: Quiet = False,
     json_output: Json = False,
+    show_secrets: ShowSecrets = False,
 ) -> None:
     """Remove the context-menu action NAME of OBJECT; exit 1 when there is none. ClearML Enterprise only.
 
@@ -213,7 +223,7 @@ def remove_command(
     """
     from .. import ui_actions
 
-    console = Console(quiet=quiet)
+    console = Console(quiet=quiet, show_secrets=show_secrets)
     kind = ui_actions.check_object(kind)
     options = make_options(config_dir, dry_run=dry_run, backup=not no_backup)
     outcome = ui_actions.remove(options, kind, name)

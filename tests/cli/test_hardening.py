@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from strategies import VALUES, documents
 
 from clearml_cfg.keys import parse_key
+from clearml_cfg.schema import MASK
 
 BAD = sorted((DATA / "bad").glob("*.conf"))
 LOCATED = re.compile(r"apiserver\.conf:(\d+):(\d+)[: ]")
@@ -370,17 +371,61 @@ def test_four_processes_by_twenty_five_commands(tmp_path: Path) -> None:
 
 # --- secrets ------------------------------------------------------------------------------------------------
 
-SECRETS = ("Tr0ub4dor-plain", "98765432", "tok-4f9a1c", "S3cretKey-x1", "mongo-pw-77")
+# Every way of writing a secret value, each a distinct text that must never reach the screen.
+SECRETS = (
+    "Tr0ub4dor-plain",  # quoted
+    "98765432",  # an unquoted number
+    "tq-Secret-1",  # triple-quoted
+    "uq-one",  # unquoted, several words
+    "uq-two",
+    "cc-a1",  # a concatenation
+    "cc-b2",
+    "ml-top",  # triple-quoted over two lines
+    "ml-bottom",
+    "nl-Secret-4",  # on the line after its key
+    "hc-Secret-5",  # `=`, then a comment
+    "tk-Secret-6",  # unquoted, then a // comment
+    "cm-Secret-7",  # in a commented-out line
+    "tok-4f9a1c",  # secure.conf, CRLF line breaks
+    "S3cretKey-x1",
+    "sess-9f8e7d",  # secret by its path (secure.http.session_secret.*), not by its name
+    "mongo-pw-77",  # inside a URL
+    "url-pw-8",
+    "hdr-auth-7",  # UI action headers
+    "hdr-tok-9",
+    "hdr-cookie-3",
+)
+NEW_SECRETS = ("tok-new-1", "new-pw-2", "hdr-new-3", "sess-new-4")
+FIXED_USERS = (
+    "auth.fixed_users.enabled: true\n"
+    "auth.fixed_users.pass_hashed: false\n"
+    "auth.fixed_users.users: [\n"
+    '  { username: "jane", password: "Tr0ub4dor-plain", name: "Jane" },\n'
+    '  { username: "tri", password: """tq-Secret-1""", name: "Tri" }\n'
+    '  { username: "words", password: uq-one uq-two, name: "Words" }\n'
+    '  { username: "cat", password: "cc-a1"cc-b2, name: "Cat" }\n'
+    '  { username: "multi", password: """ml-top\nml-bottom""", name: "Multi" }\n'
+    '  { username: "next", password:\n      "nl-Secret-4", name: "Next" }\n'
+    '  { username: "hash", password = "hc-Secret-5" # a comment\n    name: "Hash" }\n'
+    "]\n"
+    "auth.token_secret: tk-Secret-6 // after the value\n"
+    '# auth.token_secret: "cm-Secret-7"\n'
+)
 SECRET_FILES = {
-    "apiserver.conf": (
-        "auth.fixed_users { enabled: true, pass_hashed: false, users: [\n"
-        '  { username: "jane", password: "Tr0ub4dor-plain", name: "Jane" },\n'
-        '  { username: "bob", password: 98765432, name: "Bob" }\n] }\n'
-    ),
+    # bob's unquoted number comes first so that the other lines keep their numbers in both files
+    "apiserver.conf": FIXED_USERS.replace("]\n", '  { username: "bob", password: 98765432, name: "Bob" }\n]\n'),
     "secure.conf": (
-        'auth.token_secret: "tok-4f9a1c"\ncredentials.apiserver { user_key: "K", user_secret: "S3cretKey-x1" }\n'
+        'auth.token_secret: "tok-4f9a1c"\r\ncredentials.apiserver { user_key: "K", user_secret: "S3cretKey-x1" }\r\n'
+        'http.session_secret.apiserver: "sess-9f8e7d"\r\n'
     ),
     "hosts.conf": 'mongo.backend.host: "mongodb://admin:mongo-pw-77@mongo:27017/backend"\n',
+    "services.conf": (
+        "organization.ui_actions.task: [\n"
+        '  { name: "Hook", action { method: "POST", url: "https://ci:url-pw-8@ci.example.com/run/${id}",\n'
+        '    headers { Authorization: "Bearer hdr-auth-7", X-Token: "hdr-tok-9", Cookie: "s=hdr-cookie-3",\n'
+        '      Accept: "application/json" } } }\n'
+        "]\n"
+    ),
 }
 SHOWING_COMMANDS = [
     ["show"],
@@ -390,34 +435,122 @@ SHOWING_COMMANDS = [
     ["show", "--changed"],
     ["get", "apiserver.auth.fixed_users"],
     ["get", "secure.auth.token_secret"],
+    ["get", "secure.http"],
     ["get", "hosts.mongo.backend.host", "--effective"],
+    ["get", "services.organization.ui_actions.task", "--json"],
     ["explain", "secure.credentials.apiserver.user_secret"],
     ["explain", "apiserver.auth.fixed_users.users", "--json"],
     ["check"],
     ["check", "--json"],
+    ["check", "--fix", "--dry-run"],
     ["list-users"],
     ["list-users", "--json"],
     ["export", "--format", "helm"],
+    ["export", "--format", "k8s-configmap"],
     ["export", "--format", "env"],
+    ["export", "--format", "compose"],
+    ["export", "--format", "json"],
     ["export", "--format", "k8s-secret"],
     ["set", "secure.auth.token_secret", "tok-new-1", "--dry-run"],
+    ["set", "secure.http.session_secret.apiserver", "sess-new-4", "--dry-run"],
+    ["unset", "secure.http.session_secret.apiserver", "--dry-run"],
     ["unset", "secure.credentials", "--dry-run"],
+    ["set", "apiserver.auth.fixed_users.enabled", "false", "--dry-run"],
+    ["add-user", "zed", "--password-stdin", "--plaintext", "--dry-run"],
+    ["passwd", "words", "--password-stdin", "--dry-run"],
+    ["passwd", "multi", "--password-stdin", "--dry-run"],
+    ["remove-user", "next", "--dry-run"],
+    ["remove-user", "multi", "--dry-run"],
+    ["ui-action", "list"],
+    ["ui-action", "list", "--json"],
+    ["ui-action", "add", "task", "Run", "--url", "https://h/${id}", "-H", "Authorization: Bearer hdr-new-3", "-n"],
+    ["ui-action", "remove", "task", "Hook", "--dry-run"],
 ]
+# what --show-secrets reveals: where the secrets go (a diff goes to stderr)
+REVEALING = {"show", "get", "explain", "export", "set", "unset", "add-user", "passwd", "remove-user", "ui-action"}
+
+
+def _secret_files(config_dir: Path) -> None:
+    for name, text in SECRET_FILES.items():
+        write(config_dir / name, text).chmod(0o600)
 
 
 @pytest.mark.parametrize("args", SHOWING_COMMANDS, ids=" ".join)
 def test_no_command_prints_a_secret_unless_asked(cli: Run, config_dir: Path, args: list[str]) -> None:
-    for name, text in SECRET_FILES.items():
-        write(config_dir / name, text).chmod(0o600)
-    result = cli(*args, env={"NO_COLOR": "1"}, tty=True)  # as on a terminal
+    _secret_files(config_dir)
+    stdin = "new-pw-2\n" if "--password-stdin" in args else None
+    result = cli(*args, env={"NO_COLOR": "1"}, tty=True, stdin=stdin)  # as on a terminal
     assert result.code in (0, 1), result
     shown = result.out + result.err
-    for secret in [*SECRETS, "tok-new-1"]:
+    for secret in [*SECRETS, *NEW_SECRETS]:
         assert secret not in shown, (secret, str(result))
-    revealing = args[0] in ("show", "get", "export") and "--json" not in args and "k8s-secret" not in args
-    if revealing and args[:2] != ["show", "--changed"]:
-        revealed = cli(*args, "--show-secrets")
-        assert any(secret in revealed.out for secret in SECRETS), str(revealed)
+    if args[0] in REVEALING and args[:2] != ["show", "--changed"] and "k8s-secret" not in args:
+        revealed = cli(*args, "--show-secrets", stdin=stdin)
+        assert revealed.code in (0, 1), revealed
+        assert any(secret in revealed.out + revealed.err for secret in [*SECRETS, *NEW_SECRETS]), str(revealed)
+
+
+def test_switching_a_file_to_hashes_shows_no_password(cli: Run, config_dir: Path) -> None:
+    path = write(config_dir / "apiserver.conf", FIXED_USERS)
+    result = cli("add-user", "zed", "--password-stdin", "--rounds", "4", "--dry-run", stdin="new-pw-2\n")
+    assert result.code == 0, result
+    for secret in SECRETS:
+        assert secret not in result.err, (secret, result.err)
+    # each changed password shows as a changed line, in the shape it is written
+    assert '-  { username: "tri", password: """********""", name: "Tri" }' in result.err
+    assert '+  { username: "tri", password: "********", name: "Tri" }' in result.err
+    assert '-  { username: "words", password: ********, name: "Words" }' in result.err
+    assert '-      "********", name: "Next" }' in result.err
+    # a password over two lines keeps its line break, so the line numbers of the diff stay those of the file
+    assert '-  { username: "multi", password: """********\n-""", name: "Multi" }' in result.err
+    assert path.read_text() == FIXED_USERS
+
+
+def test_a_changed_secret_shows_as_a_changed_line(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "secure.conf", 'http.session_secret.apiserver: "sess-9f8e7d"\n')
+    result = cli("set", "secure.http.session_secret.apiserver", "sess-new-4", "--dry-run")
+    assert result.code == 0, result
+    assert '-http.session_secret.apiserver: "********"\n+http.session_secret.apiserver: "********"\n' in result.err
+    assert "sess-" not in result.err
+    shown = cli("set", "secure.http.session_secret.apiserver", "sess-new-4", "--dry-run", "--show-secrets")
+    assert '-http.session_secret.apiserver: "sess-9f8e7d"\n+http.session_secret.apiserver: "sess-new-4"\n' in shown.err
+
+
+def test_quoting_a_password_shows_in_the_diff(cli: Run, config_dir: Path) -> None:
+    write(
+        config_dir / "apiserver.conf", 'auth.fixed_users.users: [{ username: "bob", password: 98765432, name: "B" }]\n'
+    )
+    result = cli("check", "--fix", "--dry-run")
+    assert '-auth.fixed_users.users: [{ username: "bob", password: ********, name: "B" }]' in result.err, result
+    assert '+auth.fixed_users.users: [{ username: "bob", password: "********", name: "B" }]' in result.err, result
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'password: "LeakMe99"x = 1',
+        'auth.token_secret = LeakMe99 "x" = 1',
+        'http.session_secret.apiserver: "LeakMe99" }',
+        '{ username: "a", password: "LeakMe99" ] }',
+        'url: "mongodb://u:LeakMe99@h" } ]',
+    ],
+)
+def test_a_parse_error_shows_its_line_without_the_secret(cli: Run, config_dir: Path, line: str) -> None:
+    write(config_dir / "secure.conf", f"a: 1\n{line}\n")
+    result = cli("get", "secure.a")
+    assert result.code == 3, result
+    assert "LeakMe99" not in result.err, result.err
+    excerpt, caret = result.err.splitlines()[1:3]
+    assert MASK in excerpt and caret.strip() == "^", result.err
+
+
+def test_a_warning_about_an_overriding_file_shows_no_secret(cli: Run, config_dir: Path) -> None:
+    # secure.auth.conf is where a set goes, but secure/auth.conf is read after it and wins
+    write(config_dir / "secure.auth.conf", 'token_secret: "tok-4f9a1c"\n')
+    write(config_dir / "secure" / "auth.conf", 'token_secret: "S3cretKey-x1"\n')
+    result = cli("set", "secure.auth.token_secret", "tok-new-1")
+    assert "secure.auth.token_secret still reads '********': another file" in result.err, result
+    assert not any(secret in result.err for secret in ("tok-4f9a1c", "S3cretKey-x1", "tok-new-1")), result
 
 
 # --- arguments and bugs -------------------------------------------------------------------------------------

@@ -361,6 +361,46 @@ def test_a_list_from_another_directory_is_copied_whole(cli: Run, tmp_path: Path)
     assert [a["name"] for a in actions(high)] == ["Logs"]
 
 
+def test_credential_headers_are_secrets(cli: Run, config_dir: Path) -> None:
+    args = ["ui-action", "add", "task", "Run", "--url", "https://ci:pw-1@h/${id}", "-H", "Accept: text/plain"]
+    headers = ["-H", "Authorization: Bearer tok-2", "-H", "X-Api-Key: key-3", "-H", "Cookie: s=ck-4"]
+    added = cli(*args, *headers)
+    assert added.code == 0, added
+    for secret in ("pw-1", "tok-2", "key-3", "ck-4"):
+        assert secret not in added.err
+        assert secret not in cli("ui-action", "list").out
+        assert secret not in cli("ui-action", "list", "--json").out
+    listed = json.loads(cli("ui-action", "list", "--json").out)["actions"][0]["action"]
+    assert listed["headers"] == {
+        "Accept": "text/plain",
+        "Authorization": "********",
+        "X-Api-Key": "********",
+        "Cookie": "********",
+    }
+    assert listed["url"] == "https://ci:********@h/${id}"
+    shown = json.loads(cli("ui-action", "list", "--json", "--show-secrets").out)["actions"][0]["action"]
+    assert shown["headers"]["Authorization"] == "Bearer tok-2" and shown["url"] == "https://ci:pw-1@h/${id}"
+    assert "tok-2" in cli("ui-action", "remove", "task", "Run", "-n", "--show-secrets").err
+
+
+def test_an_overriding_variable_shows_no_header_secret(cli: Run, config_dir: Path) -> None:
+    variable = (
+        '[{ name: "E", action { method: GET, url: "https://e/${id}", headers { Authorization: "Bearer env-5" } } }]'
+    )
+    env = {"CLEARML__services__organization__ui_actions__task": variable}
+    result = cli("ui-action", "add", "task", "Run", "--url", "https://h/${id}", "-n", env=env)
+    assert 'headers { Authorization: "********" }' in result.err and "overrides every file" in result.err, result
+    assert "env-5" not in result.err
+
+
+def test_a_secret_header_makes_a_new_file_private(cli: Run, config_dir: Path) -> None:
+    args = ["ui-action", "add", "task", "Run", "--url", "https://h/${id}"]
+    assert cli(*args, "-H", "Accept: text/plain", "-c", str(config_dir / "a")).code == 0
+    assert (config_dir / "a" / "services.conf").stat().st_mode & 0o777 != 0o600
+    assert cli(*args, "-H", "authorization: Bearer x", "-c", str(config_dir / "b")).code == 0
+    assert (config_dir / "b" / "services.conf").stat().st_mode & 0o777 == 0o600
+
+
 def test_dry_run_quiet_and_json(cli: Run, config_dir: Path) -> None:
     path = write(config_dir / "services.conf", SERVICES)
     dry = cli("ui-action", "add", "task", "L", "--url", "https://l/${id}", "--dry-run")
