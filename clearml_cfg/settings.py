@@ -35,9 +35,13 @@ class Options:
     backup: bool = True
     force: bool = False
     lock_timeout: float = 10.0
+    #: files already backed up by this command: a second write keeps the backup of the first version
+    backed_up: set[FsPath] = field(default_factory=set)
 
     def transaction(self) -> Transaction:
-        return Transaction(dry_run=self.dry_run, backup=self.backup, lock_timeout=self.lock_timeout)
+        return Transaction(
+            dry_run=self.dry_run, backup=self.backup, lock_timeout=self.lock_timeout, backed_up=self.backed_up
+        )
 
 
 @dataclass
