@@ -197,6 +197,7 @@ class Console:
 def unified_diff(label: str, before: str | None, after: str, *, show_secrets: bool = False) -> Iterable[str]:
     old = (before or "").splitlines()
     new = after.splitlines()
+    label = label.lstrip("/")  # a/opt/clearml/config/x.conf, as git writes it, not a//opt/...
     for line in difflib.unified_diff(
         old, new, fromfile="/dev/null" if before is None else f"a/{label}", tofile=f"b/{label}", lineterm="", n=3
     ):

@@ -130,8 +130,13 @@ def file_for_key(directory: Path, existing: list[ConfigFile], path: KeyPath) -> 
             best = candidate
     if best is None:
         name = str(path[0])
-        if not name or "/" in name or name.startswith(".") or "\0" in name:
-            raise UsageError(f"{name!r} cannot be the name of a configuration file")
+        if not name or any(c in name for c in "/.\0"):
+            raise UsageError(
+                f"{name!r} cannot be the name of a configuration file: the server makes the first "
+                "part of a key from a file name, where '/' and '.' separate parts",
+                "start the key with the file's name, e.g. apiserver.x (apiserver.conf) or services.tasks.x "
+                "(services/tasks.conf)",
+            )
         best = ConfigFile(directory, name + SUFFIX)
     inner = path[len(best.prefix) :]
     if not inner:

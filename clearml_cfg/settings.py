@@ -50,7 +50,8 @@ class Outcome:
 
     changes: list[Change] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # a note may say why nothing changed ("is not set; nothing to do")
+    remarks: list[str] = field(default_factory=list)  # notes on the input (how VALUE was read); never such a reason
 
 
 # --- reading every file -----------------------------------------------------------------------------------
@@ -224,7 +225,7 @@ def get_value(view: FilesView, path: Path) -> Any:
     except KeyError:
         raise NotSet(
             f"{format_path(path)} is not set in the configuration files ({view.dirs.describe()})",
-            None,
+            "--default VALUE prints a fallback instead; --effective includes the server's defaults",
         ) from None
 
 
@@ -246,13 +247,23 @@ def set_value(options: Options, path: Path, value: Any) -> Outcome:
         try:
             document.set(inner, value)
         except HoconKeyError as e:
-            raise NotSet(f"{format_path(path)}: {e}") from None
+            raise UsageError(
+                f"cannot set {format_path(path)}: {e}",
+                "a list index must name an element that exists; to change the list, set the whole of it "
+                f"(clearml-cfg get {format_path(_list_of(path))} shows it)",
+            ) from None
         except HoconEditError as e:
             raise UsageError(f"cannot set {format_path(path)} in {config_file.path}: {e}", _edit_hint(e)) from None
         outcome.changes = tx.commit()
     if not options.dry_run:
         outcome.warnings.extend(_overridden(view, config_file, document, path, value))
     return outcome
+
+
+def _list_of(path: Path) -> Path:
+    """The path of the list that the last index in ``path`` points into (``a.users[5].x`` -> ``a.users``)."""
+    last = max((i for i, segment in enumerate(path) if isinstance(segment, int)), default=len(path))
+    return path[:last]
 
 
 def _has_secret(path: Path, value: Any) -> bool:
@@ -327,7 +338,8 @@ def show_tree(view: FilesView, namespace: Path | None) -> Any:
         return lookup(tree, namespace)
     except KeyError:
         raise NotSet(
-            f"{format_path(namespace)} is not set in the configuration files ({view.dirs.describe()})"
+            f"{format_path(namespace)} is not set in the configuration files ({view.dirs.describe()})",
+            "clearml-cfg show lists what the files set; add --effective to include the server's defaults",
         ) from None
 
 

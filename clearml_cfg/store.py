@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import time
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import Any
 
 from .errors import ConfigReadError, UsageError, WriteError
 from .hocon import Document, HoconSemanticError, HoconSyntaxError
+from .hocon.errors import line_starts, source_line
 from .writes import Write, backup_path, install, umask, write_atomically, write_error
 
 LOCK_NAME = ".clearml-cfg.lock"
@@ -98,7 +100,7 @@ def parse_document(path: Path, text: str) -> Document:
             detail=e.excerpt(),
         ) from e
     except HoconSemanticError as e:
-        raise ConfigReadError(f"{path}: {e}", "fix the file by hand; the server cannot read it either") from e
+        raise _semantic_error(path, text, e, "fix the file by hand; the server cannot read it either") from e
     return document
 
 
@@ -111,7 +113,26 @@ def resolved_tree(path: Path, document: Document, env: dict[str, str] | os._Envi
     try:
         return document.to_dict(resolve=True, env=env)
     except HoconSemanticError as e:
-        raise ConfigReadError(f"{path}: {e}", "the server would fail to start with this file") from e
+        raise _semantic_error(path, document.text, e, "the server would fail to start with this file") from e
+
+
+_LOCATED = re.compile(r"line (\d+), column (\d+): (.*)", re.DOTALL)
+
+
+def _semantic_error(path: Path, text: str, error: HoconSemanticError, hint: str) -> ConfigReadError:
+    """``FILE:LINE:COL: reason`` and the line with a caret, as for a syntax error, when the error has a place."""
+    located = _LOCATED.fullmatch(str(error))
+    if located is None:
+        return ConfigReadError(f"{path}: {error}", hint)
+    line, column, reason = int(located[1]), int(located[2]), located[3]
+    starts = line_starts(text)
+    if line > len(starts):
+        return ConfigReadError(f"{path}:{line}:{column}: {reason}", hint)
+    source = source_line(text, starts[line - 1])
+    # The reader counts columns after expanding tabs to 8-column stops (as pyparsing does): find the character.
+    index = next((i for i in range(len(source) + 1) if len(source[:i].expandtabs()) >= column - 1), len(source))
+    detail = f"{source.expandtabs(1)}\n{' ' * index}^"
+    return ConfigReadError(f"{path}:{line}:{index + 1}: {reason}", hint, detail=detail)
 
 
 # --- writing ----------------------------------------------------------------------------------------------

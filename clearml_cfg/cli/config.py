@@ -133,8 +133,6 @@ def get_command(
             value = get_value(FilesView(options.dirs, options.env), path)
     except NotSet as e:
         if default is None:
-            if quiet:
-                raise NotSet(e.message) from None
             raise NotSet(e.message, "--default VALUE prints a fallback instead") from None
         value = default
     shown = value if show_secrets else masked(value, path)
@@ -177,7 +175,7 @@ def set_command(
     parsed, note = parse_value(value, value_type)
     outcome = set_value(options, path, parsed)
     if note:
-        outcome.notes.insert(0, note)
+        outcome.remarks.append(note)
     report(console, outcome, dry_run=dry_run, json_output=json_output)
 
 

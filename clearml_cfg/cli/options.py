@@ -36,12 +36,13 @@ def lock_timeout(env: dict[str, str]) -> float:
     raw = env.get("CLEARML_CFG_LOCK_TIMEOUT")
     if not raw:
         return DEFAULT_LOCK_TIMEOUT
+    hint = f"set it to a number of seconds, e.g. CLEARML_CFG_LOCK_TIMEOUT=30 (unset: {DEFAULT_LOCK_TIMEOUT:g})"
     try:
         value = float(raw)
     except ValueError:
-        raise UsageError(f"CLEARML_CFG_LOCK_TIMEOUT={raw!r} is not a number of seconds") from None
-    if value < 0:
-        raise UsageError(f"CLEARML_CFG_LOCK_TIMEOUT={raw!r} must not be negative")
+        raise UsageError(f"CLEARML_CFG_LOCK_TIMEOUT={raw!r} is not a number of seconds", hint) from None
+    if not value >= 0:  # also NaN
+        raise UsageError(f"CLEARML_CFG_LOCK_TIMEOUT={raw!r} must be zero or more seconds", hint)
     return value
 
 

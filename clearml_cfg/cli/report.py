@@ -55,7 +55,7 @@ def report(
         console.diff(_shown(change.path), change.before, change.after)
     for warning in outcome.warnings:
         console.warn(warning)
-    for note in outcome.notes:
+    for note in [*outcome.remarks, *outcome.notes]:
         console.note(note)
     if json_output:
         console.data(

@@ -267,6 +267,72 @@ def test_set_refuses_a_whole_file(cli: Run) -> None:
     assert "is a whole file" in result.err
 
 
+@pytest.mark.parametrize(
+    ("args", "env", "code", "message"),
+    [
+        (["show", "apiserver.nothing"], {}, 1, "apiserver.nothing is not set"),
+        (["get", "apiserver.nothing", "--quiet"], {}, 1, "apiserver.nothing is not set"),
+        (
+            ["set", "apiserver.auth.fixed_users.users[5].password", "x"],
+            {},
+            2,
+            "users has 1 element(s); there is no [5]",
+        ),
+        (["set", "apiserver.cookies.domains[0]", "x"], {}, 2, "there is no list cookies.domains"),
+        (["set", "apiserver.auth.users[0].password", "x"], {}, 2, "there is no list auth.users (auth.users is not"),
+        (["set", '"a/b".c', "1", "--force"], {}, 2, "'a/b' cannot be the name of a configuration file"),
+        (["set", '"x.conf".c', "1", "--force"], {}, 2, "'x.conf' cannot be the name of a configuration file"),
+        (["set", "apiserver.a", "2"], {"CLEARML_CFG_LOCK_TIMEOUT": "x"}, 2, "is not a number of seconds"),
+        (["set", "apiserver.a", "2"], {"CLEARML_CFG_LOCK_TIMEOUT": "nan"}, 2, "must be zero or more seconds"),
+        (["set", "apiserver.a", "-5"], {}, 2, "no such option: -5"),
+        (["set", "apiserver.a", "2", "-c", "somefile"], {}, 2, "somefile is not a directory"),
+        (["set", "apiserver.a", "2", "-c", "with-bak"], {}, 4, "with-bak/apiserver.conf.bak: it is a directory"),
+    ],
+)
+def test_every_refusal_is_one_error_line_and_one_hint_line(
+    cli: Run, config_dir: Path, tmp_path: Path, args: list[str], env: dict[str, str], code: int, message: str
+) -> None:
+    write(config_dir / "apiserver.conf", 'a: 1\nauth.fixed_users.users: [{username: "u", password: "p", name: "U"}]\n')
+    write(tmp_path / "somefile", "x\n")
+    write(tmp_path / "with-bak" / "apiserver.conf", "a: 1\n")
+    (tmp_path / "with-bak" / "apiserver.conf.bak").mkdir()
+    result = cli(*args, env=env)
+    assert result.code == code, result
+    lines = result.err.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["error", "hint"], result
+    assert message in lines[0]
+    assert (tmp_path / "somefile").read_text() == "x\n"
+    assert (tmp_path / "with-bak" / "apiserver.conf").read_text() == "a: 1\n"
+
+
+def test_a_value_that_starts_with_a_dash_goes_after_double_dash(cli: Run, config_dir: Path) -> None:
+    result = cli("set", "apiserver.a", "-5")
+    assert "hint: a value that starts with '-' goes after '--': clearml-cfg set apiserver.a -- -5" in result.err
+    assert cli("set", "apiserver.a", "--", "-5").code == 0
+    assert (config_dir / "apiserver.conf").read_text() == "a: -5\n"
+
+
+def test_set_says_unchanged_also_after_a_note_on_the_value(cli: Run) -> None:
+    assert cli("set", "apiserver.n", "003").code == 0
+    again = cli("set", "apiserver.n", "003")
+    assert again.code == 0
+    assert again.err == (
+        "note: '003' is read as the number 3 (the server reads it so too); --type string keeps it text\n"
+        "unchanged: the files already say so\n"
+    )
+
+
+def test_diff_labels_of_an_absolute_path(cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    directory = tmp_path / "config"
+    write(directory / "apiserver.conf", "a: 1\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the file is shown by its absolute path
+    result = cli("set", "apiserver.a", "2", "-c", str(directory))
+    label = str(directory / "apiserver.conf").lstrip("/")
+    assert f"--- a/{label}\n+++ b/{label}\n" in result.err
+
+
 def test_set_dry_run_shows_the_diff_and_writes_nothing(cli: Run, config_dir: Path) -> None:
     path = write(config_dir / "services.conf", SERVICES)
     result = cli("set", "services.tasks.non_responsive_tasks_watchdog.threshold_sec", "60", "--dry-run")

@@ -128,6 +128,14 @@ def test_parse_errors_show_the_line_and_a_caret(cli: Run, config_dir: Path) -> N
     assert "  cookies { secure: [true }\n                          ^" in result.err
 
 
+def test_an_unresolved_substitution_names_file_line_column_with_a_caret(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", "x: 1\nb {\n\ta: ${nope}\n}\n")  # the reader counts a tab as 8 columns
+    result = cli("get", "apiserver.b")
+    assert result.code == 3, result
+    assert "apiserver.conf:3:5: cannot resolve ${nope}" in result.err
+    assert " a: ${nope}\n    ^\nhint: " in result.err
+
+
 def test_a_directory_named_conf_is_an_error(cli: Run, config_dir: Path) -> None:
     (config_dir / "backup.conf").mkdir(parents=True)
     result = cli("show")
