@@ -241,7 +241,7 @@ def set_value(options: Options, path: Path, value: Any) -> Outcome:
         tx.lock(directory)
         document = tx.document(
             config_file.path,
-            secret=config_file.namespace in ("secure",) or _has_secret(path, value),
+            secret=config_file.namespace in ("secure",) or holds_secret(path, value),
             parsed=loaded.document if loaded else None,
         )
         try:
@@ -266,7 +266,8 @@ def _list_of(path: Path) -> Path:
     return path[:last]
 
 
-def _has_secret(path: Path, value: Any) -> bool:
+def holds_secret(path: Path, value: Any) -> bool:
+    """Whether setting ``path`` to ``value`` writes a secret (at ``path`` or anywhere inside ``value``)."""
     return any(schema.is_secret(where) for where, _ in schema.walk(value, path))
 
 

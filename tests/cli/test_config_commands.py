@@ -459,3 +459,52 @@ def test_show_colours_only_a_terminal(cli: Run, config_dir: Path) -> None:
     write(config_dir / "services.conf", SERVICES)
     assert "\x1b[" in cli("show", env={"FORCE_COLOR": "1"}).out
     assert "\x1b[" not in cli("show", env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).out
+
+
+# --- secrets on the command line ----------------------------------------------------------------------------
+
+USERS = 'auth.fixed_users.users: [{username: "u", password: "p", name: "U"}]\n'
+
+
+@pytest.mark.parametrize(
+    "key", ["apiserver.auth.fixed_users.users[0].password", "secure.http.session_secret.apiserver"]
+)
+def test_a_secret_on_the_command_line_warns(cli: Run, config_dir: Path, key: str) -> None:
+    write(config_dir / "apiserver.conf", USERS)
+    result = cli("set", key, "NEWSECRET")
+    assert result.code == 0, result
+    assert "warning: the value of " + key + " was on the command line" in result.err
+    assert "--value-stdin" in result.err
+    quiet = cli("set", "apiserver.auth.cookies.domain", ".example.com")
+    assert "warning" not in quiet.err
+
+
+def test_value_stdin_reads_one_line(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", USERS)
+    key = "apiserver.auth.fixed_users.users[0].password"
+    result = cli("set", key, "--value-stdin", "--type", "string", stdin="s3cret with spaces \r\nsecond line\n")
+    assert result.code == 0, result
+    assert "warning" not in result.err
+    assert pyhocon_plain((config_dir / "apiserver.conf").read_text())["auth"]["fixed_users"]["users"][0] == {
+        "username": "u",
+        "password": "s3cret with spaces ",
+        "name": "U",
+    }
+    assert cli("set", "apiserver.n", "--value-stdin", "--type", "int", stdin="42").code == 0
+    assert cli("get", "apiserver.n").out == "42\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["set", "apiserver.a"], None, "missing VALUE"),
+        (["set", "apiserver.a", "1", "--value-stdin"], "2\n", "VALUE and --value-stdin both give the value"),
+        (["set", "apiserver.a", "--value-stdin"], "", "standard input is empty"),
+    ],
+)
+def test_value_stdin_misuse(cli: Run, config_dir: Path, args: list[str], stdin: str | None, message: str) -> None:
+    result = cli(*args, stdin=stdin)
+    assert result.code == 2, result
+    assert result.err.startswith("error: ") and f"{message}\nhint: " in result.err
+    assert result.err.count("\n") == 2
+    assert not config_dir.exists()
