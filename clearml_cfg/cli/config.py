@@ -95,7 +95,7 @@ def init_command(
 
     Example: CLEARML_CONFIG_DIR=./clearml-config clearml-cfg init
     """
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force, quiet=quiet)
     console = Console(quiet=quiet)
     outcome = init_dir(options)
     report(console, outcome, dry_run=dry_run, json_output=json_output)
@@ -139,7 +139,7 @@ def get_command(
             except KeyError:
                 raise NotSet(f"{format_key(path)} is not set in the server's effective configuration") from None
         else:
-            options = make_options(config_dir)
+            options = make_options(config_dir, quiet=quiet)
             value = get_value(FilesView(options.dirs, options.env), path)
     except NotSet as e:
         if default is None:
@@ -197,7 +197,7 @@ def set_command(
 
     Example: printf '%s\\n' "$SECRET" | clearml-cfg set secure.http.session_secret.apiserver --value-stdin
     """
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
     path = parse_key(key)
     if value_stdin:
@@ -259,7 +259,7 @@ def unset_command(
 
     Example: clearml-cfg unset apiserver.auth.cookies.domain
     """
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
     outcome = unset_value(options, parse_key(key), missing_ok)
     report(console, outcome, dry_run=dry_run, json_output=json_output)
@@ -305,7 +305,7 @@ def show_command(
             console, view, path, origin=origin, changed=changed, json_output=json_output, show_secrets=show_secrets
         )
         return
-    options = make_options(config_dir)
+    options = make_options(config_dir, quiet=quiet)
     tree = show_tree(FilesView(options.dirs, options.env), path)
     shown = tree if show_secrets else masked(tree, path)
     if json_output:

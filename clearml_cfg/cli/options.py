@@ -46,10 +46,19 @@ def lock_timeout(env: dict[str, str]) -> float:
     return value
 
 
-def make_options(config_dir: str | None, *, dry_run: bool = False, backup: bool = True, force: bool = False) -> Options:
+def make_options(
+    config_dir: str | None, *, dry_run: bool = False, backup: bool = True, force: bool = False, quiet: bool = False
+) -> Options:
+    """The options every command works with; warns (on stderr) about a directory list the server reads oddly."""
     env = dict(os.environ)
+    dirs = config_dirs(config_dir, env)
+    if dirs.warnings and not quiet:
+        from ..console import Console
+
+        for warning in dirs.warnings:
+            Console().warn(warning)
     return Options(
-        dirs=config_dirs(config_dir, env),
+        dirs=dirs,
         env=env,
         dry_run=dry_run,
         backup=backup,
