@@ -99,16 +99,54 @@ class FilesView:
         return result
 
     def definitions(self, path: Path) -> list[tuple[LoadedFile, Path]]:
-        """The files that set ``path`` (or something under it), with the key inside each file."""
+        """The files that set ``path`` (or something under it), with the key as written inside each file.
+
+        A key written ``-name`` (in the file, or as the file's name: ``-apiserver.conf``) defines ``name``
+        (SERVER-SEMANTICS §3), so it is found as well.
+        """
         found = []
         for _, layer in self.layers:
             for loaded in layer:
                 prefix = loaded.file.prefix
-                if len(path) > len(prefix) and path[: len(prefix)] == prefix:
-                    inner = path[len(prefix) :]
-                    if inner in loaded.document:
+                if len(path) > len(prefix) and all(_spells(w, s) for w, s in zip(prefix, path, strict=False)):
+                    for inner in written_as(loaded.document, path[len(prefix) :]):
                         found.append((loaded, inner))
         return found
+
+
+def _spells(written: str | int, segment: str | int) -> bool:
+    return written == segment or (isinstance(segment, str) and written == "-" + segment)
+
+
+def written_as(document: Document, path: Path) -> list[Path]:
+    """Every way ``path`` is written in ``document``: at each level the key itself and its ``-key`` form, which
+    replaces what the layers below say instead of merging into it (SERVER-SEMANTICS §3)."""
+    found: list[Path] = [()]
+    for segment in path:
+        forms = [segment] if isinstance(segment, int) or segment.startswith("-") else [segment, "-" + segment]
+        found = [(*prefix, form) for prefix in found for form in forms if (*prefix, form) in document]
+        if not found:
+            break
+    return found
+
+
+def where_to_set(document: Document, path: Path) -> Path:
+    """The key to edit for ``path``: inside an existing ``-key`` block when only that form is written, so that
+    ``set apiserver.cors.origins`` edits the file's ``-cors { }`` instead of adding a second ``cors { }``."""
+    written: Path = ()
+    for index, segment in enumerate(path):
+        dashed = f"-{segment}"
+        if (
+            isinstance(segment, str)
+            and not segment.startswith("-")
+            and (*written, segment) not in document
+            and (*written, dashed) in document
+        ):
+            segment = dashed
+        written = (*written, segment)
+        if written not in document:
+            return (*written, *path[index + 1 :])
+    return written
 
 
 def lookup(tree: Any, path: Path) -> Any:
@@ -245,7 +283,7 @@ def set_value(options: Options, path: Path, value: Any) -> Outcome:
             parsed=loaded.document if loaded else None,
         )
         try:
-            document.set(inner, value)
+            document.set(where_to_set(document, inner), value)
         except HoconKeyError as e:
             raise UsageError(
                 f"cannot set {format_path(path)}: {e}",

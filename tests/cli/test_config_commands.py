@@ -418,6 +418,30 @@ def test_unset_removes_the_lines_from_every_file_that_sets_it(cli: Run, tmp_path
     assert cli("get", "services.tasks.non_responsive_tasks_watchdog.threshold_sec", "-c", both).code == 1
 
 
+def test_a_dash_key_is_the_key_for_set_and_unset(cli: Run, tmp_path: Path) -> None:
+    """`-cors { }` defines cors, replacing what lower directories say (SERVER-SEMANTICS §3)."""
+    low = write(tmp_path / "m1" / "apiserver.conf", "cors { a: 1, b: 2 }\n")
+    high = write(tmp_path / "m2" / "apiserver.conf", "# mine\n-cors {\n    a: 3\n}\n")
+    both = f"{low.parent}{os.pathsep}{high.parent}"
+    assert cli("get", "apiserver.cors.a", "-c", both).out == "3\n"
+    assert cli("set", "apiserver.cors.origins", "c", "-c", both).code == 0
+    assert high.read_text() == '# mine\n-cors {\n    a: 3\n    origins: "c"\n}\n'  # inside it, no second block
+    result = cli("unset", "apiserver.cors.a", "-c", both)
+    assert result.code == 0, result
+    assert high.read_text() == '# mine\n-cors {\n    origins: "c"\n}\n'
+    assert low.read_text() == "cors { b: 2 }\n"
+    assert cli("get", "apiserver.cors.a", "-c", both).code == 1
+    assert cli("get", "apiserver.cors", "-c", both, "--json").out == '{\n  "origins": "c"\n}\n'
+
+
+def test_a_dash_file_is_the_section_for_unset(cli: Run, tmp_path: Path) -> None:
+    low = write(tmp_path / "f1" / "apiserver.conf", "x: 1\n")
+    high = write(tmp_path / "f2" / "-apiserver.conf", "x: 2\ny: 1\n")
+    both = f"{low.parent}{os.pathsep}{high.parent}"
+    assert cli("unset", "apiserver.x", "-c", both).code == 0
+    assert (low.read_text(), high.read_text()) == ("", "y: 1\n")
+
+
 def test_unset_missing(cli: Run, config_dir: Path) -> None:
     write(config_dir / "services.conf", SERVICES)
     result = cli("unset", "services.nope")
