@@ -190,6 +190,7 @@ def unified_diff(
 
         old, old_keys = diff_lines(before or "", prefix)
         new, new_keys = diff_lines(after, prefix)
+    label = label.lstrip("/")  # a/opt/clearml/config/x.conf, as git writes it, not a//opt/...
     started = False
     for group in difflib.SequenceMatcher(None, old_keys, new_keys).get_grouped_opcodes(3):
         if not started:

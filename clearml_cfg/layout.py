@@ -1,7 +1,9 @@
 """Where ClearML Server looks for its configuration, and which file holds which key (SERVER-SEMANTICS §1-2).
 
 - Directories: ``CLEARML_CONFIG_DIR``, else ``TRAINS_CONFIG_DIR`` (the first non-empty one; never both), else
-  ``/opt/trains/config`` then ``/opt/clearml/config``. The value splits on ``os.pathsep``; later ones win.
+  ``/opt/trains/config`` then ``/opt/clearml/config``. The value splits on ``os.pathsep``; later ones win. Each
+  part is ``Path(expandvars(part)).expanduser()``, as the server computes it: ``$VAR`` first, then ``~``; an
+  empty part is ``Path("")``, the working directory.
 - Files: every ``*.conf`` found recursively; ``services/tasks.conf`` holds the keys under ``services.tasks``.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .errors import ConfigReadError, UsageError
 from .hocon.parser import key_segments
@@ -30,6 +32,7 @@ class ConfigDirs:
 
     dirs: tuple[Path, ...]
     origin: str  # "--config-dir", "CLEARML_CONFIG_DIR", "TRAINS_CONFIG_DIR" or "default"
+    warnings: tuple[str, ...] = ()  # what the user should know about the list (an empty part)
 
     @property
     def write_dir(self) -> Path:
@@ -51,10 +54,24 @@ def config_dirs(option: str | None, env: Mapping[str, str]) -> ConfigDirs:
                 break
         else:
             return ConfigDirs(tuple(Path(d) for d in DEFAULT_DIRS), "default")
-    dirs = tuple(Path(os.path.expandvars(os.path.expanduser(part))) for part in value.split(os.pathsep) if part)
-    if not dirs:
-        raise UsageError(f"{origin} names no directory", f"set {origin} to a directory, e.g. ./clearml-config")
-    return ConfigDirs(dirs, origin)
+    parts = value.split(os.pathsep)
+    dirs = tuple(_expand(part) for part in parts)
+    warnings: tuple[str, ...] = ()
+    if "" in parts:
+        warnings = (
+            f"{origin}={value!r} has an empty part, which the server reads as its working directory: it loads every "
+            f"*.conf found under it (here: {os.getcwd()})",
+        )
+    return ConfigDirs(dirs, origin, warnings)
+
+
+def _expand(part: str) -> Path:
+    """The server's ``Path(expandvars(part)).expanduser()``: variables first, so ``$D`` may hold a ``~``."""
+    path = Path(os.path.expandvars(part))
+    try:
+        return path.expanduser()
+    except RuntimeError:  # no home directory to expand ~ to: the path stays as written
+        return path
 
 
 @dataclass(frozen=True)
@@ -79,8 +96,12 @@ class ConfigFile:
 
 
 def file_prefix(relative: str) -> tuple[str, ...]:
-    stem = relative[: -len(SUFFIX)] if relative.endswith(SUFFIX) else relative
-    return key_segments(stem.replace("/", "."))
+    """The server's key for a file: ``".".join(relative.with_suffix("").parts)``, split as pyhocon splits a key.
+
+    A dotfile has no suffix, so ``.conf`` keeps its name and loads under ``conf``; ``sub/.conf`` under
+    ``sub.conf``; ``..conf`` gives no key at all (the server fails on it).
+    """
+    return key_segments(".".join(PurePosixPath(relative).with_suffix("").parts))
 
 
 def discover(directory: Path, conf_dirs: list[Path] | None = None) -> list[ConfigFile]:
@@ -96,7 +117,7 @@ def discover(directory: Path, conf_dirs: list[Path] | None = None) -> list[Confi
         subdirs.sort()
         base = Path(root)
         for name in list(subdirs):
-            if name.endswith(SUFFIX) and not (base / name).is_symlink():
+            if name.endswith(SUFFIX):  # also a link to a directory: the server's rglob finds it and fails on it
                 where = base / name
                 if conf_dirs is None:
                     raise ConfigReadError(
@@ -106,9 +127,14 @@ def discover(directory: Path, conf_dirs: list[Path] | None = None) -> list[Confi
                 conf_dirs.append(where)
                 subdirs.remove(name)
         for name in sorted(files):
-            if name.endswith(SUFFIX) and len(name) > len(SUFFIX):
-                relative = (base / name).relative_to(directory).as_posix()
-                found.append(ConfigFile(directory, relative))
+            if name.endswith(SUFFIX):
+                config_file = ConfigFile(directory, (base / name).relative_to(directory).as_posix())
+                if not config_file.prefix:
+                    raise ConfigReadError(
+                        f"{config_file.path}: the server makes no key of this file name and would crash loading it",
+                        f"rename or remove {config_file.path}",
+                    )
+                found.append(config_file)
     return found
 
 
@@ -136,8 +162,13 @@ def file_for_key(directory: Path, existing: list[ConfigFile], path: KeyPath) -> 
             best = candidate
     if best is None:
         name = str(path[0])
-        if not name or "/" in name or name.startswith(".") or "\0" in name:
-            raise UsageError(f"{name!r} cannot be the name of a configuration file")
+        if not name or any(c in name for c in "/.\0"):
+            raise UsageError(
+                f"{name!r} cannot be the name of a configuration file: the server makes the first "
+                "part of a key from a file name, where '/' and '.' separate parts",
+                "start the key with the file's name, e.g. apiserver.x (apiserver.conf) or services.tasks.x "
+                "(services/tasks.conf)",
+            )
         best = ConfigFile(directory, name + SUFFIX)
     inner = path[len(best.prefix) :]
     if not inner:

@@ -35,9 +35,13 @@ class Options:
     backup: bool = True
     force: bool = False
     lock_timeout: float = 10.0
+    #: files already backed up by this command: a second write keeps the backup of the first version
+    backed_up: set[FsPath] = field(default_factory=set)
 
     def transaction(self) -> Transaction:
-        return Transaction(dry_run=self.dry_run, backup=self.backup, lock_timeout=self.lock_timeout)
+        return Transaction(
+            dry_run=self.dry_run, backup=self.backup, lock_timeout=self.lock_timeout, backed_up=self.backed_up
+        )
 
 
 @dataclass
@@ -46,7 +50,8 @@ class Outcome:
 
     changes: list[Change] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # a note may say why nothing changed ("is not set; nothing to do")
+    remarks: list[str] = field(default_factory=list)  # notes on the input (how VALUE was read); never such a reason
 
 
 # --- reading every file -----------------------------------------------------------------------------------
@@ -94,16 +99,54 @@ class FilesView:
         return result
 
     def definitions(self, path: Path) -> list[tuple[LoadedFile, Path]]:
-        """The files that set ``path`` (or something under it), with the key inside each file."""
+        """The files that set ``path`` (or something under it), with the key as written inside each file.
+
+        A key written ``-name`` (in the file, or as the file's name: ``-apiserver.conf``) defines ``name``
+        (SERVER-SEMANTICS §3), so it is found as well.
+        """
         found = []
         for _, layer in self.layers:
             for loaded in layer:
                 prefix = loaded.file.prefix
-                if len(path) > len(prefix) and path[: len(prefix)] == prefix:
-                    inner = path[len(prefix) :]
-                    if inner in loaded.document:
+                if len(path) > len(prefix) and all(_spells(w, s) for w, s in zip(prefix, path, strict=False)):
+                    for inner in written_as(loaded.document, path[len(prefix) :]):
                         found.append((loaded, inner))
         return found
+
+
+def _spells(written: str | int, segment: str | int) -> bool:
+    return written == segment or (isinstance(segment, str) and written == "-" + segment)
+
+
+def written_as(document: Document, path: Path) -> list[Path]:
+    """Every way ``path`` is written in ``document``: at each level the key itself and its ``-key`` form, which
+    replaces what the layers below say instead of merging into it (SERVER-SEMANTICS §3)."""
+    found: list[Path] = [()]
+    for segment in path:
+        forms = [segment] if isinstance(segment, int) or segment.startswith("-") else [segment, "-" + segment]
+        found = [(*prefix, form) for prefix in found for form in forms if (*prefix, form) in document]
+        if not found:
+            break
+    return found
+
+
+def where_to_set(document: Document, path: Path) -> Path:
+    """The key to edit for ``path``: inside an existing ``-key`` block when only that form is written, so that
+    ``set apiserver.cors.origins`` edits the file's ``-cors { }`` instead of adding a second ``cors { }``."""
+    written: Path = ()
+    for index, segment in enumerate(path):
+        dashed = f"-{segment}"
+        if (
+            isinstance(segment, str)
+            and not segment.startswith("-")
+            and (*written, segment) not in document
+            and (*written, dashed) in document
+        ):
+            segment = dashed
+        written = (*written, segment)
+        if written not in document:
+            return (*written, *path[index + 1 :])
+    return written
 
 
 def lookup(tree: Any, path: Path) -> Any:
@@ -220,7 +263,7 @@ def get_value(view: FilesView, path: Path) -> Any:
     except KeyError:
         raise NotSet(
             f"{format_path(path)} is not set in the configuration files ({view.dirs.describe()})",
-            None,
+            "--default VALUE prints a fallback instead; --effective includes the server's defaults",
         ) from None
 
 
@@ -236,13 +279,17 @@ def set_value(options: Options, path: Path, value: Any) -> Outcome:
         tx.lock(directory)
         document = tx.document(
             config_file.path,
-            secret=config_file.namespace in ("secure",) or _has_secret(path, value),
+            secret=config_file.namespace in ("secure",) or holds_secret(path, value),
             parsed=loaded.document if loaded else None,
         )
         try:
-            document.set(inner, value)
+            document.set(where_to_set(document, inner), value)
         except HoconKeyError as e:
-            raise NotSet(f"{format_path(path)}: {e}") from None
+            raise UsageError(
+                f"cannot set {format_path(path)}: {e}",
+                "a list index must name an element that exists; to change the list, set the whole of it "
+                f"(clearml-cfg get {format_path(_list_of(path))} shows it)",
+            ) from None
         except HoconEditError as e:
             raise UsageError(f"cannot set {format_path(path)} in {config_file.path}: {e}", _edit_hint(e)) from None
         outcome.changes = tx.commit()
@@ -251,7 +298,14 @@ def set_value(options: Options, path: Path, value: Any) -> Outcome:
     return outcome
 
 
-def _has_secret(path: Path, value: Any) -> bool:
+def _list_of(path: Path) -> Path:
+    """The path of the list that the last index in ``path`` points into (``a.users[5].x`` -> ``a.users``)."""
+    last = max((i for i, segment in enumerate(path) if isinstance(segment, int)), default=len(path))
+    return path[:last]
+
+
+def holds_secret(path: Path, value: Any) -> bool:
+    """Whether setting ``path`` to ``value`` writes a secret (at ``path`` or anywhere inside ``value``)."""
     return any(schema.is_secret(where) for where, _ in schema.walk(value, path))
 
 
@@ -324,7 +378,8 @@ def show_tree(view: FilesView, namespace: Path | None) -> Any:
         return lookup(tree, namespace)
     except KeyError:
         raise NotSet(
-            f"{format_path(namespace)} is not set in the configuration files ({view.dirs.describe()})"
+            f"{format_path(namespace)} is not set in the configuration files ({view.dirs.describe()})",
+            "clearml-cfg show lists what the files set; add --effective to include the server's defaults",
         ) from None
 
 

@@ -1,17 +1,18 @@
 """Reading configuration files, and one safe write transaction per command.
 
 A transaction locks each directory it writes to, reads every file once, lets the command edit the parsed
-documents, then writes each changed file atomically: a temporary file in the same directory, fsync,
-``os.replace``. The file keeps its mode and owner, a symlink is followed to its target (Kubernetes ConfigMap
-mounts, hand-made links), the previous content is kept as ``NAME.conf.bak`` (which the server ignores), and a
-file whose text did not change is not touched at all. Any failure leaves every file as it was.
+documents, then writes the changed files all or nothing (``writes.py``): a temporary file beside each, fsync,
+then ``os.replace`` once every one is ready. A file keeps its mode and owner, a symlink is followed to its
+target (Kubernetes ConfigMap mounts, hand-made links), the previous content is kept as ``NAME.conf.bak``
+(owner-only; the server ignores it), and a file whose text did not change is not touched at all. Any failure
+leaves every file as it was.
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
+import re
 import stat
 import time
 from dataclasses import dataclass, field
@@ -19,14 +20,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .errors import ConfigReadError, WriteError
+from .errors import ConfigReadError, UsageError, WriteError
 from .hocon import Document, HoconSemanticError, HoconSyntaxError
+from .hocon.errors import line_starts, source_line
+from .writes import Write, backup_path, install, umask, write_atomically, write_error
 
 LOCK_NAME = ".clearml-cfg.lock"
 #: A configuration file larger than this is refused: the largest real ones are a few kilobytes, and pyhocon
 #: (the server's parser) would take minutes on it.
 MAX_FILE_BYTES = 8 * 1024 * 1024
-BACKUP_SUFFIX = ".bak"
 DEFAULT_LOCK_TIMEOUT = 10.0
 
 
@@ -34,7 +36,11 @@ DEFAULT_LOCK_TIMEOUT = 10.0
 
 
 def read_text(path: Path) -> str:
-    """The file's text, exactly (no newline translation); every failure is a ConfigReadError."""
+    """The file's text, exactly (no newline translation); every failure is a ConfigReadError.
+
+    A file that does not exist raises FileNotFoundError (a transaction creates it); a symlink that leads nowhere
+    is a ConfigReadError, as the server fails on it too.
+    """
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -44,7 +50,12 @@ def read_text(path: Path) -> str:
                 "this is not a configuration file: move it out of the config directory",
             )
         data = path.read_bytes()
-    except FileNotFoundError:
+    except FileNotFoundError as e:
+        if path.is_symlink():
+            raise ConfigReadError(
+                f"{path} is a symbolic link to {os.readlink(path)}, which does not exist",
+                f"the server fails on it too: point the link at the real file, or remove {path}",
+            ) from e
         raise
     except IsADirectoryError as e:
         raise ConfigReadError(f"{path} is a directory, not a file", f"rename or remove {path}") from e
@@ -53,7 +64,14 @@ def read_text(path: Path) -> str:
             f"cannot read {path}: permission denied", "run as a user who can read it (the server reads it too)"
         ) from e
     except OSError as e:
-        raise ConfigReadError(f"cannot read {path}: {e.strerror}") from e
+        if e.errno == errno.ELOOP:
+            raise ConfigReadError(
+                f"cannot read {path}: its symbolic links form a loop",
+                f"the server fails on it too: point the link at the real file, or remove {path}",
+            ) from e
+        raise ConfigReadError(
+            f"cannot read {path}: {e.strerror}", "the server cannot read it either: check the file and its disk"
+        ) from e
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -82,7 +100,7 @@ def parse_document(path: Path, text: str) -> Document:
             detail=_masked_excerpt(e),
         ) from e
     except HoconSemanticError as e:
-        raise ConfigReadError(f"{path}: {e}", "fix the file by hand; the server cannot read it either") from e
+        raise _semantic_error(path, text, e, "fix the file by hand; the server cannot read it either") from e
     return document
 
 
@@ -101,7 +119,26 @@ def resolved_tree(path: Path, document: Document, env: dict[str, str] | os._Envi
     try:
         return document.to_dict(resolve=True, env=env)
     except HoconSemanticError as e:
-        raise ConfigReadError(f"{path}: {e}", "the server would fail to start with this file") from e
+        raise _semantic_error(path, document.text, e, "the server would fail to start with this file") from e
+
+
+_LOCATED = re.compile(r"line (\d+), column (\d+): (.*)", re.DOTALL)
+
+
+def _semantic_error(path: Path, text: str, error: HoconSemanticError, hint: str) -> ConfigReadError:
+    """``FILE:LINE:COL: reason`` and the line with a caret, as for a syntax error, when the error has a place."""
+    located = _LOCATED.fullmatch(str(error))
+    if located is None:
+        return ConfigReadError(f"{path}: {error}", hint)
+    line, column, reason = int(located[1]), int(located[2]), located[3]
+    starts = line_starts(text)
+    if line > len(starts):
+        return ConfigReadError(f"{path}:{line}:{column}: {reason}", hint)
+    source = source_line(text, starts[line - 1])
+    # The reader counts columns after expanding tabs to 8-column stops (as pyparsing does): find the character.
+    index = next((i for i in range(len(source) + 1) if len(source[:i].expandtabs()) >= column - 1), len(source))
+    detail = f"{source.expandtabs(1)}\n{' ' * index}^"
+    return ConfigReadError(f"{path}:{line}:{index + 1}: {reason}", hint, detail=detail)
 
 
 # --- writing ----------------------------------------------------------------------------------------------
@@ -132,14 +169,22 @@ class _Open:
     document: Document
     secret: bool = False
     whole: bool = False  # given its whole text (replace_text): a new file is written even when empty
+    original: bytes | None = None  # the bytes on disk, kept as the backup (``before`` may be a lossy reading)
 
 
 @dataclass
 class Transaction:
+    """Lock, read, edit, write all or nothing.
+
+    ``backed_up``: files whose original content a backup already holds. Several transactions of one command
+    (``check --fix`` repairs in passes) share it, so that the backup keeps the first version, not a middle one.
+    """
+
     dry_run: bool = False
     backup: bool = True
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
-    _locks: dict[Path, int] = field(default_factory=dict)
+    backed_up: set[Path] = field(default_factory=set)
+    _locks: dict[Path, list[int]] = field(default_factory=dict)
     _open: dict[Path, _Open] = field(default_factory=dict)
     _dirs: list[Path] = field(default_factory=list)  # the config directories locked (the files' key prefixes)
 
@@ -152,38 +197,32 @@ class Transaction:
     # --- locking
 
     def lock(self, directory: Path) -> None:
-        """Take the directory's lock (creating the directory if needed); wait at most ``lock_timeout``."""
+        """Take the directory's lock (creating the directory if needed); wait at most ``lock_timeout``.
+
+        The lock is ``flock`` on the directory itself, so it needs no write permission and leaves no file: a
+        dry run, or a command that turns out to change nothing, works in a read-only directory. A dry run takes
+        no lock at all (every write is an atomic rename, so what it reads is always a whole file).
+        """
         directory = Path(os.path.abspath(directory))
         if directory not in self._dirs:
             self._dirs.append(directory)
-        if directory in self._locks or (self.dry_run and not directory.is_dir()):
+        if (directory.exists() or directory.is_symlink()) and not directory.is_dir():
+            raise UsageError(
+                f"{directory} is not a directory",
+                "--config-dir and CLEARML_CONFIG_DIR name the directory that holds the *.conf files",
+            )
+        if directory in self._locks or self.dry_run:
             return
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            fd = os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as e:
-            raise _write_error(e, directory, "create the lock file in") from e
-        import fcntl
-
-        deadline = time.monotonic() + self.lock_timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    os.close(fd)
-                    raise WriteError(
-                        f"another clearml-cfg is editing {directory} (its lock {directory / LOCK_NAME} was "
-                        f"not released within {self.lock_timeout:g} s)",
-                        "wait for it to finish and try again, or wait longer with CLEARML_CFG_LOCK_TIMEOUT=SECONDS",
-                    ) from None
-                time.sleep(0.02)
-        self._locks[directory] = fd
+            raise write_error(e, directory, "create") from e
+        self._locks[directory] = lock_directory(directory, self.lock_timeout)
 
     def release(self) -> None:
-        for fd in self._locks.values():
-            os.close(fd)  # closing releases the flock
+        for handles in self._locks.values():
+            for fd in handles:
+                os.close(fd)  # closing releases the flock
         self._locks.clear()
 
     # --- files
@@ -208,7 +247,8 @@ class Transaction:
                 document = parsed
             else:
                 document = parse_document(key, before)
-            opened = _Open(key, target, before, document, secret)
+            original = before.encode("utf-8") if before is not None else None
+            opened = _Open(key, target, before, document, secret, original=original)
             self._open[key] = opened
         opened.secret = opened.secret or secret
         return opened.document
@@ -217,11 +257,17 @@ class Transaction:
         """Give a file a whole new text (starter files, imports); the old one need not parse."""
         key = Path(os.path.abspath(path))
         target = Path(os.path.realpath(key)) if key.is_symlink() else key
+        original = None
         try:
             before: str | None = read_text(key)
         except (FileNotFoundError, ConfigReadError):
-            before = key.read_bytes().decode("utf-8", "replace") if key.is_file() else None
-        self._open[key] = _Open(key, target, before, parse_document(key, text), secret, whole=True)
+            before = None
+            if key.is_file():
+                original = key.read_bytes()
+                before = original.decode("utf-8", "replace")
+        if before is not None and original is None:
+            original = before.encode("utf-8")
+        self._open[key] = _Open(key, target, before, parse_document(key, text), secret, whole=True, original=original)
 
     def changes(self) -> list[Change]:
         found = []
@@ -243,19 +289,24 @@ class Transaction:
         return file_prefix(path.relative_to(max(holders, key=lambda d: len(d.parts))).as_posix())
 
     def commit(self) -> list[Change]:
-        """Write every changed file (nothing in a dry run); returns what changed."""
+        """Write every changed file, all or nothing (nothing in a dry run); returns what changed."""
         changes = self.changes()
+        if self.dry_run or not changes:
+            return changes
+        # No parse here: every edit verified its own result, and replace_text parsed what it installed.
+        writes = []
         for change in changes:
-            # No parse here: every edit verified its own result, and replace_text parsed what it installed.
-            if self.dry_run:
-                continue
             opened = self._open[Path(os.path.abspath(change.path))]
-            change.backup = self._write(change, secret=opened.secret)
+            if self.backup and opened.original is not None:
+                change.backup = backup_path(change.target)
+            keep = change.backup if change.target not in self.backed_up else None
+            writes.append(Write(change.target, change.after.encode("utf-8"), opened.original, opened.secret, keep))
+        install(writes)
+        for change in changes:
             change.written = True
+            if change.backup is not None:
+                self.backed_up.add(change.target)
         return changes
-
-    def _write(self, change: Change, *, secret: bool) -> Path | None:
-        return _replace(change.target, change.before, change.after, backup=self.backup, secret=secret)
 
 
 def write_file(path: Path, before: str | None, after: str, *, backup: bool = True) -> Change:
@@ -268,93 +319,11 @@ def write_file(path: Path, before: str | None, after: str, *, backup: bool = Tru
     target = Path(os.path.realpath(key)) if key.is_symlink() else key
     change = Change(key, target, before, after)
     if after != (before if before is not None else ""):
-        change.backup = _replace(target, before, after, backup=backup, secret=False)
+        original = before.encode("utf-8") if before is not None else None
+        change.backup = backup_path(target) if backup and original is not None else None
+        install([Write(target, after.encode("utf-8"), original, backup=change.backup)])
         change.written = True
     return change
-
-
-def _replace(target: Path, before: str | None, after: str, *, backup: bool, secret: bool) -> Path | None:
-    written_backup: Path | None = None
-    try:
-        info = target.stat() if before is not None else None
-    except OSError as e:
-        raise _write_error(e, target, "inspect") from e
-    mode = stat.S_IMODE(info.st_mode) if info else (0o600 if secret else 0o666 & ~_umask())
-    owner = (info.st_uid, info.st_gid) if info else None
-    if info is not None and backup and before is not None:
-        written_backup = target.with_name(target.name + BACKUP_SUFFIX)
-        _atomic_write(written_backup, before.encode("utf-8"), mode, owner)
-    _atomic_write(target, after.encode("utf-8"), mode, owner)
-    return written_backup
-
-
-def _umask() -> int:
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
-
-
-def _atomic_write(target: Path, data: bytes, mode: int, owner: tuple[int, int] | None) -> None:
-    import tempfile
-
-    directory = target.parent
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as e:
-        raise _write_error(e, target, "write") from e
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        if owner is not None and hasattr(os, "chown"):
-            with contextlib.suppress(PermissionError):  # not root: the file stays ours, as with any editor
-                os.chown(temporary, *owner)
-        os.replace(temporary, target)
-    except BaseException as e:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        if isinstance(e, OSError):
-            raise _write_error(e, target, "write") from e
-        raise
-    _fsync_directory(directory)
-
-
-def _fsync_directory(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _write_error(error: OSError, path: Path, action: str) -> WriteError:
-    if error.errno in (errno.EACCES, errno.EPERM):
-        return WriteError(
-            f"cannot {action} {path}: permission denied",
-            "run as a user who can write there (e.g. with sudo), or point --config-dir at a directory you own",
-        )
-    if error.errno == errno.EROFS:
-        return WriteError(
-            f"cannot {action} {path}: read-only file system",
-            "a Kubernetes ConfigMap or Secret mount is read-only: change the ConfigMap/Secret instead",
-        )
-    if error.errno == errno.ENOSPC:
-        return WriteError(f"cannot {action} {path}: no space left on the device", "free some space and try again")
-    if error.errno == errno.EDQUOT:
-        return WriteError(f"cannot {action} {path}: disk quota exceeded", "free some space and try again")
-    if error.errno == errno.EFBIG:
-        return WriteError(f"cannot {action} {path}: file too large for this process (ulimit -f)", "raise the limit")
-    if error.errno == errno.EIO:
-        return WriteError(f"cannot {action} {path}: input/output error", "check the disk; the file was left as it was")
-    return WriteError(f"cannot {action} {path}: {error.strerror or error}")
 
 
 def write_output(path: Path, text: str, *, private: bool) -> None:
@@ -365,6 +334,67 @@ def write_output(path: Path, text: str, *, private: bool) -> None:
     except FileNotFoundError:
         info = None
     except OSError as e:
-        raise _write_error(e, target, "inspect") from e
-    mode = 0o600 if private else (stat.S_IMODE(info.st_mode) if info else 0o666 & ~_umask())
-    _atomic_write(target, text.encode("utf-8"), mode, (info.st_uid, info.st_gid) if info else None)
+        raise write_error(e, target, "inspect") from e
+    mode = 0o600 if private else (stat.S_IMODE(info.st_mode) if info else 0o666 & ~umask())
+    write_atomically(target, text.encode("utf-8"), mode, (info.st_uid, info.st_gid) if info else None)
+
+
+# --- locking ----------------------------------------------------------------------------------------------
+
+
+def lock_directory(directory: Path, timeout: float) -> list[int]:
+    """Lock ``directory`` exclusively; returns the descriptors to close to release it.
+
+    Also locks ``.clearml-cfg.lock`` when it exists (earlier versions locked that file). Where a directory
+    cannot be flocked (some network file systems), that file alone is the lock, created if need be.
+    """
+    deadline = time.monotonic() + timeout
+    handles: list[int] = []
+    try:
+        try:
+            handles.append(os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)))
+            _flock(handles[-1], directory, deadline, timeout)
+        except OSError:
+            for fd in handles:
+                os.close(fd)
+            handles = [os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)]
+            _flock(handles[-1], directory, deadline, timeout)
+            return handles
+        legacy = _open_if_present(directory / LOCK_NAME)
+        if legacy is not None:
+            handles.append(legacy)
+            _flock(legacy, directory, deadline, timeout)
+    except BaseException as e:
+        for fd in handles:
+            os.close(fd)
+        if isinstance(e, OSError):
+            raise write_error(e, directory, "lock") from e
+        raise
+    return handles
+
+
+def _open_if_present(path: Path) -> int | None:
+    for flags in (os.O_RDWR, os.O_RDONLY):
+        try:
+            return os.open(path, flags)
+        except FileNotFoundError:
+            return None
+        except PermissionError:
+            continue
+    return None
+
+
+def _flock(fd: int, directory: Path, deadline: float, timeout: float) -> None:
+    import fcntl
+
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise WriteError(
+                    f"another clearml-cfg is editing {directory} (its lock was not released within {timeout:g} s)",
+                    "wait for it to finish and try again, or wait longer with CLEARML_CFG_LOCK_TIMEOUT=SECONDS",
+                ) from None
+            time.sleep(0.02)

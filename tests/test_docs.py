@@ -42,30 +42,34 @@ def test_exit_code_table() -> None:
         assert re.search(rf"^\| {code} \| ", README, re.MULTILINE)
 
 
+def _output_matches(shown: list[str], actual: str) -> bool:
+    """``actual`` is the output ``shown`` in the README, where a line ``...`` stands for any lines."""
+    pattern = "".join("(?:.*\n)*?" if line == "..." else re.escape(line + "\n") for line in shown)
+    return re.fullmatch(pattern, actual) is not None
+
+
 def test_the_first_session_in_the_readme_works(tmp_path: Path) -> None:
-    block = re.search(r"A first session:\n\n```console\n(.*?)```", README, re.DOTALL)
+    """Every command of the session runs, and prints what the README shows (get on stdout, the rest on stderr)."""
+    block = re.search(r"A first session[^\n]*:\n\n```console\n(.*?)```", README, re.DOTALL)
     assert block
     env = {**os.environ}
     env.pop("TRAINS_CONFIG_DIR", None)
     command = [sys.executable, "-m", "clearml_cfg"]
     lines = block.group(1).splitlines()
-    get_line = next(line for line in lines if line.startswith("$ clearml-cfg get"))
-    expected_get = lines[lines.index(get_line) + 1]
-    for line in lines:
+    commands = [i for i, line in enumerate(lines) if line.startswith("$ ")]
+    assert [lines[i].split()[1:3] for i in commands[1:]] == [["clearml-cfg", c] for c in ("init", "set", "get")]
+    for start, end in zip(commands, [*commands[1:], len(lines)], strict=True):
+        line, shown = lines[start], lines[start + 1 : end]
         if line.startswith("$ export "):
             name, value = line[len("$ export ") :].split("=", 1)
             env[name] = value
-        elif line.startswith("$ clearml-cfg "):
-            args = line[len("$ clearml-cfg ") :].split()
-            result = subprocess.run(
-                [*command, *args], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
-            )
-            assert result.returncode == 0, result.stderr
-            if args[0] == "get":
-                assert result.stdout.strip() == expected_get
-            if args[0] == "set":
-                shown = block.group(1).split(line + "\n", 1)[1].split("$ clearml-cfg get")[0]
-                assert result.stderr == shown
+            continue
+        args = line[len("$ clearml-cfg ") :].split()
+        result = subprocess.run([*command, *args], cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stderr
+        out, err = (result.stdout, result.stderr) if args[0] == "get" else (result.stderr, result.stdout)
+        assert _output_matches(shown, out), (line, out)
+        assert err == "", (line, err)
 
 
 def test_the_explain_example_in_the_readme_is_real(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -27,13 +28,23 @@ def test_clearml_config_dir_replaces_the_defaults_and_wins_over_trains() -> None
 def test_parts_expand_home_and_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", "/home/x")
     monkeypatch.setenv("CFG_BASE", "/srv")
-    dirs = config_dirs("~/c:$CFG_BASE/d::rel", os.environ)
+    dirs = config_dirs("~/c:$CFG_BASE/d:rel", os.environ)
     assert dirs.dirs == (Path("/home/x/c"), Path("/srv/d"), Path("rel"))
+    assert dirs.warnings == ()
 
 
-def test_a_separator_only_value_is_an_error() -> None:
-    with pytest.raises(UsageError, match="names no directory"):
-        config_dirs(":", {})
+def test_variables_expand_before_home_as_in_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", "/home/x")
+    monkeypatch.setenv("MYD", "~/cfg")
+    assert config_dirs(None, {"CLEARML_CONFIG_DIR": "$MYD"}).dirs == (Path("/home/x/cfg"),)
+
+
+@pytest.mark.parametrize(("value", "dirs"), [("/x:", ("/x", ".")), (":", (".", ".")), ("a::b", ("a", ".", "b"))])
+def test_an_empty_part_is_the_working_directory_with_a_warning(value: str, dirs: tuple[str, ...]) -> None:
+    found = config_dirs(None, {"CLEARML_CONFIG_DIR": value})
+    assert found.dirs == tuple(Path(d) for d in dirs)
+    assert len(found.warnings) == 1
+    assert "empty part" in found.warnings[0] and os.getcwd() in found.warnings[0]
 
 
 @pytest.mark.parametrize(
@@ -43,6 +54,10 @@ def test_a_separator_only_value_is_an_error() -> None:
         ("services/tasks.conf", ("services", "tasks")),
         ("deep/er/f.conf", ("deep", "er", "f")),
         ("-apiserver.conf", ("-apiserver",)),
+        ("apiserver.old.conf", ("apiserver", "old")),
+        (".conf", ("conf",)),  # a dotfile has no suffix: the server's key is ".conf", which pyhocon reads as conf
+        ("sub/.conf", ("sub", "conf")),
+        ("..conf", ()),
     ],
 )
 def test_file_prefix(relative: str, prefix: tuple[str, ...]) -> None:
@@ -61,6 +76,21 @@ def test_discover_finds_every_conf_recursively_own_files_first(tmp_path: Path) -
 def test_a_directory_named_conf_is_refused(tmp_path: Path) -> None:
     (tmp_path / "old.conf").mkdir()
     with pytest.raises(ConfigReadError, match="directory named"):
+        discover(tmp_path)
+
+
+def test_a_link_to_a_directory_named_conf_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "linked.conf").symlink_to(tmp_path / "real")
+    with pytest.raises(ConfigReadError, match="directory named"):
+        discover(tmp_path)
+
+
+def test_a_file_named_dot_conf_is_loaded_as_the_server_loads_it(tmp_path: Path) -> None:
+    (tmp_path / ".conf").write_text("a: 1\n")
+    assert [(f.relative, f.prefix) for f in discover(tmp_path)] == [(".conf", ("conf",))]
+    (tmp_path / "..conf").write_text("a: 1\n")
+    with pytest.raises(ConfigReadError, match="makes no key of this file name"):
         discover(tmp_path)
 
 
@@ -91,3 +121,26 @@ def test_merge_dash_rule() -> None:
     }
     plain = merge({"cors": {"a": 1}}, {"-cors": {"b": 2}}, dash_rule=False)
     assert plain == {"cors": {"a": 1}, "-cors": {"b": 2}}
+
+
+def test_file_keys_agree_with_the_servers_loader(tmp_path: Path) -> None:
+    """The server's loop (rglob, the key from the relative path without its suffix, ConfigTree.put), run here."""
+    from pyhocon import ConfigFactory, ConfigTree
+
+    from clearml_cfg.layout import ConfigDirs
+    from clearml_cfg.settings import FilesView
+
+    for name, text in {
+        ".conf": "a: 1\n",
+        "sub/.conf": "b: 2\n",
+        "x.y.conf": "c: 3\n",
+        "services.conf": "tasks { d: 4, e: 4 }\n",
+        "services/tasks.conf": "e: 5\n",
+    }.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    server = ConfigTree()
+    for file in tmp_path.rglob("*.conf"):  # a directory's own files before its subdirectories'
+        server.put(".".join(file.relative_to(tmp_path).with_suffix("").parts), ConfigFactory.parse_file(str(file)))
+    ours = FilesView(ConfigDirs((tmp_path,), "--config-dir"), {}).merged()
+    assert ours == json.loads(json.dumps(server.as_plain_ordered_dict()))

@@ -136,6 +136,8 @@ def run(argv: list[str] | None = None) -> int:
             typed = next((a for a in arguments if not a.startswith("-")), "")
             close = difflib.get_close_matches(typed, list(COMMANDS), n=1)
             hint = f"did you mean 'clearml-cfg {close[0]}'? " + hint if close else hint
+        elif message.startswith("No such option: "):
+            hint = _dash_value_hint(arguments, message.removeprefix("No such option: "), command) or hint
         console.error(CfgError(message[:1].lower() + message[1:], hint))
         return int(getattr(e, "exit_code", ExitCode.USAGE))
     except BrokenPipeError:
@@ -152,3 +154,16 @@ def run(argv: list[str] | None = None) -> int:
         )
         return int(ExitCode.INTERNAL)
     return int(result) if isinstance(result, int) else 0
+
+
+def _dash_value_hint(arguments: list[str], option: str, command: str | None) -> str | None:
+    """``set KEY -5``: a value that starts with '-' reads as an option; say how to pass it (after ``--``)."""
+    if option not in arguments or "--" in arguments:
+        return None
+    looks_like_a_number = len(option) > 1 and (option[1].isdigit() or option[1] == ".")
+    if not (looks_like_a_number or command == "set"):
+        return None
+    import shlex
+
+    rest = [shlex.quote(a) for a in arguments if a != option]
+    return f"a value that starts with '-' goes after '--': clearml-cfg {' '.join(rest)} -- {shlex.quote(option)}"

@@ -8,10 +8,20 @@ from typing import Annotated, Any
 import typer
 
 from ..console import Console, to_json
-from ..errors import NotSet
+from ..errors import NotSet, UsageError
 from ..keys import format_key, parse_key
 from ..schema import masked
-from ..settings import FilesView, ValueType, get_value, init_dir, parse_value, set_value, show_tree, unset_value
+from ..settings import (
+    FilesView,
+    ValueType,
+    get_value,
+    holds_secret,
+    init_dir,
+    parse_value,
+    set_value,
+    show_tree,
+    unset_value,
+)
 from .options import (
     Component,
     ConfigDir,
@@ -85,7 +95,7 @@ def init_command(
 
     Example: CLEARML_CONFIG_DIR=./clearml-config clearml-cfg init
     """
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force, quiet=quiet)
     console = Console(quiet=quiet)
     outcome = init_dir(options)
     report(console, outcome, dry_run=dry_run, json_output=json_output)
@@ -129,12 +139,10 @@ def get_command(
             except KeyError:
                 raise NotSet(f"{format_key(path)} is not set in the server's effective configuration") from None
         else:
-            options = make_options(config_dir)
+            options = make_options(config_dir, quiet=quiet)
             value = get_value(FilesView(options.dirs, options.env), path)
     except NotSet as e:
         if default is None:
-            if quiet:
-                raise NotSet(e.message) from None
             raise NotSet(e.message, "--default VALUE prints a fallback instead") from None
         value = default
     shown = value if show_secrets else masked(value, path)
@@ -143,7 +151,20 @@ def get_command(
 
 def set_command(
     key: KeyArgument,
-    value: Annotated[str, typer.Argument(metavar="VALUE", help="The value; see --type.", show_default=False)],
+    value: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[VALUE]", help="The value; see --type. Omit it with --value-stdin.", show_default=False
+        ),
+    ] = None,
+    value_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--value-stdin",
+            help="Read VALUE from the first line of standard input (its line ending dropped), so that a secret "
+            "stays out of the process list and the shell history. On a terminal: a prompt that does not echo.",
+        ),
+    ] = False,
     value_type: Annotated[
         ValueType,
         typer.Option(
@@ -169,16 +190,57 @@ def set_command(
     Known keys are validated first (a watchdog threshold must be a whole number of seconds, passwords must be
     strings, ...): an invalid value is exit 2 and nothing is written.
 
+    A secret (a password, a key) given as VALUE is visible to other users in the process list and stays in
+    the shell history: --value-stdin reads it from standard input instead.
+
     Example: clearml-cfg set apiserver.auth.cookies.domain .clearml.example.com
+
+    Example: printf '%s\\n' "$SECRET" | clearml-cfg set secure.http.session_secret.apiserver --value-stdin
     """
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
     path = parse_key(key)
+    if value_stdin:
+        if value is not None:
+            raise UsageError("VALUE and --value-stdin both give the value", "pass only one of them")
+        value = _read_value(format_key(path))
+    elif value is None:
+        raise UsageError(
+            "missing VALUE", f"clearml-cfg set {key} VALUE, or --value-stdin to read it from standard input"
+        )
     parsed, note = parse_value(value, value_type)
     outcome = set_value(options, path, parsed)
+    if not value_stdin and holds_secret(path, parsed):
+        outcome.warnings.append(
+            f"the value of {format_key(path)} was on the command line: other users can see it in the process list, "
+            "and it stays in the shell history; --value-stdin reads it from standard input instead"
+        )
     if note:
-        outcome.notes.insert(0, note)
+        outcome.remarks.append(note)
     report(console, outcome, dry_run=dry_run, json_output=json_output)
+
+
+def _read_value(label: str) -> str:
+    """One line of standard input without its line ending; on a terminal, a prompt that does not echo."""
+    import sys
+
+    isatty = getattr(sys.stdin, "isatty", None)
+    if isatty and isatty():
+        import getpass
+
+        try:
+            return getpass.getpass(f"{label}: ")
+        except EOFError:
+            raise UsageError("no value was entered", "type the value at the prompt") from None
+    line = sys.stdin.readline()
+    if not line:
+        raise UsageError(
+            "--value-stdin: standard input is empty",
+            "send the value as one line, e.g. printf '%s\\n' \"$VALUE\" | clearml-cfg set KEY --value-stdin",
+        )
+    if line.endswith("\n"):
+        line = line[:-1].removesuffix("\r")
+    return line
 
 
 def unset_command(
@@ -197,7 +259,7 @@ def unset_command(
 
     Example: clearml-cfg unset apiserver.auth.cookies.domain
     """
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
     outcome = unset_value(options, parse_key(key), missing_ok)
     report(console, outcome, dry_run=dry_run, json_output=json_output)
@@ -243,7 +305,7 @@ def show_command(
             console, view, path, origin=origin, changed=changed, json_output=json_output, show_secrets=show_secrets
         )
         return
-    options = make_options(config_dir)
+    options = make_options(config_dir, quiet=quiet)
     tree = show_tree(FilesView(options.dirs, options.env), path)
     shown = tree if show_secrets else masked(tree, path)
     if json_output:

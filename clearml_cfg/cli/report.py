@@ -61,7 +61,7 @@ def report(
         console.warn(message)
         if hint and not console.quiet:
             console.hint(hint)
-    for note in outcome.notes:
+    for note in [*outcome.remarks, *outcome.notes]:
         console.note(note)
     if json_output:
         console.data(

@@ -367,6 +367,10 @@ class Document:
                     hint = "; remove it first" if depth else ""
                     raise HoconEditError(f"cannot set {format_path(path)}: {here} is {_describe(node)}{hint}")
                 if segment not in node or node[segment] is None:
+                    index = next((i for i in range(depth + 1, len(path)) if isinstance(path[i], int)), None)
+                    if index is not None:  # a missing list cannot be indexed (nor created by indexing)
+                        missing = format_path(path[: depth + 1])
+                        raise HoconKeyError(f"there is no list {format_path(path[:index])} ({missing} is not set)")
                     return
             node = node[segment]
 

@@ -267,6 +267,72 @@ def test_set_refuses_a_whole_file(cli: Run) -> None:
     assert "is a whole file" in result.err
 
 
+@pytest.mark.parametrize(
+    ("args", "env", "code", "message"),
+    [
+        (["show", "apiserver.nothing"], {}, 1, "apiserver.nothing is not set"),
+        (["get", "apiserver.nothing", "--quiet"], {}, 1, "apiserver.nothing is not set"),
+        (
+            ["set", "apiserver.auth.fixed_users.users[5].password", "x"],
+            {},
+            2,
+            "users has 1 element(s); there is no [5]",
+        ),
+        (["set", "apiserver.cookies.domains[0]", "x"], {}, 2, "there is no list cookies.domains"),
+        (["set", "apiserver.auth.users[0].password", "x"], {}, 2, "there is no list auth.users (auth.users is not"),
+        (["set", '"a/b".c', "1", "--force"], {}, 2, "'a/b' cannot be the name of a configuration file"),
+        (["set", '"x.conf".c', "1", "--force"], {}, 2, "'x.conf' cannot be the name of a configuration file"),
+        (["set", "apiserver.a", "2"], {"CLEARML_CFG_LOCK_TIMEOUT": "x"}, 2, "is not a number of seconds"),
+        (["set", "apiserver.a", "2"], {"CLEARML_CFG_LOCK_TIMEOUT": "nan"}, 2, "must be zero or more seconds"),
+        (["set", "apiserver.a", "-5"], {}, 2, "no such option: -5"),
+        (["set", "apiserver.a", "2", "-c", "somefile"], {}, 2, "somefile is not a directory"),
+        (["set", "apiserver.a", "2", "-c", "with-bak"], {}, 4, "with-bak/apiserver.conf.bak: it is a directory"),
+    ],
+)
+def test_every_refusal_is_one_error_line_and_one_hint_line(
+    cli: Run, config_dir: Path, tmp_path: Path, args: list[str], env: dict[str, str], code: int, message: str
+) -> None:
+    write(config_dir / "apiserver.conf", 'a: 1\nauth.fixed_users.users: [{username: "u", password: "p", name: "U"}]\n')
+    write(tmp_path / "somefile", "x\n")
+    write(tmp_path / "with-bak" / "apiserver.conf", "a: 1\n")
+    (tmp_path / "with-bak" / "apiserver.conf.bak").mkdir()
+    result = cli(*args, env=env)
+    assert result.code == code, result
+    lines = result.err.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["error", "hint"], result
+    assert message in lines[0]
+    assert (tmp_path / "somefile").read_text() == "x\n"
+    assert (tmp_path / "with-bak" / "apiserver.conf").read_text() == "a: 1\n"
+
+
+def test_a_value_that_starts_with_a_dash_goes_after_double_dash(cli: Run, config_dir: Path) -> None:
+    result = cli("set", "apiserver.a", "-5")
+    assert "hint: a value that starts with '-' goes after '--': clearml-cfg set apiserver.a -- -5" in result.err
+    assert cli("set", "apiserver.a", "--", "-5").code == 0
+    assert (config_dir / "apiserver.conf").read_text() == "a: -5\n"
+
+
+def test_set_says_unchanged_also_after_a_note_on_the_value(cli: Run) -> None:
+    assert cli("set", "apiserver.n", "003").code == 0
+    again = cli("set", "apiserver.n", "003")
+    assert again.code == 0
+    assert again.err == (
+        "note: '003' is read as the number 3 (the server reads it so too); --type string keeps it text\n"
+        "unchanged: the files already say so\n"
+    )
+
+
+def test_diff_labels_of_an_absolute_path(cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    directory = tmp_path / "config"
+    write(directory / "apiserver.conf", "a: 1\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the file is shown by its absolute path
+    result = cli("set", "apiserver.a", "2", "-c", str(directory))
+    label = str(directory / "apiserver.conf").lstrip("/")
+    assert f"--- a/{label}\n+++ b/{label}\n" in result.err
+
+
 def test_set_dry_run_shows_the_diff_and_writes_nothing(cli: Run, config_dir: Path) -> None:
     path = write(config_dir / "services.conf", SERVICES)
     result = cli("set", "services.tasks.non_responsive_tasks_watchdog.threshold_sec", "60", "--dry-run")
@@ -321,12 +387,12 @@ def test_a_new_file_holding_secrets_is_private(cli: Run, config_dir: Path) -> No
     assert (config_dir / "services.conf").stat().st_mode & 0o077 != 0  # no secret: the umask decides
 
 
-def test_mode_is_kept_and_the_backup_is_as_private(cli: Run, config_dir: Path) -> None:
+def test_mode_is_kept_and_the_backup_is_owner_only(cli: Run, config_dir: Path) -> None:
     path = write(config_dir / "services.conf", SERVICES)
-    path.chmod(0o640)
+    path.chmod(0o644)
     cli("set", "services.tasks.non_responsive_tasks_watchdog.threshold_sec", "60")
-    assert path.stat().st_mode & 0o777 == 0o640
-    assert (config_dir / "services.conf.bak").stat().st_mode & 0o777 == 0o640
+    assert path.stat().st_mode & 0o777 == 0o644
+    assert (config_dir / "services.conf.bak").stat().st_mode & 0o777 == 0o600  # it may hold secrets
 
 
 def test_set_warns_when_another_file_overrides_it(cli: Run, config_dir: Path) -> None:
@@ -350,6 +416,30 @@ def test_unset_removes_the_lines_from_every_file_that_sets_it(cli: Run, tmp_path
     assert (high / "services" / "tasks.conf").read_text() == "# mine\nkeep: 1\n"
     assert (low / "services.conf").read_text() == SERVICES.replace("        threshold_sec: 7200\n", "")
     assert cli("get", "services.tasks.non_responsive_tasks_watchdog.threshold_sec", "-c", both).code == 1
+
+
+def test_a_dash_key_is_the_key_for_set_and_unset(cli: Run, tmp_path: Path) -> None:
+    """`-cors { }` defines cors, replacing what lower directories say (SERVER-SEMANTICS §3)."""
+    low = write(tmp_path / "m1" / "apiserver.conf", "cors { a: 1, b: 2 }\n")
+    high = write(tmp_path / "m2" / "apiserver.conf", "# mine\n-cors {\n    a: 3\n}\n")
+    both = f"{low.parent}{os.pathsep}{high.parent}"
+    assert cli("get", "apiserver.cors.a", "-c", both).out == "3\n"
+    assert cli("set", "apiserver.cors.origins", "c", "-c", both).code == 0
+    assert high.read_text() == '# mine\n-cors {\n    a: 3\n    origins: "c"\n}\n'  # inside it, no second block
+    result = cli("unset", "apiserver.cors.a", "-c", both)
+    assert result.code == 0, result
+    assert high.read_text() == '# mine\n-cors {\n    origins: "c"\n}\n'
+    assert low.read_text() == "cors { b: 2 }\n"
+    assert cli("get", "apiserver.cors.a", "-c", both).code == 1
+    assert cli("get", "apiserver.cors", "-c", both, "--json").out == '{\n  "origins": "c"\n}\n'
+
+
+def test_a_dash_file_is_the_section_for_unset(cli: Run, tmp_path: Path) -> None:
+    low = write(tmp_path / "f1" / "apiserver.conf", "x: 1\n")
+    high = write(tmp_path / "f2" / "-apiserver.conf", "x: 2\ny: 1\n")
+    both = f"{low.parent}{os.pathsep}{high.parent}"
+    assert cli("unset", "apiserver.x", "-c", both).code == 0
+    assert (low.read_text(), high.read_text()) == ("", "y: 1\n")
 
 
 def test_unset_missing(cli: Run, config_dir: Path) -> None:
@@ -393,3 +483,52 @@ def test_show_colours_only_a_terminal(cli: Run, config_dir: Path) -> None:
     write(config_dir / "services.conf", SERVICES)
     assert "\x1b[" in cli("show", env={"FORCE_COLOR": "1"}).out
     assert "\x1b[" not in cli("show", env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).out
+
+
+# --- secrets on the command line ----------------------------------------------------------------------------
+
+USERS = 'auth.fixed_users.users: [{username: "u", password: "p", name: "U"}]\n'
+
+
+@pytest.mark.parametrize(
+    "key", ["apiserver.auth.fixed_users.users[0].password", "secure.http.session_secret.apiserver"]
+)
+def test_a_secret_on_the_command_line_warns(cli: Run, config_dir: Path, key: str) -> None:
+    write(config_dir / "apiserver.conf", USERS)
+    result = cli("set", key, "NEWSECRET")
+    assert result.code == 0, result
+    assert "warning: the value of " + key + " was on the command line" in result.err
+    assert "--value-stdin" in result.err
+    quiet = cli("set", "apiserver.auth.cookies.domain", ".example.com")
+    assert "warning" not in quiet.err
+
+
+def test_value_stdin_reads_one_line(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", USERS)
+    key = "apiserver.auth.fixed_users.users[0].password"
+    result = cli("set", key, "--value-stdin", "--type", "string", stdin="s3cret with spaces \r\nsecond line\n")
+    assert result.code == 0, result
+    assert "warning" not in result.err
+    assert pyhocon_plain((config_dir / "apiserver.conf").read_text())["auth"]["fixed_users"]["users"][0] == {
+        "username": "u",
+        "password": "s3cret with spaces ",
+        "name": "U",
+    }
+    assert cli("set", "apiserver.n", "--value-stdin", "--type", "int", stdin="42").code == 0
+    assert cli("get", "apiserver.n").out == "42\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["set", "apiserver.a"], None, "missing VALUE"),
+        (["set", "apiserver.a", "1", "--value-stdin"], "2\n", "VALUE and --value-stdin both give the value"),
+        (["set", "apiserver.a", "--value-stdin"], "", "standard input is empty"),
+    ],
+)
+def test_value_stdin_misuse(cli: Run, config_dir: Path, args: list[str], stdin: str | None, message: str) -> None:
+    result = cli(*args, stdin=stdin)
+    assert result.code == 2, result
+    assert result.err.startswith("error: ") and f"{message}\nhint: " in result.err
+    assert result.err.count("\n") == 2
+    assert not config_dir.exists()

@@ -324,7 +324,7 @@ def test_mode_is_kept(cli: Run, tmp_path: Path) -> None:
     path.chmod(0o640)
     assert cli("expose", "redis", "--yes").code == 0
     assert path.stat().st_mode & 0o777 == 0o640
-    assert (tmp_path / "docker-compose.yml.bak").stat().st_mode & 0o777 == 0o640
+    assert (tmp_path / "docker-compose.yml.bak").stat().st_mode & 0o777 == 0o600  # backups are owner-only
 
 
 def test_a_symlinked_compose_file_is_edited_at_its_target(cli: Run, tmp_path: Path) -> None:

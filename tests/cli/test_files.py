@@ -91,7 +91,7 @@ def test_a_full_disk_is_exit_4_and_leaves_the_file_intact(
     assert result.code == 4, result
     assert "no space left" in result.err
     assert path.read_text() == "tasks { }\n"
-    assert sorted(p.name for p in config_dir.iterdir()) == [LOCK_NAME, "services.conf"]
+    assert sorted(p.name for p in config_dir.iterdir()) == ["services.conf"]  # no temporary file, no lock file
 
 
 @pytest.mark.parametrize(
@@ -126,6 +126,14 @@ def test_parse_errors_show_the_line_and_a_caret(cli: Run, config_dir: Path) -> N
     write(config_dir / "apiserver.conf", "auth {\n  cookies { secure: [true }\n}\n")
     result = cli("get", "apiserver.auth")
     assert "  cookies { secure: [true }\n                          ^" in result.err
+
+
+def test_an_unresolved_substitution_names_file_line_column_with_a_caret(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", "x: 1\nb {\n\ta: ${nope}\n}\n")  # the reader counts a tab as 8 columns
+    result = cli("get", "apiserver.b")
+    assert result.code == 3, result
+    assert "apiserver.conf:3:5: cannot resolve ${nope}" in result.err
+    assert " a: ${nope}\n    ^\nhint: " in result.err
 
 
 def test_a_directory_named_conf_is_an_error(cli: Run, config_dir: Path) -> None:
@@ -163,6 +171,165 @@ def test_bad_lock_timeout_is_usage_error(cli: Run) -> None:
     result = cli("set", KEY, "60", env={"CLEARML_CFG_LOCK_TIMEOUT": "soon"})
     assert result.code == 2
     assert "CLEARML_CFG_LOCK_TIMEOUT" in result.err
+
+
+def test_a_dangling_symlink_is_exit_3_with_a_hint(cli: Run, config_dir: Path) -> None:
+    config_dir.mkdir()
+    (config_dir / "apiserver.conf").symlink_to("nowhere.conf")
+    for args in (("get", "apiserver.a"), ("show",), ("set", "apiserver.a", "1"), ("unset", "apiserver.a")):
+        result = cli(*args)
+        assert result.code == 3, result
+        assert "apiserver.conf is a symbolic link to nowhere.conf, which does not exist" in result.err
+        assert result.err.count("error:") == 1 and result.err.count("hint:") == 1
+    assert sorted(p.name for p in config_dir.iterdir()) == ["apiserver.conf"]
+
+
+def test_a_symlink_loop_is_exit_3_with_a_hint(cli: Run, config_dir: Path) -> None:
+    config_dir.mkdir()
+    (config_dir / "apiserver.conf").symlink_to("services.conf")
+    (config_dir / "services.conf").symlink_to("apiserver.conf")
+    result = cli("show")
+    assert result.code == 3, result
+    assert "symbolic links form a loop" in result.err and "hint:" in result.err
+
+
+def _deny_writing(monkeypatch: pytest.MonkeyPatch, denied: Path) -> None:
+    """What a file with mode 0444 looks like to a user without root's powers (root may write anything)."""
+    real_access = os.access
+
+    def access(path: object, mode: int, **kwargs: object) -> bool:
+        if mode & os.W_OK and os.path.realpath(str(path)) == str(denied.resolve()):
+            return False
+        return real_access(path, mode, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "access", access)
+
+
+@pytest.mark.parametrize("linked", [False, True])
+def test_a_read_only_file_in_a_writable_directory_is_not_replaced(
+    cli: Run, config_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, linked: bool
+) -> None:
+    real = write((tmp_path / "mounted" if linked else config_dir) / "apiserver.conf", "a: 1\n")
+    real.chmod(0o444)
+    if linked:
+        config_dir.mkdir()
+        (config_dir / "apiserver.conf").symlink_to(real)
+    _deny_writing(monkeypatch, real)
+    result = cli("set", "apiserver.a", "2")
+    assert result.code == 4, result
+    assert f"error: {real} is read-only (mode 444)\nhint: chmod u+w {real}" in result.err
+    assert real.read_text() == "a: 1\n"
+    assert sorted(p.name for p in real.parent.iterdir()) == ["apiserver.conf"]
+
+
+def _read_only_directory(monkeypatch: pytest.MonkeyPatch, directory: Path) -> None:
+    """Creating anything in ``directory`` fails as it does for a user without write permission on it."""
+    real_open = os.open
+
+    def open_(path: object, flags: int, *args: object, **kwargs: object) -> int:
+        if flags & (os.O_CREAT | os.O_WRONLY | os.O_RDWR) and Path(str(path)).parent == directory:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", open_)
+
+
+def test_a_dry_run_or_no_change_needs_no_writable_directory_and_leaves_no_lock_file(
+    cli: Run, config_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(config_dir / "apiserver.conf", "a: 1\n")
+    _read_only_directory(monkeypatch, config_dir.resolve())
+    dry = cli("set", "apiserver.a", "2", "--dry-run")
+    assert dry.code == 0, dry
+    assert "+a: 2" in dry.err and "would update" in dry.err
+    for args in (("set", "apiserver.a", "1"), ("unset", "apiserver.b", "--missing-ok"), ("unset", "apiserver.a", "-n")):
+        result = cli(*args)
+        assert result.code == 0, result
+    assert "unchanged" in cli("set", "apiserver.a", "1").err
+    assert cli("init", "--dry-run").code == 0
+    real = cli("set", "apiserver.a", "2")
+    assert real.code == 4 and "permission denied" in real.err, real
+    assert sorted(p.name for p in config_dir.iterdir()) == ["apiserver.conf"]
+    assert path.read_text() == "a: 1\n"
+
+
+@pytest.mark.skipif(as_root, reason="root can write into a read-only directory")
+def test_a_dry_run_in_a_read_only_directory(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", "a: 1\n")
+    config_dir.chmod(0o555)
+    try:
+        assert cli("set", "apiserver.a", "2", "--dry-run").code == 0
+        assert cli("set", "apiserver.a", "1").code == 0
+        assert cli("set", "apiserver.a", "2").code == 4
+    finally:
+        config_dir.chmod(0o755)
+    assert sorted(p.name for p in config_dir.iterdir()) == ["apiserver.conf"]
+
+
+def test_a_writer_holding_the_directory_lock_blocks_the_next(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", "a: 1\n")
+    held = os.open(config_dir, os.O_RDONLY)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        result = cli("set", "apiserver.a", "2", env={"CLEARML_CFG_LOCK_TIMEOUT": "0.2"})
+        assert cli("set", "apiserver.a", "2", "--dry-run").code == 0  # a dry run waits for nobody
+    finally:
+        os.close(held)
+    assert result.code == 4 and "another clearml-cfg is editing" in result.err, result
+    assert cli("set", "apiserver.a", "2").code == 0
+
+
+def test_a_regular_file_given_as_config_dir_is_exit_2(cli: Run, tmp_path: Path) -> None:
+    somefile = write(tmp_path / "somefile", "x\n")
+    for args in (("set", "apiserver.a", "1"), ("set", "apiserver.a", "1", "--dry-run"), ("init",)):
+        result = cli(*args, "-c", str(somefile))
+        assert result.code == 2, result
+        assert f"error: {somefile} is not a directory\nhint: " in result.err
+    assert somefile.read_text() == "x\n"
+
+
+@pytest.mark.parametrize("obstacle", ["read-only", "backup-is-a-directory"])
+def test_writes_to_several_files_are_all_or_nothing(
+    cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, obstacle: str
+) -> None:
+    first = write(tmp_path / "p1" / "apiserver.conf", "a: 1\nb: 1\n")
+    second = write(tmp_path / "p2" / "apiserver.conf", "a: 2\n")
+    if obstacle == "read-only":
+        _deny_writing(monkeypatch, second)
+    else:
+        (tmp_path / "p2" / "apiserver.conf.bak").mkdir()
+    result = cli("unset", "-c", f"{tmp_path / 'p1'}:{tmp_path / 'p2'}", "apiserver.a")
+    assert result.code == 4, result
+    assert str(second) in result.err and "hint:" in result.err
+    assert first.read_text() == "a: 1\nb: 1\n" and second.read_text() == "a: 2\n"
+    assert sorted(p.name for p in first.parent.iterdir()) == ["apiserver.conf"]
+    assert result.err.count("error:") == 1
+
+
+def test_backups_are_owner_only_and_keep_the_first_version(cli: Run, config_dir: Path) -> None:
+    # a byte-order mark, then (once the file reads) an unquoted password: check --fix writes the file twice
+    original = (
+        b'\xef\xbb\xbfauth.fixed_users { enabled: true, users: [{username: "a", password: 12345678, name: "A"}] }\n'
+    )
+    path = config_dir / "apiserver.conf"
+    path.parent.mkdir()
+    path.write_bytes(original)
+    path.chmod(0o644)
+    result = cli("check", "--fix")
+    assert result.code == 0, result
+    assert result.err.count("updated") == 2
+    assert b'password: "12345678"' in path.read_bytes()
+    assert path.stat().st_mode & 0o777 == 0o600
+    backup = config_dir / "apiserver.conf.bak"
+    assert backup.read_bytes() == original
+    assert backup.stat().st_mode & 0o777 == 0o600
+
+
+def test_setuid_and_setgid_bits_survive_a_rewrite(cli: Run, config_dir: Path) -> None:
+    path = write(config_dir / "apiserver.conf", "a: 1\n")
+    path.chmod(0o2750)
+    assert cli("set", "apiserver.a", "2").code == 0
+    assert path.stat().st_mode & 0o7777 == 0o2750
 
 
 # --- real processes -----------------------------------------------------------------------------------------

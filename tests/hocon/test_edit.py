@@ -427,6 +427,14 @@ def test_element_index_out_of_range() -> None:
         parse("l: [1]\n").set("l[5]", 1)
 
 
+def test_an_index_into_a_list_that_is_not_there() -> None:
+    document = parse("a: 1\n")
+    for key in ("users[0]", "auth.users[0].password", "auth.x.users[2]"):
+        with pytest.raises(HoconKeyError, match="there is no list"):
+            document.set(key, "x")
+    assert document.text == "a: 1\n"
+
+
 @pytest.mark.parametrize(
     ("text", "path", "value", "message"),
     [
