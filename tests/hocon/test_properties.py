@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+import signal
 from collections import Counter
 from typing import Any
 
@@ -26,11 +27,25 @@ def reading(text: str) -> tuple[str, Any]:
         return "error", None
 
 
-def oracle(text: str) -> tuple[str, Any]:
+class _PyhoconLoops(Exception):
+    """pyhocon is still resolving after the time limit: some self-references make it loop for ever."""
+
+
+def _give_up(signum: int, frame: Any) -> None:
+    raise _PyhoconLoops
+
+
+def oracle(text: str, limit: float = 5.0) -> tuple[str, Any]:
+    """pyhocon's reading; a reading that never finishes is a server that never starts, so it counts as failing."""
+    previous = signal.signal(signal.SIGALRM, _give_up)
+    signal.setitimer(signal.ITIMER_REAL, limit)
     try:
         return "ok", pyhocon_plain(text)
     except Exception:
         return "error", None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @settings(
@@ -43,6 +58,67 @@ def test_random_documents_round_trip_and_agree_with_pyhocon(text: str) -> None:
     document = parse(text)
     assert document.render() == text
     ours, theirs = reading(text), oracle(text)
+    assert ours[0] == theirs[0], f"ours {ours}, pyhocon {theirs}"
+    if ours[0] == "ok":
+        assert strict_equal(ours[1], theirs[1]), f"ours={ours[1]!r}\npyhocon={theirs[1]!r}"
+
+
+# --- substitutions, `+=` and redefinitions, as pyhocon resolves them -----------------------------------------
+
+SUB_KEYS = st.sampled_from(["a", "b", "c", "a.b", "b.c", "a.c", '"x.y"', "k", "a.a"])
+SUB_VALUES = st.sampled_from(
+    [
+        *["1", "0", "x", '"s"', "[1, 2]", "[]", "{}", "null", "true", "foo bar", "10s", "{ z: 1 }"],
+        *["${a}", "${?a}", "${b}", "${?b}", "${a.b}", "${?a.b}", "${b.c}", "${c}", "${?c}", "${?a.c}", "${k}"],
+        *["${?CLEARML_CFG_TEST_NAME}", "${CLEARML_CFG_TEST_HOME}/x", "${?CLEARML_CFG_TEST_UNSET}"],
+        *["{ z: ${?a} }", "[${?a}]", "[${?X}, 1]", "${a} x", "x ${?b}", "${a} ${b}", "[1] ${?a}", "[${a}]"],
+        *["{q: 1} ${?b}", "${?b} {q: 2}", '"q" ${?c}', "2 ${c}", "[[${?b}]]", "[{k: ${?a}}]"],
+    ]
+)
+
+
+@st.composite
+def substitution_documents(draw: st.DrawFn, depth: int = 0) -> str:
+    lines = []
+    for _ in range(draw(st.integers(1 if depth == 0 else 0, 5))):
+        key = draw(SUB_KEYS)
+        if depth < 2 and draw(st.integers(0, 3)) == 0:
+            body = draw(substitution_documents(depth + 1))
+            lines.append(f"{key}{draw(st.sampled_from([' ', ': ', '']))}{{\n{body}}}\n")
+        else:
+            lines.append(f"{key}{draw(st.sampled_from([': ', ' = ', ' += ']))}{draw(SUB_VALUES)}\n")
+    return "".join(lines)
+
+
+def strict_oracle(text: str) -> tuple[str, Any]:
+    """pyhocon's reading, where handing the server an object's repr (or the object) counts as failing."""
+    from pyhocon.config_tree import ConfigValues
+
+    state, value = oracle(text)
+    garbage = ("NoneValue object", "ConfigValues", "relativedelta(", ":00:")
+    if state == "ok" and _holds(
+        value, lambda v: isinstance(v, ConfigValues) or (isinstance(v, str) and any(g in v for g in garbage))
+    ):
+        return "error", None
+    return state, value
+
+
+def _holds(value: Any, test: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_holds(v, test) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds(v, test) for v in value)
+    return bool(test(value))
+
+
+@settings(
+    max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", 250)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(substitution_documents())
+def test_substitutions_resolve_as_pyhocon_resolves_them(text: str) -> None:
+    ours, theirs = reading(text), strict_oracle(text)
     assert ours[0] == theirs[0], f"ours {ours}, pyhocon {theirs}"
     if ours[0] == "ok":
         assert strict_equal(ours[1], theirs[1]), f"ours={ours[1]!r}\npyhocon={theirs[1]!r}"
