@@ -9,6 +9,7 @@ from typing import Any
 from .. import schema
 from ..hocon import Document, Period, Unresolved
 from ..hocon.paths import Path, format_path
+from ..known import unknown_name
 from .model import Context, Finding, Fix, LoadedFile, Severity
 
 _AREAS: tuple[tuple[tuple[str, ...], str], ...] = (
@@ -27,23 +28,6 @@ def _area(path: Path) -> str:
         if tuple(path[: len(prefix)]) == prefix:
             return name
     return "setting"
-
-
-def _known_children(parent: Path) -> list[str]:
-    names = set()
-    for setting in schema.SETTINGS:
-        pattern = setting.pattern
-        last = pattern[-1]
-        if (
-            len(pattern) == len(parent) + 1
-            and last not in ("*", "[]")
-            and schema.Setting(pattern[:-1], "").matches(parent)
-        ):
-            names.add(last)
-    holder = schema.setting_for(parent)
-    if holder is not None and holder.keys:
-        names.update(holder.keys)
-    return sorted(names)
 
 
 # these have checkers of their own (checks/users.py, checks/ui_actions.py)
@@ -90,18 +74,16 @@ def _check_one(context: Context, loaded: LoadedFile, inner: Path, path: Path, va
             f"did you mean {close[0]}?" if close else f"{format_path(parent)} takes {', '.join(holder.keys)}",
         )
         return
-    known = _known_children(parent)
-    if known and name not in known:
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
-        if close:
-            yield context.finding_at(
-                loaded,
-                inner,
-                "unknown-key",
-                Severity.WARNING,
-                f"no server code reads {format_path(path)}",
-                f"did you mean {format_path((*parent, close[0]))}? (the server ignores unknown keys silently)",
-            )
+    typo = unknown_name(path)
+    if typo is not None and typo.suggestion is not None:
+        yield context.finding_at(
+            loaded,
+            inner,
+            "unknown-key",
+            Severity.WARNING,
+            f"no server code reads {format_path(path)}",
+            f"did you mean {format_path(typo.suggestion)}? (the server ignores unknown keys silently)",
+        )
 
 
 def _invalid(
