@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..effective import Effective, EnvOverride, env_overrides, ignored_env, lookup, parse_env_value
+from ..effective import Effective, EnvOverride, env_overrides, env_problem, ignored_env, lookup, parse_env_value
 from ..keys import env_key
 from .effective import _defining
 from .model import Context, Finding, Severity
@@ -14,13 +14,9 @@ def check_environment(context: Context, effective: Effective | None) -> Iterator
     for override in env_overrides(context.env):
         try:
             tree = parse_env_value(override)
-        except Exception:
-            yield Finding(
-                "env-unparsable",
-                Severity.ERROR,
-                f"{override.variable}={override.value!r}: the server cannot parse this value and fails to start",
-                f"quote it: {override.variable}='\"{override.value}\"' (clearml-cfg env KEY VALUE writes it right)",
-            )
+        except Exception as e:
+            message, hint = env_problem(override, e)
+            yield Finding("env-unparsable", Severity.ERROR, message, hint)
             continue
         yield from _shadows(context, override, tree)
     for name, prefix in ignored_env(context.env):
