@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import copy
 import datetime
+import functools
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
 from . import schema
 from .errors import ConfigReadError, UsageError
-from .hocon import Period
+from .hocon import Document, HoconSemanticError, Location, Period
 from .hocon.paths import Path, format_path
-from .keys import ENV_PREFIXES, env_key, miscased_prefix
+from .keys import ENV_PREFIXES, miscased_prefix
 from .layout import ConfigDirs, ConfigFile, config_dirs, discover
-from .merge import merge, put_file
-from .store import read_document
+from .merge import merge_traced, put_file
+from .store import read_document, read_text
 
 COMPONENTS = ("apiserver", "fileserver")
 IMAGE_DEFAULTS = {
@@ -46,11 +47,14 @@ class Origin:
         if self.kind == "env":
             return f"env {self.variable}"
         if self.kind == "default":
-            if self.file is None:
+            if self.file is None or self.relative is None:  # the defaults as a whole, or the registry's
                 return "default"
             return f"default {self.relative}:{self.line}" if self.line else f"default {self.relative}"
-        where = str(self.file) if full_path else str(self.relative)
+        where = str(self.file) if full_path or self.relative is None else self.relative
         return f"{where}:{self.line}" if self.line else where
+
+    def at(self, line: int | None) -> Origin:
+        return Origin(self.kind, self.file, line, self.relative, self.variable)
 
 
 @dataclass
@@ -62,6 +66,8 @@ class Layer:
     origins: dict[str, Any]  # the same shape, Origin at the leaves
     directory: FsPath | None = None
     replaces: bool = True  # merged with the `-key` rule
+    prefix: tuple[str, ...] = ()  # a file's key prefix (`services/tasks.conf`: services.tasks)
+    written: dict[Path, Origin] = field(default_factory=dict)  # every key it writes, sections too, with the line
 
 
 _WHOLE: Any = object()  # leaves(): start from the whole tree
@@ -82,6 +88,13 @@ class Effective:
     @property
     def several_dirs(self) -> bool:
         return len(self.dirs) > 1
+
+    @functools.cached_property
+    def unread(self) -> list[tuple[Path, str]]:
+        """Warnings about keys no server code reads, each with the key (or file prefix) it is about."""
+        from .unread import unread_keys
+
+        return unread_keys(self)
 
     def leaves(
         self, tree: Any = _WHOLE, origins: Any = _WHOLE, path: Path = ()
@@ -104,8 +117,10 @@ class Effective:
 
 
 def _plain(value: Any) -> Any:
-    """pyhocon's tree as plain data: quotes off keys, NoneValue to None, durations to our Period."""
-    from pyhocon.config_tree import ConfigTree, NoneValue
+    """pyhocon's tree as plain data: quotes off keys, NoneValue to None, durations to our Period.
+
+    An include used as a value stays an include object in pyhocon's tree: it is shown as pyhocon prints it."""
+    from pyhocon.config_tree import ConfigInclude, ConfigTree, NoneValue
 
     if isinstance(value, ConfigTree):
         return {key.strip('"'): _plain(item) for key, item in value.items()}
@@ -115,7 +130,43 @@ def _plain(value: Any) -> Any:
         return None
     if isinstance(value, datetime.timedelta) or type(value).__name__ == "relativedelta":
         return _period(value)
+    if isinstance(value, ConfigInclude):
+        return object.__repr__(value)
     return value
+
+
+# what pyhocon leaves in a value where null is concatenated, or an include is used as a value
+_JUNK = {
+    "<pyhocon.config_tree.NoneValue object at ": "null",
+    "<pyhocon.config_tree.ConfigInclude object at ": "include",
+}
+
+
+def junk(value: Any, path: Path = ()) -> Iterator[tuple[Path, str]]:
+    """Where pyhocon turned a value into the text of one of its objects, and which ("null" or "include")."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from junk(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from junk(item, (*path, index))
+    elif isinstance(value, str):
+        for marker, what in _JUNK.items():
+            if marker in value:
+                yield path, what
+                return
+
+
+def _junk_warning(where: str, key: Path, what: str, fix: str) -> str:
+    if what == "include":
+        return (
+            f"{where}: {format_path(key)} is an include used as a value: pyhocon leaves an include object there, "
+            f"which no server code can use (shown as pyhocon prints it); {fix}"
+        )
+    return (
+        f"{where}: {format_path(key)} concatenates null with other text: pyhocon makes it the text of its null "
+        f"object (shown as pyhocon prints it), and the server gets that string; {fix}"
+    )
 
 
 _DELTA_UNITS = ("years", "months", "weeks", "days", "hours", "minutes", "seconds", "microseconds")
@@ -135,10 +186,13 @@ def _period(value: Any) -> Period:
 
 
 def _pyhocon_file(path: FsPath) -> Any:
-    from pyhocon import ConfigFactory
-
     try:
-        return _plain(ConfigFactory.parse_file(str(path)))
+        return _plain(_pyhocon().parse_file(str(path)))
+    except IsADirectoryError:
+        raise ConfigReadError(
+            f"{path} is a link to a directory: the server crashes trying to read it as a file (IsADirectoryError)",
+            f"remove the link or rename it so that it does not end in .conf: {path}",
+        ) from None
     except Exception as e:
         raise ConfigReadError(
             f"{path}: the server cannot load this file: {_one_line(e)}",
@@ -147,7 +201,22 @@ def _pyhocon_file(path: FsPath) -> Any:
 
 
 def _one_line(error: Exception) -> str:
+    """pyhocon's message, short: pyparsing's lists its whole grammar, so say where it stopped instead."""
+    text, loc = getattr(error, "pstr", None), getattr(error, "loc", None)
+    if isinstance(text, str) and isinstance(loc, int) and "\n" not in text and len(text) < 200:
+        found = repr(text[loc]) if loc < len(text) else "the end"
+        return f"pyhocon stops at {found}, column {loc + 1} of {text!r}"
     return " ".join(str(error).split())[:300]
+
+
+def _pyhocon() -> Any:
+    """pyhocon's ConfigFactory, its log quiet: what it logs (a missing include) comes back as our warnings."""
+    import logging
+
+    from pyhocon import ConfigFactory
+
+    logging.getLogger("pyhocon").setLevel(logging.ERROR)
+    return ConfigFactory
 
 
 def _substitution_hint(message: str) -> str | None:
@@ -159,27 +228,89 @@ def _substitution_hint(message: str) -> str | None:
     )
 
 
-def _origin_tree(value: Any, base: Origin, locations: Mapping[Path, Any], inner: Path = ()) -> Any:
-    """The shape of ``value`` with an Origin (carrying the line of the nearest written key) at every leaf."""
+def _origin_tree(
+    value: Any,
+    base: Origin,
+    locations: Mapping[Path, Location],
+    includes: Sequence[tuple[Path, Location]] = (),
+    inner: Path = (),
+) -> Any:
+    """The shape of ``value`` with an Origin at every leaf: the line of the key, else of the `include` that
+    brought it, else of the nearest written parent."""
     if isinstance(value, dict) and value:
-        return {key: _origin_tree(item, base, locations, (*inner, key)) for key, item in value.items()}
+        return {key: _origin_tree(item, base, locations, includes, (*inner, key)) for key, item in value.items()}
     probe = inner
     while probe and probe not in locations:
         probe = probe[:-1]
-    line = locations[probe].line if probe in locations else None
-    return Origin(base.kind, base.file, line, base.relative, base.variable)
+    written = locations.get(probe) if probe else None
+    if probe != inner or written is None:
+        # not written here itself: an include inside the nearest written object (or deeper) brought it
+        brought = [
+            (len(where), location.offset, location)
+            for where, location in includes
+            if len(where) >= len(probe) and tuple(inner[: len(where)]) == where
+        ]
+        if brought:
+            written = max(brought, key=lambda item: (item[0], item[1]))[2]
+    return base.at(written.line if written else None)
 
 
-def _file_layer(config_file: ConfigFile, kind: str, replaces: bool) -> Layer:
-    document = read_document(config_file.path)  # our reading first: clear file:line:col messages on errors
-    value = _pyhocon_file(config_file.path)
+def _our_reading(config_file: ConfigFile, warnings: list[str]) -> tuple[Document, Any]:
+    """Our reading (file:line:col on syntax errors, and the lines of keys), then pyhocon's values.
+
+    Where we refuse a value that pyhocon turns into junk (null concatenated into text, an include used as a
+    value), pyhocon's reading decides what the server gets: shown as it is, with a warning."""
+    path = config_file.path
+    try:
+        document = read_document(path)
+    except ConfigReadError as e:
+        if not isinstance(e.__cause__, HoconSemanticError):
+            raise
+        try:
+            value = _pyhocon_file(path)
+        except ConfigReadError:
+            raise e from None
+        if not any(junk(value)):
+            warnings.append(f"{e.message}; the server reads it anyway: shown as pyhocon reads it")
+        return Document(read_text(path)), value
+    return document, _pyhocon_file(path)
+
+
+def _file_layer(config_file: ConfigFile, kind: str, replaces: bool, warnings: list[str]) -> Layer:
+    document, value = _our_reading(config_file, warnings)
     base = Origin(kind, config_file.path, None, config_file.relative)
-    origins = _origin_tree(value, base, document.field_locations())
+    locations = document.field_locations()
+    origins = _origin_tree(value, base, locations, document.include_locations())
+    prefix = config_file.prefix
+    written = _written(prefix, locations, base)
+    for inner, what in junk(value):
+        where = base.at(_line_of(locations, inner)).label()
+        warnings.append(_junk_warning(where, (*prefix, *inner), what, "write the value itself, quoted"))
     tree: dict[str, Any] = {}
     origin_tree: dict[str, Any] = {}
-    put_file(tree, config_file.prefix, value)
-    put_file(origin_tree, config_file.prefix, origins)
-    return Layer(base, tree, origin_tree, config_file.directory, replaces)
+    put_file(tree, prefix, value)
+    put_file(origin_tree, prefix, origins)
+    return Layer(base, tree, origin_tree, config_file.directory, replaces, prefix, written)
+
+
+def _written(prefix: tuple[str, ...], locations: Mapping[Path, Location], base: Origin) -> dict[Path, Origin]:
+    """Every key a file writes with its line; a section only written through dotted keys (`a.b.c: 1`) gets the
+    first line that writes into it."""
+    lines: dict[Path, int] = {}
+    for inner, location in locations.items():
+        lines[inner] = location.line
+    for inner, location in locations.items():
+        for depth in range(1, len(inner)):
+            above = inner[:depth]
+            if above not in locations:
+                lines[above] = min(lines.get(above, location.line), location.line)
+    return {(*prefix, *inner): base.at(line) for inner, line in lines.items()}
+
+
+def _line_of(locations: Mapping[Path, Location], inner: Path) -> int | None:
+    while inner and inner not in locations:
+        inner = inner[:-1]
+    return locations[inner].line if inner else None
 
 
 def _documented_defaults(component: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -206,14 +337,47 @@ class EnvOverride:
 
 
 def env_overrides(env: Mapping[str, str]) -> list[EnvOverride]:
-    """The overrides in the order the server applies them: TRAINS__ then CLEARML__, each sorted by name."""
+    """The overrides in the order the server applies them: TRAINS__ then CLEARML__, each sorted by name.
+
+    Every name that starts with the prefix counts, `CLEARML__` alone too (its key is empty: the server fails)."""
     found = []
     for prefix in ENV_PREFIXES:
         for name in sorted(n for n in env if n.startswith(prefix)):
-            key = env_key(name)
-            if key:
-                found.append(EnvOverride(name, key, env[name]))
+            key = name[len(prefix) :].replace("__", ".").lower()
+            found.append(EnvOverride(name, key, env[name]))
     return found
+
+
+_FAILED = "the server cannot parse it and fails to start"
+
+
+def env_name_problem(override: EnvOverride) -> tuple[str, str] | None:
+    """When the variable's name cannot make a key the server can parse: what is wrong, and the hint."""
+    if not override.key:
+        return f"a variable named only by the prefix sets an empty key: {_FAILED}", f"unset {override.variable}"
+    try:
+        _pyhocon().parse_string(f"{override.key}: null")
+    except Exception:
+        return (
+            f"the name makes the key {override.key!r}: {_FAILED}",
+            "rename or unset the variable: write the key's parts in capitals, letters, digits and _ only, joined by __",
+        )
+    return None
+
+
+def env_problem(override: EnvOverride, error: Exception) -> tuple[str, str]:
+    """Why the server cannot parse an override, as a message and a hint: is it the name or the value?"""
+    failed = _FAILED
+    named = env_name_problem(override)
+    if named is not None and not override.key:
+        return f"{override.variable}={override.value!r}: {named[0]}", named[1]
+    if named is not None:
+        return f"{override.variable}: {named[0]} ({_one_line(error)})", named[1]
+    return (
+        f"{override.variable}={override.value!r}: {failed} ({_one_line(error)})",
+        f"quote the value, e.g. {override.variable}={_quoted(override.value)} (clearml-cfg env KEY VALUE writes "
+        "it), or unset it",
+    )
 
 
 def ignored_env(env: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -222,10 +386,8 @@ def ignored_env(env: Mapping[str, str]) -> list[tuple[str, str]]:
 
 
 def parse_env_value(override: EnvOverride) -> Any:
-    """What the server makes of one override: pyhocon parses `key: value`; None when it fails."""
-    from pyhocon import ConfigFactory
-
-    return _plain(ConfigFactory.parse_string(f"{override.key}: {override.value}"))
+    """What the server makes of one override: pyhocon parses `key: value` (raises when it cannot)."""
+    return _plain(_pyhocon().parse_string(f"{override.key}: {override.value}"))
 
 
 def env_text(value: Any, name: str, key: str) -> str:
@@ -244,23 +406,32 @@ def env_text(value: Any, name: str, key: str) -> str:
     return render_value(value, inline=True)
 
 
+def _quoted(value: str) -> str:
+    """``value`` as a HOCON string, quoted again for a shell."""
+    import shlex
+
+    from .hocon.render import render_value
+
+    return shlex.quote(render_value(value, inline=True))
+
+
 def _env_layer(override: EnvOverride, replaces: bool, *, ignore_bad: bool, warnings: list[str]) -> Layer | None:
     base = Origin("env", variable=override.variable)
     try:
         tree = parse_env_value(override)
     except Exception as e:
-        message = f"{override.variable}={override.value!r}: the server cannot parse this value and fails to start"
+        message, hint = env_problem(override, e)
         if ignore_bad:
             warnings.append(f"{message} (ignored here because of --ignore-bad-env)")
             return None
-        raise ConfigReadError(
-            f"{message} ({_one_line(e)})",
-            f"quote the value, e.g. {override.variable}='\"{override.value}\"', or unset it; "
-            "--ignore-bad-env shows the rest anyway",
-        ) from None
+        raise ConfigReadError(message, f"{hint}; --ignore-bad-env shows the rest anyway") from None
     if not isinstance(tree, dict):
         tree = {}
-    return Layer(base, tree, _origin_tree(tree, base, {}), None, replaces)
+    for key, what in junk(tree):
+        fix = "quote the value to pass it as text (clearml-cfg env KEY VALUE writes it)"
+        warnings.append(_junk_warning(f"{override.variable}={override.value!r}", key, what, fix))
+    path = tuple(override.key.split("."))
+    return Layer(base, tree, _origin_tree(tree, base, {}), None, replaces, (), {path: base})
 
 
 # --- the computation ----------------------------------------------------------------------------------------
@@ -291,6 +462,7 @@ def compute(
     if defaults_dir is None and IMAGE_DEFAULTS[component].is_dir():
         defaults_dir = IMAGE_DEFAULTS[component]
         notes.append(f"defaults: the server's own folder {defaults_dir}")
+    written: dict[Path, Origin] = {}
     if defaults_dir is not None:
         if not defaults_dir.is_dir():
             raise UsageError(
@@ -298,17 +470,18 @@ def compute(
             )
         defaults: dict[str, Any] = {}
         default_origins: dict[str, Any] = {}
-        for config_file in discover(defaults_dir):
-            layer = _file_layer(config_file, "default", False)
-            merge(defaults, layer.tree, dash_rule=False)
-            merge(default_origins, layer.origins, dash_rule=False)
+        for config_file in _discover(defaults_dir):
+            layer = _file_layer(config_file, "default", False, warnings)
+            merge_traced(defaults, default_origins, layer.tree, layer.origins, dash_rule=False)
+            written.update(layer.written)
     else:
         defaults, default_origins = _documented_defaults(component)
         notes.append(
             "defaults: the documented defaults of the settings clearml-cfg manages; "
             "--defaults DIR layers a server's full default folder"
         )
-    layers.append(Layer(Origin("default", defaults_dir), copy.deepcopy(defaults), default_origins, None, False))
+    base = Origin("default", defaults_dir)
+    layers.append(Layer(base, copy.deepcopy(defaults), default_origins, None, False, (), written))
     tree = copy.deepcopy(defaults)
     origins = copy.deepcopy(default_origins)
 
@@ -322,25 +495,33 @@ def compute(
         used_dirs.append(directory)
         directory_tree: dict[str, Any] = {}
         directory_origins: dict[str, Any] = {}
-        for config_file in discover(directory):
-            layer = _file_layer(config_file, "file", replaces)
+        for config_file in _discover(directory):
+            layer = _file_layer(config_file, "file", replaces, warnings)
             layers.append(layer)
-            merge(directory_tree, layer.tree, dash_rule=False)  # = the loader's ConfigTree.put(prefix, file)
-            merge(directory_origins, layer.origins, dash_rule=False)
-        merge(tree, directory_tree, dash_rule=replaces)
-        merge(origins, directory_origins, dash_rule=replaces)
+            # = the loader's ConfigTree.put(prefix, file)
+            merge_traced(directory_tree, directory_origins, layer.tree, layer.origins, dash_rule=False)
+        merge_traced(tree, origins, directory_tree, directory_origins, dash_rule=replaces)
 
     for override in env_overrides(env):
         env_layer = _env_layer(override, replaces, ignore_bad=ignore_bad_env, warnings=warnings)
         if env_layer is None:
             continue
         layers.append(env_layer)
-        merge(tree, env_layer.tree, dash_rule=replaces)
-        merge(origins, env_layer.origins, dash_rule=replaces)
+        merge_traced(tree, origins, env_layer.tree, env_layer.origins, dash_rule=replaces)
     for name, prefix in ignored_env(env):
         warnings.append(f"{name} is ignored by the server: the prefix must be exactly {prefix}")
 
     return Effective(component, tree, origins, defaults, layers, used_dirs, defaults_dir, notes, warnings)
+
+
+def _discover(directory: FsPath) -> list[ConfigFile]:
+    """The files the server reads, after checking for a link named *.conf to a directory, which it also tries
+    to read as a file (and crashes)."""
+    for root, subdirs, _ in os.walk(directory):
+        for name in subdirs:
+            if name.endswith(".conf") and os.path.islink(os.path.join(root, name)):
+                _pyhocon_file(FsPath(root, name))  # raises the server's error
+    return discover(directory)
 
 
 def lookup(tree: Any, path: Path) -> Any:
@@ -355,21 +536,48 @@ def lookup(tree: Any, path: Path) -> Any:
     return node
 
 
+def origin_below(origins: Any, path: Path) -> Any:
+    """The origins under ``path``: a subtree, the one Origin of a value that holds ``path`` whole, or None."""
+    node = origins
+    for segment in path:
+        if isinstance(node, Origin):
+            return node
+        if not isinstance(node, dict) or segment not in node:
+            return None
+        node = node[segment]
+    return node
+
+
 def changed_only(effective: Effective) -> dict[str, Any]:
-    """The leaves whose effective value differs from the defaults, as a tree."""
+    """The leaves whose effective value differs from the defaults, as a tree.
+
+    An empty object counts where the defaults hold something else there (`-cors {}`), or where a file writes it
+    as a key; not where it is only an empty file's section."""
     from .hocon import strict_equal
 
     result: dict[str, Any] = {}
-    for path, value, _ in effective.leaves():
-        if value == {}:
-            continue  # an empty section (an empty file) sets nothing
+    for path, value, origin in effective.leaves():
         try:
             default = lookup(effective.defaults, path)
         except KeyError:
             default = _NOT_SET
+        if value == {} and default is _NOT_SET and (origin is None or origin.line is None):
+            continue  # an empty file's section sets nothing
         if path and (default is _NOT_SET or not strict_equal(default, value)):
             put_file(result, tuple(str(s) for s in path), value)
     return result
+
+
+def removed_defaults(effective: Effective) -> list[tuple[Path, Any]]:
+    """The defaults the effective configuration no longer holds (a `-key` replaced their section, or a parent
+    became a value), with the default value."""
+    removed = []
+    for path, default, _ in effective.leaves(effective.defaults, {}):
+        try:
+            lookup(effective.tree, path)
+        except KeyError:
+            removed.append((path, default))
+    return removed
 
 
 _NOT_SET = object()

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import copy
 import difflib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import schema
-from .effective import Effective, Layer, Origin, lookup
+from .effective import Effective, Layer, Origin, lookup, origin_below
 from .hocon import strict_equal
 from .hocon.paths import Path, format_path
 from .keys import env_key, miscased_prefix
+from .known import misspelt_part
 from .layout import KNOWN_NAMESPACES
-from .merge import merge
+from .unread import known_namespace, outside_namespace
 
 MISSING: Any = object()
 
@@ -35,6 +34,8 @@ class Step:
     value: Any  # the value this layer gives the key, MISSING when it removes it
     reason: str  # why it overrides what came before ("" for the first)
     wins: bool = False
+    merged: bool = False  # an object that deep-merges with the other rows marked so: none of them wins alone
+    how: str = "sets"  # "sets", "replaces" (a `-key`) or "parent" (a parent set to a non-object)
 
 
 @dataclass
@@ -80,6 +81,8 @@ def _reason(
         return f"'-{where[-1]}' replaces the whole {where[-1]} section instead of merging into it"
     if previous is None or previous_layer is None:
         return "the server's default" if origin.kind == "default" else ""
+    if how == "sets" and isinstance(step.value, dict) and isinstance(previous.value, dict):
+        return "merged into what came before: objects merge key by key"
     before = previous.origin
     if origin.kind == "env":
         if before.kind == "default":
@@ -96,6 +99,35 @@ def _reason(
     return ""
 
 
+def _step_origin(layer: Layer, key: Path, how: str, where: Path) -> Origin:
+    """Where ``layer`` writes ``key``, with the line: the key itself, its `-key`, or the parent it replaces."""
+    if how == "sets":
+        leaf = _origin_at(layer.origins, key)
+        if leaf is not None:
+            return leaf
+        written = layer.written.get(key)
+    elif how == "replaces":
+        written = layer.written.get((*where[:-1], "-" + str(where[-1])))
+    else:
+        written = layer.written.get(where)
+    if written is not None:
+        return written
+    if layer.origin.kind == "default":  # a section of the defaults: name its file when it has one
+        files = {(o.file, o.relative) for o in _leaf_origins(origin_below(layer.origins, key))}
+        if len(files) == 1:
+            file, relative = files.pop()
+            return Origin("default", file, None, relative)
+    return layer.origin
+
+
+def _leaf_origins(node: Any) -> list[Origin]:
+    if isinstance(node, Origin):
+        return [node]
+    if isinstance(node, dict):
+        return [origin for item in node.values() for origin in _leaf_origins(item)]
+    return []
+
+
 def explain(effective: Effective, key: Path, env: Mapping[str, str] | None = None) -> Explanation:
     env = os.environ if env is None else env
     try:
@@ -103,15 +135,15 @@ def explain(effective: Effective, key: Path, env: Mapping[str, str] | None = Non
         origin = effective.label(_origin_at(effective.origins, key))
     except KeyError:
         value, origin = MISSING, None
+    if isinstance(value, dict) and value:
+        origin = None  # an object comes from several layers: the rows say which
     result = Explanation(key, effective.component, value, origin, notes=list(effective.notes))
     result.warnings.extend(effective.warnings)
 
-    accumulated: dict[str, Any] = {}
     previous: Step | None = None
     previous_layer: Layer | None = None
     for layer in effective.layers:
         touch = _touch(layer, key)
-        merge(accumulated, copy.deepcopy(layer.tree), dash_rule=layer.replaces)
         if touch is None:
             continue
         how, where, written = touch
@@ -122,83 +154,118 @@ def explain(effective: Effective, key: Path, env: Mapping[str, str] | None = Non
         else:
             action = f"sets {format_path(where)} to a non-object, which removes it"
             written = MISSING
-        origin_here = _origin_at(layer.origins, key) or layer.origin
-        step = Step(origin_here, effective.label(origin_here), action, written, "")
+        origin_here = _step_origin(layer, key, how, where)
+        step = Step(origin_here, effective.label(origin_here), action, written, "", how=how)
         step.reason = _reason(previous, step, layer, previous_layer, how, where)
         same = previous is not None and previous.value is not MISSING and written is not MISSING
         if same and previous is not None and strict_equal(previous.value, written):
             step.reason += (" (" if step.reason else "(") + "the same value)"
         result.steps.append(step)
         previous, previous_layer = step, layer
-    if result.steps and result.is_set:
-        result.steps[-1].wins = True
+    _mark_winners(result)
 
     result.warnings.extend(_unread(effective, key, result))
+    result.warnings.extend(
+        warning for path, warning in effective.unread if len(path) > len(key) and tuple(path[: len(key)]) == key
+    )
     result.warnings.extend(_ignored_variables(key, env))
     result.notes.extend(_connection_notes(key, env))
     result.notes.extend(_cors_note(effective, key))
     return result
 
 
+def _mark_winners(result: Explanation) -> None:
+    """The last row wins, unless the value is an object that several rows merge into: those are `merged`."""
+    if not result.steps or not result.is_set:
+        return
+    if not (isinstance(result.value, dict) and result.value):
+        result.steps[-1].wins = True
+        return
+    start = 0  # the row the object starts from: a replacement resets it
+    for index, step in enumerate(result.steps):
+        if step.value is MISSING:
+            start = index + 1
+        elif step.how == "replaces" or not isinstance(step.value, dict):
+            start = index
+    contributing = result.steps[start:]
+    if len(contributing) == 1:
+        contributing[0].wins = True
+        return
+    for step in contributing:
+        step.merged = True
+
+
+def removed_by(effective: Effective, key: Path) -> Origin | None:
+    """The last layer that removes ``key`` (a `-key` without it, or a parent set to a value)."""
+    for layer in reversed(effective.layers):
+        touch = _touch(layer, key)
+        if touch is None:
+            continue
+        how, where, written = touch
+        if how == "parent" or (how == "replaces" and written is MISSING):
+            return _step_origin(layer, key, how, where)
+    return None
+
+
 def _origin_at(origins: Any, key: Path) -> Origin | None:
-    node = origins
-    for segment in key:
-        if isinstance(node, Origin):
-            return node  # a list or a value replaced as a whole: its origin covers what is inside
-        if not isinstance(node, dict) or segment not in node:
-            return None
-        node = node[segment]
+    """The origin of the value at ``key``, or of a list or value replaced whole that holds it."""
+    node = origin_below(origins, key)
     return node if isinstance(node, Origin) else None
 
 
 def _unread(effective: Effective, key: Path, result: Explanation) -> list[str]:
-    """Keys set somewhere that no server code reads (a typo, or the wrong section)."""
-    warnings = []
-    written = any(step.origin.kind != "default" for step in result.steps)
-    if key and isinstance(key[0], str) and key[0] not in KNOWN_NAMESPACES:
+    """Keys that no server code reads: a file outside its sections, a misplaced file, a typo."""
+    if not key or not isinstance(key[0], str):
+        return []
+    if key[0] not in KNOWN_NAMESPACES:
+        files = [
+            layer
+            for layer in effective.layers
+            if layer.origin.kind == "file" and layer.prefix and layer.prefix[0] == key[0]
+        ]
+        if files:
+            return [outside_namespace(layer, several_dirs=effective.several_dirs) for layer in files]
         close = difflib.get_close_matches(key[0], KNOWN_NAMESPACES, n=1)
-        also = f"; did you mean {close[0]}?" if close else ""
-        warnings.append(f"the server loads {key[0]}.conf but no code reads {key[0]}.*{also}")
+        return [f"no server code reads {key[0]}.*" + (f"; did you mean {close[0]}?" if close else "")]
+    warnings = _misplaced(effective, key)
+    trees = [effective.defaults] if result.is_set else [effective.defaults, effective.tree]
+    typo = misspelt_part(key, trees)
+    if typo is None:
         return warnings
-    if not result.is_set and len(key) >= 2 and isinstance(key[-1], str):
-        return _suggest(effective, key)
-    if not written or len(key) < 2 or not isinstance(key[-1], str):
-        return warnings
-    parent_setting = schema.setting_for(key[:-1])
-    if parent_setting is not None and parent_setting.keys is not None and key[-1] not in parent_setting.keys:
-        close = difflib.get_close_matches(key[-1], parent_setting.keys, n=1)
-        also = f"; did you mean {format_path((*key[:-1], close[0]))}?" if close else ""
-        warnings.append(f"{format_path(key[:-1])} does not take {key[-1]!r}: the server rejects or ignores it{also}")
-        return warnings
-    if effective.defaults_source is not None:
-        try:
-            siblings = lookup(effective.defaults, key[:-1])
-        except KeyError:
-            return warnings
-        if isinstance(siblings, dict) and key[-1] not in siblings:
-            close = difflib.get_close_matches(key[-1], [str(k) for k in siblings], n=1)
-            if close:
-                warnings.append(
-                    f"no server default is named {format_path(key)}: did you mean {format_path((*key[:-1], close[0]))}?"
-                )
+    meant = (*typo.suggestion, *key[len(typo.path) :]) if typo.suggestion else None
+    also = f"; did you mean {format_path(meant)}?" if meant else ""
+    if typo.closed:
+        parent, name = typo.path[:-1], typo.path[-1]
+        warnings.append(f"{format_path(parent)} does not take {name!r}: the server rejects or ignores it{also}")
+    elif result.is_set:
+        warnings.append(f"no server code reads {format_path(typo.path)}{also}")
+    elif meant:
+        warnings.append(f"did you mean {format_path(meant)}?")
     return warnings
 
 
-def _suggest(effective: Effective, key: Path) -> list[str]:
-    """For a key set nowhere: the closest key that exists next to it (in the tree or the registry)."""
-    names: set[str] = set()
-    try:
-        siblings = lookup(effective.tree, key[:-1])
-        if isinstance(siblings, dict):
-            names.update(str(k) for k in siblings)
-    except KeyError:
-        pass
-    setting = schema.setting_for(key[:-1])
-    if setting is not None and setting.keys:
-        names.update(setting.keys)
-    names.update(str(s.pattern[-1]) for s in schema.SETTINGS if s.matches((*key[:-1], s.pattern[-1])))
-    close = difflib.get_close_matches(str(key[-1]), sorted(names), n=1)
-    return [f"did you mean {format_path((*key[:-1], close[0]))}?"] if close else []
+def _misplaced(effective: Effective, key: Path) -> list[str]:
+    """A file outside the server's sections that holds ``key`` one level down (`backup/apiserver.conf`)."""
+    warnings = []
+    for layer in effective.layers:
+        if layer.origin.kind != "file" or not layer.prefix or known_namespace(layer):
+            continue
+        prefix = layer.prefix
+        for start in range(1, len(prefix)):
+            tail = prefix[start:]
+            if tuple(key[: len(tail)]) != tail:
+                continue
+            misplaced = (*prefix[:start], *key)
+            try:
+                lookup(layer.tree, misplaced)
+            except KeyError:
+                continue
+            where = layer.origin.label(full_path=effective.several_dirs)
+            warnings.append(
+                f"{where} sets {format_path(misplaced)}, not {format_path(key)}: the file is loaded as "
+                f"{'.'.join(prefix)}.*, which no server code reads; move the setting to {'/'.join(tail)}.conf"
+            )
+    return warnings
 
 
 def _ignored_variables(key: Path, env: Mapping[str, str]) -> list[str]:

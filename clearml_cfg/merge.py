@@ -38,3 +38,28 @@ def merge(base: dict[str, Any], layer: dict[str, Any], *, dash_rule: bool) -> di
         else:
             base[key] = copy.deepcopy(value)
     return base
+
+
+def merge_traced(
+    base: dict[str, Any], notes: dict[str, Any], layer: dict[str, Any], layer_notes: Any, *, dash_rule: bool
+) -> None:
+    """``merge``, carrying along a tree of notes (origins) of the same shape, with a note at every leaf.
+
+    A leaf is a scalar, a list or an empty object. An empty object merged into an object changes nothing, so its
+    note must not replace the notes below; an object merged into an empty one makes the empty one a branch.
+    """
+    for key, value in layer.items():
+        note = layer_notes.get(key) if isinstance(layer_notes, dict) else layer_notes
+        if dash_rule and len(key) > 1 and key.startswith("-") and key[1:] in base:
+            base[key[1:]] = copy.deepcopy(value)
+            notes[key[1:]] = copy.deepcopy(note)
+        elif isinstance(base.get(key), dict) and isinstance(value, dict):
+            if not value:
+                continue
+            below = notes.get(key)
+            if not isinstance(below, dict):
+                below = notes[key] = {}
+            merge_traced(base[key], below, value, note, dash_rule=dash_rule)
+        else:
+            base[key] = copy.deepcopy(value)
+            notes[key] = copy.deepcopy(note)

@@ -9,7 +9,7 @@ import shlex
 from collections.abc import Iterator
 from typing import Any
 
-from ..effective import EnvOverride, env_text, ignored_env
+from ..effective import EnvOverride, env_name_problem, env_text, ignored_env
 from ..hocon.paths import Path, format_path
 from ..keys import env_key
 from ..schema import MASK, is_secret
@@ -34,6 +34,15 @@ def check_environment(context: Context) -> Iterator[Finding]:
 def _unparsable(context: Context, override: EnvOverride) -> Finding:
     secret = is_secret(tuple(override.key.split("."))) and not context.show_secrets
     shown = MASK if secret else repr(override.value)
+    named = env_name_problem(override)  # the name cannot make a key: no quoting of the value helps
+    if named is not None:
+        return Finding(
+            "env-unparsable",
+            Severity.ERROR,
+            f"{override.variable}={shown}: {named[0]}",
+            named[1],
+            variable=override.variable,
+        )
     if secret:
         hint = "write the value as a quoted HOCON string (clearml-cfg env KEY VALUE writes it right)"
     else:

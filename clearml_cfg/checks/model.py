@@ -15,7 +15,7 @@ from enum import Enum
 from pathlib import Path as FsPath
 from typing import Any
 
-from ..effective import Effective, EnvOverride, Origin, env_overrides, lookup, parse_env_value
+from ..effective import Effective, EnvOverride, Origin, env_overrides, lookup, origin_below, parse_env_value
 from ..errors import ConfigReadError
 from ..hocon import Document, HoconSemanticError, HoconSyntaxError, Location
 from ..hocon.paths import Path
@@ -253,13 +253,7 @@ class Context:
         return source, ()
 
     def _origin(self, effective: Effective, path: Path) -> Origin | None:
-        node: Any = effective.origins
-        for segment in path:
-            if isinstance(node, Origin):
-                return node
-            if not isinstance(node, dict) or segment not in node:
-                return None
-            node = node[segment]
+        node = origin_below(effective.origins, path)
         if isinstance(node, Origin):
             return node
         if not isinstance(node, dict):

@@ -17,6 +17,5 @@ COMPLETE: dict[tuple[str, ...], tuple[str, ...]] = {
 }
 
 # how close a typo must be to a known key for `did you mean`: in a complete section any unknown key is reported,
-# so a looser match helps (`prot` -> `port`); next to a few known keys only a near miss is worth a warning
+# so a looser match helps (`prot` -> `port`); elsewhere clearml_cfg.known decides what is a near miss
 CLOSE_IN_COMPLETE = 0.6
-CLOSE_IN_PARTIAL = 0.8

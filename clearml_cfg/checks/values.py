@@ -10,8 +10,9 @@ from typing import Any
 from .. import schema
 from ..hocon import Document, Period, Unresolved
 from ..hocon.paths import Path, format_path
+from ..known import unknown_name
 from .model import Context, Finding, Fix, LoadedEnv, LoadedFile, Severity, Source
-from .sections import CLOSE_IN_COMPLETE, CLOSE_IN_PARTIAL, COMPLETE
+from .sections import CLOSE_IN_COMPLETE, COMPLETE
 
 _AREAS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("services", "tasks", "non_responsive_tasks_watchdog"), "watchdog"),
@@ -29,23 +30,6 @@ def _area(path: Path) -> str:
         if tuple(path[: len(prefix)]) == prefix:
             return name
     return "setting"
-
-
-def _known_children(parent: Path) -> list[str]:
-    names = set()
-    for setting in schema.SETTINGS:
-        pattern = setting.pattern
-        last = pattern[-1]
-        if (
-            len(pattern) == len(parent) + 1
-            and last not in ("*", "[]")
-            and schema.Setting(pattern[:-1], "").matches(parent)
-        ):
-            names.add(last)
-    holder = schema.setting_for(parent)
-    if holder is not None and holder.keys:
-        names.update(holder.keys)
-    return sorted(names)
 
 
 # these have checkers of their own (checks/users.py, checks/ui_actions.py)
@@ -110,11 +94,9 @@ def _check_one(source: Source, inner: Path, path: Path, value: Any) -> Iterator[
             close = difflib.get_close_matches(name, complete, n=1, cutoff=CLOSE_IN_COMPLETE)
             yield _unknown(source, inner, path, close[0] if close else None, complete)
         return
-    known = _known_children(parent)
-    if known and name not in known:
-        close = difflib.get_close_matches(name, known, n=1, cutoff=CLOSE_IN_PARTIAL)
-        if close:
-            yield _unknown(source, inner, path, close[0], None)
+    typo = unknown_name(path)  # a near miss of a known key (the same rule as the effective view's)
+    if typo is not None and typo.suggestion is not None:
+        yield _unknown(source, inner, path, str(typo.suggestion[-1]), None)
 
 
 def _unknown(source: Source, inner: Path, path: Path, close: str | None, keys: tuple[str, ...] | None) -> Finding:

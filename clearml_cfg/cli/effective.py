@@ -19,12 +19,14 @@ from ..effective import (
     describe_value,
     env_text,
     lookup,
+    origin_below,
     parse_env_value,
+    removed_defaults,
 )
 from ..errors import NotSet, UsageError
-from ..explain import MISSING, explain
+from ..explain import MISSING, explain, removed_by
 from ..hocon.paths import Path, format_path
-from ..keys import env_key, env_name, miscased_prefix, parse_key
+from ..keys import ENV_PREFIXES, env_key, env_name, miscased_prefix, parse_key
 from ..schema import masked
 from ..settings import ValueType, parse_value
 from .options import (
@@ -58,6 +60,12 @@ def report_context(console: Console, effective: Effective) -> None:
         console.note(note)
     for warning in effective.warnings:
         console.warn(warning)
+    for _, warning in effective.unread:
+        console.warn(warning)
+
+
+def _under(path: Path, key: Path) -> bool:
+    return tuple(key[: len(path)]) == tuple(path)
 
 
 def show_effective(
@@ -70,51 +78,72 @@ def show_effective(
     json_output: bool,
     show_secrets: bool,
 ) -> None:
+    def hide(value: Any, where: Path) -> Any:
+        return value if show_secrets else masked(value, where)
+
     tree = changed_only(effective) if changed else effective.tree
+    removed = [(key, hide(value, key)) for key, value in removed_defaults(effective) if _under(path, key)]
+    if not changed:
+        removed = []
     try:
         part = lookup(tree, path) if path else tree
     except KeyError:
-        raise NotSet(
-            f"{format_path(path)} is not in the server's "
-            + ("changed settings" if changed else "effective configuration"),
-            "clearml-cfg explain KEY tells which layers set a key",
-        ) from None
+        if not removed:
+            raise NotSet(
+                f"{format_path(path)} is not in the server's "
+                + ("changed settings" if changed else "effective configuration"),
+                "clearml-cfg explain KEY tells which layers set a key",
+            ) from None
+        part = {}
     if not origin:
-        shown = part if show_secrets else masked(part, path)
+        shown = hide(part, path)
         if json_output:
-            console.data(to_json(shown))
+            document = shown
+            if changed:
+                document = {
+                    "changed": shown,
+                    "removed": [{"key": format_path(key), "default": value} for key, value in removed],
+                }
+            console.data(to_json(document))
             return
         from ..hocon.render import render_fields, render_value
 
         text = render_fields(shown) if isinstance(shown, dict) else render_value(shown)
+        text += "".join(f"# removed: {format_path(key)} (default {describe_value(value)})\n" for key, value in removed)
         console.data_hocon(text or "# nothing\n")
         return
-    origins = lookup(effective.origins, path) if path else effective.origins
     rows = []
-    for relative, value, where in effective.leaves(part, origins, ()):
+    leaves = [] if changed and part == {} else effective.leaves(part, origin_below(effective.origins, path), ())
+    for relative, value, where in leaves:
         full = (*path, *relative)
-        shown = value if show_secrets else masked(value, full)
-        rows.append((full, shown, effective.label(where), where))
+        rows.append((full, hide(value, full), effective.label(where), where, False))
+    for key, value in removed:
+        remover = removed_by(effective, key)
+        rows.append((key, value, effective.label(remover), remover, True))
     if json_output:
         console.data(
             to_json(
                 [
                     {
                         "key": format_path(full),
-                        "value": shown,
+                        "value": None if gone else shown,
                         "origin": label,
                         "file": str(where.file) if where and where.file else None,
                         "line": where.line if where else None,
                         "variable": where.variable if where else None,
+                        **({"removed": gone, "default": shown if gone else None} if changed else {}),
                     }
-                    for full, shown, label, where in rows
+                    for full, shown, label, where, gone in rows
                 ]
             )
         )
         return
     console.table(
         ["KEY", "VALUE", "ORIGIN"],
-        [[format_path(full), describe_value(shown), label] for full, shown, label, _ in rows],
+        [
+            [format_path(full), f"(removed; default {describe_value(shown)})" if gone else describe_value(shown), label]
+            for full, shown, label, _, gone in rows
+        ],
     )
 
 
@@ -172,6 +201,7 @@ def explain_command(
                             "removes": step.value is MISSING,
                             "reason": step.reason,
                             "wins": step.wins,
+                            "merged": step.merged,
                         }
                         for step in result.steps
                     ],
@@ -187,10 +217,19 @@ def explain_command(
             console.table(
                 ["", "ORIGIN", "VALUE", "WHY"],
                 [
-                    ["*" if step.wins else " ", step.label, show(step.value), step.reason or step.action]
+                    [
+                        "*" if step.wins else "+" if step.merged else " ",
+                        step.label,
+                        show(step.value),
+                        step.reason or step.action,
+                    ]
                     for step in result.steps
                 ],
             )
+            if any(step.merged for step in result.steps):
+                console.note(
+                    "+: the object is merged from these rows, key by key (explain a key inside it for one value)"
+                )
         uses_defaults = any(step.origin.kind == "default" for step in result.steps)
         for note in result.notes:
             if uses_defaults or not note.startswith("defaults:"):
@@ -275,6 +314,10 @@ def _reverse(console: Console, name: str, json_output: bool) -> None:
         raise UsageError(
             f"the server ignores {name}: the prefix must be exactly {prefix}",
             f"rename it to {prefix}{name[len(prefix) :]}",
+        )
+    if name in ENV_PREFIXES:
+        raise UsageError(
+            f"{name} alone sets an empty key: the server cannot parse it and fails to start", f"unset {name}"
         )
     key = env_key(name)
     if key is None:

@@ -308,6 +308,26 @@ class Document:
                             pending.append((item, element_path))
         return found
 
+    def include_locations(self) -> list[tuple[Path, Location]]:
+        """Every `include` statement: the path of the object it sits in, and where it is written."""
+        from .edit import fields_under
+        from .syntax import Include, ObjectNode
+
+        root = self._tree.root
+        if not isinstance(root, ObjectNode):
+            return []
+        objects: list[tuple[ObjectNode, Path]] = [(root, ())]
+        for ref in fields_under(root, ()):
+            single = ref.field.value.single()
+            if isinstance(single, ObjectNode):
+                objects.append((single, ref.path))
+        return [
+            (base, self._location(entry.start))
+            for node, base in objects
+            for entry in node.entries
+            if isinstance(entry, Include)
+        ]
+
     def value_text(self, path: Path | str) -> str | None:
         """The source text of the value of the last definition of ``path`` (`007` where get() says 7)."""
         from .edit import Planner

@@ -139,6 +139,26 @@ def test_unknown_keys_next_to_known_ones(cli: Run, config_dir: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("name", "text", "meant"),
+    [
+        ("apiserver.conf", "auth.fixed_user.enabled: true\n", "apiserver.auth.fixed_users"),
+        ("services.conf", "task.non_responsive_tasks_watchdog.enabled: false\n", "services.tasks"),
+        ("apiserver.conf", "listen.prot: 8080\n", "apiserver.listen.port"),
+    ],
+)
+def test_a_misspelt_section_or_a_swapped_letter_is_an_unknown_key(
+    cli: Run, config_dir: Path, name: str, text: str, meant: str
+) -> None:
+    write(config_dir / name, text)
+    assert f"did you mean {meant}?" in one(findings(cli), "unknown-key")["hint"]
+
+
+def test_a_dash_key_is_not_an_unknown_key(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", "-cors { origins: x }\n")
+    assert "unknown-key" not in codes(findings(cli))
+
+
+@pytest.mark.parametrize(
     ("text", "code"),
     [
         ("cors { origins: a, allow_origin: b }\n", "cors-unknown-key"),
@@ -757,3 +777,13 @@ def test_the_readme_lists_every_code(cli: Run) -> None:
     assert {"fixed-users-unknown-key", "cookie-unknown-key", "byte-order-mark", "not-utf8"} <= found
     for code in found:
         assert f"`{code}`" in section or (code.endswith("-invalid-value") and "`*-invalid-value`" in section), code
+
+
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [("CLEARML__", "unset CLEARML__"), ('CLEARML__APISERVER__"Q"', "rename or unset the variable")],
+)
+def test_a_variable_whose_name_makes_no_key(cli: Run, config_dir: Path, name: str, hint: str) -> None:
+    config_dir.mkdir()
+    found = one(findings(cli, env={name: "1"}), "env-unparsable")
+    assert found["variable"] == name and found["hint"].startswith(hint), found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -158,7 +159,10 @@ def test_origin_names_the_directory_when_there_are_several(cli: Run, tmp_path: P
 def test_changed_shows_only_what_differs_from_the_defaults(cli: Run, config_dir: Path) -> None:
     write(config_dir / "apiserver.conf", "auth.cookies { secure: false, domain: .x.com }\n")  # secure: default value
     write(config_dir / "fileserver.conf", "# nothing yet\n")
-    assert effective(cli, "--changed") == {"apiserver": {"auth": {"cookies": {"domain": ".x.com"}}}}
+    assert effective(cli, "--changed") == {
+        "changed": {"apiserver": {"auth": {"cookies": {"domain": ".x.com"}}}},
+        "removed": [],
+    }
 
 
 def test_get_effective(cli: Run, config_dir: Path) -> None:
@@ -248,7 +252,13 @@ def test_explain_subfile_and_dash(cli: Run, config_dir: Path, tmp_path: Path) ->
             {},
             "did you mean apiserver.auth.cookies.samesite?",
         ),
-        ({"apiservr.conf": "x: 1\n"}, "apiservr.x", {}, "no code reads apiservr.*; did you mean apiserver?"),
+        (
+            {"apiservr.conf": "x: 1\n"},
+            "apiservr.x",
+            {},
+            "apiservr.conf is loaded as apiservr.*, which no server code reads; did you mean apiserver.conf?",
+        ),
+        ({}, "apiservr.x", {}, "no server code reads apiservr.*; did you mean apiserver?"),
         ({}, "apiserver.auth.cookies.domian", {}, "did you mean apiserver.auth.cookies.domain?"),
         (
             {},
@@ -350,3 +360,295 @@ def test_env_reverse(cli: Run) -> None:
     wrong = cli("env", "-r", "clearml__apiserver__x")
     assert wrong.code == 2 and "rename it to CLEARML__apiserver__x" in wrong.err
     assert cli("env", "-r", "HOME").code == 2
+
+
+# --- origins, removals and what the server never reads ------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["# only a comment\n", "", "auth { cookies {} }\n"])
+def test_an_empty_file_or_object_keeps_the_origins_below(cli: Run, config_dir: Path, text: str) -> None:
+    write(config_dir / "apiserver.conf", text)
+    rows = effective(cli, "apiserver.auth.cookies", "--origin")
+    assert {row["key"]: row["origin"] for row in rows} == {
+        f"apiserver.auth.cookies.{name}": "default" for name in ("httponly", "secure", "domain", "samesite", "max_age")
+    }
+    assert all(row["origin"] != "?" for row in effective(cli, "--origin"))
+
+
+def test_changed_lists_the_defaults_a_dash_key_removed(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", "-cors {}\n")
+    assert effective(cli, "--changed") == {
+        "changed": {"apiserver": {"cors": {}}},
+        "removed": [
+            {"key": "apiserver.cors.origins", "default": "*"},
+            {"key": "apiserver.cors.supports_credentials", "default": True},
+        ],
+    }
+    write(config_dir / "apiserver.conf", '# keep only the origins\n-cors { origins: "*" }\n')
+    assert cli("show", "--changed").out == "# removed: apiserver.cors.supports_credentials (default true)\n"
+    rows = effective(cli, "--changed", "--origin")
+    assert rows == [
+        {
+            "key": "apiserver.cors.supports_credentials",
+            "value": None,
+            "origin": "apiserver.conf:2",
+            "file": str(config_dir / "apiserver.conf"),
+            "line": 2,
+            "variable": None,
+            "removed": True,
+            "default": True,
+        }
+    ]
+    assert cli("show", "--changed", "apiserver.auth").code == 1  # nothing changed or removed there
+
+
+TYPOS = [
+    ("apiserver.conf", "auth.fixed_user.enabled: true\n", "apiserver.auth.fixed_user", "apiserver.auth.fixed_users"),
+    ("services.conf", "task.non_responsive_tasks_watchdog.enabled: false\n", "services.task", "services.tasks"),
+    (
+        "services/tasks.conf",
+        "# the watchdog\nnon_responsive_task_watchdog.enabled: false\n",
+        "services.tasks.non_responsive_task_watchdog",
+        "services.tasks.non_responsive_tasks_watchdog",
+    ),
+    ("apiserver.conf", "listen {\n  prot: 8080\n}\n", "apiserver.listen.prot", "apiserver.listen.port"),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "typo", "meant"), TYPOS)
+def test_a_misspelt_key_is_warned_with_the_known_one(
+    cli: Run, config_dir: Path, name: str, text: str, typo: str, meant: str
+) -> None:
+    write(config_dir / name, text)
+    line = text.count("\n", 0, text.index(typo.rsplit(".", 1)[1])) + 1
+    expected = f"warning: {name}:{line}: no server code reads {typo}; did you mean {meant}?\n"
+    assert expected in cli("show", "--effective").err
+    if REFERENCE.is_dir():
+        assert expected in cli("show", "--effective", "--defaults", str(DEFAULTS)).err
+
+
+def test_a_misspelt_variable_and_a_dash_key_are_judged_as_the_server_reads_them(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", "-cors { origins: x }\nauth { -cookies { domain: null } }\n")
+    result = cli("show", "--effective", env={"CLEARML__APISERVER__AUTH__FIXED_USER__ENABLED": "true"})
+    assert result.err.count("warning:") == 1, result  # `-cors` and `-cookies` are known keys
+    assert (
+        "env CLEARML__APISERVER__AUTH__FIXED_USER__ENABLED: no server code reads apiserver.auth.fixed_user; "
+        "did you mean apiserver.auth.fixed_users?" in result.err
+    )
+
+
+def test_explain_a_misspelt_middle_part(cli: Run, config_dir: Path) -> None:
+    unset = cli("explain", "apiserver.auth.fixed_user.enabled")
+    assert unset.code == 1 and "did you mean apiserver.auth.fixed_users.enabled?" in unset.err
+    write(config_dir / "apiserver.conf", "auth.fixed_user.enabled: true\n")
+    result = cli("explain", "apiserver.auth.fixed_user.enabled")
+    assert (
+        "no server code reads apiserver.auth.fixed_user; did you mean apiserver.auth.fixed_users.enabled?" in result.err
+    )
+
+
+def test_explain_never_suggests_the_key_itself(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", "-auth { token_secret: t }\n-cors { origins: x }\n")
+    for key in ("apiserver.auth.fixed_users.enabled", "apiserver.cors.supports_credentials"):
+        result = cli("explain", key)
+        assert result.code == 1 and "did you mean" not in result.err, result
+
+
+def test_a_file_outside_the_sections_is_named_as_it_is(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "backup" / "apiserver.conf", "auth.cookies.domain: .old.example.com\n")
+    write(config_dir / "a.b.conf", "x: 1\n")
+    err = cli("show", "--effective").err
+    assert "warning: a.b.conf is loaded as a.b.*, which no server code reads\n" in err
+    assert "warning: backup/apiserver.conf is loaded as backup.apiserver.*, which no server code reads" in err
+    explained = cli("explain", "apiserver.auth.cookies.domain").err
+    assert (
+        "backup/apiserver.conf sets backup.apiserver.auth.cookies.domain, not apiserver.auth.cookies.domain"
+        in explained
+    )
+
+
+# --- values the server reads differently from what one expects ----------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "value"), [("CLEARML__", "1"), ("TRAINS__", "x")])
+def test_a_variable_named_only_by_the_prefix_stops_the_server(cli: Run, name: str, value: str) -> None:
+    result = cli("show", "--effective", env={name: value})
+    assert result.code == 3 and f"error: {name}={value!r}: a variable named only by the prefix" in result.err
+    assert cli("show", "--effective", "--ignore-bad-env", env={name: value}).code == 0
+    reverse = cli("env", "--reverse", name)
+    assert reverse.code == 2 and "sets an empty key" in reverse.err
+
+
+def test_a_variable_name_the_server_cannot_read_is_blamed_on_the_name(cli: Run) -> None:
+    result = cli("show", "--effective", env={'CLEARML__APISERVER__"Q"': "1"})
+    assert result.code == 3, result
+    assert "the name makes the key 'apiserver.\"q\"'" in result.err
+    assert "hint: rename or unset the variable" in result.err and "quote the value" not in result.err
+
+
+def test_an_include_as_a_variable_value_is_shown_as_the_server_gets_it(cli: Run) -> None:
+    env = {"CLEARML__APISERVER__A": 'include "x"'}
+    for args in (["show", "--effective"], ["show", "--effective", "--json"], ["explain", "apiserver.a"]):
+        result = cli(*args, env=env)
+        assert result.code == 0, result
+        assert "<pyhocon.config_tree.ConfigInclude object at" in result.out
+        assert "CLEARML__APISERVER__A='include \"x\"': apiserver.a is an include used as a value" in result.err
+
+
+def test_null_in_a_concatenation_reads_as_pyhocon_reads_it(cli: Run, config_dir: Path) -> None:
+    import re
+
+    from helpers import pyhocon_plain
+
+    text = 'x: null null\ny: "a" null\nz: true false\n'
+    write(config_dir / "apiserver.conf", text)
+    result = cli("show", "--effective", "--json", "apiserver")
+    assert result.code == 0, result
+    shown = {k: v for k, v in json.loads(result.out).items() if k in "xyz"}
+
+    def address_free(value: Any) -> Any:
+        return {k: re.sub(r"0x[0-9a-f]+", "0x", str(v)) for k, v in value.items()}
+
+    assert address_free(shown) == address_free(pyhocon_plain(text))
+    assert "warning: apiserver.conf:2: apiserver.y concatenates null" in result.err
+
+
+def test_a_link_named_conf_to_a_directory_stops_the_server(cli: Run, config_dir: Path) -> None:
+    (config_dir / "real").mkdir(parents=True)
+    (config_dir / "x.conf").symlink_to(config_dir / "real")
+    result = cli("show", "--effective")
+    assert result.code == 3 and "x.conf is a link to a directory" in result.err
+
+
+# --- explain: sections, `-key` and include lines ------------------------------------------------------------
+
+
+def test_explain_a_section_says_merged_and_names_lines(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", 'cors { max_age: 5 }\n\n-listen { port: 9 }\ninclude "extra.inc"\n')
+    write(config_dir / "extra.inc", "extra { q: 1 }\n")
+    result = explained(cli, "apiserver.cors")
+    assert [(s["origin"], s["wins"], s["merged"]) for s in result["steps"]] == [
+        ("default", False, True),
+        ("apiserver.conf:1", False, True),
+    ]
+    assert result["steps"][1]["reason"] == "merged into what came before: objects merge key by key"
+    text = cli("explain", "apiserver.cors").out.splitlines()
+    assert [line.split()[0] for line in text[2:]] == ["+", "+"]
+    assert explained(cli, "apiserver.listen.ip")["steps"][-1]["origin"] == "apiserver.conf:3"
+    assert explained(cli, "apiserver.extra.q")["steps"][-1]["origin"] == "apiserver.conf:4"
+
+
+@needs_reference
+def test_explain_names_the_default_file_of_a_section(cli: Run) -> None:
+    steps = explained(cli, "apiserver.cors", "--defaults", str(DEFAULTS))["steps"]
+    assert steps[0]["origin"].startswith("default apiserver.conf:")
+
+
+# --- the README's shell line --------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not shutil.which("bash"), reason="bash is not installed")
+def test_the_readme_eval_line_gives_the_variable_its_value(cli: Run, tmp_path: Path) -> None:
+    import re
+    import shlex
+    import subprocess
+    import sys
+
+    from helpers import REPO
+
+    lines = re.findall(r'^eval "export \$\(clearml-cfg env (.*) --shell\)"$', (REPO / "README.md").read_text(), re.M)
+    assert lines
+    shim = write(tmp_path / "bin" / "clearml-cfg", f'#!/bin/sh\nexec "{sys.executable}" -m clearml_cfg "$@"\n')
+    shim.chmod(0o755)
+    for arguments in [*lines, "apiserver.code 007 --type string"]:
+        expected = json.loads(cli("env", *shlex.split(arguments), "--json").out)
+        script = f'eval "export $(clearml-cfg env {arguments} --shell)"; printf %s "${expected["name"]}"'
+        env = {**os.environ, "PATH": f"{shim.parent}{os.pathsep}{os.environ['PATH']}"}
+        done = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, check=True)
+        assert done.stdout == expected["value"], (arguments, done)
+
+
+# --- the whole effective tree against an emulation of the server --------------------------------------------
+
+
+def server_emulation(defaults: Path, dirs: list[Path], env: dict[str, str]) -> Any:
+    """SERVER-SEMANTICS §1-4 written out with pyhocon alone, as the server's loader does it."""
+    from pyhocon import ConfigFactory, ConfigTree
+    from pyhocon.config_tree import NoneValue
+
+    def read_directory(root: Path) -> ConfigTree:
+        tree = ConfigTree()
+        for base, subdirs, files in os.walk(root):  # top-down: services/tasks.conf after services.conf
+            subdirs.sort()
+            for name in sorted(f for f in files if f.endswith(".conf")):
+                relative = (Path(base) / name).relative_to(root).with_suffix("")
+                tree.put(".".join(relative.parts), ConfigFactory.parse_file(str(Path(base) / name)))
+        return tree
+
+    def dash_rule(base: ConfigTree, layer: ConfigTree) -> None:
+        """`-key` replaces `key` where both sides hold it: drop it below, so that the merge sets it whole."""
+        for key in list(layer):
+            value = layer[key]
+            if key.startswith("-") and key[1:] in base:
+                del base[key[1:]]
+                del layer[key]
+                layer[key[1:]] = value
+            elif isinstance(value, ConfigTree) and isinstance(base.get(key, None), ConfigTree):
+                dash_rule(base[key], value)
+
+    merged = read_directory(defaults)
+    layers = [read_directory(d) for d in dirs]
+    for prefix in ("TRAINS__", "CLEARML__"):
+        for name in sorted(n for n in env if n.startswith(prefix)):
+            key = name[len(prefix) :].replace("__", ".").lower()
+            layers.append(ConfigFactory.parse_string(f"{key}: {env[name]}"))
+    for layer in layers:
+        dash_rule(merged, layer)
+        merged = ConfigTree.merge_configs(merged, layer)
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, ConfigTree):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return None if isinstance(value, NoneValue) else value
+
+    return plain(merged)
+
+
+def test_the_whole_effective_tree_is_the_servers(cli: Run, tmp_path: Path) -> None:
+    from helpers import DATA
+
+    defaults = DATA / "effective" / "defaults"
+    low, high = tmp_path / "low", tmp_path / "high"
+    write(low / "apiserver.conf", 'auth.cookies.secure: true\ncors { origins: "https://a.example.com", max_age: 60 }\n')
+    write(low / "services.conf", "tasks.non_responsive_tasks_watchdog { threshold_sec: 60, enabled: false }\n")
+    write(low / "services" / "tasks.conf", "non_responsive_tasks_watchdog.threshold_sec: 120\n")
+    write(low / "-hosts.conf", 'mongo { backend { host: "mongodb://db:27017/backend" } }\n')
+    write(low / "empty.conf", "# nothing here\n")
+    write(
+        high / "apiserver.conf",
+        '-cors { origins: "https://b.example.com" }\nreturn_stack_on_code: []\n'
+        'auth { fixed_users { enabled: true, users: [{ username: "ada", password: "pw", name: "Ada" }] } }\n',
+    )
+    write(high / "services" / "tasks.conf", "non_responsive_tasks_watchdog { watch_interval_sec: 30 }\n")
+    env = {
+        "TRAINS__APISERVER__LISTEN__PORT": "9000",
+        "CLEARML__APISERVER__LISTEN__PORT": "9100",
+        "TRAINS__SERVICES__TASKS__NON_RESPONSIVE_TASKS_WATCHDOG__ENABLED": "true",
+        "CLEARML__APISERVER__AUTH__COOKIES__DOMAIN": ".example.com",
+        "CLEARML__HOSTS__MONGO__-BACKEND": '{ host: "mongodb://env:27017/backend" }',
+    }
+    dirs = f"{low}{os.pathsep}{high}"
+    tree = effective(cli, "--defaults", str(defaults), "-c", dirs, "--show-secrets", env=env)
+    assert tree == server_emulation(defaults, [low, high], env)
+    # the scenario exercises what it claims to
+    assert tree["apiserver"]["cors"] == {"origins": "https://b.example.com"}
+    assert tree["apiserver"]["listen"]["port"] == 9100
+    assert tree["services"]["tasks"]["non_responsive_tasks_watchdog"] == {
+        "enabled": True,
+        "threshold_sec": 120,
+        "watch_interval_sec": 30,
+    }
+    assert tree["hosts"] == {"mongo": {"backend": {"host": "mongodb://env:27017/backend"}}}
+    assert tree["empty"] == {}
