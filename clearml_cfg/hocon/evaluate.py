@@ -60,6 +60,12 @@ class _Unquoted(str):
 
 _MISSING = object()  # ConfigTree's UndefinedKey
 _ROUNDS_PER_SUBSTITUTION = 4  # a chain of n substitutions takes n rounds of pyhocon's loop; far more is a runaway
+# Substituting copies the value in. A value that refers to itself through its neighbours is copied into itself
+# again and again, and pyhocon's reading of it grows exponentially: minutes and gigabytes before it fails, or
+# never ends. A real config copies a small multiple of its own size; past this many copied values (plus a few
+# per token of the file) the reading is reported as the server's runaway it is.
+_COPY_BUDGET = 500_000
+_COPIES_PER_TOKEN = 10
 _UNIT_NAMES = {unit: name for name, units in PERIOD_UNITS.items() for unit in units}
 
 
@@ -168,7 +174,23 @@ def _describe(value: Any) -> str:
     return "a string" if isinstance(value, str) else f"the value {value!r}"
 
 
-def _deepcopy(value: Any) -> Any:
+class _Budget:
+    """How many more values substitutions may copy before the reading counts as a runaway."""
+
+    def __init__(self, copies: int) -> None:
+        self.left = copies
+
+    def spend(self, offset: int) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise _Failure(
+                offset,
+                "pyhocon never finishes reading this value: it is copied into itself over and over "
+                "(the server would hang or run out of memory)",
+            )
+
+
+def _deepcopy(value: Any, budget: _Budget, offset: int) -> Any:
     """``copy.deepcopy`` as it goes through pyhocon's objects: a ConfigTree is copied through ``tree[key]``
     (``__reduce__`` lists its items that way), so each list in it is copied from a fresh copy and null becomes
     None. Which objects end up shared (a value and the parent it is written into) depends on it."""
@@ -179,6 +201,7 @@ def _deepcopy(value: Any) -> Any:
         found = memo.get(id(x), _MISSING)
         if found is not _MISSING:
             return found
+        budget.spend(offset)
         if isinstance(x, dict):
             tree: dict[str, Any] = {}
             memo[id(x)] = tree
@@ -586,8 +609,9 @@ def _final_fixup(item: Any) -> Any:
 
 
 class _Resolver:
-    def __init__(self, root: Any, history: dict[str, list[Any]], env: Mapping[str, str]) -> None:
+    def __init__(self, root: Any, history: dict[str, list[Any]], env: Mapping[str, str], tokens: int) -> None:
         self.root = root
+        self.budget = _Budget(_COPY_BUDGET + _COPIES_PER_TOKEN * tokens)
         self.history = history
         self.env = env
         self.root_changed: Substitution | None = None  # a substitution that added or removed a key of the root
@@ -696,7 +720,7 @@ class _Resolver:
             formatted = value
         else:
             formatted = _text_of(value, sub.offset) + sub.ws
-        owner.parts[sub.index] = _deepcopy(formatted)
+        owner.parts[sub.index] = _deepcopy(formatted, self.budget, sub.offset)
         transformed = _transform(owner)
         result = owner.previous if transformed is None and not found else transformed
         parent, key = owner.parent, owner.key
@@ -884,7 +908,7 @@ def _evaluate(
             raise _located(text, failure.offset, failure.reason) from None
         if resolve is False:
             return unresolved, None, None
-        resolver = _Resolver(root, builder.history, os.environ if env is None else env)
+        resolver = _Resolver(root, builder.history, os.environ if env is None else env, len(tree.kinds))
         try:
             resolver.resolve()
             resolved = _plain(resolver.root, True)

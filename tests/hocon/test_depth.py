@@ -104,3 +104,26 @@ def test_room_is_made_however_deep_the_caller_already_is() -> None:
 def test_a_value_that_contains_itself_is_an_error_not_a_crash(text: str) -> None:
     with pytest.raises(HoconSemanticError, match="contains itself"):
         parse(text).to_dict()
+
+
+RUNAWAYS = [
+    # each refers to itself through a neighbour: pyhocon copies the value into itself until it fails after
+    # tens of seconds (RecursionError), or never finishes and exhausts memory
+    'a.a += ${?b} {q: 2}\nc: { z: 1 }\nb.c += x ${?b}\na.c += ${?a.c}\nk {\na.c = {}\n"x.y": foo bar\nk: ${k}\n'
+    'a.b {\na.c: 0\n"x.y": "s"\na: null\na.b: ${k}\n}\n}\n',
+    'c: {\n"x.y" = [1, 2]\n}\na.b = [{k: ${?a}}]\nb: [1, 2]\na.a = ${?a}\na{\na.b {\n}\na.b {\nc = [1] ${?a}\n'
+    "a.b += {}\nk = ${a}\n}\nb.c = [{k: ${?a}}]\nb{\na = ${?c}\na.c = [1, 2]\n}\na = 0\n}\n",
+]
+
+
+@pytest.mark.parametrize("text", RUNAWAYS)
+def test_a_value_copied_into_itself_without_end_is_a_located_error(text: str) -> None:
+    with pytest.raises(HoconSemanticError, match=r"^line \d+, column \d+: pyhocon never finishes reading this value"):
+        parse(text).to_dict()
+
+
+def test_many_large_substitutions_are_not_a_runaway() -> None:
+    base = "base {\n" + "".join(f"  k{i}: {i}\n" for i in range(1000)) + "}\n"
+    text = base + "".join(f"copy{j}: ${{base}}\n" for j in range(200))  # 200,000 values copied
+    tree = parse(text).to_dict()
+    assert len(tree) == 201 and tree["copy199"]["k999"] == 999

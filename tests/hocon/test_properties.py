@@ -5,13 +5,13 @@ from __future__ import annotations
 import copy
 import os
 import re
-import signal
 from collections import Counter
 from typing import Any
 
 from helpers import as_pyhocon, pyhocon_plain
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from oracle import oracle, strict_oracle
 from strategies import NEW_KEYS, VALUES, documents
 
 from clearml_cfg.hocon import HoconError, HoconSemanticError, parse, strict_equal
@@ -25,27 +25,6 @@ def reading(text: str) -> tuple[str, Any]:
         return "ok", as_pyhocon(parse(text).to_dict())
     except HoconSemanticError:
         return "error", None
-
-
-class _PyhoconLoops(Exception):
-    """pyhocon is still resolving after the time limit: some self-references make it loop for ever."""
-
-
-def _give_up(signum: int, frame: Any) -> None:
-    raise _PyhoconLoops
-
-
-def oracle(text: str, limit: float = 5.0) -> tuple[str, Any]:
-    """pyhocon's reading; a reading that never finishes is a server that never starts, so it counts as failing."""
-    previous = signal.signal(signal.SIGALRM, _give_up)
-    signal.setitimer(signal.ITIMER_REAL, limit)
-    try:
-        return "ok", pyhocon_plain(text)
-    except Exception:
-        return "error", None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @settings(
@@ -88,27 +67,6 @@ def substitution_documents(draw: st.DrawFn, depth: int = 0) -> str:
         else:
             lines.append(f"{key}{draw(st.sampled_from([': ', ' = ', ' += ']))}{draw(SUB_VALUES)}\n")
     return "".join(lines)
-
-
-def strict_oracle(text: str) -> tuple[str, Any]:
-    """pyhocon's reading, where handing the server an object's repr (or the object) counts as failing."""
-    from pyhocon.config_tree import ConfigValues
-
-    state, value = oracle(text)
-    garbage = ("NoneValue object", "ConfigValues", "relativedelta(", ":00:")
-    if state == "ok" and _holds(
-        value, lambda v: isinstance(v, ConfigValues) or (isinstance(v, str) and any(g in v for g in garbage))
-    ):
-        return "error", None
-    return state, value
-
-
-def _holds(value: Any, test: Any) -> bool:
-    if isinstance(value, dict):
-        return any(_holds(v, test) for v in value.values())
-    if isinstance(value, list):
-        return any(_holds(v, test) for v in value)
-    return bool(test(value))
 
 
 @settings(
