@@ -310,6 +310,8 @@ def holds_secret(path: Path, value: Any) -> bool:
 
 
 def _edit_hint(error: HoconEditError) -> str:
+    if "could not load the file after this" in str(error):
+        return "nothing was written; change the substitution named there first (write the value in its place)"
     if "refusing" in str(error):
         return "nothing was written; please report this with the file, it is a bug in clearml-cfg"
     return "edit this part of the file by hand, or unset the key first"

@@ -10,22 +10,31 @@ from __future__ import annotations
 import bisect
 import copy
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .errors import HoconEditError, HoconKeyError, HoconSemanticError, HoconSyntaxError, line_starts
-from .evaluate import IncludeLoader, evaluate
+from .deep import with_room
+from .errors import (
+    HoconEditError,
+    HoconKeyError,
+    HoconSemanticError,
+    HoconSyntaxError,
+    line_and_column,
+    line_starts,
+)
+from .evaluate import IncludeLoader, evaluate, evaluate_checked
 from .parser import gc_paused, parse_tree
 from .paths import Path, as_path, format_path
-from .syntax import Tree
+from .syntax import Tree, ValueNode
 from .values import Unresolved, strict_equal
 
 if TYPE_CHECKING:  # the editing machinery loads on the first edit: reading a file does not pay for it
-    from .edit import Splice
+    from .edit import Planner, Splice
     from .render import Style
 
 _MISSING: Any = object()
+_EDIT_SLACK = 32  # levels an edit may add (the value set, parents it creates)
 _EMPTY = parse_tree("")
 _Method = TypeVar("_Method", bound=Callable[..., Any])
 
@@ -118,14 +127,34 @@ def _first_difference(expected: Any, actual: Any, path: Path = ()) -> str:
 
 
 def _gc_paused(method: _Method) -> _Method:
-    """Edits allocate a lot while a large tree is alive; the cyclic collector would rescan it again and again."""
+    """Edits allocate a lot while a large tree is alive; the cyclic collector would rescan it again and again.
+
+    They also walk values recursively: a document nested hundreds of levels deep gets room for that."""
 
     @functools.wraps(method)
-    def paused(*args: Any, **kwargs: Any) -> Any:
+    def paused(self: Document, *args: Any, **kwargs: Any) -> Any:
         with gc_paused():
-            return method(*args, **kwargs)
+            return _with_room(self, lambda: method(self, *args, **kwargs))
 
     return paused  # type: ignore[return-value]
+
+
+def _roomy(method: _Method) -> _Method:
+    """Reading walks values recursively too."""
+
+    @functools.wraps(method)
+    def roomy(self: Document, *args: Any, **kwargs: Any) -> Any:
+        return _with_room(self, lambda: method(self, *args, **kwargs))
+
+    return roomy  # type: ignore[return-value]
+
+
+def _with_room(document: Document, action: Callable[[], Any]) -> Any:
+    tree = document._tree
+    try:
+        return with_room(tree.depth + tree.links + _EDIT_SLACK, action)
+    except RecursionError:  # not expected: the room is sized for the document
+        raise HoconSemanticError(f"{document!r} is nested too deeply to be processed") from None
 
 
 class Document:
@@ -134,6 +163,10 @@ class Document:
     def __init__(self, text: str) -> None:
         self._tree: Tree = parse_tree(text)
         self._unresolved: Any = _MISSING
+        # How the text resolves when every environment variable is set: the variables it takes values from and
+        # the tree it makes (None when it does not resolve even then). Edits must not break a substitution that
+        # the file itself satisfies.
+        self._resolution: Any = _MISSING
         self._line_starts: list[int] | None = None
 
     # --- text ---------------------------------------------------------------------------------------------
@@ -165,6 +198,7 @@ class Document:
 
     # --- reading ------------------------------------------------------------------------------------------
 
+    @_roomy
     def to_dict(
         self, *, resolve: bool = True, env: Mapping[str, str] | None = None, include: IncludeLoader | None = None
     ) -> Any:
@@ -181,6 +215,17 @@ class Document:
         if self._unresolved is _MISSING:
             self._unresolved = evaluate(self._tree, resolve=False)
         return self._unresolved
+
+    def _resolved(self) -> tuple[frozenset[str], Any] | None:
+        """What ``_resolution`` says, worked out when first needed (with ``_semantic``, from the same reading)."""
+        if self._resolution is _MISSING:
+            if not _has_substitutions(self.text):
+                self._resolution = (frozenset(), self._semantic())
+            else:
+                everything = _AnyEnvironment()
+                self._unresolved, resolved, error = evaluate_checked(self._tree, everything)
+                self._resolution = None if error else (frozenset(everything.asked), resolved)
+        return self._resolution  # type: ignore[no-any-return]
 
     def get(
         self, path: Path | str, default: Any = _MISSING, *, resolve: bool = True, env: Mapping[str, str] | None = None
@@ -208,12 +253,37 @@ class Document:
         planner = Planner(self._tree, Style())
         try:
             if key and isinstance(key[-1], int):
-                offsets = [planner.element(key).start]
+                offsets = [self._element(planner, key).start]
             else:
                 offsets = [r.field.start for r in planner.definitions(key)]
         except (HoconKeyError, HoconEditError):
             return []
         return [self._location(offset) for offset in offsets]
+
+    def _element(self, planner: Planner, key: Path) -> ValueNode:
+        """The element ``key`` points to, also in a list built with `+=` (`a: [1]` then `a += [2]`), as far
+        as pyhocon reads the lists written for it as its value (a `+=` inside an object extends the root key of
+        that name, for one; a plain definition after a `+=` does not count)."""
+        from .edit import list_elements
+
+        index = key[-1]
+        assert isinstance(index, int)
+        try:
+            node, elements = planner.elements(key[:-1])
+            lists = [node]
+        except HoconEditError:
+            lists = planner.appended_lists(key[:-1])
+            if planner.definitions(key[:-1])[-len(lists)].field.appends:
+                raise  # the first list is not where the value starts
+            elements = [element for node in lists for element in list_elements(node)]
+        if _has_substitutions(self.text):
+            resolution = self._resolved()
+            read = _lookup(resolution[1], key[:-1]) if resolution is not None else None
+            if not isinstance(read, list) or len(read) != len(elements):
+                raise HoconEditError(f"{format_path(key[:-1])} is not the list written for it")
+        if index >= len(elements):
+            raise HoconKeyError(f"{format_path(key[:-1])} has {len(elements)} element(s); there is no [{index}]")
+        return elements[index]
 
     def field_locations(self) -> dict[Path, Location]:
         """Where every key (and list element object) is last written, in one pass over the file."""
@@ -273,15 +343,30 @@ class Document:
         return self.text[value.start : value.end]
 
     def locate(self, path: Path | str) -> Location | None:
-        """Where the last definition of ``path`` is written; None when no key in the text sets it."""
+        """Where the last definition of ``path`` is written, or the first key below it that makes it
+        (`a.b.c: 1` for a); None when no key in the text sets it."""
         found = self.definitions(path)
-        return found[-1] if found else None
+        if found:
+            return found[-1]
+        from .edit import Planner, fields_under
+        from .render import Style
+
+        key = as_path(path)
+        try:
+            node, base = Planner(self._tree, Style()).scope(key)
+        except (HoconKeyError, HoconEditError):
+            return None
+        below = next((r for r in fields_under(node, base) if r.path[: len(key)] == key), None)
+        return self._location(below.field.start) if below is not None and key else None
 
     def _location(self, offset: int) -> Location:
         if self._line_starts is None:
             self._line_starts = line_starts(self.text)
         line = bisect.bisect_right(self._line_starts, offset)
-        return Location(line, offset - self._line_starts[line - 1] + 1, offset)
+        column = offset - self._line_starts[line - 1] + 1
+        if line == 1 and offset and self.has_bom:  # the byte-order mark is no column
+            column -= 1
+        return Location(line, column, offset)
 
     # --- editing ------------------------------------------------------------------------------------------
 
@@ -298,6 +383,7 @@ class Document:
             raise HoconEditError("cannot replace the whole document")
         check_value(value, format_path(key))
         value = _plain_copy(value)
+        self._resolved()  # before _semantic(): one reading gives both
         before = self._semantic()
         current = _lookup(before, key)
         if current is not _MISSING and strict_equal(current, value):
@@ -306,7 +392,7 @@ class Document:
         expected = _path_copy(before, key)
         self._put(expected, key, value)
         text = self._set_text(self._tree, key, value, current)
-        self._commit(text, expected, f"set {format_path(key)}")
+        self._commit(text, expected, f"set {format_path(key)}", _reads(key, value, f"cannot set {format_path(key)}"))
         return True
 
     @_gc_paused
@@ -317,6 +403,7 @@ class Document:
         key = as_path(path)
         if not key:
             raise HoconEditError("cannot remove the whole document")
+        self._resolved()  # before _semantic(): one reading gives both
         before = self._semantic()
         if _lookup(before, key) is _MISSING:
             raise HoconKeyError(f"{format_path(key)} is not set")
@@ -337,25 +424,57 @@ class Document:
 
     @_gc_paused
     def append(self, path: Path | str, value: Any) -> None:
-        """Append ``value`` to the list at ``path`` (created when missing), in the list's own layout."""
+        """Append ``value`` to the list at ``path`` (created when missing), in the list's own layout.
+
+        A list built with `+=` (`a: [1]` then `a += [2]`) gets the value at the end of its last `+=` list.
+        """
         from .edit import Planner
         from .render import check_value
 
         key = as_path(path)
         check_value([value], format_path(key))
         value = _plain_copy(value)
+        self._resolved()
         before = self._semantic()
         current = _lookup(before, key)
         if current is _MISSING:
             self.set(key, [value])
             return
+        action = f"append to {format_path(key)}"
+        planner = Planner(self._tree, self.style)
+        if isinstance(current, Unresolved):
+            self._append_to_computed(planner, key, current, value)
+            return
         if not isinstance(current, list):
             raise HoconEditError(f"{format_path(key)} is {_describe(current)}, not a list")
         expected = _path_copy(before, key)
         _lookup(expected, key).append(copy.deepcopy(value))
-        self._commit(
-            self._apply(Planner(self._tree, self.style).append(key, value)), expected, f"append to {format_path(key)}"
-        )
+        resolution = self._resolved()
+        check = None
+        if resolution is not None:
+            read = _lookup(resolution[1], key)
+            wanted = [*read, value] if isinstance(read, list) else _MISSING
+            check = _reads(key, wanted, f"cannot append to {format_path(key)}")
+        self._commit(self._apply(planner.append(key, value)), expected, action, check)
+
+    def _append_to_computed(self, planner: Planner, key: Path, current: Unresolved, value: Any) -> None:
+        """Append into the last `+=` list of ``key``, when pyhocon reads the key as a list that ends with it."""
+        lists = planner.appended_lists(key)  # refuses, with the reason, a key not built that way
+        where = format_path(key)
+        resolution = self._resolved()
+        read = _lookup(resolution[1], key) if resolution is not None else _MISSING
+        if not isinstance(read, list) or not isinstance(current.parts[-1], list):
+            raise HoconEditError(
+                f"{where} is extended with '+=' but its value cannot be worked out without the environment; "
+                "edit the file by hand"
+            )
+        expected = _path_copy(self._semantic(), key)
+        computed = copy.deepcopy(current)
+        computed.parts[-1].append(copy.deepcopy(value))
+        parent = _lookup(expected, key[:-1])
+        parent[key[-1]] = computed
+        text = self._apply(planner.append(key, value, lists[-1]))
+        self._commit(text, expected, f"append to {where}", _reads(key, [*read, value], f"cannot append to {where}"))
 
     def replace(self, path: Path | str, index: int, value: Any) -> bool:
         """Replace element ``index`` of the list at ``path``."""
@@ -427,22 +546,109 @@ class Document:
                 text = apply_splices(text, Planner(step, detect_style(step)).set(path, {}))
         return text
 
-    def _commit(self, text: str, expected: Any, action: str) -> None:
-        """Accept ``text`` only if it reads back as ``expected`` (or as one of a list of acceptable trees)."""
+    def _commit(
+        self, text: str, expected: Any, action: str, resolves_to: Callable[[Any], str | None] | None = None
+    ) -> None:
+        """Accept ``text`` only if it reads back as ``expected`` (or as one of a list of acceptable trees), and
+        still resolves if the current text resolves without help from the environment (``resolves_to`` may
+        check what it resolves to: it returns what is wrong, or None)."""
         accepted = expected if isinstance(expected, list) and isinstance(self._semantic(), dict) else [expected]
+        before = self._resolved()
+        needs = before[0] if before is not None else None
         # Let the old syntax tree go before the new one is built (on a large file the two would double the
         # memory); should the edit be refused, the old text is parsed again.
         old_text = self._tree.text
         self._tree = _EMPTY
+        environment = _AnyEnvironment(needs)
+        resolved: Any = _MISSING
+        unresolvable = None
         try:
             tree = parse_tree(text)
-            after = evaluate(tree, resolve=False)
+            if needs is not None and _has_substitutions(text):
+                after, resolved, unresolvable = evaluate_checked(tree, environment)
+            else:
+                after = evaluate(tree, resolve=False)
+                resolved = after if needs is not None else _MISSING
         except (HoconSyntaxError, HoconSemanticError) as e:
             self._tree = parse_tree(old_text)
             raise HoconEditError(f"refusing to {action}: the edited text would not read back ({e})") from e
         if not any(strict_equal(after, candidate) for candidate in accepted):
             self._tree = parse_tree(old_text)
             raise HoconEditError(f"refusing to {action}: {_first_difference(accepted[0], after)}")
+        if unresolvable is not None:
+            self._tree = parse_tree(old_text)
+            raise HoconEditError(
+                f"the server could not load the file after this: {_where_before(unresolvable, old_text, text)} "
+                "(it resolves now without help from the environment)"
+            )
+        wrong = resolves_to(resolved) if resolves_to is not None and resolved is not _MISSING else None
+        if wrong is not None:
+            self._tree = parse_tree(old_text)
+            raise HoconEditError(wrong)
         self._tree = tree
         self._unresolved = after
+        # It asked for no variable the text did not take before: that is how it resolves with every variable set.
+        # Else work it out again when needed.
+        known = needs is not None and environment.asked <= needs and resolved is not _MISSING
+        self._resolution = (frozenset(environment.asked), resolved) if known else _MISSING
         self._line_starts = None
+
+
+def _reads(key: Path, wanted: Any, refusal: str) -> Callable[[Any], str | None]:
+    """A check that the edited text resolves to ``wanted`` at ``key``: pyhocon's reading has quirks (a `+=`
+    followed by a plain definition keeps the `+=` result) that can leave an edit without effect."""
+
+    def check(resolved: Any) -> str | None:
+        if strict_equal(_lookup(resolved, key), wanted):
+            return None
+        return f"{refusal}: pyhocon would not read the new value there (other lines decide it); edit the file by hand"
+
+    return check
+
+
+def _where_before(error: HoconSemanticError, old: str, new: str) -> str:
+    """The error, placed in the text before the edit when it is outside what the edit changed."""
+    if error.offset is None:
+        return str(error)
+    prefix = 0
+    limit = min(len(old), len(new))
+    while prefix < limit and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    if error.offset < prefix:
+        offset = error.offset
+    elif error.offset >= len(new) - suffix:
+        offset = error.offset - len(new) + len(old)
+    else:
+        line, column = line_and_column(new, error.offset)
+        return f"{error.reason} (line {line}, column {column} of the edited text)"
+    line, column = line_and_column(old, offset)
+    return f"line {line}, column {column}: {error.reason}"
+
+
+def _has_substitutions(text: str) -> bool:
+    return "${" in text or "+=" in text
+
+
+class _AnyEnvironment(Mapping[str, str]):
+    """An environment with the variables ``names`` (every variable when None), noting which are asked for."""
+
+    VALUE = "clearml-cfg-any-value"
+
+    def __init__(self, names: frozenset[str] | None = None) -> None:
+        self.names = names
+        self.asked: set[str] = set()
+
+    def __getitem__(self, name: str) -> str:
+        self.asked.add(name)
+        if self.names is not None and name not in self.names:
+            raise KeyError(name)
+        return self.VALUE
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names or ())
+
+    def __len__(self) -> int:
+        return len(self.names or ())

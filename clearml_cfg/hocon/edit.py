@@ -137,6 +137,33 @@ class Planner:
         node = self.list_node(path)
         return node, list_elements(node)
 
+    def appended_lists(self, path: Path) -> list[ListNode]:
+        """The `[ ... ]` a key extended with `+=` is made of: each `+=` from the last, back to (and with) the
+        plain definition before them. The first one may be missing (not a list written as such); the last one
+        is always there. What pyhocon makes of them is for the caller to check."""
+        node, base = self.scope(path)
+        definitions = [r for r in fields_under(node, base) if r.path == path]
+        if not definitions:
+            raise HoconKeyError(f"{format_path(path)} is not set")
+        last = definitions[-1].field
+        where = _where(self.text, last.start)
+        if not last.appends:
+            raise HoconEditError(f"{format_path(path)} is computed by a substitution ({where}), not a list")
+        if not isinstance(last.value.single(), ListNode):
+            raise HoconEditError(
+                f"{format_path(path)} is extended with '+=' by a value that is not a list written as [ ... ] "
+                f"({where}); edit that line by hand"
+            )
+        lists: list[ListNode] = []
+        for ref in reversed(definitions):
+            single = ref.field.value.single()
+            if not isinstance(single, ListNode):
+                break
+            lists.append(single)
+            if not ref.field.appends:
+                break
+        return lists[::-1]
+
     def element(self, path: Path) -> ValueNode:
         index = path[-1]
         assert isinstance(index, int)
@@ -411,9 +438,13 @@ class Planner:
 
     # --- lists --------------------------------------------------------------------------------------------
 
-    def append(self, path: Path, value: Any) -> list[Splice]:
+    def append(self, path: Path, value: Any, node: ListNode | None = None) -> list[Splice]:
+        """Append to the list at ``path``, or to ``node`` (the last `+=` list of a key built with `+=`)."""
         text, style, nl = self.text, self.style, self.style.newline
-        node, elements = self.elements(path)
+        if node is None:
+            node, elements = self.elements(path)
+        else:
+            elements = list_elements(node)
         opening, closing = node.start, node.end - 1
         outer = indent_of(text, opening)
         if same_line(text, opening, closing):

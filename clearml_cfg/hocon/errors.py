@@ -30,6 +30,11 @@ class HoconSyntaxError(HoconError):
 class HoconSemanticError(HoconError):
     """The text parses, but pyhocon could not compute a value from it (the server would fail too)."""
 
+    def __init__(self, message: str, offset: int | None = None, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.offset = offset  # where, when known: the message then starts with "line L, column C: "
+        self.reason = reason if reason is not None else message
+
 
 class HoconEditError(HoconError):
     """An edit was refused: it cannot be expressed safely, or its result did not verify."""
@@ -55,6 +60,8 @@ def line_and_column(text: str, offset: int) -> tuple[int, int]:
     for m in _LINE_BREAK.finditer(text, 0, offset):
         line += 1
         line_start = m.end()
+    if line == 1 and offset and text.startswith("\ufeff"):  # the byte-order mark is no column
+        line_start = 1
     return line, offset - line_start + 1
 
 

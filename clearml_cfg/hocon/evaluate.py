@@ -1,18 +1,28 @@
-"""What a parsed document means: the same tree pyhocon builds, computed from our syntax tree.
+"""What a parsed document means: the tree pyhocon builds, computed from our syntax tree.
 
-This follows pyhocon's ``ConfigTreeParser.postParse``, ``ConfigTree._put``/``merge_configs`` and
-``ConfigValues.transform`` step by step, quirks included, because the server reads its files with pyhocon:
-`a: true x` is the string "True x", `["", "b"]` is ["b"], `a: 5` then `a.b: 1` is an error, and so on.
-Substitutions are resolved against the whole file and then the environment, as pyhocon does.
+The server reads its files with pyhocon, whose reading differs from the HOCON spec in many ways that follow from
+how it works rather than from any rule: `a: true x` is the string "True x", `["", "b"]` is ["b"], `a: 5` then
+`a.b: 1` is an error, `a: [1]`, `a += [2]`, `a: [3]` is [1, 2], a substitution that meets an unresolved
+object half-way fails or not depending on the order of the lines. So we do not interpret the text ourselves:
+we build the objects pyhocon's parse actions build (``ConfigTreeParser.postParse``, ``ConfigTree._put`` and
+``merge_configs``, ``ConfigValues``), and resolve substitutions with its algorithm
+(``ConfigParser.resolve_substitutions``: ``_fixup_self_references``, the substitution loop, ``_final_fixup``),
+step by step. Plain dicts stand for ConfigTree, lists for ConfigList, :class:`Unresolved` for ConfigValues and
+:class:`Substitution` for ConfigSubstitution; identity matters where it matters to pyhocon (which container a
+computed value is written into), and so does each place where pyhocon copies a list or reads null as None.
+
+Where pyhocon raises, we raise a :class:`HoconSemanticError` with a line and column. Where pyhocon would hand the
+server garbage (`a: null x` is the repr of an object followed by " x"; a value it leaves unresolved without
+saying so), we raise too.
 """
 
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .deep import with_room
 from .errors import HoconSemanticError, line_and_column
 from .parser import PERIOD, PERIOD_UNITS, gc_paused, key_segments, parse_tree, unescape
 from .syntax import Field, Include, Kind, ListNode, ObjectNode, Token, Tree, ValueNode
@@ -23,7 +33,7 @@ IncludeLoader = Callable[[Include], "dict[str, Any] | None"]
 
 
 class _Null:
-    """pyhocon's NoneValue: `null` in the tree. It behaves like a missing key when objects merge over it."""
+    """pyhocon's NoneValue: `null` in the tree. Read through ``ConfigTree.get`` it is None."""
 
     _instance: _Null | None = None
 
@@ -43,19 +53,29 @@ NULL = _Null()
 
 
 class _Unquoted(str):
-    """pyhocon's ConfigUnquotedString: only the last one of a value loses its trailing blanks."""
+    """pyhocon's ConfigUnquotedString: only the last part of a value loses its trailing blanks."""
 
     __slots__ = ()
 
 
-class _DetachedList(list):  # type: ignore[type-arg]
-    """A list whose elements pyhocon can no longer delete: see ``_Resolver.walk``."""
-
-    __slots__ = ()
-
-
-_ABSENT = object()  # an optional substitution that found nothing: the key disappears
+_MISSING = object()  # ConfigTree's UndefinedKey
+_ROUNDS_PER_SUBSTITUTION = 4  # a chain of n substitutions takes n rounds of pyhocon's loop; far more is a runaway
+# Substituting copies the value in. A value that refers to itself through its neighbours is copied into itself
+# again and again, and pyhocon's reading of it grows exponentially: minutes and gigabytes before it fails, or
+# never ends. A real config copies a small multiple of its own size; past this many copied values (plus a few
+# per token of the file) the reading is reported as the server's runaway it is.
+_COPY_BUDGET = 500_000
+_COPIES_PER_TOKEN = 10
 _UNIT_NAMES = {unit: name for name, units in PERIOD_UNITS.items() for unit in units}
+
+
+class _Failure(Exception):
+    """A failure with its place in the text; the evaluation turns it into a HoconSemanticError."""
+
+    def __init__(self, offset: int, reason: str) -> None:
+        super().__init__(reason)
+        self.offset = offset
+        self.reason = reason
 
 
 def _number(text: str) -> int | float:
@@ -74,112 +94,289 @@ def _type_name(value: Any) -> str:
 
 
 def _category(value: Any) -> type:
+    """pyhocon's ``determine_type``: ConfigTree, list, or anything else (which concatenates as text)."""
     return dict if isinstance(value, dict) else list if isinstance(value, list) else str
 
 
-def _as_text(value: Any) -> str:
-    """How pyhocon turns a non-string part into text when it concatenates (``str(value)``)."""
-    if value is NULL:
-        raise HoconSemanticError("null cannot be part of a concatenated string (pyhocon would write garbage)")
+def _truthy(value: Any) -> bool:
+    """Python truth as pyhocon sees it: a zero duration is a false timedelta/relativedelta there."""
     if isinstance(value, Period):
-        raise HoconSemanticError(f"the duration {value.text!r} cannot be part of a concatenated string")
+        return value.amount != 0
+    return bool(value)
+
+
+def _text_of(value: Any, offset: int) -> str:
+    """``str(value)``, as pyhocon concatenates a part; refused where it would write garbage."""
+    if value is NULL:
+        raise _Failure(offset, "null cannot be part of a concatenated string (pyhocon would write garbage)")
+    if isinstance(value, Period):
+        raise _Failure(offset, f"the duration {value.text!r} cannot be part of a concatenated string")
+    if isinstance(value, Unresolved):
+        raise _Failure(offset, "pyhocon cannot compute this value (it would write the repr of an object)")
     return str(value)
 
 
-def _merge(into: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
-    """pyhocon's ``ConfigTree.merge_configs``: objects merge key by key, anything else is replaced."""
-    for key, value in other.items():
-        existing = into.get(key, _ABSENT)
+# --- ConfigTree, on plain dicts -------------------------------------------------------------------------------
+
+
+def _read(value: Any) -> Any:
+    """What ``tree[key]`` (``ConfigTree.get``) returns for a stored value: null as None, a list as a copy."""
+    if value is NULL:
+        return None
+    if type(value) is list or isinstance(value, list):
+        return [None if item is NULL else item for item in value]
+    return value
+
+
+def _get(tree: Any, path: tuple[str, ...], default: Any = _MISSING, offset: int = 0) -> Any:
+    """``ConfigTree._get``: raises _Failure when missing (or below a non-object) unless a default is given."""
+    if not path:
+        raise _Failure(offset, "a substitution needs a key")
+    node = tree
+    last = len(path) - 1
+    for index, key in enumerate(path):
+        value = node.get(key, _MISSING)
+        if value is _MISSING:
+            if default is _MISSING:
+                raise _Missing(offset, ".".join(path[: index + 1]))
+            return default
+        if index == last:
+            return _read(value)
+        if not isinstance(value, dict):
+            if default is _MISSING:
+                where = ".".join(path[: index + 1])
+                raise _Failure(offset, f"{where} is {_describe(value)}, not an object (pyhocon fails on it)")
+            return default
+        node = value
+    return None  # not reached
+
+
+class _Missing(_Failure):
+    """ConfigMissingException: a substitution falls back to the environment."""
+
+    def __init__(self, offset: int, key: str) -> None:
+        super().__init__(offset, f"there is no {key}")
+
+
+def _named(sub: Substitution) -> str:
+    return f"'{sub.variable} +='" if sub.appends else repr(sub)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, Unresolved):
+        return "a value not computed yet"
+    if value is NULL or value is None:
+        return "null"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "a string" if isinstance(value, str) else f"the value {value!r}"
+
+
+class _Budget:
+    """How many more values substitutions may copy before the reading counts as a runaway."""
+
+    def __init__(self, copies: int) -> None:
+        self.left = copies
+
+    def spend(self, offset: int) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise _Failure(
+                offset,
+                "pyhocon never finishes reading this value: it is copied into itself over and over "
+                "(the server would hang or run out of memory)",
+            )
+
+
+def _deepcopy(value: Any, budget: _Budget, offset: int) -> Any:
+    """``copy.deepcopy`` as it goes through pyhocon's objects: a ConfigTree is copied through ``tree[key]``
+    (``__reduce__`` lists its items that way), so each list in it is copied from a fresh copy and null becomes
+    None. Which objects end up shared (a value and the parent it is written into) depends on it."""
+    memo: dict[int, Any] = {}
+    keep: list[Any] = []  # the fresh lists must live as long as the memo that holds their ids
+
+    def copy_(x: Any) -> Any:
+        found = memo.get(id(x), _MISSING)
+        if found is not _MISSING:
+            return found
+        budget.spend(offset)
+        if isinstance(x, dict):
+            tree: dict[str, Any] = {}
+            memo[id(x)] = tree
+            keep.append(x)
+            for key in list(x):
+                tree[key] = copy_(_read(x[key]))
+            return tree
+        if isinstance(x, list):
+            items: list[Any] = []
+            memo[id(x)] = items
+            keep.append(x)
+            items.extend(copy_(item) for item in x)
+            return items
+        if isinstance(x, (Unresolved, Substitution)):
+            twin = object.__new__(type(x))
+            memo[id(x)] = twin
+            keep.append(x)
+            twin.__dict__.update({name: copy_(attribute) for name, attribute in vars(x).items()})
+            return twin
+        return x  # immutable, or never changed once made
+
+    return copy_(value)
+
+
+def _tree_copy(tree: dict[str, Any]) -> dict[str, Any]:
+    """``ConfigTree.copy()``: values are read with ``tree[key]``, so lists are copied and null becomes None."""
+    return {key: _read(value) for key, value in tree.items()}
+
+
+def _merge(into: dict[str, Any], other: dict[str, Any], copy_trees: bool = False) -> dict[str, Any]:
+    """``ConfigTree.merge_configs``: objects merge key by key, anything else is replaced."""
+    for key in list(other):
+        value = _read(other[key])
+        existing = into.get(key, _MISSING)
         if isinstance(existing, dict) and isinstance(value, dict):
-            into[key] = _merge(dict(existing), value)
+            if copy_trees:
+                existing = into[key] = _tree_copy(existing)
+            _merge(existing, value, copy_trees)
         else:
-            if isinstance(value, Unresolved) and existing is not _ABSENT:
-                value.previous = None if existing is NULL else existing  # pyhocon's tree[key] reads null as None
+            if isinstance(value, Unresolved):
+                value.parent = into
+                value.key = key
+                if existing is not _MISSING:
+                    value.previous = _read(existing)
             into[key] = value
     return into
 
 
-def _merge_copying(into: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
-    """pyhocon's ``merge_configs(copy_trees=True)``, as a root key's later definition is merged in: every
-    subtree merged into is a copy, and the unresolved values it keeps still point to the original object,
-    where pyhocon's `del parent[key]` then misses them (they end up null rather than gone)."""
-    for key, value in other.items():
-        existing = into.get(key, _ABSENT)
-        if isinstance(existing, dict) and isinstance(value, dict):
-            copied = dict(existing)
-            for item in copied.values():
-                if isinstance(item, Unresolved):
-                    item.detached = True
-            into[key] = _merge_copying(copied, value)
-        else:
-            if isinstance(value, Unresolved) and existing is not _ABSENT:
-                value.previous = None if existing is NULL else existing
-            into[key] = value
-    return into
+# --- ConfigValues -------------------------------------------------------------------------------------------
 
 
-def _transform(parts: list[Any], offset: int, text: str, *, shared: bool = False) -> Any:
-    """pyhocon's ``ConfigValues.transform`` for parts without substitutions. Returns _ABSENT for no parts.
-
-    ``shared``: the parts may be referenced elsewhere in the tree, so objects are copied before merging.
-    """
-    parts = [p for p in parts if p is not None]
+def _recompute(value: Unresolved) -> None:
+    """``ConfigValues.recompute``."""
+    parts = value.parts
+    for index, part in enumerate(parts):
+        if isinstance(part, Substitution):
+            part.owner = value
+            part.index = index
     if not parts:
-        return _ABSENT
+        parts.append("")
+    if isinstance(parts[-1], _Unquoted):
+        parts[-1] = str.rstrip(parts[-1], " \t")
+
+
+def _substitutions(value: Unresolved) -> list[Substitution]:
+    """``ConfigValues.get_substitutions``: its own, after those of the values it overrides."""
+    found: list[Substitution] = []
+    for node in _chain(value):
+        found[:0] = [part for part in node.parts if isinstance(part, Substitution)]
+    return found
+
+
+def _has_substitution(value: Unresolved) -> bool:
+    return any(isinstance(part, Substitution) for node in _chain(value) for part in node.parts)
+
+
+def _chain(value: Unresolved) -> list[Unresolved]:
+    """The value and the values it overrides, as far as they are unresolved too."""
+    chain = [value]
+    seen = {id(value)}
+    node = value.previous
+    while isinstance(node, Unresolved):
+        if id(node) in seen:  # pyhocon would go round for ever
+            raise _Failure(value.offset, "pyhocon never finishes reading this value (it overrides itself)")
+        seen.add(id(node))
+        chain.append(node)
+        node = node.previous
+    return chain
+
+
+def _transform(value: Unresolved) -> Any:
+    """``ConfigValues.transform``: the value itself while it holds substitutions, None for no parts."""
+    if _has_substitution(value):
+        return value
+    parts = [part for part in value.parts if part is not None]
+    if not parts:
+        return None
     first = _category(parts[0])
     for part in parts[1:]:
         if _category(part) is not first:
-            line, column = line_and_column(text, offset)
-            raise HoconSemanticError(
-                f"line {line}, column {column}: cannot concatenate {_type_name(parts[0])} and {_type_name(part)}"
-            )
+            raise _Failure(value.offset, f"cannot concatenate {_type_name(parts[0])} and {_type_name(part)}")
     if first is dict:
-        if len(parts) == 1 and not shared:
-            return parts[0]
+        below: list[dict[str, Any]] = []
+        node = value.previous
+        while _truthy(node):
+            if isinstance(node, Unresolved):
+                computed = _transform(node)
+                if not isinstance(computed, dict):
+                    break
+                below.append(computed)
+                node = node.previous
+            elif isinstance(node, dict):
+                below.append(node)
+                # `hasattr(tree, "overridden_value")` reads the key of that name (ConfigTree.__getattr__)
+                if "overridden_value" not in node:
+                    break
+                node = _read(node["overridden_value"])
+            else:
+                break
         result: dict[str, Any] = {}
+        for tree in reversed(below):
+            _merge(result, tree, copy_trees=True)
         for part in parts:
-            _merge(result, copy.deepcopy(part) if shared else part)
+            _merge(result, part, copy_trees=True)
         return result
     if first is list:
-        return [item for part in parts for item in part]
+        items: list[Any] = []
+        for part in parts:
+            for item in part:
+                if isinstance(item, Unresolved):
+                    item.parent = items
+                    item.key = len(items)
+                items.append(item)
+        return items
     if len(parts) == 1:
         return parts[0].value if isinstance(parts[0], QuotedPart) else parts[0]
-    texts = [p.value + p.ws if isinstance(p, QuotedPart) else _as_text(p) for p in parts[:-1]]
+    texts = [p.value + p.ws if isinstance(p, QuotedPart) else _text_of(p, value.offset) for p in parts[:-1]]
     last = parts[-1]
-    texts.append(last.value if isinstance(last, QuotedPart) else _as_text(last))
+    texts.append(last.value if isinstance(last, QuotedPart) else _text_of(last, value.offset))
     return "".join(texts)
 
 
+# --- building: pyhocon's parse actions ------------------------------------------------------------------------
+
+
 class _Builder:
-    """Builds the unresolved tree, one object at a time, as pyhocon's parse actions do."""
+    """Builds the unresolved tree as pyhocon's parse actions do, and keeps its history of the root's keys."""
 
-    def __init__(self, text: str, include: IncludeLoader | None) -> None:
-        self.text = text
+    def __init__(self, include: IncludeLoader | None) -> None:
         self.include = include
-        self.root_tree: dict[str, Any] | None = None
+        self.root: dict[str, Any] | None = None
+        self.history: dict[str, list[Any]] = {}
 
-    def _fail(self, offset: int, reason: str) -> HoconSemanticError:
-        line, column = line_and_column(self.text, offset)
-        return HoconSemanticError(f"line {line}, column {column}: {reason}")
-
-    def value(self, node: ValueNode, *, detached: bool = False) -> Any:
-        parts: list[Any] = []
-        for part in node.parts:
+    def value(self, node: ValueNode) -> Any:
+        """``ConcatenatedValueParser``: the parts of one value, transformed."""
+        parts = node.parts
+        if len(parts) == 1:  # the common case, without the machinery (same result)
+            item = parts[0].node
+            if isinstance(item, Token) and item.kind is not Kind.SUBSTITUTION:
+                token = self._token(item, parts[0].ws_after)
+                if isinstance(token, _Unquoted):
+                    return str.rstrip(token, " \t")
+                return token.value if isinstance(token, QuotedPart) else token
+        tokens: list[Any] = []
+        for part in parts:
             item = part.node
             if isinstance(item, ObjectNode):
-                parts.append(self.object(item, detached=detached))
+                tokens.append(self.object(item))
             elif isinstance(item, ListNode):
-                parts.append(self.list(item))
+                tokens.append(self.list(item))
             else:
-                parts.append(self._token(item, part.ws_after))
-        if not parts:
-            return ""
-        if isinstance(parts[-1], _Unquoted):
-            parts[-1] = _Unquoted(parts[-1].rstrip(" \t"))
-        if any(isinstance(p, Substitution) for p in parts):
-            return Unresolved(parts, offset=node.start)
-        result = _transform(parts, node.start, self.text)
-        return "" if result is _ABSENT else result
+                tokens.append(self._token(item, part.ws_after))
+        value = Unresolved(tokens, offset=node.start)
+        _recompute(value)
+        return _transform(value)
 
     def _token(self, token: Token, ws: str) -> Any:
         kind = token.kind
@@ -207,51 +404,52 @@ class _Builder:
             optional = inner.startswith("?") and len(inner) > 1
             variable = inner[1:] if optional else inner
             return Substitution(variable, key_segments(variable), optional, ws, token.start)
-        raise self._fail(token.start, "an include cannot be used as a value (pyhocon would store garbage)")
+        raise _Failure(token.start, "an include cannot be used as a value (pyhocon would store garbage)")
 
     def list(self, node: ListNode) -> list[Any]:
-        items = []
+        """``ListParser``: empty strings are dropped; computed elements know their list and index."""
+        items: list[Any] = []
         for element in node.elements:
-            value = self.value(element, detached=True)
-            if isinstance(value, str) and value == "":  # pyhocon's ListParser drops empty strings
+            value = self.value(element)
+            if isinstance(value, str) and value == "":
                 continue
+            if isinstance(value, Unresolved):
+                value.parent = items
+                value.key = len(items)
             items.append(value)
         return items
 
-    def object(self, node: ObjectNode, *, detached: bool = False, root: bool = False) -> dict[str, Any]:
-        """``detached``: the object is a value part (`k: {...}`, or in a list), which pyhocon copies around.
-        ``root``: the document's own object, whose keys pyhocon merges by copying (see _merge_copying)."""
+    def object(self, node: ObjectNode, *, root: bool = False) -> dict[str, Any]:
+        """``ConfigTreeParser``: the fields of one object, put one after the other."""
         tree: dict[str, Any] = {}
         if root:
-            self.root_tree = tree
+            self.root = tree
         for entry in node.entries:
             if isinstance(entry, Field):
-                value = self.value(entry.value, detached=entry.separator is not None)
-                if detached and type(value) is list and len(entry.key.segments) == 1:  # not `a.b: [...]`
-                    value = _DetachedList(value)
-                self._assign(tree, entry.key.segments, self._field_op(entry), value, entry)
+                value = self.value(entry.value) if entry.separator is not None else self.object(entry.value.single())  # type: ignore[arg-type]
+                self._assign(tree, entry.key.token.text.strip(), entry.key.segments, entry.appends, value, entry)
             else:
                 loaded = self.include(entry) if self.include else None
                 for key, value in (loaded or {}).items():
-                    self._assign(tree, (key,), "=", value, None)
+                    self._assign(tree, key, (key,), False, _read(value), entry)
         return tree
 
-    @staticmethod
-    def _field_op(field: Field) -> str:
-        return "+=" if field.appends else "="
-
-    def _assign(self, tree: dict[str, Any], path: tuple[str, ...], op: str, value: Any, field: Field | None) -> None:
-        """pyhocon's ``ConfigTreeParser.postParse`` for one `key op value`."""
-        offset = field.start if field else 0
-        if op == "+=" and isinstance(value, (list, str)):
-            self_ref = Substitution(".".join(path), path, True, "", offset)
-            parts: list[Any] = [self_ref, value if isinstance(value, list) else " " + value]
-            self._put(tree, path, Unresolved(parts, offset=offset), False, offset)
+    def _assign(
+        self, tree: dict[str, Any], written: str, path: tuple[str, ...], appends: bool, value: Any, entry: Any
+    ) -> None:
+        """``ConfigTreeParser.postParse`` for one `key op value`."""
+        offset = entry.start
+        if appends and isinstance(value, (list, str)):
+            # `a += x` is `a: ${?a} x`, and `a += [x]` is `a: ${?a} [x]`
+            self_ref = Substitution(written, path, True, "", offset, appends=True)
+            computed = Unresolved([self_ref, value if isinstance(value, list) else " " + value], offset=offset)
+            _recompute(computed)
+            self._put(tree, path, computed, False, offset)
             return
         if isinstance(value, list):
             self._put(tree, path, value, False, offset)
             return
-        existing = _plain_get(tree, path)
+        existing = _get(tree, path, None)
         if len(path) > 1:
             nested: dict[str, Any] = {}
             self._put(nested, path[1:], value, False, offset)
@@ -260,198 +458,404 @@ class _Builder:
         if isinstance(value, dict) and not isinstance(existing, list):
             self._put(tree, head, value, True, offset)
         elif isinstance(value, Unresolved):
+            value.parent = tree
+            value.key = head[0]
             self._put(tree, head, value, isinstance(existing, (list, dict)), offset)
         else:
             self._put(tree, head, value, False, offset)
 
+    def _push(self, tree: dict[str, Any], key: str, value: Any) -> None:
+        if tree is self.root:
+            self.history.setdefault(key, []).append(value)
+
     def _put(self, tree: dict[str, Any], path: tuple[str, ...], value: Any, append: bool, offset: int) -> None:
-        """pyhocon's ``ConfigTree._put``."""
-        key = path[0]
-        if len(path) > 1:
+        """``ConfigTree._put``."""
+        for key in path[:-1]:
             child = tree.get(key)
             if not isinstance(child, dict):
                 child = {}
+                self._push(tree, key, child)
                 tree[key] = child
-            self._put(child, path[1:], value, append, offset)
-            return
-        existing = tree.get(key, _ABSENT)
+            tree = child
+        key = path[-1]
+        existing = tree.get(key, _MISSING)
         if isinstance(existing, dict) and isinstance(value, dict):
-            merged = _merge_copying if tree is self.root_tree else _merge
-            tree[key] = merged(dict(existing), value)
+            if tree is self.root:
+                merged = _merge(_merge({}, existing, copy_trees=True), value, copy_trees=True)
+                self._push(tree, key, merged)
+                tree[key] = merged
+            else:
+                _merge(existing, value)
         elif append:
-            previous = None if existing is _ABSENT or existing is NULL else existing
+            previous = None if existing is _MISSING else _read(existing)
             if isinstance(previous, Unresolved):
                 previous.parts.append(value)
-                if isinstance(previous.parts[-1], _Unquoted):
-                    previous.parts[-1] = _Unquoted(previous.parts[-1].rstrip(" \t"))
+                _recompute(previous)
             elif isinstance(previous, dict) and isinstance(value, Unresolved):
                 value.previous = previous
                 value.parts.insert(0, previous)
+                _recompute(value)
+                value.parent, value.key = tree, key
+                self._push(tree, key, value)
                 tree[key] = value
             elif isinstance(previous, list) and isinstance(value, Unresolved):
+                self._push(tree, key, value)
                 value.previous = previous
+                value.parent, value.key = tree, key
                 tree[key] = value
-            elif isinstance(previous, list) and isinstance(value, list):
+            elif isinstance(previous, list):
+                if not isinstance(value, list):
+                    raise _Failure(offset, f"cannot merge {_type_name(value)} into the list {key!r} already is")
                 tree[key] = previous + value
+                self._push(tree, key, previous)
             elif previous is None:
+                self._push(tree, key, value)
                 tree[key] = value
             else:
-                raise self._fail(
+                raise _Failure(
                     offset, f"cannot merge {_type_name(value)} into the value {key!r} already has ({previous!r})"
                 )
         else:
             if isinstance(value, Unresolved):
-                value.previous = None if existing is _ABSENT or existing is NULL else existing
+                value.parent, value.key = tree, key
+                value.previous = None if existing is _MISSING else _read(existing)
+            self._push(tree, key, value)
             tree[key] = value
 
 
-def _plain_get(tree: dict[str, Any], path: tuple[str, ...]) -> Any:
-    """pyhocon's ``ConfigTree.get(key, None)``: None when missing, null, or below a non-object."""
-    node: Any = tree
-    for key in path:
-        if not isinstance(node, dict) or key not in node:
-            return None
-        node = node[key]
-    return None if node is NULL else node
+# --- resolving: ConfigParser.resolve_substitutions -----------------------------------------------------------
+
+
+class _Pending:
+    """The list of substitutions still to resolve, with the look-ups pyhocon makes of it kept cheap.
+
+    pyhocon compares substitutions (and the values they belong to) by identity, so these do too.
+    """
+
+    def __init__(self, items: list[Substitution]) -> None:
+        self.items: list[Substitution] = []
+        self.count: dict[int, int] = {}  # id(substitution) -> occurrences in the list
+        self.owners: dict[int, int] = {}  # id(value) -> substitutions in the list that belong to it
+        self.overriders: dict[int, Substitution] = {}  # those whose value overrides a value being computed
+        self.added = 0
+        self.extend(items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __contains__(self, sub: Substitution) -> bool:
+        return self.count.get(id(sub), 0) > 0
+
+    def extend(self, subs: list[Substitution]) -> None:
+        self.added += len(subs)
+        for sub in subs:
+            self.items.append(sub)
+            self.count[id(sub)] = self.count.get(id(sub), 0) + 1
+            self.owners[id(sub.owner)] = self.owners.get(id(sub.owner), 0) + 1
+            if sub.owner is not None and isinstance(sub.owner.previous, Unresolved):
+                self.overriders[id(sub)] = sub
+
+    def remove(self, sub: Substitution) -> None:
+        for index, item in enumerate(self.items):
+            if item is sub:
+                del self.items[index]
+                break
+        self.count[id(sub)] -= 1
+        self.owners[id(sub.owner)] -= 1
+        if not self.count[id(sub)]:
+            self.overriders.pop(id(sub), None)
+
+    def owned(self, value: Any) -> bool:
+        """``value in [s.parent for s in substitutions]``."""
+        return isinstance(value, Unresolved) and self.owners.get(id(value), 0) > 0
+
+    def overriding(self, owner: Unresolved) -> list[Substitution]:
+        """``[s for s in substitutions if s.parent.overridden_value == owner]``."""
+        return [
+            s
+            for s in self.overriders.values()
+            if s.owner is not None and s.owner.previous is owner
+            for _ in range(self.count[id(s)])
+        ]
+
+    def ids(self) -> set[int]:
+        return {id(s) for s in self.items}
+
+
+def _find_substitutions(item: Any) -> list[Substitution]:
+    """``ConfigParser._find_substitutions``: in the order of the tree."""
+    if isinstance(item, Unresolved):
+        return _substitutions(item)
+    found: list[Substitution] = []
+    if isinstance(item, dict):
+        for child in item.values():
+            found += _find_substitutions(child)
+    elif isinstance(item, list):
+        for child in item:
+            found += _find_substitutions(child)
+    return found
+
+
+def _final_fixup(item: Any) -> Any:
+    """``ConfigParser._final_fixup``: what is still unresolved is transformed where it stands."""
+    if isinstance(item, Unresolved):
+        return _transform(item)
+    if isinstance(item, list):
+        return [_final_fixup(child) for child in item]
+    if isinstance(item, dict):
+        for key, child in [(k, _read(v)) for k, v in item.items()]:
+            item[key] = _final_fixup(child)
+    return item
 
 
 class _Resolver:
-    def __init__(self, root: dict[str, Any], env: Mapping[str, str], text: str) -> None:
+    def __init__(self, root: Any, history: dict[str, list[Any]], env: Mapping[str, str], tokens: int) -> None:
         self.root = root
+        self.budget = _Budget(_COPY_BUDGET + _COPIES_PER_TOKEN * tokens)
+        self.history = history
         self.env = env
-        self.text = text
-        self.busy: set[int] = set()
+        self.root_changed: Substitution | None = None  # a substitution that added or removed a key of the root
+        self.current: Substitution | None = None  # the one being resolved, to say where pyhocon fails
 
-    def _fail(self, offset: int, reason: str) -> HoconSemanticError:
-        line, column = line_and_column(self.text, offset)
-        return HoconSemanticError(f"line {line}, column {column}: {reason}")
-
-    def walk(self, node: Any, path: tuple[str, ...]) -> None:
-        if isinstance(node, dict):
-            for key in list(node):
-                value = node[key]
-                if isinstance(value, Unresolved):
-                    value = self.resolve(value, (*path, key))
-                    if value is _ABSENT:
-                        del node[key]
+    def resolve(self) -> None:
+        """``ConfigParser.resolve_substitutions``."""
+        self._fixup_self_references()
+        pending = _Pending(_find_substitutions(self.root))
+        if pending:
+            any_unresolved = True
+            seen: set[int] = set()
+            cache: dict[int, list[Substitution]] = {}
+            rounds = 0
+            while any_unresolved and pending and pending.ids() != seen:
+                rounds += 1
+                if rounds > _ROUNDS_PER_SUBSTITUTION * (pending.added + 50):
+                    raise _Failure(pending.items[0].offset, "pyhocon never finishes resolving these substitutions")
+                any_unresolved = False
+                snapshot = list(pending.items)
+                seen = {id(s) for s in snapshot}
+                unresolved = False
+                for sub in snapshot:
+                    self.current = sub
+                    unresolved = False
+                    owner = sub.owner
+                    assert owner is not None
+                    overridden = owner.previous
+                    if isinstance(overridden, Unresolved):
+                        overridden = _transform(overridden)
+                    if pending.owned(overridden):
+                        continue  # what it overrides is still being computed: next round
+                    found, value = self._resolve_variable(sub)
+                    if isinstance(value, Unresolved):
+                        value = _transform(value)
+                        substitute = value
+                        if _truthy(overridden) and not isinstance(overridden, Unresolved):
+                            substitute = overridden
+                        unresolved, _, _ = self._do_substitute(sub, substitute, found)
+                        any_unresolved = unresolved or any_unresolved
+                        if not unresolved and sub in pending:
+                            pending.remove(sub)
                         continue
-                    node[key] = value
-                self.walk(value, (*path, key))
-        elif isinstance(node, list):
-            pending = [(index, value) for index, value in enumerate(node) if isinstance(value, Unresolved)]
-            attached = not isinstance(node, _DetachedList)
-            for index, value in pending:
-                resolved = self.resolve(value, path)
-                # pyhocon writes a resolved element back with `parent[key] = result`, or deletes an empty one
-                # with `if key in parent: del parent[key]`, where key is the element's *original* index (so
-                # `in` compares that index with the values). A list held by an object that is itself a value
-                # part (`k: {...}`, or in a list) is a copy pyparsing made, and neither touches it.
-                if attached and resolved is _ABSENT and index in node:
-                    del node[index]
-                elif attached and resolved is not _ABSENT:
-                    if index >= len(node):
-                        raise self._fail(value.offset, "pyhocon fails on this list (an element was removed before it)")
-                    node[index] = resolved
-                for position, item in enumerate(node):
-                    if item is value:
-                        node[position] = None if resolved is _ABSENT else resolved
-            for item in node:
-                self.walk(item, path)
+                    cached: list[Substitution] | None = []
+                    if isinstance(overridden, Unresolved):
+                        cached = cache.get(id(sub))
+                        if cached is None:
+                            continue
+                    assert cached is not None
+                    cached.append(sub)
+                    overrides = pending.overriding(owner)
+                    if overrides:
+                        for other in overrides:
+                            cache.setdefault(id(other), []).extend(cached)
+                        pending.remove(sub)
+                        continue
+                    for waiting in cached:
+                        found, value = self._resolve_variable(waiting)
+                        if not found and waiting.optional:
+                            value = None
+                        unresolved, new, _ = self._do_substitute(waiting, value, found)
+                        if waiting in pending:
+                            pending.remove(waiting)
+                        pending.extend(new)
+                    any_unresolved = unresolved or any_unresolved
+                    if not cached:
+                        any_unresolved = True
+            _final_fixup(self.root)
+            if any_unresolved:
+                first = pending.items[0] if pending.items else None
+                names = ", ".join(_named(s) for s in pending.items[:3])
+                raise _Failure(
+                    first.offset if first else 0,
+                    f"cannot resolve {names}: pyhocon reports a cycle (substitutions that wait for each other)",
+                )
+        _final_fixup(self.root)
 
-    def resolve(self, value: Unresolved, path: tuple[str, ...]) -> Any:
-        if id(value) in self.busy:
-            raise self._fail(value.offset, "the substitutions here refer to each other in a cycle")
-        self.busy.add(id(value))
+    def _resolve_variable(self, sub: Substitution) -> tuple[bool, Any]:
+        """``ConfigParser._resolve_variable``: (found, value); the environment when the file has no such key."""
+        if not isinstance(self.root, dict):
+            raise _Failure(sub.offset, f"cannot resolve {_named(sub)}: pyhocon fails on substitutions in a list file")
         try:
-            parts: list[Any] = []
-            last = len(value.parts) - 1
-            optional_missing = False
-            for index, part in enumerate(value.parts):
-                if isinstance(part, Substitution):
-                    found = self._substitute(part, value, path)
-                    optional_missing = optional_missing or found is _ABSENT
-                    if found is _ABSENT or found is NULL:
-                        parts.append(None)
-                    elif isinstance(found, (dict, list)) or index == last:
-                        parts.append(copy.deepcopy(found))
-                    else:
-                        parts.append(_as_text(found) + part.ws)
-                elif isinstance(part, Unresolved):
-                    resolved = self.resolve(part, path)
-                    parts.append(None if resolved is _ABSENT else resolved)
-                else:
-                    parts.append(part)
-            previous = value.previous
-            if isinstance(previous, Unresolved):
-                previous = self.resolve(previous, path)
-            non_null = [p for p in parts if p is not None]
-            if non_null and isinstance(non_null[0], dict) and isinstance(previous, dict):
-                parts.insert(0, previous)
-            result = _transform(parts, value.offset, self.text, shared=True)
-            if result is _ABSENT and value.detached:
-                return NULL
-            if result is _ABSENT and optional_missing:
-                # `a: 1` then `a: ${?UNSET}` leaves a = 1. pyhocon puts the earlier definition back as it was,
-                # so an earlier `a: ${?UNSET}` comes back as null rather than as nothing.
-                if isinstance(value.previous, Unresolved):
-                    result = NULL if previous is _ABSENT else copy.deepcopy(previous)
-                elif previous is not None and previous is not _ABSENT:
-                    result = copy.deepcopy(previous)
-            if isinstance(result, (dict, list)):
-                self.walk(result, path)
-            return result
-        finally:
-            self.busy.discard(id(value))
-
-    def _substitute(self, sub: Substitution, owner: Unresolved, path: tuple[str, ...]) -> Any:
-        if sub.path == path:  # self-reference: `a: ${a} x`, `a += [1]`
-            found = owner.previous
-            if isinstance(found, Unresolved):
-                found = self.resolve(found, path)
-            if found is None or found is _ABSENT:
-                found = self.env.get(sub.variable, _ABSENT)
-        else:
-            found = self._lookup(sub.path)
-            if found is _ABSENT:
-                found = self.env.get(sub.variable, _ABSENT)
-        if found is _ABSENT and not sub.optional:
-            raise self._fail(
+            return True, _get(self.root, sub.path, offset=sub.offset)
+        except _Missing:
+            pass
+        except _Failure as e:
+            raise _Failure(sub.offset, f"cannot resolve {_named(sub)}: {e.reason}") from None
+        value = self.env.get(sub.variable)
+        if value is None:
+            if sub.optional:
+                return False, None
+            raise _Failure(
                 sub.offset,
                 f"cannot resolve ${{{sub.variable}}}: no such key in this file and no such environment variable",
             )
-        return found
+        return True, value
 
-    def _lookup(self, path: tuple[str, ...]) -> Any:
-        node: Any = self.root
-        walked: tuple[str, ...] = ()
-        for key in path:
-            if not isinstance(node, dict) or key not in node:
-                return _ABSENT
-            child = node[key]
-            walked = (*walked, key)
-            if isinstance(child, Unresolved):
-                child = self.resolve(child, walked)
-                if child is _ABSENT:
-                    del node[key]
-                    return _ABSENT
-                node[key] = child
-            node = child
-        self.walk(node, walked)
-        return node
+    def _do_substitute(self, sub: Substitution, value: Any, found: bool = True) -> tuple[bool, list[Substitution], Any]:
+        """``ConfigParser._do_substitute``: put the value in place of the substitution; write the result where
+        the value it belongs to lives (or remove that key when nothing is left)."""
+        if isinstance(value, Unresolved):
+            return True, [], value
+        owner = sub.owner
+        assert owner is not None
+        if value is None or isinstance(value, (dict, list)) or sub.index == len(owner.parts) - 1:
+            formatted = value
+        else:
+            formatted = _text_of(value, sub.offset) + sub.ws
+        owner.parts[sub.index] = _deepcopy(formatted, self.budget, sub.offset)
+        transformed = _transform(owner)
+        result = owner.previous if transformed is None and not found else transformed
+        parent, key = owner.parent, owner.key
+        if parent is None:
+            raise _Failure(owner.offset, "pyhocon cannot compute this value (it lost track of where it belongs)")
+        new: list[Substitution] = []
+        unresolved = False
+        if result is None:
+            if key in parent:
+                if isinstance(parent, list) and not -len(parent) <= key < len(parent):
+                    raise _Failure(owner.offset, "pyhocon fails on this list (an element was removed before it)")
+                del parent[key]
+                if parent is self.root:
+                    self.root_changed = sub
+        else:
+            if isinstance(parent, list):
+                if not isinstance(key, int) or not -len(parent) <= key < len(parent):
+                    raise _Failure(owner.offset, "pyhocon fails on this list (an element was removed before it)")
+            elif parent is self.root and key not in parent:
+                self.root_changed = sub
+            parent[key] = result
+            new = _find_substitutions(result)
+            unresolved = bool(new)
+        return unresolved, new, result
+
+    @staticmethod
+    def _path(sub: Substitution) -> tuple[str, ...]:
+        if not sub.path:
+            raise _Failure(sub.offset, f"{_named(sub)} names no key (pyhocon fails on it)")
+        return sub.path
+
+    def _fixup_self_references(self) -> None:
+        """``ConfigParser._fixup_self_references``: a substitution of a root key inside that key's own later
+        definitions takes the value of the definition before (whatever it refers to below that key); in a key
+        defined once, the environment variable named like the key, or nothing if it is optional."""
+        root = self.root
+        if not isinstance(root, dict):
+            return
+        keys = list(root)
+        for position, key in enumerate(keys):
+            history = self.history.get(key, [root[key]])
+            previous_item = history[0]
+            for current_item in history[1:]:
+                for sub in _find_substitutions(current_item):
+                    self.current = sub
+                    path = self._path(sub)
+                    if len(path) > 1 and _get(root, path, None) is not None:
+                        continue  # set in the final tree: resolved later
+                    if path[0] != key:
+                        continue
+                    if isinstance(previous_item, Unresolved):
+                        raise _Failure(
+                            sub.offset,
+                            f"cannot resolve {_named(sub)}: the {key} defined before is not computed yet "
+                            "(pyhocon reports a cycle)",
+                        )
+                    if len(path) == 1:
+                        value = previous_item
+                    elif isinstance(previous_item, dict):
+                        try:
+                            value = _get(previous_item, path[1:], offset=sub.offset)
+                        except _Failure as e:
+                            raise _Failure(
+                                sub.offset, f"cannot resolve {_named(sub)}: in the {key} defined before, {e.reason}"
+                            ) from None
+                    else:
+                        raise _Failure(
+                            sub.offset,
+                            f"cannot resolve {_named(sub)}: the {key} defined before is {_describe(previous_item)}, "
+                            "not an object (pyhocon fails on it)",
+                        )
+                    _, _, current_item = self._do_substitute(sub, value)
+                previous_item = current_item
+            if len(history) == 1:
+                for sub in _find_substitutions(previous_item):
+                    self.current = sub
+                    path = self._path(sub)
+                    if len(path) > 1 and _get(root, path, None) is not None:
+                        continue
+                    if path[0] != key:
+                        continue
+                    from_env = self.env.get(key)
+                    if from_env is not None:
+                        self._do_substitute(sub, from_env)
+                    elif sub.optional:
+                        self._do_substitute(sub, None)
+            changed, self.root_changed = self.root_changed, None
+            if changed is not None and position < len(keys) - 1:
+                raise _Failure(
+                    changed.offset,
+                    f"pyhocon fails on this file: {_named(changed)} takes {key} away while pyhocon goes through the "
+                    "keys of the file (RuntimeError: OrderedDict mutated during iteration)",
+                )
 
 
-def _plain(value: Any) -> Any:
-    if value is NULL:
+# --- the result -----------------------------------------------------------------------------------------------
+
+
+def _plain(value: Any, resolved: bool) -> Any:
+    """Plain data. Unresolved values are errors once resolved, else copies that point nowhere (``_snapshot``)."""
+    if value is NULL or value is None:
         return None
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: _plain(v, resolved) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [_plain(v, resolved) for v in value]
+    if isinstance(value, Unresolved):
+        if resolved:
+            raise _Failure(value.offset, "pyhocon leaves this value unresolved without saying so")
+        return _snapshot(value)
     if isinstance(value, _Unquoted):
         return str(value)
     if isinstance(value, QuotedPart):
         return value.value
     return value
+
+
+def _snapshot(value: Any) -> Any:
+    """A copy of an unresolved value, without the links into our working tree (parent, owner): the working
+    tree is resolved afterwards, which rewrites the originals."""
+    if isinstance(value, dict):
+        return {k: _snapshot(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_snapshot(v) for v in value]
+    if isinstance(value, Substitution):
+        return Substitution(value.variable, value.path, value.optional, value.ws, value.offset, appends=value.appends)
+    if not isinstance(value, Unresolved):
+        return value
+    chain = [value]  # a key extended on many lines is a long chain of previous values: no recursion along it
+    while isinstance(chain[-1].previous, Unresolved):
+        chain.append(chain[-1].previous)
+    copied = _snapshot(chain[-1].previous)
+    for item in reversed(chain):
+        copied = Unresolved([_snapshot(p) for p in item.parts], copied, item.offset)
+    return copied
 
 
 def evaluate(
@@ -466,16 +870,66 @@ def evaluate(
     With ``resolve=False`` values that hold substitutions stay as :class:`Unresolved`; that form depends on
     nothing outside the text, which is what edits compare.
     """
+    tree = _as_read(tree)
+    unresolved, resolved, _ = with_room(tree.depth + tree.links, lambda: _evaluate(tree, resolve, env, include))
+    return resolved if resolve else unresolved
+
+
+def evaluate_checked(tree: Tree, env: Mapping[str, str]) -> tuple[Any, Any, HoconSemanticError | None]:
+    """``evaluate(resolve=False)``, and ``evaluate(env=env)`` or the error it raises (then None).
+
+    One reading serves both: an edit compares the first and checks the second.
+    """
+    tree = _as_read(tree)
+    return with_room(tree.depth + tree.links, lambda: _evaluate(tree, None, env, None))
+
+
+def _as_read(tree: Tree) -> Tree:
     if "\t" in tree.text:
         # pyparsing expands tabs (8-column stops) in the whole input before parsing: a tab inside a string
         # reaches the server as spaces. Read what the server reads.
-        tree = parse_tree(tree.text.expandtabs())
+        return parse_tree(tree.text.expandtabs())
+    return tree
+
+
+def _evaluate(
+    tree: Tree, resolve: bool | None, env: Mapping[str, str] | None, include: IncludeLoader | None
+) -> tuple[Any, Any, HoconSemanticError | None]:
+    """Read ``tree``; ``resolve=None`` reads it both ways (the unresolved tree, and the error of resolving)."""
+    text = tree.text
     with gc_paused():
-        builder = _Builder(tree.text, include)
-        root: Any = (
-            builder.object(tree.root, root=True) if isinstance(tree.root, ObjectNode) else builder.list(tree.root)
-        )
+        try:
+            builder = _Builder(include)
+            root: Any = (
+                builder.object(tree.root, root=True) if isinstance(tree.root, ObjectNode) else builder.list(tree.root)
+            )
+            unresolved = _plain(root, False) if not resolve else None
+        except _Failure as failure:
+            raise _located(text, failure.offset, failure.reason) from None
+        if resolve is False:
+            return unresolved, None, None
+        resolver = _Resolver(root, builder.history, os.environ if env is None else env, len(tree.kinds))
+        try:
+            resolver.resolve()
+            resolved = _plain(resolver.root, True)
+        except _Failure as failure:
+            error = _located(text, failure.offset, failure.reason)
+        except RecursionError:
+            # Documents are nested at most MAX_KEY_DEPTH levels and read with room for that (see deep.py):
+            # this is a value that contains itself, which pyhocon nests deeper and deeper until Python stops it.
+            current = resolver.current
+            error = _located(
+                text,
+                current.offset if current is not None else 0,
+                "pyhocon fails here (RecursionError): the value contains itself",
+            )
+        else:
+            return unresolved, resolved, None
         if resolve:
-            scope = root if isinstance(root, dict) else {}
-            _Resolver(scope, os.environ if env is None else env, tree.text).walk(root, ())
-        return _plain(root)
+            raise error
+        return unresolved, None, error
+
+
+def _located(text: str, offset: int, reason: str) -> HoconSemanticError:
+    line, column = line_and_column(text, offset)
+    return HoconSemanticError(f"line {line}, column {column}: {reason}", offset, reason)

@@ -20,6 +20,9 @@ from .syntax import Field, Include, Key, Kind, ListNode, ObjectNode, Part, Root,
 #: Deeper nesting is refused with a syntax error. pyhocon itself fails near 40 levels (RecursionError);
 #: the limit keeps our recursive descent far from Python's own recursion limit.
 MAX_DEPTH = 100
+#: Longer paths (key segments, `a.b.c` counting 3, plus list levels) are refused with a syntax error. pyhocon
+#: puts a dotted key one recursive call per segment and fails near 980; everything it reads, we read.
+MAX_KEY_DEPTH = 1000
 
 _IDENT_END = r"(?![A-Za-z0-9_$])"  # pyparsing's Keyword: not followed by an identifier character
 _QUOTED_VALUE = r'"(?:[^"\\\n]|\\.)*"'
@@ -96,7 +99,7 @@ def parse_tree(text: str) -> Tree:
     with gc_paused():
         parser = _Parser(text)
         root = parser.document()
-        return Tree(text, parser.kinds, parser.starts, root)
+        return Tree(text, parser.kinds, parser.starts, root, parser.deepest, parser.links)
 
 
 def _describe(text: str, pos: int) -> str:
@@ -121,6 +124,9 @@ class _Parser:
         self.pos = 0
         self.kinds: list[Kind] = []
         self.starts = array("q")
+        self.path = 0  # the path length of the value being read
+        self.deepest = 0
+        self.links = 0
 
     # --- tokens -------------------------------------------------------------------------------------------
 
@@ -295,6 +301,11 @@ class _Parser:
         segments = key_segments(written.strip())
         if not segments or "" in segments:
             raise self._error(f"the key {written!r} has no name in it")
+        outer = self.path
+        self.path += len(segments)
+        if self.path > MAX_KEY_DEPTH:
+            raise self._error(f"keys nested deeper than {MAX_KEY_DEPTH} levels are not supported")
+        self.deepest = max(self.deepest, self.path)
         key = Key(self._emit(Kind.KEY, pos + len(written)), segments)
         if len(written) < len(raw):
             self._mark(Kind.WS, m.end())
@@ -307,6 +318,7 @@ class _Parser:
         else:
             if text.startswith("+=", self.pos):
                 separator = self._emit(Kind.SEPARATOR, self.pos + 2)
+                self.links += 1
             elif c == ":" or c == "=":
                 separator = self._emit(Kind.SEPARATOR, self.pos + 1)
             else:
@@ -315,6 +327,7 @@ class _Parser:
                 )
             self._gap()
             value = self._value(parent.depth)
+        self.path = outer
         return Field(key, separator, value)
 
     # --- values -------------------------------------------------------------------------------------------
@@ -348,6 +361,7 @@ class _Parser:
                         "'${' is not closed by '}'" if text.startswith("${", self.pos) else "unexpected '$'"
                     )
                 node = self._emit(Kind.SUBSTITUTION, m.end())
+                self.links += 1
             elif c == "{":
                 node = self._object(depth + 1)
             elif c == "[":
@@ -408,6 +422,10 @@ class _Parser:
         self._emit(Kind.LBRACKET, start + 1)
         node = ListNode(start, start, depth)
         text = self.text
+        self.path += 1
+        if self.path > MAX_KEY_DEPTH:
+            raise self._error(f"keys nested deeper than {MAX_KEY_DEPTH} levels are not supported")
+        self.deepest = max(self.deepest, self.path)
         while True:
             self._ws()
             if self.pos >= self.n:
@@ -432,6 +450,7 @@ class _Parser:
                         f"found {_describe(text, self.pos)}"
                     )
         self._emit(Kind.RBRACKET, self.pos + 1)
+        self.path -= 1
         node.end = self.pos
         return node
 

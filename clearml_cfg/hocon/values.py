@@ -41,6 +41,10 @@ class Substitution:
     optional: bool
     ws: str  # blanks written after it, which pyhocon keeps when it is not the last part
     offset: int
+    # While a text is read: the value it is a part of, and its place among the parts (pyhocon's parent, index)
+    owner: Unresolved | None = field(default=None, repr=False)
+    index: int = field(default=0, repr=False)
+    appends: bool = field(default=False, repr=False)  # the `${?key}` that `key += value` stands for
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Substitution) and (self.path, self.optional, self.ws) == (
@@ -66,15 +70,20 @@ class Unresolved:
     parts: list[Any]
     previous: Any = None
     offset: int = 0
-    # pyhocon lost track of where it lives (a merge copied its object): resolving to nothing leaves null
-    detached: bool = False
+    # While a text is read: where pyhocon writes the value once it is computed (its parent and key). That may
+    # be a container no longer in the tree (pyhocon copied it), or a slot a later definition took over.
+    parent: Any = field(default=None, repr=False)
+    key: Any = field(default=None, repr=False)
 
     def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, Unresolved)
-            and strict_equal(self.parts, other.parts)
-            and strict_equal(self.previous, other.previous)
-        )
+        # A key extended with `+=` on many lines is a long chain of previous values: walk it, do not recurse.
+        a: Any = self
+        b: Any = other
+        while isinstance(a, Unresolved):
+            if not isinstance(b, Unresolved) or not strict_equal(a.parts, b.parts):
+                return False
+            a, b = a.previous, b.previous
+        return strict_equal(a, b)
 
     __hash__ = None  # type: ignore[assignment]
 

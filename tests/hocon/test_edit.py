@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from helpers import pyhocon_plain
 
@@ -511,3 +513,78 @@ def test_nested_lists_are_rendered_in_linear_work(monkeypatch: pytest.MonkeyPatc
     document.set(("a",), value)
     assert calls <= 4 * 17
     assert pyhocon_plain(str(document))["a"] == value
+
+
+# --- edits must leave a file that resolves ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "where"),
+    [
+        ("a: 1\nc: ${a}\n", lambda d: d.unset("a"), "line 2, column 4: cannot resolve ${a}"),
+        ('host: "x"\nurl: "http://"${host}"/api"\n', lambda d: d.unset("host"), "line 2, column 15"),
+        ("a: x\nb: ${a} y\n", lambda d: d.set("a", {"o": 1}), "line 2, column 4: cannot concatenate"),
+        ("a: x\nb: ${a} y\nc: ${HOME}\n", lambda d: d.unset("a"), "line 2, column 4"),  # HOME plays no part
+        ("l: [1]\nm: ${l} [2]\n", lambda d: d.set("l", "s"), "cannot concatenate"),
+    ],
+)
+def test_an_edit_that_breaks_a_substitution_the_file_satisfies_is_refused(text: str, action: Any, where: str) -> None:
+    document = parse(text)
+    with pytest.raises(HoconEditError, match="the server could not load the file after this") as refused:
+        action(document)
+    assert where in str(refused.value)
+    assert "it resolves now without help from the environment" in str(refused.value)
+    assert document.text == text
+    document.set("z", 1)  # the document is still usable
+
+
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [
+        ("c: ${?a}\na: 1\n", lambda d: d.unset("a")),  # optional: the key goes, as pyhocon reads it
+        ("c: ${CLEARML_CFG_TEST_UNSET}\na: 1\n", lambda d: d.unset("a")),  # never resolved: not ours to judge
+        ("a: ${CLEARML_CFG_TEST_HOME}\nb: ${a}\n", lambda d: d.set("c", 1)),  # the environment's part stays
+        ("a: 1\nc: ${a}\n", lambda d: d.set("a", 2)),
+    ],
+)
+def test_edits_that_break_nothing_the_file_satisfies_go_through(text: str, action: Any) -> None:
+    document = parse(text)
+    action(document)
+    assert document.text != text
+
+
+def test_an_edit_pyhocon_would_not_read_is_refused() -> None:
+    # pyhocon writes the `+=` result over the later `a: [3]`: changing [3] changes nothing
+    text = "a: [1]\na += [2]\na: [3]\n"
+    document = parse(text)
+    for action in (lambda: document.set("a", [5]), lambda: document.append("a", 5)):
+        with pytest.raises(HoconEditError, match="pyhocon would not read the new value there"):
+            action()
+    assert document.text == text
+
+
+def test_append_to_a_list_built_with_appends() -> None:
+    document = parse("a: [1]\na += [2]\na += [\n  3\n]\n")
+    document.append("a", 4)
+    assert document.text == "a: [1]\na += [2]\na += [\n  3\n  4\n]\n"
+    assert pyhocon_plain(document.text) == {"a": [1, 2, 3, 4]}
+    document = parse("l: []\nl += [1]\n")
+    document.append("l", {"k": "v"})
+    assert document.text == 'l: []\nl += [1, { k: "v" }]\n'
+    assert pyhocon_plain(document.text) == {"l": [1, {"k": "v"}]}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("b: [1]\na: ${b}\n", r"a is computed by a substitution \(line 2, column 1\), not a list"),
+        ('a: "x"\na += "y"\n', "extended with '\\+=' by a value that is not a list written as \\[ ... \\] \\(line 2"),
+        ("x { a: [1]\n a += [2] }\n", "cannot be worked out without the environment"),  # `a +=` extends the root a
+    ],
+)
+def test_append_to_a_computed_value_says_why_not(text: str, message: str) -> None:
+    document = parse(text)
+    path = "x.a" if text.startswith("x") else "a"
+    with pytest.raises(HoconEditError, match=message):
+        document.append(path, 9)
+    assert document.text == text

@@ -11,6 +11,7 @@ from typing import Any
 from helpers import as_pyhocon, pyhocon_plain
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from oracle import oracle, strict_oracle
 from strategies import NEW_KEYS, VALUES, documents
 
 from clearml_cfg.hocon import HoconError, HoconSemanticError, parse, strict_equal
@@ -26,13 +27,6 @@ def reading(text: str) -> tuple[str, Any]:
         return "error", None
 
 
-def oracle(text: str) -> tuple[str, Any]:
-    try:
-        return "ok", pyhocon_plain(text)
-    except Exception:
-        return "error", None
-
-
 @settings(
     max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", 250)),
     deadline=None,
@@ -43,6 +37,46 @@ def test_random_documents_round_trip_and_agree_with_pyhocon(text: str) -> None:
     document = parse(text)
     assert document.render() == text
     ours, theirs = reading(text), oracle(text)
+    assert ours[0] == theirs[0], f"ours {ours}, pyhocon {theirs}"
+    if ours[0] == "ok":
+        assert strict_equal(ours[1], theirs[1]), f"ours={ours[1]!r}\npyhocon={theirs[1]!r}"
+
+
+# --- substitutions, `+=` and redefinitions, as pyhocon resolves them -----------------------------------------
+
+SUB_KEYS = st.sampled_from(["a", "b", "c", "a.b", "b.c", "a.c", '"x.y"', "k", "a.a"])
+SUB_VALUES = st.sampled_from(
+    [
+        *["1", "0", "x", '"s"', "[1, 2]", "[]", "{}", "null", "true", "foo bar", "10s", "{ z: 1 }"],
+        *["${a}", "${?a}", "${b}", "${?b}", "${a.b}", "${?a.b}", "${b.c}", "${c}", "${?c}", "${?a.c}", "${k}"],
+        *["${?CLEARML_CFG_TEST_NAME}", "${CLEARML_CFG_TEST_HOME}/x", "${?CLEARML_CFG_TEST_UNSET}"],
+        *["{ z: ${?a} }", "[${?a}]", "[${?X}, 1]", "${a} x", "x ${?b}", "${a} ${b}", "[1] ${?a}", "[${a}]"],
+        *["{q: 1} ${?b}", "${?b} {q: 2}", '"q" ${?c}', "2 ${c}", "[[${?b}]]", "[{k: ${?a}}]"],
+    ]
+)
+
+
+@st.composite
+def substitution_documents(draw: st.DrawFn, depth: int = 0) -> str:
+    lines = []
+    for _ in range(draw(st.integers(1 if depth == 0 else 0, 5))):
+        key = draw(SUB_KEYS)
+        if depth < 2 and draw(st.integers(0, 3)) == 0:
+            body = draw(substitution_documents(depth + 1))
+            lines.append(f"{key}{draw(st.sampled_from([' ', ': ', '']))}{{\n{body}}}\n")
+        else:
+            lines.append(f"{key}{draw(st.sampled_from([': ', ' = ', ' += ']))}{draw(SUB_VALUES)}\n")
+    return "".join(lines)
+
+
+@settings(
+    max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", 250)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(substitution_documents())
+def test_substitutions_resolve_as_pyhocon_resolves_them(text: str) -> None:
+    ours, theirs = reading(text), strict_oracle(text)
     assert ours[0] == theirs[0], f"ours {ours}, pyhocon {theirs}"
     if ours[0] == "ok":
         assert strict_equal(ours[1], theirs[1]), f"ours={ours[1]!r}\npyhocon={theirs[1]!r}"

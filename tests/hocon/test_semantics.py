@@ -80,16 +80,68 @@ QUIRKS = [
 ]
 
 
-@pytest.mark.parametrize("text", QUIRKS)
+# Substitutions as pyhocon resolves them: first each root key's later definitions take what its earlier one made
+# (_fixup_self_references, which writes the result where the value was first put), then a loop whose outcome
+# depends on the order of the lines.
+RESOLUTION = [
+    "a=[1]\na+=[2]\na=[3]",  # the `+=` result is written back over the later [3]
+    "a=x\na+=y\na=z",
+    'k { k += "x" }',  # a `+=` names the root key k: defined once, with no variable k, it is nothing
+    "a { b { a += [1] } }",
+    "a.c: ${?a}",
+    "a:{}\na.b=${a}",  # the earlier definition of a
+    "a: 1\na: ${b}\nb: ${c}\nc: 5",  # ${b} is not computed yet when its turn comes: a keeps the 1 it overrides
+    "a: {x: 1}\na: {y: ${a}}\na: {z: ${a}}",
+    "a: 1\na: [${a}]\na: ${a} x",
+    "a: null\na: ${?a}",
+    "a: [0]\nx { a: [1]\n a += [2] }",  # `a +=` inside x extends the root a
+    "x { a: [1]\n a += [2] }",
+    "a: [1]\na += [2]\na += [3]",
+    "a: [1]\n" + "a += [1]\n" * 40,
+    "a: 1\n" + "a: ${a} 1\n" * 40,
+    "\n".join(f"a{i}: ${{a{i + 1}}}" for i in range(40)) + "\na40: 1",
+    "b: ${a}\na: ${c}\nc: 1",
+    "a: ${x}\nb: ${a.c}\nx {c: 1}",
+    "b.a: ${?X}\nb.b: 0",
+]
+
+
+@pytest.mark.parametrize("text", QUIRKS + RESOLUTION)
 def test_quirk_agrees_with_pyhocon(text: str) -> None:
     assert_agrees(text)
 
 
-@pytest.mark.parametrize("text", ["a: 5\na.b: 1", "a: 5\na: {b: 1}", "a {x: 1}\nb: 5\na: ${b}", "a: ${b}\nb: ${a}"])
+# pyhocon fails on each (the server would not start): we fail too, saying where.
+PYHOCON_FAILS = [
+    "a: 5\na.b: 1",
+    "a: 5\na: {b: 1}",
+    "a {x: 1}\nb: 5\na: ${b}",
+    "a: ${b}\nb: ${a}",
+    "k {\n a.b+=[1]\n}\na: true",  # the substitution `a.b +=` stands for goes through a boolean
+    "a.c {\n a.b+=x\n}\na.a.c: 1",  # the earlier a has no b
+    "a: ${?a}\nb: 1",  # removes a while pyhocon goes through the keys (RuntimeError)
+    "b: ${a.c}\na: ${x}\nx {c: 1}",  # a is not computed yet when ${a.c} needs it
+    "b: ${?a.c}\na: null",
+    "a { b: 0 }\na { b: ${a.b} 2 }",  # an overridden 0 is false to pyhocon: it reports a cycle
+    "a: ${X}\na: ${a} 1",
+    "[${?X}]",  # substitutions in a list file
+    "a: [${a}]",  # contains itself (RecursionError in pyhocon)
+]
+
+
+@pytest.mark.parametrize("text", PYHOCON_FAILS)
 def test_semantic_errors_match_pyhocon_failures(text: str) -> None:
     with pytest.raises(Exception):  # noqa: B017 - pyhocon raises several unrelated types
         pyhocon_plain(text)
-    with pytest.raises(HoconSemanticError):
+    with pytest.raises(HoconSemanticError, match=r"^line \d+, column \d+: "):
+        parse(text).to_dict()
+
+
+def test_what_pyhocon_leaves_unresolved_is_an_error() -> None:
+    # pyhocon hands the server a ConfigValues object deep in `a.b` here, without a word
+    text = "a.b{\nk{\nb.a:[${a}]\n}\n}\na.c{}\na.c = q"
+    assert "ConfigValues" in repr(pyhocon_plain(text))
+    with pytest.raises(HoconSemanticError, match="line 3, column 6: pyhocon leaves this value unresolved"):
         parse(text).to_dict()
 
 
@@ -138,6 +190,29 @@ def test_get_resolves_substitutions_with_a_given_environment() -> None:
     assert document.get("b", "absent", env={"HOME_DIR": "/h"}) == "absent"
     unresolved = document.get("a", resolve=False)
     assert repr(unresolved).startswith("Unresolved(")
+
+
+def test_locate_the_first_key_below_a_key_written_only_through_them() -> None:
+    assert str(parse("a.b.c: 1").locate("a")) == "1:1"
+    assert str(parse("x: 1\na.b.c: 1\na.d: 2").locate("a")) == "2:1"
+    assert str(parse("l: [{ k.m: 1 }]").locate("l[0].k")) == "1:7"
+    assert parse("a.b.c: 1").locate("b") is None
+
+
+def test_locate_after_a_byte_order_mark() -> None:
+    assert str(parse("\ufeffa: 1\nb: 2").locate("a")) == "1:1"
+    assert str(parse("\ufeffa: 1\nb: 2").locate("b")) == "2:1"
+    with pytest.raises(HoconSemanticError, match=r"^line 1, column 4: "):
+        parse("\ufeffa: ${nope}").to_dict()
+
+
+def test_locate_an_element_of_a_list_built_with_appends() -> None:
+    document = parse("a: [1]\na += [2]\na += [\n  3\n]\n")
+    assert [str(document.locate(("a", i))) for i in range(3)] == ["1:5", "2:7", "4:3"]
+    assert document.locate(("a", 3)) is None
+    # where pyhocon does not read the lists written as the value, there is no element to point at
+    assert parse("x { a: [1]\n a += [2] }").locate(("x", "a", 0)) is None  # `a +=` extends the root a
+    assert parse("a: [1]\na += [2]\na: [3]").locate(("a", 0)) is None  # pyhocon reads [1, 2]
 
 
 def test_locate_and_definitions() -> None:

@@ -1,0 +1,103 @@
+"""pyhocon as the judge, in a process of its own.
+
+Some self-referring values make pyhocon loop for ever, or copy a value into itself until memory runs out. A
+judge that never answers is a server that never starts: after a time limit the reading counts as failing and the
+process is replaced. A signal in the test's own process cannot do this safely (it lands in whatever code is
+running, pyhocon catches exceptions in places, hypothesis runs code in gc callbacks).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+from multiprocessing.connection import Connection
+from typing import Any
+
+from helpers import pyhocon_plain
+
+TIME_LIMIT = 5.0
+MEMORY_LIMIT = 2 << 30  # bytes of address space for the judge: past that pyhocon fails with MemoryError
+
+_GARBAGE = ("NoneValue object", "ConfigValues", "relativedelta(", ":00:")
+
+
+def _holds(value: Any, test: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_holds(v, test) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds(v, test) for v in value)
+    return bool(test(value))
+
+
+def _judge(text: str, strict: bool) -> tuple[str, Any]:
+    from pyhocon.config_tree import ConfigValues
+
+    try:
+        value = pyhocon_plain(text)
+    except Exception:
+        return "error", None
+    if strict and _holds(
+        value, lambda v: isinstance(v, ConfigValues) or (isinstance(v, str) and any(g in v for g in _GARBAGE))
+    ):
+        return "error", None  # handing the server an object's repr (or the object) counts as failing
+    return "ok", value
+
+
+def _serve(connection: Connection) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    while True:
+        text, strict = connection.recv()
+        answer = _judge(text, strict)
+        try:
+            connection.send(answer)
+        except Exception as e:  # a value that cannot cross the pipe: say so rather than hang
+            connection.send(("unsendable", repr(e)))
+
+
+class _Judge:
+    def __init__(self) -> None:
+        self._process: Any = None
+        self._connection: Connection | None = None
+
+    def _start(self) -> Connection:
+        ours, theirs = multiprocessing.Pipe()
+        self._process = multiprocessing.get_context("fork").Process(target=_serve, args=(theirs,), daemon=True)
+        self._process.start()
+        theirs.close()
+        self._connection = ours
+        return ours
+
+    def _stop(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.join()
+        if self._connection is not None:
+            self._connection.close()
+        self._process = self._connection = None
+
+    def read(self, text: str, strict: bool) -> tuple[str, Any]:
+        connection = self._connection or self._start()
+        connection.send((text, strict))
+        if not connection.poll(TIME_LIMIT):
+            self._stop()
+            return "error", None
+        try:
+            answer: tuple[str, Any] = connection.recv()
+        except EOFError:  # the judge died (out of memory past its limit, or a crash in C)
+            self._stop()
+            return "error", None
+        assert answer[0] != "unsendable", f"pyhocon's reading could not be compared: {answer[1]}"
+        return answer
+
+
+_judge_process = _Judge()
+
+
+def oracle(text: str) -> tuple[str, Any]:
+    """pyhocon's reading of ``text``: ("ok", plain value) or ("error", None)."""
+    return _judge_process.read(text, strict=False)
+
+
+def strict_oracle(text: str) -> tuple[str, Any]:
+    """Like :func:`oracle`, where a value pyhocon leaves as an object's repr (or the object) counts as failing."""
+    return _judge_process.read(text, strict=True)
