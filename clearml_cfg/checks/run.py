@@ -14,6 +14,7 @@ from ..errors import ConfigReadError
 from ..layout import ConfigDirs, discover
 from ..settings import Options, Outcome
 from ..store import Change
+from .appends import check_appends
 from .effective import check_effective
 from .environment import check_environment
 from .files import check_dirs, check_files
@@ -39,6 +40,7 @@ def run_checks(
     findings.extend(check_dirs(context))
     findings.extend(check_files(context))
     findings.extend(check_values(context))
+    findings.extend(check_appends(context))
     findings.extend(check_secrets(context))
     findings.extend(check_permissions(context))
     effective: Effective | None = None

@@ -51,6 +51,17 @@ class Location:
         return f"{self.line}:{self.column}"
 
 
+@dataclass(frozen=True)
+class BlockAppend:
+    """A `key += value` inside an object block (see :meth:`Document.appends_in_blocks`)."""
+
+    path: Path  # the key it is meant for
+    written: tuple[str, ...]  # the key as written, which pyhocon looks up from the top of the file
+    location: Location
+    drops_earlier: bool  # the file sets ``path`` before this line: that value is lost
+    reads_top_level: bool  # the file has a top-level ``written``: its value is what gets extended
+
+
 def parse(text: str) -> Document:
     """Parse HOCON text; raises :class:`HoconSyntaxError` with line and column when it is malformed."""
     return Document(text)
@@ -306,6 +317,37 @@ class Document:
                         found[element_path] = self._location(element.start)
                         if isinstance(item, ObjectNode):
                             pending.append((item, element_path))
+        return found
+
+    def appends_in_blocks(self) -> list[BlockAppend]:
+        """Every `key += value` written inside an object block rather than at the top of the file.
+
+        pyhocon (the server's parser) turns `key += v` into `key = ${?key} v` with ``key`` as written, and looks
+        that up from the top of the file: inside `auth { users += [...] }` it reads `users`, not `auth.users`.
+        """
+        from .edit import fields_under
+        from .syntax import ObjectNode
+
+        root = self._tree.root
+        if not isinstance(root, ObjectNode):
+            return []
+        refs = fields_under(root, ())
+        everywhere = {ref.path for ref in refs}
+        seen: set[Path] = set()
+        found: list[BlockAppend] = []
+        for ref in refs:
+            if ref.field.appends and ref.container is not root:
+                relative = ref.field.key.segments
+                found.append(
+                    BlockAppend(
+                        ref.path,
+                        relative,
+                        self._location(ref.field.start),
+                        drops_earlier=ref.path in seen,
+                        reads_top_level=relative in everywhere,
+                    )
+                )
+            seen.add(ref.path)
         return found
 
     def include_locations(self) -> list[tuple[Path, Location]]:

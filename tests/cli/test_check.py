@@ -787,3 +787,53 @@ def test_a_variable_whose_name_makes_no_key(cli: Run, config_dir: Path, name: st
     config_dir.mkdir()
     found = one(findings(cli, env={name: "1"}), "env-unparsable")
     assert found["variable"] == name and found["hint"].startswith(hint), found
+
+
+# --- `+=` inside a block ---------------------------------------------------------------------------------------
+
+USERS_APPENDED_IN_A_BLOCK = """\
+auth {
+  fixed_users {
+    enabled: true
+    users: [{username: "a", password: "x", name: "A"}]
+  }
+}
+auth {
+  fixed_users {
+    users += [{username: "b", password: "y", name: "B"}]
+  }
+}
+"""
+
+
+def test_an_append_inside_a_block_that_drops_the_users_before_it(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", USERS_APPENDED_IN_A_BLOCK).chmod(0o600)
+    found = one(findings(cli), "append-inside-block")
+    assert (found["severity"], found["line"], found["column"], found["fixable"]) == ("error", 9, 5, False)
+    assert "auth.fixed_users.users written before this line is dropped" in found["message"]
+    assert "deletes those users" in found["message"]
+    assert "`auth.fixed_users.users += ...` at the top level" in found["hint"]
+    # what the finding says is what the server reads
+    users = pyhocon_plain(USERS_APPENDED_IN_A_BLOCK)["auth"]["fixed_users"]["users"]
+    assert [u["username"] for u in users] == ["b"]
+
+
+def test_an_append_inside_a_block_that_extends_a_top_level_key(cli: Run, config_dir: Path) -> None:
+    text = "origins: [x]\ncors { origins += [y] }\n"
+    write(config_dir / "services.conf", text)
+    found = one(findings(cli), "append-inside-block")
+    assert (found["line"], found["column"]) == (2, 8)
+    assert "extends the top-level origins of this file instead" in found["message"]
+    assert pyhocon_plain(text)["cors"]["origins"] == ["x", "y"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "auth.fixed_users.users: [{username: a}]\nauth.fixed_users.users += [{username: b}]\n",  # top level: fine
+        "auth { fixed_users { users += [{username: a}] } }\n",  # nothing before it: it only sets the key
+    ],
+)
+def test_appends_the_server_reads_as_meant_are_not_reported(cli: Run, config_dir: Path, text: str) -> None:
+    write(config_dir / "services.conf", text)
+    assert "append-inside-block" not in codes(findings(cli))
