@@ -19,7 +19,7 @@ from .effective import check_effective
 from .environment import check_environment
 from .files import check_dirs, check_files
 from .model import Context, Finding, Severity, load_context
-from .secrets import check_permissions, check_secrets
+from .secrets import check_backups, check_permissions, check_secrets
 from .ui_actions import check_ui_actions
 from .users import check_users
 from .values import check_values
@@ -43,6 +43,7 @@ def run_checks(
     findings.extend(check_appends(context))
     findings.extend(check_secrets(context))
     findings.extend(check_permissions(context))
+    findings.extend(check_backups(context))
     effective: Effective | None = None
     if not context.unreadable:
         try:

@@ -1,4 +1,5 @@
-"""Secrets and permissions: the public default credentials, and files others could change."""
+"""Secrets and permissions: the public default credentials, files others could change, and backups others can
+read."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 
 from .. import schema
 from ..hocon.paths import format_path
+from ..writes import backup_path
 from .model import Context, Finding, Fix, Severity
 
 # SHA-256 of the credentials shipped in clearml-server's default secure.conf (public, so they protect nothing).
@@ -76,6 +78,38 @@ def check_permissions(context: Context) -> Iterator[Finding]:
                 f"chmod o-w {loaded.path} (--fix does it)",
                 loaded.path,
                 fix=Fix(f"chmod o-w {loaded.path}", loaded.path, mode=mode & ~0o002),
+            )
+
+
+def check_backups(context: Context) -> Iterator[Finding]:
+    """A NAME.conf.bak that others can read while it holds passwords or secrets. clearml-cfg makes its backups
+    owner-only; older versions, copies by hand and other tools did not, and a backup outlives the secret's
+    removal from the file itself."""
+    from ..masking import mask_text
+
+    seen: set[str] = set()
+    for loaded in context.files:
+        backup = backup_path(loaded.path.resolve())
+        if str(backup) in seen:
+            continue
+        seen.add(str(backup))
+        try:
+            mode = stat.S_IMODE(os.stat(backup).st_mode)
+            if not mode & 0o004 or not stat.S_ISREG(os.stat(backup).st_mode):
+                continue
+            text = backup.read_bytes().decode("utf-8-sig")
+            holds_secret = mask_text(text, loaded.prefix) != text
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue  # unreadable or not text: nothing to say about its content
+        if holds_secret:
+            yield Finding(
+                "backup-readable",
+                Severity.WARNING,
+                f"{backup.name} keeps an earlier {loaded.file.relative} with passwords or secrets in it, and every "
+                f"user of this machine can read it (mode {mode:o})",
+                f"chmod 600 {backup} (--fix does), or delete it once you no longer need it",
+                backup,
+                fix=Fix(f"chmod 600 {backup}", backup, mode=mode & ~0o077),
             )
 
 

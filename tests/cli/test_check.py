@@ -837,3 +837,30 @@ def test_an_append_inside_a_block_that_extends_a_top_level_key(cli: Run, config_
 def test_appends_the_server_reads_as_meant_are_not_reported(cli: Run, config_dir: Path, text: str) -> None:
     write(config_dir / "services.conf", text)
     assert "append-inside-block" not in codes(findings(cli))
+
+
+# --- backups others can read ----------------------------------------------------------------------------------
+
+WITH_A_PASSWORD = 'auth.fixed_users { enabled: true, users: [{username: "jane", password: "Old-Pa55", name: "J"}] }\n'
+
+
+def test_a_backup_others_can_read_that_holds_a_password(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", "auth.fixed_users.enabled: true\n")
+    backup = write(config_dir / "apiserver.conf.bak", WITH_A_PASSWORD)
+    backup.chmod(0o644)
+    found = one(findings(cli), "backup-readable")
+    assert (found["severity"], found["file"], found["fixable"]) == ("warning", str(backup), True)
+    assert "mode 644" in found["message"] and "Old-Pa55" not in found["message"] + found["hint"]
+    result = cli("check", "--fix")
+    assert oct(backup.stat().st_mode & 0o777) == oct(0o600), result
+    assert backup.read_text() == WITH_A_PASSWORD
+    assert "backup-readable" not in codes(findings(cli))
+
+
+@pytest.mark.parametrize(("text", "mode"), [(WITH_A_PASSWORD, 0o600), ("auth.fixed_users.enabled: true\n", 0o644)])
+def test_backups_that_are_private_or_hold_no_secret_are_not_reported(
+    cli: Run, config_dir: Path, text: str, mode: int
+) -> None:
+    write(config_dir / "apiserver.conf", "auth.fixed_users.enabled: true\n")
+    write(config_dir / "apiserver.conf.bak", text).chmod(mode)
+    assert "backup-readable" not in codes(findings(cli))
