@@ -58,7 +58,19 @@ def run_checks(
     findings.sort(
         key=lambda f: (str(f.file or ""), f.variable or "", f.line or 0, f.column or 0, _ORDER[f.severity], f.code)
     )
-    return findings
+    return _distinct(findings)
+
+
+def _distinct(findings: list[Finding]) -> list[Finding]:
+    """One line per problem: two entries of one variable's value (no line numbers there) can say the same."""
+    seen: set[tuple[object, ...]] = set()
+    kept = []
+    for f in findings:
+        key = (f.code, str(f.file), f.variable, f.line, f.column, f.message)
+        if key not in seen:
+            seen.add(key)
+            kept.append(f)
+    return kept
 
 
 # pyhocon's messages end in "(line: 2, col: 4)"

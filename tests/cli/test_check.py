@@ -546,6 +546,11 @@ def test_a_fix_never_writes_a_value_from_the_environment(cli: Run, config_dir: P
             "fixed-user-unquoted-password",
         ),
         ("TRAINS__APISERVER__LISTEN__PROT", "8008", "unknown-key"),
+        (  # both entries are in one variable, without line numbers: one finding, not two alike
+            "CLEARML__APISERVER__AUTH__FIXED_USERS__USERS",
+            '[{ username: "a", password: "x", name: "A" }, { username: "a", password: "y", name: "B" }]',
+            "fixed-user-duplicate",
+        ),
     ],
 )
 def test_environment_values_are_checked_like_file_values(
