@@ -90,6 +90,16 @@ def _cookies(context: Context, effective: Effective) -> Iterator[Finding]:
         )
 
 
+_SERVER_LABELS = ("app", "api", "files")  # the labels a subdomain deployment must use (SERVER-SEMANTICS §6)
+
+
+def _shared_domain(name: str) -> str:
+    """The domain the login cookie is meant for: `app.clearml.example.com` is the web app's own host, whose
+    cookie the api. and files. hosts never get; their shared parent is `clearml.example.com`."""
+    label, _, rest = name.partition(".")
+    return rest if label.lower() in _SERVER_LABELS and "." in rest else name
+
+
 def _needs_dot(domain: object) -> bool:
     return (
         isinstance(domain, str)
@@ -110,11 +120,17 @@ def _domain_dots(context: Context, effective: Effective, domain: Any) -> Iterato
         return
     site = context.site(effective, path)
     for index, name in bad:
+        meant = "." + _shared_domain(name)
         message = (
             f"the cookie domain {name!r} has no leading dot; with app., api. and files. subdomains the login "
             "cookie is meant for all of them"
         )
-        hint = f"write .{name} (clearml-cfg subdomain does it)"
+        if meant != "." + name:
+            message = (
+                f"the cookie domain {name!r} is one server's own host: with app., api. and files. subdomains the "
+                f"login cookie is meant for all of them, under {meant}"
+            )
+        hint = f"write {meant} (clearml-cfg subdomain does it)"
         if site is None:
             yield Finding("cookie-domain-no-dot", Severity.WARNING, message, hint)
             continue
@@ -122,18 +138,19 @@ def _domain_dots(context: Context, effective: Effective, domain: Any) -> Iterato
         at = inner if index is None else (*inner, index)
         fix = None
         if isinstance(source, LoadedFile) and source.written(path) == inner:
-            fix = _dot_fix(source, at, name)
+            fix = _dot_fix(source, at, name, meant)
         elif isinstance(source, LoadedEnv):
             if index is None and inner == tuple(source.override.key.split(".")):
-                text = env_text("." + name, source.variable, source.override.key)
+                text = env_text(meant, source.variable, source.override.key)
                 hint = f"set {source.variable}={shlex.quote(text)} (a variable: --fix edits files only)"
             else:
-                hint = f"write .{name} in {source.variable} (a variable: --fix edits files only)"
+                hint = f"write {meant} in {source.variable} (a variable: --fix edits files only)"
         yield source.finding(at, "cookie-domain-no-dot", Severity.WARNING, message, hint, fix)
 
 
-def _dot_fix(loaded: LoadedFile, at: Path, name: str) -> Fix | None:
-    """Add the dot to this file's own value, and only when it is the value the server uses."""
+def _dot_fix(loaded: LoadedFile, at: Path, name: str, meant: str) -> Fix | None:
+    """Write ``meant`` (the dotted shared domain) in this file, and only when its value is the one the server
+    uses."""
     try:
         written = loaded.value(at)
     except KeyError:
@@ -141,10 +158,10 @@ def _dot_fix(loaded: LoadedFile, at: Path, name: str) -> Fix | None:
     if not isinstance(written, str) or not strict_equal(written, name):
         return None  # a substitution, or not what the server ends up with: nothing mechanical to do
 
-    def add_dot(document: Document, at: Path = at, name: str = name) -> None:
-        document.set(at, "." + name)
+    def add_dot(document: Document, at: Path = at, meant: str = meant) -> None:
+        document.set(at, meant)
 
-    return Fix(f"write the domain as .{name}", loaded.path, edit=add_dot)
+    return Fix(f"write the domain as {meant}", loaded.path, edit=add_dot)
 
 
 def _https_in_sight(effective: Effective) -> bool:

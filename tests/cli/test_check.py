@@ -185,6 +185,22 @@ def test_cookie_domain_without_dot_is_fixed(cli: Run, config_dir: Path) -> None:
     assert path.read_text() == 'auth.cookies.domain: ".clearml.example.com"  # ours\n'
 
 
+@pytest.mark.parametrize(
+    ("domain", "meant"),
+    [("app.clearml.example.com", ".clearml.example.com"), ("API.example.com", ".example.com"), ("app.com", ".app.com")],
+)
+def test_a_cookie_domain_naming_one_server_is_fixed_to_the_shared_parent(
+    cli: Run, config_dir: Path, domain: str, meant: str
+) -> None:
+    path = write(config_dir / "apiserver.conf", f'auth.cookies.domain: "{domain}"\n')
+    found = one(findings(cli), "cookie-domain-no-dot")
+    assert found["hint"].startswith(f"write {meant} ")
+    if meant != "." + domain:  # app.com is a domain of its own, not the app. host of com
+        assert f"under {meant}" in found["message"]
+    assert cli("check", "--fix").code == 0
+    assert path.read_text() == f'auth.cookies.domain: "{meant}"\n'
+
+
 def test_secure_cookies_need_https_in_sight(cli: Run, config_dir: Path) -> None:
     write(config_dir / "apiserver.conf", "auth.cookies.secure: true\n")
     assert "cookie-secure-without-https" in codes(findings(cli))
