@@ -131,7 +131,7 @@ def get_command(
             from ..effective import lookup
             from .effective import compute_effective
 
-            view = compute_effective(config_dir, component, defaults, ignore_bad_env, path)
+            view = compute_effective(config_dir, component, defaults, ignore_bad_env, path, quiet=quiet)
             for warning in view.warnings:
                 console.warn(warning)
             try:
@@ -299,7 +299,7 @@ def show_command(
     if effective or origin or changed:
         from .effective import compute_effective, report_context, show_effective
 
-        view = compute_effective(config_dir, component, defaults, ignore_bad_env, path)
+        view = compute_effective(config_dir, component, defaults, ignore_bad_env, path, quiet=quiet)
         report_context(console, view)
         show_effective(
             console, view, path, origin=origin, changed=changed, json_output=json_output, show_secrets=show_secrets

@@ -71,7 +71,7 @@ def cors_command(
     from .. import cors
 
     console = Console(quiet=quiet)
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
     if not origin and credentials is None:
         current = cors.state(options, service.value)
         if json_output:

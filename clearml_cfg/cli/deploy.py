@@ -71,7 +71,7 @@ def subdomain_command(
     if domain is None:
         if no_secure or max_age is not None:
             raise UsageError("--no-secure and --max-age need a DOMAIN", "e.g. clearml-cfg subdomain example.com")
-        options = make_options(config_dir)
+        options = make_options(config_dir, quiet=quiet)
         state = deploy.subdomain_state(options)
         hosts = deploy.hosts(state.domain, secure=state.secure) if state.domain else []
         if json_output:
@@ -98,7 +98,7 @@ def subdomain_command(
         return
     checked = deploy.check_domain(domain)
     seconds = deploy.max_age_seconds(max_age) if max_age is not None else None
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
     outcome = deploy.configure_subdomain(options, checked, secure=not no_secure, max_age=seconds)
     hosts = deploy.hosts(checked, secure=not no_secure)
     outcome.notes.extend(deploy.load_balancer_notes(secure=not no_secure))

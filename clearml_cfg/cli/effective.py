@@ -43,9 +43,15 @@ from .options import (
 
 
 def compute_effective(
-    config_dir: str | None, component: str | None, defaults: str | None, ignore_bad_env: bool, path: Path
+    config_dir: str | None,
+    component: str | None,
+    defaults: str | None,
+    ignore_bad_env: bool,
+    path: Path,
+    *,
+    quiet: bool = False,
 ) -> Effective:
-    options = make_options(config_dir)
+    options = make_options(config_dir, quiet=quiet)
     return compute(
         options.dirs,
         options.env,
@@ -172,7 +178,7 @@ def explain_command(
     """
     path = parse_key(key)
     console = Console(quiet=quiet)
-    effective = compute_effective(config_dir, component, defaults, ignore_bad_env, path)
+    effective = compute_effective(config_dir, component, defaults, ignore_bad_env, path, quiet=quiet)
     result = explain(effective, path)
 
     def show(value: Any) -> str:

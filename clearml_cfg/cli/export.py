@@ -66,7 +66,7 @@ def export_command(
 
     Example: clearml-cfg export --format helm -o clearml-config.yaml
     """
-    options = make_options(config_dir)
+    options = make_options(config_dir, quiet=quiet)
     console = Console(quiet=quiet)
     mask = output is None and not show_secrets and is_terminal(console.out)
     exported = export(
@@ -122,7 +122,7 @@ def import_command(
         from ..errors import UsageError
 
         raise UsageError(f"unknown component {component!r}", f"use one of {', '.join(COMPONENTS)}")
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
     outcome = import_helm(options, from_helm, component, force=force)
     report(console, outcome, dry_run=dry_run, json_output=json_output)

@@ -145,7 +145,7 @@ def add_command(
     entry, notes = ui_actions.build(
         name, url=url, method=method, tooltip=tooltip, payload=payload, headers=header or []
     )
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
     outcome = ui_actions.add(options, kind, entry, replace=replace)
     outcome.notes[:0] = notes
     outcome.notes.append(ui_actions.ENTERPRISE)
@@ -173,7 +173,7 @@ def list_command(
     from ..schema import masked
 
     console = Console(quiet=quiet)
-    options = make_options(config_dir)
+    options = make_options(config_dir, quiet=quiet)
     found = ui_actions.listing(options, kind)
     if not show_secrets:  # an Authorization header, a password in a url
         for action in found.actions:
@@ -225,7 +225,7 @@ def remove_command(
 
     console = Console(quiet=quiet, show_secrets=show_secrets)
     kind = ui_actions.check_object(kind)
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
     outcome = ui_actions.remove(options, kind, name)
     outcome.notes.append(ui_actions.ENTERPRISE)
     report(console, outcome, dry_run=dry_run, json_output=json_output, extra={"notes": outcome.notes})

@@ -127,7 +127,7 @@ def add_user_command(
 
     Example: echo "$PW" | clearml-cfg add-user jane --name "Jane Doe" --password-stdin
     """
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
     obtained = passwords.obtain(
         label=f"New password for {username}",
@@ -173,7 +173,7 @@ def passwd_command(
 
     Example: clearml-cfg passwd jane --generate
     """
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
     obtained = passwords.obtain(
         label=f"New password for {username}",
@@ -204,7 +204,7 @@ def remove_user_command(
 
     Example: clearml-cfg remove-user jane
     """
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
     outcome = remove_user(options, username)
     report(console, outcome, dry_run=dry_run, json_output=json_output)
@@ -256,7 +256,7 @@ def list_users_command(
 
     Example: clearml-cfg list-users --json
     """
-    options = make_options(config_dir)
+    options = make_options(config_dir, quiet=quiet)
     console = Console(quiet=quiet)
     found = list_users(FilesView(options.dirs, options.env))
     if json_output:
@@ -315,7 +315,7 @@ def verify_password_command(
 
     Example: echo "$PW" | clearml-cfg verify-password jane --password-stdin
     """
-    options = make_options(config_dir)
+    options = make_options(config_dir, quiet=quiet)
     console = Console(quiet=quiet)
     check = login_check(FilesView(options.dirs, options.env), username)
     obtained = passwords.obtain(label=f"Password of {username}", stdin=password_stdin, confirm=False)

@@ -65,7 +65,7 @@ def watchdog_command(
     console = Console(quiet=quiet)
     seconds_threshold = _seconds(threshold, "--threshold")
     seconds_interval = _seconds(interval, "--interval")
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
     if enable is None and seconds_threshold is None and seconds_interval is None:
         current = watchdog.state(options)
         show_rows(console, current.rows, json_output=json_output, warnings=current.warnings, value=_with_duration)

@@ -384,3 +384,35 @@ def test_a_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
     )
     assert result.stdout == "apiserver {\n"
     assert "Traceback" not in result.stderr
+
+
+QUIET_COMMANDS = [
+    ["get", "apiserver.a"],
+    ["get", "apiserver.a", "--effective"],
+    ["set", "apiserver.b", "2"],
+    ["show"],
+    ["show", "--effective"],
+    ["explain", "apiserver.a"],
+    ["check"],
+    ["export", "--format", "env"],
+    ["watchdog", "--threshold", "2h"],
+    ["cors", "--origin", "https://app.example.com"],
+    ["ui-action", "add", "task", "Open", "--url", "https://ci.example.com/${id}", "--replace"],
+    ["ui-action", "list"],
+    ["subdomain", "clearml.example.com"],
+    ["add-user", "bob", "--password-stdin", "--rounds", "4"],
+    ["list-users"],
+]
+
+
+@pytest.mark.parametrize("args", QUIET_COMMANDS, ids=lambda args: " ".join(args[:2]))
+def test_quiet_hides_the_warning_about_an_odd_directory_list(cli: Run, config_dir: Path, args: list[str]) -> None:
+    write(config_dir / "apiserver.conf", "a: 1\n")
+    odd = f":{config_dir}"  # an empty part: the server reads its working directory there
+    loud = cli(*args, "--config-dir", odd, stdin="pw-Example-1\n")
+    assert "empty part" in loud.err, str(loud)
+    if args[0] == "add-user":  # a second run of the same command must succeed too
+        args = ["add-user", "carol", *args[2:]]
+    quiet = cli(*args, "--config-dir", odd, "-q", stdin="pw-Example-1\n")
+    assert quiet.code == loud.code, str(quiet)
+    assert "empty part" not in quiet.err, str(quiet)
