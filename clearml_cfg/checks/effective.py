@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..effective import Effective, Origin, env_text, lookup
-from ..hocon import Document, strict_equal
+from ..hocon import strict_equal
 from ..hocon.paths import Path
 from .model import Context, Finding, Fix, LoadedEnv, LoadedFile, Severity
 
@@ -157,11 +157,7 @@ def _dot_fix(loaded: LoadedFile, at: Path, name: str, meant: str) -> Fix | None:
         return None
     if not isinstance(written, str) or not strict_equal(written, name):
         return None  # a substitution, or not what the server ends up with: nothing mechanical to do
-
-    def add_dot(document: Document, at: Path = at, meant: str = meant) -> None:
-        document.set(at, meant)
-
-    return Fix(f"write the domain as {meant}", loaded.path, edit=add_dot)
+    return Fix.setting(f"write the domain as {meant}", loaded.path, at, meant)
 
 
 def _https_in_sight(effective: Effective) -> bool:

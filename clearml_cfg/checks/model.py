@@ -41,6 +41,15 @@ class Fix:
     rewrite: Callable[[str], str] | None = None
     mode: int | None = None
 
+    @classmethod
+    def setting(cls, description: str, file: FsPath, at: Path, value: Any) -> Fix:
+        """The most common repair: write ``value`` at the key ``at`` of ``file``."""
+
+        def write(document: Document) -> None:
+            document.set(at, value)
+
+        return cls(description, file, edit=write)
+
 
 @dataclass
 class Finding:

@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Iterator
 from typing import Any
 
-from ..hocon import Document, Unresolved
+from ..hocon import Unresolved
 from ..hocon.paths import Path, format_path
 from ..hocon.values import QuotedPart, Substitution
 from ..schema import UI_ACTION_METHODS, UI_ACTION_OBJECTS
@@ -66,11 +66,7 @@ def _action(context: Context, loaded: LoadedFile, at: Path, entry: Any) -> Itera
         upper = method.upper() if isinstance(method, str) else None
         fix = None
         if upper in UI_ACTION_METHODS:
-
-            def write_method(document: Document, at: Path = (*at, "action", "method"), upper: str = upper) -> None:
-                document.set(at, upper)
-
-            fix = Fix(f"write the method of {where} as {upper}", loaded.path, edit=write_method)
+            fix = Fix.setting(f"write the method of {where} as {upper}", loaded.path, (*at, "action", "method"), upper)
         yield context.finding_at(
             loaded,
             (*at, "action", "method"),
@@ -87,11 +83,7 @@ def _action(context: Context, loaded: LoadedFile, at: Path, entry: Any) -> Itera
         literal = _literal(url)
         fix = None
         if literal is not None:
-
-            def write_url(document: Document, at: Path = (*at, "action", "url"), literal: str = literal) -> None:
-                document.set(at, literal)
-
-            fix = Fix(f"quote the url of {where} whole", loaded.path, edit=write_url)
+            fix = Fix.setting(f"quote the url of {where} whole", loaded.path, (*at, "action", "url"), literal)
         yield context.finding_at(
             loaded,
             (*at, "action", "url"),

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..effective import Effective, describe_value, lookup
-from ..hocon import Document, Unresolved
+from ..hocon import Unresolved
 from ..hocon.paths import Path, format_path
 from ..passwords import MAX_BYTES
 from ..schema import USER_KEYS_OPTIONAL, USER_KEYS_REQUIRED
@@ -222,11 +222,7 @@ def _password(source: Source, at: Path, where: str, value: Any, hashed: bool, us
         repaired = repaired_hash(value)
         fix = None
         if repaired is not None and isinstance(source, LoadedFile):
-
-            def write(document: Document, at: Path = at, repaired: str = repaired) -> None:
-                document.set(at, repaired)
-
-            fix = Fix(f"store {where}.password as base64 of its bcrypt hash", source.path, edit=write)
+            fix = Fix.setting(f"store {where}.password as base64 of its bcrypt hash", source.path, at, repaired)
         yield source.finding(
             at,
             "fixed-user-bad-hash",
@@ -263,11 +259,7 @@ def _quote_fix(source: Source, at: Path, value: Any) -> Fix | None:
     if not isinstance(source, LoadedFile):
         return None
     text = source.document.value_text(at) or str(value)  # `007` as written, not the 7 the server read
-
-    def write(document: Document, at: Path = at, text: str = text) -> None:
-        document.set(at, text)
-
-    return Fix(f"quote {format_path(at)}", source.path, edit=write)
+    return Fix.setting(f"quote {format_path(at)}", source.path, at, text)
 
 
 def _readable_plain_text(loaded: LoadedFile, users: list[Any], hashed: bool | None) -> Iterator[Finding]:

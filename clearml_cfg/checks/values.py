@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .. import schema
-from ..hocon import Document, Period, Unresolved
+from ..hocon import Period, Unresolved
 from ..hocon.paths import Path, format_path
 from ..known import unknown_name
 from .model import Context, Finding, Fix, LoadedEnv, LoadedFile, Severity, Source
@@ -115,11 +115,7 @@ def _invalid(source: Source, inner: Path, path: Path, value: Any, problem: str, 
     seconds = _as_seconds(value) if setting.kind == "seconds" else None
     hint = f"{format_path(path)} takes {setting.kind}"
     if seconds is not None and isinstance(source, LoadedFile):
-
-        def write_seconds(document: Document, inner: Path = inner, seconds: int = seconds) -> None:
-            document.set(inner, seconds)
-
-        fix = Fix(f"write {format_path(path)} as {seconds}", source.path, edit=write_seconds)
+        fix = Fix.setting(f"write {format_path(path)} as {seconds}", source.path, inner, seconds)
         hint += f": --fix writes {seconds}"
     elif isinstance(source, LoadedEnv):
         hint += (
