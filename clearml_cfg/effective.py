@@ -25,6 +25,7 @@ from .hocon.paths import Path, format_path
 from .keys import ENV_PREFIXES, miscased_prefix
 from .layout import ConfigDirs, ConfigFile, config_dirs, discover
 from .merge import merge_traced, put_file
+from .settings import lookup
 from .store import read_document, read_text
 
 COMPONENTS = ("apiserver", "fileserver")
@@ -522,18 +523,6 @@ def _discover(directory: FsPath) -> list[ConfigFile]:
             if name.endswith(".conf") and os.path.islink(os.path.join(root, name)):
                 _pyhocon_file(FsPath(root, name))  # raises the server's error
     return discover(directory)
-
-
-def lookup(tree: Any, path: Path) -> Any:
-    node = tree
-    for segment in path:
-        if isinstance(segment, int):
-            if not isinstance(node, list) or not 0 <= segment < len(node):
-                raise KeyError(segment)
-        elif not isinstance(node, dict) or segment not in node:
-            raise KeyError(segment)
-        node = node[segment]
-    return node
 
 
 def origin_below(origins: Any, path: Path) -> Any:

@@ -8,12 +8,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .effective import Effective, Layer, Origin, lookup, origin_below
+from .effective import Effective, Layer, Origin, origin_below
 from .hocon import strict_equal
 from .hocon.paths import Path, format_path
 from .keys import env_key, miscased_prefix
 from .known import misspelt_part
 from .layout import KNOWN_NAMESPACES
+from .settings import lookup
 from .unread import known_namespace, outside_namespace
 
 MISSING: Any = object()

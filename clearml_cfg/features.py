@@ -13,13 +13,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .effective import Effective, Origin, compute, lookup
+from .effective import Effective, Origin, compute
 from .errors import CfgError, NotSet, UsageError
 from .hocon import HoconEditError, HoconKeyError, strict_equal
 from .hocon.paths import Path, format_path
 from .layout import file_for_key
 from .schema import masked
-from .settings import FilesView, Options, Outcome, validate
+from .settings import FilesView, Options, Outcome, lookup, validate
 
 NOT_SET: Any = object()
 

@@ -20,13 +20,13 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from . import schema
-from .effective import Origin, lookup
+from .effective import Origin
 from .errors import NotSet, UsageError
 from .features import NOT_SET, current, not_taking_effect, value_of
 from .hocon import Document, HoconEditError
 from .hocon.paths import Path, format_path
 from .layout import ConfigFile, file_for_key
-from .settings import FilesView, Options, Outcome, validate
+from .settings import FilesView, Options, Outcome, lookup, validate
 
 ENTERPRISE = "custom UI actions are a ClearML Enterprise feature: the open-source server ignores them"
 SECTION: Path = ("services", "organization", "ui_actions")

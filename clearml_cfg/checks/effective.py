@@ -10,9 +10,10 @@ import shlex
 from collections.abc import Iterator
 from typing import Any
 
-from ..effective import Effective, Origin, env_text, lookup
+from ..effective import Effective, Origin, env_text
 from ..hocon import strict_equal
 from ..hocon.paths import Path
+from ..settings import lookup
 from .model import Context, Finding, Fix, LoadedEnv, LoadedFile, Severity
 
 _COOKIES = ("apiserver", "auth", "cookies")

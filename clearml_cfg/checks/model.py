@@ -15,12 +15,13 @@ from enum import Enum
 from pathlib import Path as FsPath
 from typing import Any
 
-from ..effective import Effective, EnvOverride, Origin, env_overrides, lookup, origin_below, parse_env_value
+from ..effective import Effective, EnvOverride, Origin, env_overrides, origin_below, parse_env_value
 from ..errors import ConfigReadError
 from ..hocon import Document, HoconSemanticError, HoconSyntaxError, Location
 from ..hocon.paths import Path
 from ..layout import ConfigDirs, ConfigFile, discover
 from ..schema import walk
+from ..settings import lookup
 from ..store import read_text
 
 

@@ -9,11 +9,12 @@ import stat
 from collections.abc import Iterator
 from typing import Any
 
-from ..effective import Effective, describe_value, lookup
+from ..effective import Effective, describe_value
 from ..hocon import Unresolved
 from ..hocon.paths import Path, format_path
 from ..passwords import MAX_BYTES
 from ..schema import USER_KEYS_OPTIONAL, USER_KEYS_REQUIRED
+from ..settings import lookup
 from ..users import FIXED, USERS, duplicate_usernames, password_kind, repaired_hash
 from .model import Context, Finding, Fix, LoadedEnv, LoadedFile, Severity, Source
 from .sections import CLOSE_IN_COMPLETE, FIXED_USERS_KEYS

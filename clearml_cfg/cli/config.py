@@ -17,6 +17,7 @@ from ..settings import (
     get_value,
     holds_secret,
     init_dir,
+    lookup,
     parse_value,
     set_value,
     show_tree,
@@ -128,7 +129,6 @@ def get_command(
     console = Console(quiet=quiet)
     try:
         if effective:
-            from ..effective import lookup
             from .effective import compute_effective
 
             view = compute_effective(config_dir, component, defaults, ignore_bad_env, path, quiet=quiet)

@@ -18,7 +18,6 @@ from ..effective import (
     compute,
     describe_value,
     env_text,
-    lookup,
     origin_below,
     parse_env_value,
     removed_defaults,
@@ -28,7 +27,7 @@ from ..explain import MISSING, explain, removed_by
 from ..hocon.paths import Path, format_path
 from ..keys import ENV_PREFIXES, env_key, env_name, miscased_prefix, parse_key
 from ..schema import masked
-from ..settings import ValueType, parse_value
+from ..settings import ValueType, lookup, parse_value
 from .options import (
     Component,
     ConfigDir,
