@@ -122,11 +122,12 @@ def _domain_dots(context: Context, effective: Effective, domain: Any) -> Iterato
     site = context.site(effective, path)
     for index, name in bad:
         meant = "." + _shared_domain(name)
-        message = (
-            f"the cookie domain {name!r} has no leading dot; with app., api. and files. subdomains the login "
-            "cookie is meant for all of them"
-        )
-        if meant != "." + name:
+        if meant == "." + name:
+            message = (
+                f"the cookie domain {name!r} has no leading dot; with app., api. and files. subdomains the login "
+                "cookie is meant for all of them"
+            )
+        else:
             message = (
                 f"the cookie domain {name!r} is one server's own host: with app., api. and files. subdomains the "
                 f"login cookie is meant for all of them, under {meant}"

@@ -7,6 +7,7 @@ import hashlib
 import os
 import stat
 from collections.abc import Iterator
+from pathlib import Path as FsPath
 
 from .. import schema
 from ..hocon.paths import format_path
@@ -87,15 +88,16 @@ def check_backups(context: Context) -> Iterator[Finding]:
     removal from the file itself."""
     from ..masking import mask_text
 
-    seen: set[str] = set()
+    seen: set[FsPath] = set()
     for loaded in context.files:
         backup = backup_path(loaded.path.resolve())
-        if str(backup) in seen:
+        if backup in seen:
             continue
-        seen.add(str(backup))
+        seen.add(backup)
         try:
-            mode = stat.S_IMODE(os.stat(backup).st_mode)
-            if not mode & 0o004 or not stat.S_ISREG(os.stat(backup).st_mode):
+            info = os.stat(backup)
+            mode = stat.S_IMODE(info.st_mode)
+            if not mode & 0o004 or not stat.S_ISREG(info.st_mode):
                 continue
             text = backup.read_bytes().decode("utf-8-sig")
             holds_secret = mask_text(text, loaded.prefix) != text
