@@ -496,16 +496,8 @@ def _splice_add(text: str, data: Any, name: str, path: FsPath) -> str:
         if not _is_seq(ports):
             raise UsageError(f"{path}: ports of {name!r} is not a list", "fix it by hand")
         if _written_as_flow(service, "ports", lines):
-            value_line, value_column = service.lc.value("ports")
+            value_line, _, items, close = _one_line_ports(service, lines, name, path, f'add "{_mapping(port)}" to it')
             source = lines[value_line]
-            try:
-                items, close = _flow_items(source, value_column)
-            except ValueError:
-                raise UsageError(
-                    f"{path}:{value_line + 1}: the ports of {name!r} span several lines; clearml-cfg edits "
-                    "only one-line [ ... ] lists",
-                    f'add "{_mapping(port)}" to it by hand',
-                ) from None
             insert = f", {item}" if items else item
             lines[value_line] = source[:close] + insert + source[close:]
             return "".join(lines)
@@ -532,6 +524,23 @@ def _written_as_flow(mapping: Any, key: str, lines: list[str]) -> bool:
     return bool(lines[line][column : column + 1] == "[")
 
 
+def _one_line_ports(
+    service: Any, lines: list[str], name: str, path: FsPath, by_hand: str
+) -> tuple[int, int, list[str], int]:
+    """The `ports: [ ... ]` of ``service``: its line, the column of `[`, its items and the column of `]`.
+    A list over several lines is refused: ``by_hand`` says what to do instead."""
+    value_line, value_column = service.lc.value("ports")
+    try:
+        items, close = _flow_items(lines[value_line], value_column)
+    except ValueError:
+        raise UsageError(
+            f"{path}:{value_line + 1}: the ports of {name!r} span several lines; clearml-cfg edits "
+            "only one-line [ ... ] lists",
+            f"{by_hand} by hand",
+        ) from None
+    return value_line, value_column, items, close
+
+
 def _terminate(lines: list[str], end: int, newline: str) -> None:
     """Before inserting at ``end``, make sure the line before it ends with a line break."""
     if end > 0 and not lines[end - 1].endswith(("\n", "\r")):
@@ -547,16 +556,10 @@ def _splice_remove(text: str, data: Any, name: str, path: FsPath) -> str:
     keep = [index for index, entry in enumerate(ports) if not publishes(entry, port)]
     key_line = service.lc.key("ports")[0]
     if _written_as_flow(service, "ports", lines):
-        value_line, value_column = service.lc.value("ports")
+        value_line, value_column, items, close = _one_line_ports(
+            service, lines, name, path, f'remove "{_mapping(port)}" from it'
+        )
         source = lines[value_line]
-        try:
-            items, close = _flow_items(source, value_column)
-        except ValueError:
-            raise UsageError(
-                f"{path}:{value_line + 1}: the ports of {name!r} span several lines; clearml-cfg edits "
-                "only one-line [ ... ] lists",
-                f'remove "{_mapping(port)}" from it by hand',
-            ) from None
         if keep:
             lines[value_line] = source[:value_column] + "[" + ", ".join(items[i] for i in keep) + source[close:]
             return "".join(lines)
