@@ -33,11 +33,13 @@ MEMORY_TARGET_MB = 150.0
 REFUSAL_TARGET_S = 2.0
 
 
-def run_measured(args: list[str], env: dict[str, str]) -> tuple[int, float, float, str]:
-    """Exit code, wall seconds, peak resident MB and stderr of one process."""
+def run_measured(args: list[str], env: dict[str, str], stdin: bytes = b"") -> tuple[int, float, float, str]:
+    """Exit code, wall seconds, peak resident MB and stderr of one process (``stdin`` is its standard input)."""
     started = time.perf_counter()
-    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert process.stderr is not None
+    process = subprocess.Popen(args, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert process.stdin is not None and process.stderr is not None
+    process.stdin.write(stdin)
+    process.stdin.close()
     err = process.stderr.read().decode("utf-8", "replace")
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
