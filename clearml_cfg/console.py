@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import IO, Any
 
 from .errors import CfgError
-from .hocon.paths import Path
+from .hocon import KeyPath
 
 
 def is_terminal(stream: IO[str]) -> bool:
@@ -144,7 +144,7 @@ class Console:
 
     # --- diffs --------------------------------------------------------------------------------------------
 
-    def diff(self, label: str, before: str | None, after: str, *, prefix: Path | None = None) -> None:
+    def diff(self, label: str, before: str | None, after: str, *, prefix: KeyPath | None = None) -> None:
         """``prefix``: the key path the file's content lands under (masking follows key paths); None for a file
         that is not a configuration file."""
         if self.quiet:
@@ -176,7 +176,7 @@ class Console:
 
 
 def unified_diff(
-    label: str, before: str | None, after: str, *, show_secrets: bool = False, prefix: Path | None = None
+    label: str, before: str | None, after: str, *, show_secrets: bool = False, prefix: KeyPath | None = None
 ) -> Iterator[str]:
     """The unified diff of a file (3 lines of context), secrets masked unless ``show_secrets``.
 
@@ -186,7 +186,7 @@ def unified_diff(
         old = old_keys = (before or "").splitlines()
         new = new_keys = after.splitlines()
     else:
-        from .masking import diff_lines
+        from .model.masking import diff_lines
 
         old, old_keys = diff_lines(before or "", prefix)
         new, new_keys = diff_lines(after, prefix)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from clearml_cfg.durations import describe_seconds, parse_duration
 from clearml_cfg.errors import UsageError
+from clearml_cfg.model.durations import describe_seconds, parse_duration
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from clearml_cfg.errors import ConfigReadError, UsageError
-from clearml_cfg.layout import DEFAULT_DIRS, ConfigFile, config_dirs, discover, file_for_key, file_prefix
-from clearml_cfg.merge import merge, put_file
+from clearml_cfg.model.layout import DEFAULT_DIRS, ConfigFile, config_dirs, discover, file_for_key, file_prefix
+from clearml_cfg.model.merge import merge, put_file
 
 
 def test_default_directories() -> None:
@@ -127,8 +127,8 @@ def test_file_keys_agree_with_the_servers_loader(tmp_path: Path) -> None:
     """The server's loop (rglob, the key from the relative path without its suffix, ConfigTree.put), run here."""
     from pyhocon import ConfigFactory, ConfigTree
 
-    from clearml_cfg.layout import ConfigDirs
-    from clearml_cfg.settings import FilesView
+    from clearml_cfg.model.layout import ConfigDirs
+    from clearml_cfg.views.files import FilesView
 
     for name, text in {
         ".conf": "a: 1\n",

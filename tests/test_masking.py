@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from strategies import documents
 
-from clearml_cfg import schema
 from clearml_cfg.console import unified_diff
 from clearml_cfg.hocon import Document, HoconSemanticError
-from clearml_cfg.masking import diff_lines, mask_excerpt, mask_line, mask_text
+from clearml_cfg.model import schema
+from clearml_cfg.model.masking import diff_lines, mask_excerpt, mask_line, mask_text
 
 FIXED = ("apiserver",)
 

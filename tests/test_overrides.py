@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from clearml_cfg.overrides import apply, touching
+from clearml_cfg.views.environment import apply, touching
 
 AUTH = ("apiserver", "auth")
 ENABLED = (*AUTH, "fixed_users", "enabled")

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from helpers import REFERENCE, needs_reference
 
-from clearml_cfg import schema
 from clearml_cfg.hocon import Period, parse
-from clearml_cfg.layout import discover
-from clearml_cfg.merge import put_file
+from clearml_cfg.model import schema
+from clearml_cfg.model.layout import discover
+from clearml_cfg.model.merge import put_file
 
 # Keys whose defaults live in the server's code, not in its default files.
 IN_CODE = {("apiserver", "auth", "fixed_users", "enabled"), ("apiserver", "auth", "fixed_users", "pass_hashed")}

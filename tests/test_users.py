@@ -12,9 +12,9 @@ from typing import Any
 import bcrypt
 import pytest
 
-from clearml_cfg import passwords
 from clearml_cfg.errors import NoMatch, UsageError
-from clearml_cfg.users import LoginCheck, check_rounds, hash_password, password_kind, verify_password
+from clearml_cfg.features.users import LoginCheck, check_rounds, hash_password, password_kind, verify_password
+from clearml_cfg.model import passwords
 
 RAW = bcrypt.hashpw(b"pw", bcrypt.gensalt(4))
 B64 = base64.b64encode(RAW).decode()
@@ -188,7 +188,7 @@ def test_bcrypt_is_loaded_only_to_hash_or_check(tmp_path: Path) -> None:
         'name: "J" }] }\n'
     )
     code = (
-        "import sys; from clearml_cfg.cli import main; import clearml_cfg.users, clearml_cfg.passwords; "
+        "import sys; from clearml_cfg.cli import main; import clearml_cfg.features.users, clearml_cfg.model.passwords; "
         "loaded = [m for m in ('bcrypt', 'rich') if m in sys.modules]; "
         f"code = main(['list-users', '-c', {str(tmp_path)!r}]); "
         "print(code, ','.join(loaded), 'bcrypt' in sys.modules)"

@@ -25,8 +25,8 @@ COMMANDS: dict[str, str] = {
     "set": "config",
     "unset": "config",
     "show": "config",
-    "explain": "effective",
-    "env": "effective",
+    "explain": "explain",
+    "env": "explain",
     "export": "export",
     "import": "export",
     "check": "check",
@@ -39,8 +39,8 @@ COMMANDS: dict[str, str] = {
     "watchdog": "watchdog",
     "cors": "cors",
     "ui-action": "ui_action",
-    "subdomain": "deploy",
-    "expose": "deploy",
+    "subdomain": "subdomain",
+    "expose": "expose",
 }
 HELP = (
     "Manage the configuration of a self-hosted ClearML Server without losing a comment or a byte.\n\n"

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path as FsPath
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..checks import Finding, Severity, apply_fixes, run_checks
-from ..checks.run import FIX_PASSES, exit_code, preview_fixes
 from ..console import Console, to_json, wants_color
-from ..layout import ConfigDirs
+from ..features.check.model import Finding, Severity
+from ..features.check.run import FIX_PASSES, apply_fixes, exit_code, preview_fixes, run_checks
+from ..model.layout import ConfigDirs
 from .options import ConfigDir, Defaults, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
 from .report import report
 
@@ -41,7 +41,7 @@ def check_command(
     """
     options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
-    defaults_dir = FsPath(defaults) if defaults else None
+    defaults_dir = Path(defaults) if defaults else None
 
     def check(dirs: ConfigDirs) -> list[Finding]:
         return run_checks(dirs, options.env, defaults_dir, show_secrets=show_secrets)
@@ -67,7 +67,7 @@ def check_command(
         raise typer.Exit(code)
 
 
-def _print(console: Console, findings: list[Finding], base: FsPath | None) -> None:
+def _print(console: Console, findings: list[Finding], base: Path | None) -> None:
     color = wants_color(console.out)
     for finding in findings:
         head = f"{finding.severity.value} {finding.where(base)} {finding.code}"

@@ -9,20 +9,11 @@ import typer
 
 from ..console import Console, to_json
 from ..errors import NotSet, UsageError
-from ..keys import format_key, parse_key
-from ..schema import masked
-from ..settings import (
-    FilesView,
-    ValueType,
-    get_value,
-    holds_secret,
-    init_dir,
-    lookup,
-    parse_value,
-    set_value,
-    show_tree,
-    unset_value,
-)
+from ..features.config import get_value, holds_secret, init_dir, set_value, show_tree, unset_value
+from ..model.keys import format_key, lookup, parse_key
+from ..model.schema import masked
+from ..model.values import ValueType, parse_value
+from ..views.files import FilesView
 from .options import (
     Component,
     ConfigDir,
@@ -129,7 +120,7 @@ def get_command(
     console = Console(quiet=quiet)
     try:
         if effective:
-            from .effective import compute_effective
+            from .explain import compute_effective
 
             view = compute_effective(config_dir, component, defaults, ignore_bad_env, path, quiet=quiet)
             for warning in view.warnings:
@@ -297,7 +288,7 @@ def show_command(
     console = Console(quiet=quiet)
     path = parse_key(namespace) if namespace else ()
     if effective or origin or changed:
-        from .effective import compute_effective, report_context, show_effective
+        from .explain import compute_effective, report_context, show_effective
 
         view = compute_effective(config_dir, component, defaults, ignore_bad_env, path, quiet=quiet)
         report_context(console, view)

@@ -8,10 +8,10 @@ from typing import Annotated
 import typer
 
 from ..console import Console, to_json
-from ..hocon.paths import format_path
-from .features import shown
+from ..hocon import format_path
 from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, make_options
 from .report import report
+from .tables import shown
 
 
 class Service(str, Enum):
@@ -68,7 +68,7 @@ def cors_command(
 
     Example: clearml-cfg cors --origin https://app.clearml.example.com --credentials
     """
-    from .. import cors
+    from ..features import cors
 
     console = Console(quiet=quiet)
     options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path as FsPath
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..console import Console, is_terminal
-from ..export import COMPONENTS, DEFAULT_NAME, FORMATS, export, import_helm
-from ..store import write_output
+from ..features.export import COMPONENTS, DEFAULT_NAME, FORMATS, export, import_helm
+from ..io.transaction import write_output
 from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
 from .report import report
 
@@ -41,7 +41,7 @@ def export_command(
         ),
     ] = None,
     output: Annotated[
-        FsPath | None,
+        Path | None,
         typer.Option(
             "--output", "-o", metavar="FILE", help="Write to FILE (0600 when it holds secrets).", show_default=False
         ),
@@ -92,7 +92,7 @@ def export_command(
 
 def import_command(
     from_helm: Annotated[
-        FsPath,
+        Path,
         typer.Option(
             "--from-helm",
             metavar="VALUES",

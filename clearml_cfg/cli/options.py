@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from ..errors import UsageError
-from ..layout import config_dirs
-from ..settings import Options
-from ..store import DEFAULT_LOCK_TIMEOUT
+from ..features.common import Options
+from ..io.locking import DEFAULT_LOCK_TIMEOUT
+from ..model.layout import config_dirs
 
 ConfigDir = Annotated[
     str | None,

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from ..console import Console, to_json
-from ..layout import KNOWN_NAMESPACES
-from ..settings import Outcome
-from ..store import Change
+from ..features.common import Outcome
+from ..io.transaction import Change
+from ..model.layout import KNOWN_NAMESPACES
 
 # Which server reads which file (both read hosts, logging and secure from /opt/clearml/config)
 _READERS = {"fileserver": ("fileserver",), "hosts": ("apiserver", "fileserver"), "logging": ("apiserver", "fileserver")}

@@ -138,7 +138,7 @@ def add_command(
 
     Example: clearml-cfg ui-action add task 'Run CI' --url 'https://ci.example.com/run/${id}' --method POST
     """
-    from .. import ui_actions
+    from ..features import ui_action as ui_actions
 
     console = Console(quiet=quiet, show_secrets=show_secrets)
     kind = ui_actions.check_object(kind)
@@ -169,8 +169,8 @@ def list_command(
 
     Example: clearml-cfg ui-action list task --json
     """
-    from .. import ui_actions
-    from ..schema import masked
+    from ..features import ui_action as ui_actions
+    from ..model.schema import masked
 
     console = Console(quiet=quiet)
     options = make_options(config_dir, quiet=quiet)
@@ -221,7 +221,7 @@ def remove_command(
 
     Example: clearml-cfg ui-action remove task 'Run CI'
     """
-    from .. import ui_actions
+    from ..features import ui_action as ui_actions
 
     console = Console(quiet=quiet, show_secrets=show_secrets)
     kind = ui_actions.check_object(kind)

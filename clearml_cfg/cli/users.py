@@ -7,10 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from .. import passwords
 from ..console import Console, to_json, wants_color
-from ..settings import FilesView, Outcome
-from ..users import (
+from ..features.common import Outcome
+from ..features.users import (
     DEFAULT_ROUNDS,
     UserInfo,
     UsersReport,
@@ -25,6 +24,8 @@ from ..users import (
     remove_user,
     verify_password,
 )
+from ..model import passwords
+from ..views.files import FilesView
 from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
 from .report import report
 

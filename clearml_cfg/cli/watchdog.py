@@ -7,11 +7,11 @@ from typing import Annotated
 import typer
 
 from ..console import Console
-from ..durations import describe_seconds, parse_duration
-from ..features import Row
-from .features import show_rows
+from ..features.common import Row
+from ..model.durations import describe_seconds, parse_duration
 from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, make_options
 from .report import report
+from .tables import show_rows
 
 
 def register(app: typer.Typer, names: list[str]) -> None:
@@ -60,7 +60,7 @@ def watchdog_command(
 
     Example: clearml-cfg watchdog --threshold 3h --interval 10m
     """
-    from .. import watchdog
+    from ..features import watchdog
 
     console = Console(quiet=quiet)
     seconds_threshold = _seconds(threshold, "--threshold")
@@ -75,13 +75,13 @@ def watchdog_command(
 
 
 def _seconds(text: str | None, option: str) -> int | None:
-    from ..watchdog import check_duration
+    from ..features.watchdog import check_duration
 
     return None if text is None else check_duration(parse_duration(text, option), option, text)
 
 
 def _with_duration(row: Row) -> str:
-    from ..effective import describe_value
+    from ..views.effective import describe_value
 
     value = row.value
     if (

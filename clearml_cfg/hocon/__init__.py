@@ -5,7 +5,7 @@ Imports nothing outside the standard library (no pyhocon, typer or rich): every 
 
 from .document import Document, Location, parse
 from .errors import HoconEditError, HoconError, HoconKeyError, HoconSemanticError, HoconSyntaxError
-from .paths import Path, format_path, parse_path
+from .paths import KeyPath, format_path, parse_path
 from .values import Period, Unresolved, strict_equal
 
 __all__ = [
@@ -15,8 +15,8 @@ __all__ = [
     "HoconKeyError",
     "HoconSemanticError",
     "HoconSyntaxError",
+    "KeyPath",
     "Location",
-    "Path",
     "Period",
     "Unresolved",
     "format_path",

@@ -25,7 +25,7 @@ from .errors import (
 )
 from .evaluate import IncludeLoader, evaluate, evaluate_checked
 from .parser import gc_paused, parse_tree
-from .paths import Path, as_path, format_path
+from .paths import KeyPath, as_path, format_path
 from .syntax import Tree, ValueNode
 from .values import Unresolved, strict_equal
 
@@ -55,7 +55,7 @@ class Location:
 class BlockAppend:
     """A `key += value` inside an object block (see :meth:`Document.appends_in_blocks`)."""
 
-    path: Path  # the key it is meant for
+    path: KeyPath  # the key it is meant for
     written: tuple[str, ...]  # the key as written, which pyhocon looks up from the top of the file
     location: Location
     drops_earlier: bool  # the file sets ``path`` before this line: that value is lost
@@ -75,7 +75,7 @@ def _plain_copy(value: Any) -> Any:
     return value
 
 
-def _lookup(tree: Any, path: Path) -> Any:
+def _lookup(tree: Any, path: KeyPath) -> Any:
     node = tree
     for segment in path:
         if isinstance(segment, int):
@@ -87,7 +87,7 @@ def _lookup(tree: Any, path: Path) -> Any:
     return node
 
 
-def _path_copy(tree: Any, path: Path) -> Any:
+def _path_copy(tree: Any, path: KeyPath) -> Any:
     """``tree`` with the containers along ``path`` copied (to be changed) and everything else shared.
 
     Building the expected tree of an edit this way costs the depth of the path, not the size of the file.
@@ -120,7 +120,7 @@ def _describe(value: Any) -> str:
     return f"the {type(value).__name__} {value!r}"
 
 
-def _first_difference(expected: Any, actual: Any, path: Path = ()) -> str:
+def _first_difference(expected: Any, actual: Any, path: KeyPath = ()) -> str:
     if isinstance(expected, dict) and isinstance(actual, dict):
         for key in list(expected) + [k for k in actual if k not in expected]:
             if key not in actual:
@@ -239,7 +239,12 @@ class Document:
         return self._resolution  # type: ignore[no-any-return]
 
     def get(
-        self, path: Path | str, default: Any = _MISSING, *, resolve: bool = True, env: Mapping[str, str] | None = None
+        self,
+        path: KeyPath | str,
+        default: Any = _MISSING,
+        *,
+        resolve: bool = True,
+        env: Mapping[str, str] | None = None,
     ) -> Any:
         """The value at ``path`` (last definition wins, objects merge); ``default`` or HoconKeyError if unset."""
         key = as_path(path)
@@ -255,7 +260,7 @@ class Document:
             return False
         return _lookup(self._semantic(), as_path(path)) is not _MISSING
 
-    def definitions(self, path: Path | str) -> list[Location]:
+    def definitions(self, path: KeyPath | str) -> list[Location]:
         """Where ``path`` is written as a key (or list element), in document order."""
         from .edit import Planner
         from .render import Style
@@ -271,7 +276,7 @@ class Document:
             return []
         return [self._location(offset) for offset in offsets]
 
-    def _element(self, planner: Planner, key: Path) -> ValueNode:
+    def _element(self, planner: Planner, key: KeyPath) -> ValueNode:
         """The element ``key`` points to, also in a list built with `+=` (`a: [1]` then `a += [2]`), as far
         as pyhocon reads the lists written for it as its value (a `+=` inside an object extends the root key of
         that name, for one; a plain definition after a `+=` does not count)."""
@@ -296,15 +301,15 @@ class Document:
             raise HoconKeyError(f"{format_path(key[:-1])} has {len(elements)} element(s); there is no [{index}]")
         return elements[index]
 
-    def field_locations(self) -> dict[Path, Location]:
+    def field_locations(self) -> dict[KeyPath, Location]:
         """Where every key (and list element object) is last written, in one pass over the file."""
         from .edit import fields_under, list_elements
         from .syntax import ListNode, ObjectNode
 
-        found: dict[Path, Location] = {}
+        found: dict[KeyPath, Location] = {}
         if not isinstance(self._tree.root, ObjectNode):
             return found
-        pending: list[tuple[ObjectNode, Path]] = [(self._tree.root, ())]
+        pending: list[tuple[ObjectNode, KeyPath]] = [(self._tree.root, ())]
         while pending:
             node, base = pending.pop()
             for ref in fields_under(node, base):
@@ -333,7 +338,7 @@ class Document:
             return []
         refs = fields_under(root, ())
         everywhere = {ref.path for ref in refs}
-        seen: set[Path] = set()
+        seen: set[KeyPath] = set()
         found: list[BlockAppend] = []
         for ref in refs:
             if ref.field.appends and ref.container is not root:
@@ -350,7 +355,7 @@ class Document:
             seen.add(ref.path)
         return found
 
-    def include_locations(self) -> list[tuple[Path, Location]]:
+    def include_locations(self) -> list[tuple[KeyPath, Location]]:
         """Every `include` statement: the path of the object it sits in, and where it is written."""
         from .edit import fields_under
         from .syntax import Include, ObjectNode
@@ -358,7 +363,7 @@ class Document:
         root = self._tree.root
         if not isinstance(root, ObjectNode):
             return []
-        objects: list[tuple[ObjectNode, Path]] = [(root, ())]
+        objects: list[tuple[ObjectNode, KeyPath]] = [(root, ())]
         for ref in fields_under(root, ()):
             single = ref.field.value.single()
             if isinstance(single, ObjectNode):
@@ -370,7 +375,7 @@ class Document:
             if isinstance(entry, Include)
         ]
 
-    def value_text(self, path: Path | str) -> str | None:
+    def value_text(self, path: KeyPath | str) -> str | None:
         """The source text of the value of the last definition of ``path`` (`007` where get() says 7)."""
         from .edit import Planner
         from .render import Style
@@ -384,7 +389,7 @@ class Document:
         value = found[-1].field.value
         return self.text[value.start : value.end]
 
-    def locate(self, path: Path | str) -> Location | None:
+    def locate(self, path: KeyPath | str) -> Location | None:
         """Where the last definition of ``path`` is written, or the first key below it that makes it
         (`a.b.c: 1` for a); None when no key in the text sets it."""
         found = self.definitions(path)
@@ -413,7 +418,7 @@ class Document:
     # --- editing ------------------------------------------------------------------------------------------
 
     @_gc_paused
-    def set(self, path: Path | str, value: Any) -> bool:
+    def set(self, path: KeyPath | str, value: Any) -> bool:
         """Set ``path`` to ``value``; returns False when it already had exactly that value (nothing changes).
 
         An object value replaces the object key by key, so comments inside it survive.
@@ -438,7 +443,7 @@ class Document:
         return True
 
     @_gc_paused
-    def unset(self, path: Path | str) -> None:
+    def unset(self, path: KeyPath | str) -> None:
         """Remove every definition of ``path`` (whole lines, nothing else); HoconKeyError if it is not set."""
         from .edit import Planner
 
@@ -465,7 +470,7 @@ class Document:
         self._commit(text, accepted, f"remove {format_path(key)}")
 
     @_gc_paused
-    def append(self, path: Path | str, value: Any) -> None:
+    def append(self, path: KeyPath | str, value: Any) -> None:
         """Append ``value`` to the list at ``path`` (created when missing), in the list's own layout.
 
         A list built with `+=` (`a: [1]` then `a += [2]`) gets the value at the end of its last `+=` list.
@@ -499,7 +504,7 @@ class Document:
             check = _reads(key, wanted, f"cannot append to {format_path(key)}")
         self._commit(self._apply(planner.append(key, value)), expected, action, check)
 
-    def _append_to_computed(self, planner: Planner, key: Path, current: Unresolved, value: Any) -> None:
+    def _append_to_computed(self, planner: Planner, key: KeyPath, current: Unresolved, value: Any) -> None:
         """Append into the last `+=` list of ``key``, when pyhocon reads the key as a list that ends with it."""
         lists = planner.appended_lists(key)  # refuses, with the reason, a key not built that way
         where = format_path(key)
@@ -518,11 +523,11 @@ class Document:
         text = self._apply(planner.append(key, value, lists[-1]))
         self._commit(text, expected, f"append to {where}", _reads(key, [*read, value], f"cannot append to {where}"))
 
-    def replace(self, path: Path | str, index: int, value: Any) -> bool:
+    def replace(self, path: KeyPath | str, index: int, value: Any) -> bool:
         """Replace element ``index`` of the list at ``path``."""
         return self.set((*as_path(path), index), value)
 
-    def remove(self, path: Path | str, index: int) -> None:
+    def remove(self, path: KeyPath | str, index: int) -> None:
         """Remove element ``index`` of the list at ``path`` (its line, and a comma that only it needed)."""
         self.unset((*as_path(path), index))
 
@@ -533,7 +538,7 @@ class Document:
 
         return apply_splices(self.text, splices)
 
-    def _check_parents(self, tree: Any, path: Path) -> None:
+    def _check_parents(self, tree: Any, path: KeyPath) -> None:
         """Every parent must be an object (or missing: it will be created); list indexes must exist."""
         node = tree
         for depth, segment in enumerate(path):
@@ -556,7 +561,7 @@ class Document:
             node = node[segment]
 
     @staticmethod
-    def _put(tree: Any, path: Path, value: Any) -> None:
+    def _put(tree: Any, path: KeyPath, value: Any) -> None:
         node = tree
         for segment in path[:-1]:
             if isinstance(segment, str) and node.get(segment) is None:
@@ -564,7 +569,7 @@ class Document:
             node = node[segment]
         node[path[-1]] = copy.deepcopy(value)
 
-    def _set_text(self, tree: Tree, path: Path, value: Any, current: Any) -> str:
+    def _set_text(self, tree: Tree, path: KeyPath, value: Any, current: Any) -> str:
         from .edit import Planner, apply_splices
         from .style import detect_style
 
@@ -636,7 +641,7 @@ class Document:
         self._line_starts = None
 
 
-def _reads(key: Path, wanted: Any, refusal: str) -> Callable[[Any], str | None]:
+def _reads(key: KeyPath, wanted: Any, refusal: str) -> Callable[[Any], str | None]:
     """A check that the edited text resolves to ``wanted`` at ``key``: pyhocon's reading has quirks (a `+=`
     followed by a plain definition keeps the `+=` result) that can leave an edit without effect."""
 

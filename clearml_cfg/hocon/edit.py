@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import HoconEditError, HoconKeyError, line_and_column
-from .paths import Path, format_path
+from .paths import KeyPath, format_path
 from .render import Style, dotted_key, render_field, render_value
 from .style import first_on_line, indent_of, line_end, line_start, same_line
 from .syntax import Field, Kind, ListNode, ObjectNode, Tree, ValueNode
@@ -51,15 +51,15 @@ def apply_splices(text: str, splices: list[Splice]) -> str:
 @dataclass(frozen=True)
 class FieldRef:
     field: Field
-    path: Path
+    path: KeyPath
     container: ObjectNode  # the object the field is written in
 
 
-def fields_under(node: ObjectNode, base: Path) -> list[FieldRef]:
+def fields_under(node: ObjectNode, base: KeyPath) -> list[FieldRef]:
     """Fields reachable from ``node`` through object values, in document order, with their full paths."""
     found: list[FieldRef] = []
 
-    def visit(obj: ObjectNode, prefix: Path) -> None:
+    def visit(obj: ObjectNode, prefix: KeyPath) -> None:
         for field in obj.fields:
             path = prefix + field.key.segments
             found.append(FieldRef(field, path, obj))
@@ -97,7 +97,7 @@ class Planner:
 
     # --- finding things -----------------------------------------------------------------------------------
 
-    def scope(self, path: Path) -> tuple[ObjectNode, Path]:
+    def scope(self, path: KeyPath) -> tuple[ObjectNode, KeyPath]:
         """The object whose fields can define ``path``: the root, or the list element the path goes through."""
         last_index = max((i for i, s in enumerate(path) if isinstance(s, int)), default=None)
         if last_index is None:
@@ -111,7 +111,7 @@ class Planner:
             raise HoconEditError(f"{where} is not an object written as {{ ... }}")
         return single, path[: last_index + 1]
 
-    def list_node(self, path: Path) -> ListNode:
+    def list_node(self, path: KeyPath) -> ListNode:
         """The `[ ... ]` that gives ``path`` its value."""
         if not path:
             if isinstance(self.tree.root, ListNode):
@@ -133,11 +133,11 @@ class Planner:
             )
         return single
 
-    def elements(self, path: Path) -> tuple[ListNode, list[ValueNode]]:
+    def elements(self, path: KeyPath) -> tuple[ListNode, list[ValueNode]]:
         node = self.list_node(path)
         return node, list_elements(node)
 
-    def appended_lists(self, path: Path) -> list[ListNode]:
+    def appended_lists(self, path: KeyPath) -> list[ListNode]:
         """The `[ ... ]` a key extended with `+=` is made of: each `+=` from the last, back to (and with) the
         plain definition before them. The first one may be missing (not a list written as such); the last one
         is always there. What pyhocon makes of them is for the caller to check."""
@@ -164,7 +164,7 @@ class Planner:
                 break
         return lists[::-1]
 
-    def element(self, path: Path) -> ValueNode:
+    def element(self, path: KeyPath) -> ValueNode:
         index = path[-1]
         assert isinstance(index, int)
         _, elements = self.elements(path[:-1])
@@ -172,13 +172,13 @@ class Planner:
             raise HoconKeyError(f"{format_path(path[:-1])} has {len(elements)} element(s); there is no [{index}]")
         return elements[index]
 
-    def definitions(self, path: Path) -> list[FieldRef]:
+    def definitions(self, path: KeyPath) -> list[FieldRef]:
         node, base = self.scope(path)
         return [r for r in fields_under(node, base) if r.path == path]
 
     # --- set ----------------------------------------------------------------------------------------------
 
-    def set(self, path: Path, value: Any) -> list[Splice]:
+    def set(self, path: KeyPath, value: Any) -> list[Splice]:
         if isinstance(path[-1], int):
             return self.replace_element(path, value)
         node, base = self.scope(path)
@@ -224,7 +224,7 @@ class Planner:
         return splices
 
     @staticmethod
-    def _dead_ancestors(refs: list[FieldRef], path: Path, before: int) -> list[Field]:
+    def _dead_ancestors(refs: list[FieldRef], path: KeyPath, before: int) -> list[Field]:
         """Earlier scalar or list values of a parent, overridden by the definitions being edited.
 
         `a: 0` then `a.b: []`: once `a.b` changes or goes, the dead `a: 0` would come back (or, in pyhocon,
@@ -258,7 +258,7 @@ class Planner:
             splices.append(Splice(field.value.start, field.value.end, rendered))
         return splices
 
-    def _insert(self, root: ObjectNode, base: Path, refs: list[FieldRef], path: Path, value: Any) -> list[Splice]:
+    def _insert(self, root: ObjectNode, base: KeyPath, refs: list[FieldRef], path: KeyPath, value: Any) -> list[Splice]:
         container, container_path = root, base
         for r in refs:
             single = r.field.value.single()
@@ -378,7 +378,7 @@ class Planner:
 
     # --- removal ------------------------------------------------------------------------------------------
 
-    def unset(self, path: Path) -> list[Splice]:
+    def unset(self, path: KeyPath) -> list[Splice]:
         if isinstance(path[-1], int):
             return self.remove_element(path)
         node, base = self.scope(path)
@@ -438,7 +438,7 @@ class Planner:
 
     # --- lists --------------------------------------------------------------------------------------------
 
-    def append(self, path: Path, value: Any, node: ListNode | None = None) -> list[Splice]:
+    def append(self, path: KeyPath, value: Any, node: ListNode | None = None) -> list[Splice]:
         """Append to the list at ``path``, or to ``node`` (the last `+=` list of a key built with `+=`)."""
         text, style, nl = self.text, self.style, self.style.newline
         if node is None:
@@ -480,7 +480,7 @@ class Planner:
             splices.insert(0, Splice(last.end, last.end, ","))
         return splices
 
-    def replace_element(self, path: Path, value: Any) -> list[Splice]:
+    def replace_element(self, path: KeyPath, value: Any) -> list[Splice]:
         text = self.text
         node = self.list_node(path[:-1])
         element = self.element(path)
@@ -488,7 +488,7 @@ class Planner:
         rendered = render_value(value, self.style, indent_of(text, element.start), inline=inline)
         return [Splice(element.start, element.end, rendered)]
 
-    def remove_element(self, path: Path) -> list[Splice]:
+    def remove_element(self, path: KeyPath) -> list[Splice]:
         text = self.text
         node, elements = self.elements(path[:-1])
         element = self.element(path)

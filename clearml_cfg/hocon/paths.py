@@ -11,7 +11,7 @@ import re
 from .errors import HoconError
 
 Segment = str | int
-Path = tuple[Segment, ...]
+KeyPath = tuple[Segment, ...]
 
 _PLAIN_SEGMENT = re.compile(r'[^."\[\]\s]+(?:[^."\[\]]*[^."\[\]\s])?')
 _QUOTED_SEGMENT = re.compile(r'"((?:[^"\\]|\\.)*)"')
@@ -23,7 +23,7 @@ class PathError(HoconError, ValueError):
     """A path written as text that cannot be read."""
 
 
-def parse_path(text: str) -> Path:
+def parse_path(text: str) -> KeyPath:
     """`a.b."x.y".c[0]` -> ("a", "b", "x.y", "c", 0)."""
     segments: list[Segment] = []
     pos = 0
@@ -67,7 +67,7 @@ def format_segment(segment: str) -> str:
     return segment
 
 
-def format_path(path: Path) -> str:
+def format_path(path: KeyPath) -> str:
     out = ""
     for segment in path:
         if isinstance(segment, int):
@@ -77,5 +77,5 @@ def format_path(path: Path) -> str:
     return out
 
 
-def as_path(path: Path | str) -> Path:
+def as_path(path: KeyPath | str) -> KeyPath:
     return parse_path(path) if isinstance(path, str) else tuple(path)

@@ -244,7 +244,7 @@ def test_a_substitution_the_server_cannot_resolve(cli: Run, config_dir: Path) ->
 
 
 def test_public_default_credentials(cli: Run, config_dir: Path) -> None:
-    from clearml_cfg.checks.secrets import is_public_default
+    from clearml_cfg.features.check.secrets import is_public_default
 
     write(config_dir / "secure.conf", 'auth.token_secret: "a fresh secret"\n')
     assert "secure-default-credentials" not in codes(findings(cli))
@@ -309,7 +309,7 @@ def test_the_servers_default_files_have_no_errors(cli: Run, tmp_path: Path) -> N
 def test_the_complete_sections_know_every_key_of_the_reference() -> None:
     import re
 
-    from clearml_cfg.checks.sections import COMPLETE, FIXED_USERS
+    from clearml_cfg.features.check.sections import COMPLETE, FIXED_USERS
 
     defaults = REFERENCE / "clearml-server" / "apiserver" / "config" / "default"
     tree = {
@@ -779,12 +779,12 @@ def test_unreadable_files(cli: Run, config_dir: Path, target: str) -> None:
 def test_the_readme_lists_every_code(cli: Run) -> None:
     import re
 
-    from clearml_cfg import schema
-    from clearml_cfg.checks import values
+    from clearml_cfg.features.check import values
+    from clearml_cfg.model import schema
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme.split("### `clearml-cfg check`", 1)[1].split("\n### ", 1)[0]
-    source = "".join(p.read_text(encoding="utf-8") for p in (REPO / "clearml_cfg" / "checks").glob("*.py"))
+    source = "".join(p.read_text(encoding="utf-8") for p in (REPO / "clearml_cfg" / "features" / "check").glob("*.py"))
     found = set(re.findall(r'^\s+"([a-z0-9]+(?:-[a-z0-9]+)+)",$', source, re.MULTILINE))
     found |= set(re.findall(r'(?:Finding\(\s*|code = )"([a-z0-9]+(?:-[a-z0-9]+)+)"', source))
     for setting in schema.SETTINGS:  # the codes made from an area's name

@@ -10,7 +10,7 @@ import pytest
 from conftest import Run, write
 from helpers import pyhocon_plain
 
-from clearml_cfg.settings import STARTERS
+from clearml_cfg.features.config import STARTERS
 
 SERVICES = """\
 # our services.conf

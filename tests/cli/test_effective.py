@@ -189,8 +189,8 @@ def test_secrets_are_masked_in_the_effective_view(cli: Run, config_dir: Path) ->
 def test_with_the_servers_default_folder_every_default_key_is_there(cli: Run) -> None:
     from helpers import pyhocon_plain
 
-    from clearml_cfg.layout import discover
-    from clearml_cfg.merge import put_file
+    from clearml_cfg.model.layout import discover
+    from clearml_cfg.model.merge import put_file
 
     tree = effective(cli, "--defaults", str(DEFAULTS), "--show-secrets")
     expected: dict[str, Any] = {}
@@ -335,7 +335,7 @@ def test_env_assignment_reads_back_as_the_server_would(cli: Run, value: str, kin
     name, quoted = line.split("=", 1)
     (text,) = shlex.split(quoted)
     read_back = effective(cli, "apiserver", env={name: text})["x"]
-    from clearml_cfg.settings import ValueType, parse_value
+    from clearml_cfg.model.values import ValueType, parse_value
 
     assert read_back == parse_value(value, ValueType(kind))[0]
 

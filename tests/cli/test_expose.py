@@ -13,7 +13,7 @@ import pytest
 from conftest import Run, write
 from helpers import REFERENCE, needs_reference
 
-from clearml_cfg import deploy
+from clearml_cfg.features import expose as deploy
 
 COMPOSE_REFERENCE = REFERENCE / "clearml-server" / "docker" / "docker-compose.yml"
 

@@ -15,11 +15,13 @@ import pytest
         "clearml_cfg.cli.watchdog",
         "clearml_cfg.cli.cors",
         "clearml_cfg.cli.ui_action",
-        "clearml_cfg.cli.deploy",
-        "clearml_cfg.deploy",
-        "clearml_cfg.ui_actions",
-        "clearml_cfg.cors",
-        "clearml_cfg.watchdog",
+        "clearml_cfg.cli.subdomain",
+        "clearml_cfg.cli.expose",
+        "clearml_cfg.features.subdomain",
+        "clearml_cfg.features.expose",
+        "clearml_cfg.features.ui_action",
+        "clearml_cfg.features.cors",
+        "clearml_cfg.features.watchdog",
     ],
 )
 def test_importing_a_feature_module_loads_no_heavy_library(module: str) -> None:

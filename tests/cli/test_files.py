@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import Run, write
 
-from clearml_cfg.store import LOCK_NAME
+from clearml_cfg.io.locking import LOCK_NAME
 
 KEY = "services.tasks.non_responsive_tasks_watchdog.threshold_sec"
 as_root = os.geteuid() == 0

@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import VALUES, documents
 
-from clearml_cfg.keys import parse_key
-from clearml_cfg.schema import MASK
+from clearml_cfg.model.keys import parse_key
+from clearml_cfg.model.schema import MASK
 
 BAD = sorted((DATA / "bad").glob("*.conf"))
 LOCATED = re.compile(r"apiserver\.conf:(\d+):(\d+)[: ]")

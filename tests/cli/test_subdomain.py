@@ -9,7 +9,7 @@ import pytest
 from conftest import Run, write
 from helpers import pyhocon_plain
 
-from clearml_cfg.deploy import check_domain, domain_warnings, registrable
+from clearml_cfg.features.subdomain import check_domain, domain_warnings, registrable
 
 APISERVER = """\
 # our apiserver.conf

@@ -21,8 +21,8 @@ import pytest
 from conftest import Run, write
 from helpers import REPO, pyhocon_plain
 
-from clearml_cfg.settings import STARTERS
-from clearml_cfg.store import LOCK_NAME
+from clearml_cfg.features.config import STARTERS
+from clearml_cfg.io.locking import LOCK_NAME
 
 LOW = "--rounds", "4"  # every test hashes at the lowest cost: the result is checked the same way
 

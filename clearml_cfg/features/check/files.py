@@ -1,0 +1,60 @@
+"""Directories and files: a config directory that is not there, files the server loads but never reads
+(sections outside its namespaces, backups left as *.conf)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+
+from ...model.layout import KNOWN_NAMESPACES
+from .model import Context, Finding, Severity
+
+# `apiserver.old.conf`, `apiserver.conf.bak.conf`, `backup/apiserver.conf`, `apiserver-copy.conf`, ...
+_BACKUP = re.compile(
+    r"(^|[._\-/ ])(old|bak|backup|orig|copy|save|saved|prev|previous|tmp|~)([._\-/ ]|$)", re.IGNORECASE
+)
+
+
+def check_dirs(context: Context) -> Iterator[Finding]:
+    """A directory given explicitly that is not there: the server skips it, and runs without that configuration."""
+    if context.dirs.origin == "default":
+        return  # /opt/trains/config is usually absent, and that is fine
+    for directory in context.dirs.dirs:
+        if directory.is_dir():
+            continue
+        state = "is not a directory" if directory.exists() else "does not exist"
+        yield Finding(
+            "config-dir-missing",
+            Severity.ERROR,
+            f"{directory} (from {context.dirs.origin}) {state}: the server skips it and runs without the "
+            "configuration meant to be there",
+            f"check the path given by {context.dirs.origin}",
+            directory,
+        )
+
+
+def check_files(context: Context) -> Iterator[Finding]:
+    for loaded in context.files:
+        relative = loaded.file.relative
+        stem = relative[: -len(".conf")]
+        namespace = str(loaded.key(())[0]) if loaded.prefix else ""  # `-apiserver.conf` replaces `apiserver`
+        if _BACKUP.search(stem):
+            yield Finding(
+                "backup-file-loaded",
+                Severity.WARNING,
+                f"{relative} looks like a backup, but it ends in .conf, so the server loads it "
+                f"(under the key {'.'.join(loaded.file.prefix)})",
+                f"rename it so that it does not end in .conf (e.g. {relative}.bak), "
+                f"or move it out of {loaded.file.directory}",
+                loaded.path,
+            )
+        elif namespace not in KNOWN_NAMESPACES:
+            close = difflib.get_close_matches(namespace, KNOWN_NAMESPACES, n=1)
+            yield Finding(
+                "unknown-namespace",
+                Severity.WARNING,
+                f"{relative} is loaded as {'.'.join(loaded.file.prefix)}.*, which no server code reads",
+                f"did you mean {close[0]}.conf?" if close else f"the server reads {', '.join(KNOWN_NAMESPACES)}",
+                loaded.path,
+            )

@@ -1,0 +1,398 @@
+"""Findings, fixes, and the one reading of every config directory and override that the checkers share.
+
+A value the server uses comes from a *source*: a config file (``LoadedFile``, whose findings carry file:line:col
+and may carry a fix) or a ``CLEARML__``/``TRAINS__`` variable (``LoadedEnv``, whose findings name the variable
+and are never fixable by editing a file). Checkers look at both the same way.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from ...errors import ConfigReadError
+from ...hocon import Document, HoconSemanticError, HoconSyntaxError, KeyPath, Location
+from ...io.reading import read_text
+from ...model.keys import lookup
+from ...model.layout import ConfigDirs, ConfigFile, discover
+from ...model.schema import walk
+from ...views.effective import Effective, Origin, origin_below
+from ...views.environment import EnvOverride, env_overrides, parse_env_value
+
+
+class Severity(str, Enum):
+    ERROR = "error"  # the server fails, or a setting cannot work
+    WARNING = "warning"  # likely wrong, or unsafe
+    INFO = "info"  # worth knowing
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A mechanical repair of one file: an edit of its document, a rewrite of its raw text (for a file that does
+    not parse), and/or a new file mode."""
+
+    description: str
+    file: Path
+    edit: Callable[[Document], None] | None = None
+    rewrite: Callable[[str], str] | None = None
+    mode: int | None = None
+
+    @classmethod
+    def setting(cls, description: str, file: Path, at: KeyPath, value: Any) -> Fix:
+        """The most common repair: write ``value`` at the key ``at`` of ``file``."""
+
+        def write(document: Document) -> None:
+            document.set(at, value)
+
+        return cls(description, file, edit=write)
+
+
+@dataclass
+class Finding:
+    code: str
+    severity: Severity
+    message: str
+    hint: str
+    file: Path | None = None
+    line: int | None = None
+    column: int | None = None
+    fix: Fix | None = None
+    variable: str | None = None  # the environment variable the value comes from (then ``file`` is None)
+
+    @property
+    def fixable(self) -> bool:
+        return self.fix is not None
+
+    def where(self, base: Path | None = None) -> str:
+        if self.variable is not None:
+            return self.variable
+        if self.file is None:
+            return "env" if self.code.startswith("env-") else "-"
+        shown = str(self.file)
+        if base is not None and self.file.is_relative_to(base) and self.file != base:
+            shown = str(self.file.relative_to(base))
+        if self.line is None:
+            return shown
+        return f"{shown}:{self.line}" + (f":{self.column}" if self.column else "")
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "file": str(self.file) if self.file else None,
+            "line": self.line,
+            "column": self.column,
+            "variable": self.variable,
+            "message": self.message,
+            "hint": self.hint,
+            "fixable": self.fixable,
+        }
+
+
+def server_key(path: KeyPath) -> KeyPath:
+    """The key the API server reads for a key as written: `-name` replaces `name` (SERVER-SEMANTICS §3), so the
+    checks see it as `name`. The file server's loader has no such rule: its keys stay as written."""
+    stripped = tuple(s[1:] if isinstance(s, str) and len(s) > 1 and s.startswith("-") else s for s in path)
+    if stripped and stripped[0] == "fileserver":
+        return path
+    return stripped
+
+
+class Source:
+    """Where values come from: a config file or an environment variable. ``tree`` is its own content, placed
+    under ``prefix`` (a file's key prefix; nothing for a variable, whose tree starts at the root)."""
+
+    tree: Any
+
+    @property
+    def prefix(self) -> tuple[str, ...]:
+        return ()
+
+    def key(self, inner: KeyPath) -> KeyPath:
+        """The server's key for the key ``inner`` as written here."""
+        return server_key((*self.prefix, *inner))
+
+    @functools.cached_property
+    def _written(self) -> dict[KeyPath, KeyPath]:
+        found: dict[KeyPath, KeyPath] = {}
+        for inner, _ in walk(self.tree, ()):
+            found[self.key(inner)] = inner  # the last one written wins, as in the server's merge
+        return found
+
+    def written(self, path: KeyPath) -> KeyPath | None:
+        """The key as written here (`-name` included) that sets the server's key ``path``; None if none does."""
+        return self._written.get(tuple(path))
+
+    def keys_under(self, path: KeyPath) -> list[KeyPath]:
+        """The server's keys this source writes at or below ``path``."""
+        return [key for key in self._written if key[: len(path)] == tuple(path)]
+
+    def value(self, inner: KeyPath) -> Any:
+        return lookup(self.tree, inner)
+
+    def finding(
+        self, inner: KeyPath, code: str, severity: Severity, message: str, hint: str, fix: Fix | None = None
+    ) -> Finding:
+        raise NotImplementedError
+
+
+@dataclass(eq=False)
+class LoadedFile(Source):
+    file: ConfigFile
+    text: str
+    document: Document
+    tree: Any  # the file's own tree, unresolved (substitutions kept), under no prefix
+
+    @property
+    def path(self) -> Path:
+        return self.file.path
+
+    @property
+    def prefix(self) -> tuple[str, ...]:
+        return self.file.prefix
+
+    @functools.cached_property
+    def _locations(self) -> dict[KeyPath, Location]:
+        return self.document.field_locations()
+
+    def locate(self, inner: KeyPath) -> Location | None:
+        """Where the key ``inner`` (a path inside this file) is written: the key itself; else where a key below
+        it is first written (`cors.origins: x` writes `cors`); else its nearest written parent."""
+        locations = self._locations
+        if inner in locations:
+            return locations[inner]
+        below = [location for key, location in locations.items() if key[: len(inner)] == inner]
+        if below:
+            return min(below, key=lambda location: location.offset)
+        probe = inner[:-1]
+        while probe:
+            if probe in locations:
+                return locations[probe]
+            probe = probe[:-1]
+        return None
+
+    def shown(self, inner: KeyPath) -> str:
+        """``file:line`` of a key, for messages."""
+        location = self.locate(inner)
+        return f"{self.path}:{location.line}" if location else str(self.path)
+
+    def finding(
+        self, inner: KeyPath, code: str, severity: Severity, message: str, hint: str, fix: Fix | None = None
+    ) -> Finding:
+        location = self.locate(inner)
+        return Finding(
+            code,
+            severity,
+            message,
+            hint,
+            self.path,
+            location.line if location else None,
+            location.column if location else None,
+            fix,
+        )
+
+
+@dataclass(eq=False)
+class LoadedEnv(Source):
+    """One CLEARML__/TRAINS__ override as the server parses it (`key: value`), its tree at the root."""
+
+    override: EnvOverride
+    tree: Any
+
+    @property
+    def variable(self) -> str:
+        return self.override.variable
+
+    def finding(
+        self, inner: KeyPath, code: str, severity: Severity, message: str, hint: str, fix: Fix | None = None
+    ) -> Finding:
+        # a file edit cannot repair a variable: the fix, if a checker made one, does not apply
+        return Finding(code, severity, message, hint, variable=self.variable)
+
+
+@dataclass
+class Context:
+    dirs: ConfigDirs
+    env: Mapping[str, str]
+    files: list[LoadedFile] = field(default_factory=list)
+    envs: list[LoadedEnv] = field(default_factory=list)
+    bad_env: list[EnvOverride] = field(default_factory=list)  # overrides the server cannot parse
+    unreadable: list[Finding] = field(default_factory=list)  # files that could not be read or parsed
+    show_secrets: bool = False
+
+    @property
+    def sources(self) -> list[Source]:
+        return [*self.files, *self.envs]
+
+    def finding_at(
+        self,
+        loaded: LoadedFile,
+        inner: KeyPath,
+        code: str,
+        severity: Severity,
+        message: str,
+        hint: str,
+        fix: Fix | None = None,
+    ) -> Finding:
+        return loaded.finding(inner, code, severity, message, hint, fix)
+
+    def site(self, effective: Effective, path: KeyPath) -> tuple[Source, KeyPath] | None:
+        """The source of the value the server uses at ``path`` (for an object: the layer that wrote last into
+        it), and the key as written there; None for a default."""
+        origin = self._origin(effective, path)
+        if origin is None or origin.kind == "default":
+            return None
+        source: Source | None
+        if origin.kind == "env":
+            source = next((e for e in self.envs if e.variable == origin.variable), None)
+        else:
+            source = next((f for f in self.files if f.path == origin.file), None)
+        if source is None:
+            return None
+        probe = tuple(path)
+        while probe:
+            inner = source.written(probe)
+            if inner is not None:
+                return source, inner
+            probe = probe[:-1]
+        return source, ()
+
+    def _origin(self, effective: Effective, path: KeyPath) -> Origin | None:
+        node = origin_below(effective.origins, path)
+        if isinstance(node, Origin):
+            return node
+        if not isinstance(node, dict):
+            return None
+        rank: dict[tuple[str, object], int] = {("file", f.path): i for i, f in enumerate(self.files)}
+        rank.update({("env", e.variable): len(self.files) + i for i, e in enumerate(self.envs)})
+        leaves = _origins(node)
+
+        def order(origin: Origin) -> int:
+            if origin.kind == "env":
+                return rank.get(("env", origin.variable), -1)
+            return rank.get(("file", origin.file), -1) if origin.kind == "file" else -1
+
+        return max(leaves, key=order, default=None)
+
+
+def _origins(node: Any) -> list[Origin]:
+    if isinstance(node, Origin):
+        return [node]
+    if isinstance(node, dict):
+        return [origin for child in node.values() for origin in _origins(child)]
+    return []
+
+
+def load_context(dirs: ConfigDirs, env: Mapping[str, str], *, show_secrets: bool = False) -> Context:
+    """Read every file of every directory and every override; a file that fails becomes a finding rather than
+    an exception."""
+    context = Context(dirs, env, show_secrets=show_secrets)
+    for directory in dirs.dirs:
+        conf_dirs: list[Path] = []
+        try:
+            files = discover(directory, conf_dirs)
+        except ConfigReadError as e:
+            context.unreadable.append(Finding("unreadable-file", Severity.ERROR, e.message, e.hint or "", directory))
+            continue
+        for where in conf_dirs:
+            context.unreadable.append(
+                Finding(
+                    "conf-directory",
+                    Severity.ERROR,
+                    f"{where.relative_to(directory)} is a directory named *.conf: the server crashes trying to "
+                    "read it as a file",
+                    f"rename or remove {where}",
+                    where,
+                )
+            )
+        for config_file in files:
+            loaded = _load(context, config_file)
+            if loaded is not None:
+                context.files.append(loaded)
+    for override in env_overrides(env):
+        try:
+            tree = parse_env_value(override)
+        except Exception:
+            context.bad_env.append(override)
+            continue
+        context.envs.append(LoadedEnv(override, tree if isinstance(tree, dict) else {}))
+    return context
+
+
+def _load(context: Context, config_file: ConfigFile) -> LoadedFile | None:
+    try:
+        text = read_text(config_file.path)
+    except ConfigReadError as e:
+        context.unreadable.append(_read_failure(config_file, e))
+        return None
+    except FileNotFoundError:
+        if config_file.path.is_symlink():  # the server lists it, then fails to open it
+            context.unreadable.append(
+                Finding(
+                    "unreadable-file",
+                    Severity.ERROR,
+                    f"{config_file.relative} is a link to {config_file.path.readlink()}, which does not exist: "
+                    "the server fails to read it",
+                    f"remove the link {config_file.path}, or restore what it points to",
+                    config_file.path,
+                )
+            )
+        return None  # otherwise removed since it was listed: nothing to check
+    try:
+        document = Document(text)
+        tree = document.to_dict(resolve=False)
+    except HoconSyntaxError as e:
+        context.unreadable.append(
+            Finding(
+                "parse-error",
+                Severity.ERROR,
+                f"{e.reason}: the server cannot start with this file",
+                "fix the file by hand",
+                config_file.path,
+                e.line,
+                e.column,
+            )
+        )
+        return None
+    except HoconSemanticError as e:
+        context.unreadable.append(
+            Finding(
+                "parse-error",
+                Severity.ERROR,
+                f"{e}: the server cannot load this file",
+                "fix the file by hand",
+                config_file.path,
+            )
+        )
+        return None
+    return LoadedFile(config_file, text, document, tree)
+
+
+_LOCATED = re.compile(r"^.*?:(\d+):(\d+): (.*)$", re.DOTALL)
+
+
+def _read_failure(config_file: ConfigFile, error: ConfigReadError) -> Finding:
+    fix = None
+    code = "unreadable-file"
+    if "byte-order mark" in error.message:
+        code = "byte-order-mark"
+        fix = Fix("remove the byte-order mark", config_file.path, rewrite=lambda text: text.lstrip("\ufeff"))
+    elif "not UTF-8" in error.message:
+        code = "not-utf8"
+    m = _LOCATED.match(error.message)
+    line: int | None = None
+    column: int | None = None
+    if m:
+        line, column, message = int(m.group(1)), int(m.group(2)), m.group(3)
+    else:
+        message = error.message.split(": ", 1)[1] if ": " in error.message else error.message
+    hint = error.hint or (
+        f"make {config_file.relative} a readable file, or move it out of the config directory "
+        "(the server fails on it too)"
+    )
+    return Finding(code, Severity.ERROR, message, hint, config_file.path, line, column, fix)

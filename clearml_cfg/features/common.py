@@ -1,0 +1,201 @@
+"""What the feature commands (watchdog, cors, ui-action, subdomain) share: a group of settings shown with the
+origin of each value as the server computes it, and several settings written in one transaction.
+
+The shown state is the server's effective view (defaults, every config directory, then ``CLEARML__`` variables),
+so that a bare command answers "what will the server use, and why". Writes follow ``set``: validated first, one
+file per key as ``file_for_key`` chooses, one transaction, and a warning when the server will not read the value
+written because something else (an environment variable, a ``-key``) wins.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import CfgError, NotSet, UsageError
+from ..hocon import HoconEditError, HoconKeyError, KeyPath, format_path, strict_equal
+from ..io.transaction import Change, Transaction
+from ..model.keys import lookup
+from ..model.layout import ConfigDirs, file_for_key
+from ..model.schema import masked, validate
+from ..views.effective import Effective, Origin, compute
+from ..views.files import FilesView
+
+NOT_SET: Any = object()
+
+
+@dataclass(frozen=True)
+class Row:
+    """One setting as the server will see it."""
+
+    key: KeyPath
+    value: Any  # NOT_SET when nothing sets it
+    origin: Origin | None
+    label: str  # "default", "services.conf:5", "env CLEARML__...", or "-" when not set
+
+    @property
+    def is_set(self) -> bool:
+        return self.value is not NOT_SET
+
+    def as_json(self) -> dict[str, Any]:
+        where = self.origin
+        return {
+            "key": format_path(self.key),
+            "set": self.is_set,
+            "value": self.value if self.is_set else None,
+            "origin": self.label if self.is_set else None,
+            "file": str(where.file) if where and where.file else None,
+            "line": where.line if where else None,
+            "variable": where.variable if where else None,
+        }
+
+
+def component_of(path: KeyPath) -> str:
+    """The file server reads only its own section (and its own loader); everything else is the API server's."""
+    return "fileserver" if path and path[0] == "fileserver" else "apiserver"
+
+
+def current(options: Options, component: str = "apiserver", *, for_write: bool = False) -> Effective:
+    """The server's view. ``for_write``: a CLEARML__ variable the server cannot parse does not stop a file edit
+    (it is skipped; showing the state reports it, exit 3, as show --effective does)."""
+    return compute(options.dirs, options.env, component=component, ignore_bad_env=for_write)
+
+
+def rows(effective: Effective, paths: Iterable[KeyPath]) -> list[Row]:
+    """Each of ``paths`` with its effective value and origin; a path that holds an object lists its leaves."""
+    found: list[Row] = []
+    for path in paths:
+        try:
+            value = lookup(effective.tree, path)
+            origins = lookup(effective.origins, path)
+        except KeyError:
+            found.append(Row(path, NOT_SET, None, "-"))
+            continue
+        for relative, leaf, origin in effective.leaves(value, origins, ()):
+            found.append(Row((*path, *relative), leaf, origin, effective.label(origin)))
+    return found
+
+
+def invalid(found: Iterable[Row]) -> list[str]:
+    """A warning for every shown value the server cannot use (``threshold_sec: 2 hours``), naming its origin."""
+    from ..model import schema
+
+    warnings = []
+    for row in found:
+        if row.is_set:
+            for where, message in schema.problems(row.key, row.value):
+                warnings.append(f"{format_path(where)} {message} (set at {row.label})")
+    return warnings
+
+
+def value_of(effective: Effective, path: KeyPath) -> Any:
+    try:
+        return lookup(effective.tree, path)
+    except KeyError:
+        return NOT_SET
+
+
+def write_settings(options: Options, values: Mapping[KeyPath, Any]) -> Outcome:
+    """Set every ``path: value`` in the file of the write directory that holds it, in one transaction.
+
+    Every value is checked against the registry first: one invalid value and nothing is written (exit 2).
+    """
+    for path, value in values.items():
+        validate(path, value)
+    view = FilesView(options.dirs, options.env)
+    directory = options.dirs.write_dir
+    outcome = Outcome()
+    with options.transaction() as tx:
+        tx.lock(directory)
+        for path, value in values.items():
+            config_file, inner = file_for_key(directory, view.files(directory), path)
+            document = tx.document(config_file.path)
+            try:
+                document.set(inner, value)
+            except HoconKeyError as e:
+                raise NotSet(f"{format_path(path)}: {e}") from None
+            except HoconEditError as e:
+                raise UsageError(f"cannot set {format_path(path)} in {config_file.path}: {e}", edit_hint(e)) from None
+        outcome.changes = tx.commit()
+    outcome.warnings.extend(not_taking_effect(options, values))
+    return outcome
+
+
+def edit_hint(error: HoconEditError) -> str:
+    if "refusing" in str(error):
+        return "nothing was written; please report this with the file, it is a bug in clearml-cfg"
+    return "edit this part of the file by hand, or unset the key first"
+
+
+def not_taking_effect(options: Options, values: Mapping[KeyPath, Any]) -> list[str]:
+    """Warn about every value the server will not use as written, and say what wins instead.
+
+    After a write: the effective value is compared with what was written. In a dry run nothing was written, so
+    only an environment variable (which wins over any file) can be known to override it.
+    """
+    warnings: list[str] = []
+    views: dict[str, Effective] = {}
+    for path, value in values.items():
+        component = component_of(path)
+        try:
+            if component not in views:
+                views[component] = compute(options.dirs, options.env, component=component, ignore_bad_env=True)
+        except CfgError as e:  # the write is done; a file elsewhere that the server cannot read is its own problem
+            warnings.append(f"could not check what the server now reads: {e.message}")
+            return warnings
+        effective = views[component]
+        now = value_of(effective, path)
+        try:
+            origin = lookup(effective.origins, path)
+        except KeyError:
+            origin = None
+        label = effective.label(origin) if isinstance(origin, Origin) else "another setting"
+        shown = describe(now if now is NOT_SET else masked(now, path))  # e.g. a UI action's Authorization header
+        if options.dry_run:
+            if isinstance(origin, Origin) and origin.kind == "env":
+                warnings.append(f"{format_path(path)} would still read {shown}: {label} overrides every file")
+            continue
+        if now is NOT_SET or not strict_equal(now, value):
+            warnings.append(
+                f"{format_path(path)} still reads {shown}: {label} wins over what was written "
+                f"(see clearml-cfg explain {format_path(path)})"
+            )
+    return warnings
+
+
+def describe(value: Any) -> str:
+    from ..views.effective import describe_value
+
+    return "nothing (not set)" if value is NOT_SET else describe_value(value)
+
+
+@dataclass
+class Options:
+    """What every command is told: where the config is, and how careful to be."""
+
+    dirs: ConfigDirs
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    dry_run: bool = False
+    backup: bool = True
+    force: bool = False
+    lock_timeout: float = 10.0
+    #: files already backed up by this command: a second write keeps the backup of the first version
+    backed_up: set[Path] = field(default_factory=set)
+
+    def transaction(self) -> Transaction:
+        return Transaction(
+            dry_run=self.dry_run, backup=self.backup, lock_timeout=self.lock_timeout, backed_up=self.backed_up
+        )
+
+
+@dataclass
+class Outcome:
+    """What a write command did: the changes, and things the user should know."""
+
+    changes: list[Change] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # a note may say why nothing changed ("is not set; nothing to do")
+    remarks: list[str] = field(default_factory=list)  # notes on the input (how VALUE was read); never such a reason

@@ -1,0 +1,210 @@
+"""The generic commands: init, get, set, unset and show, over every config directory the server reads.
+
+Reading merges the files of all directories as the server merges them (without its built-in defaults and
+environment overrides: that view is ``show --effective``). Writing goes to the directory that wins.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import NotSet, UsageError
+from ..hocon import Document, HoconEditError, HoconKeyError, KeyPath, format_path
+from ..io.reading import resolved_tree
+from ..model import schema
+from ..model.keys import lookup
+from ..model.layout import ConfigFile, check_namespace, file_for_key
+from ..model.schema import validate
+from ..views.files import FilesView, LoadedFile, where_to_set
+from .common import Options, Outcome
+
+# --- reading every file -----------------------------------------------------------------------------------
+
+
+# --- values from the command line -------------------------------------------------------------------------
+
+
+# --- the commands -----------------------------------------------------------------------------------------
+
+
+def get_value(view: FilesView, path: KeyPath) -> Any:
+    try:
+        return lookup(view.merged(), path)
+    except KeyError:
+        raise NotSet(
+            f"{format_path(path)} is not set in the configuration files ({view.dirs.describe()})",
+            "--default VALUE prints a fallback instead; --effective includes the server's defaults",
+        ) from None
+
+
+def set_value(options: Options, path: KeyPath, value: Any) -> Outcome:
+    check_namespace(path, options.force)
+    validate(path, value)
+    view = FilesView(options.dirs, options.env)
+    directory = options.dirs.write_dir
+    config_file, inner = file_for_key(directory, view.files(directory), path)
+    outcome = Outcome()
+    loaded = view.loaded(config_file)
+    with options.transaction() as tx:
+        tx.lock(directory)
+        document = tx.document(
+            config_file.path,
+            secret=config_file.namespace in ("secure",) or holds_secret(path, value),
+            parsed=loaded.document if loaded else None,
+        )
+        try:
+            document.set(where_to_set(document, inner), value)
+        except HoconKeyError as e:
+            raise UsageError(
+                f"cannot set {format_path(path)}: {e}",
+                "a list index must name an element that exists; to change the list, set the whole of it "
+                f"(clearml-cfg get {format_path(_list_of(path))} shows it)",
+            ) from None
+        except HoconEditError as e:
+            raise UsageError(f"cannot set {format_path(path)} in {config_file.path}: {e}", _edit_hint(e)) from None
+        outcome.changes = tx.commit()
+    if not options.dry_run:
+        outcome.warnings.extend(_overridden(view, config_file, document, path, value))
+    return outcome
+
+
+def _list_of(path: KeyPath) -> KeyPath:
+    """The path of the list that the last index in ``path`` points into (``a.users[5].x`` -> ``a.users``)."""
+    last = max((i for i, segment in enumerate(path) if isinstance(segment, int)), default=len(path))
+    return path[:last]
+
+
+def holds_secret(path: KeyPath, value: Any) -> bool:
+    """Whether setting ``path`` to ``value`` writes a secret (at ``path`` or anywhere inside ``value``)."""
+    return any(schema.is_secret(where) for where, _ in schema.walk(value, path))
+
+
+def _edit_hint(error: HoconEditError) -> str:
+    if "could not load the file after this" in str(error):
+        return "nothing was written; change the substitution named there first (write the value in its place)"
+    if "refusing" in str(error):
+        return "nothing was written; please report this with the file, it is a bug in clearml-cfg"
+    return "edit this part of the file by hand, or unset the key first"
+
+
+def _overridden(view: FilesView, config_file: ConfigFile, document: Document, path: KeyPath, value: Any) -> list[str]:
+    """Warn when the value just written is not what the files now say (another file or directory wins).
+
+    Only the edited file is read again: the view of the others is still the one taken before the edit.
+    """
+    tree = resolved_tree(config_file.path, document, dict(view.env))
+    loaded = view.loaded(config_file)
+    if loaded is not None:
+        loaded.tree = tree
+    else:
+        view.layers = [
+            (d, [*layer, LoadedFile(config_file, document, tree)] if d == config_file.directory else layer)
+            for d, layer in view.layers
+        ]
+    try:
+        now = lookup(view.merged(), path)
+    except KeyError:
+        now = None
+    from ..hocon import strict_equal
+
+    if strict_equal(now, value):
+        return []
+    shown = schema.masked(now, path)
+    return [f"{format_path(path)} still reads {shown!r}: another file or directory overrides it (see clearml-cfg show)"]
+
+
+def unset_value(options: Options, path: KeyPath, missing_ok: bool) -> Outcome:
+    view = FilesView(options.dirs, options.env)
+    found = view.definitions(path)
+    outcome = Outcome()
+    if not found:
+        if missing_ok:
+            outcome.notes.append(f"{format_path(path)} is not set; nothing to do")
+            return outcome
+        raise NotSet(
+            f"{format_path(path)} is not set in the configuration files ({options.dirs.describe()})",
+            "--missing-ok makes this a success",
+        )
+    with options.transaction() as tx:
+        for directory in sorted({loaded.file.directory for loaded, _ in found}):
+            tx.lock(directory)
+        for loaded, inner in found:
+            document = tx.document(loaded.file.path)
+            try:
+                document.unset(inner)
+            except HoconKeyError:
+                continue  # another definition in the same file already went with the first
+            except HoconEditError as e:
+                raise UsageError(
+                    f"cannot remove {format_path(path)} from {loaded.file.path}: {e}", _edit_hint(e)
+                ) from None
+        outcome.changes = tx.commit()
+    return outcome
+
+
+def show_tree(view: FilesView, namespace: KeyPath | None) -> Any:
+    tree = view.merged()
+    if not namespace:
+        return tree
+    try:
+        return lookup(tree, namespace)
+    except KeyError:
+        raise NotSet(
+            f"{format_path(namespace)} is not set in the configuration files ({view.dirs.describe()})",
+            "clearml-cfg show lists what the files set; add --effective to include the server's defaults",
+        ) from None
+
+
+# --- init -------------------------------------------------------------------------------------------------
+
+STARTERS: dict[str, str] = {
+    "apiserver.conf": """\
+# apiserver.conf: settings of the ClearML API server (port 8008).
+#
+# This file holds the inside of the `apiserver` section: write `auth { ... }`, not
+# `apiserver { auth { ... } }`. Whatever is not set here keeps the server's built-in default.
+# The server reads its configuration at start-up: restart the apiserver after a change.
+#
+# Edit it with clearml-cfg, which keeps comments and layout and shows each change:
+#   clearml-cfg set apiserver.auth.cookies.domain .example.com
+#   clearml-cfg get apiserver.auth.cookies.domain
+#   clearml-cfg unset apiserver.auth.cookies.domain
+#   clearml-cfg show apiserver
+""",
+    "services.conf": """\
+# services.conf: settings of the API server's services (tasks, organization, ...).
+#
+# This file holds the inside of the `services` section, e.g.
+# `tasks { non_responsive_tasks_watchdog { ... } }`. A file services/NAME.conf in this directory
+# overrides the same keys under `NAME` here. Restart the apiserver after a change.
+#
+# Edit it with clearml-cfg:
+#   clearml-cfg set services.tasks.non_responsive_tasks_watchdog.threshold_sec 7200
+#   clearml-cfg show services
+""",
+    "fileserver.conf": """\
+# fileserver.conf: settings of the ClearML file server (port 8081).
+#
+# The file server reads its own settings from here, not from apiserver.conf: CORS for file
+# downloads goes in this file as `cors { ... }`. Restart the fileserver after a change.
+#
+# Edit it with clearml-cfg:
+#   clearml-cfg set fileserver.cors.origins https://app.example.com
+#   clearml-cfg show fileserver
+""",
+}
+
+
+def init_dir(options: Options) -> Outcome:
+    directory = options.dirs.write_dir
+    outcome = Outcome()
+    with options.transaction() as tx:
+        tx.lock(directory)
+        for name, text in STARTERS.items():
+            path = directory / name
+            if (path.exists() or path.is_symlink()) and not options.force:
+                outcome.notes.append(f"{path} exists: kept as it is (--force replaces it, keeping a backup)")
+                continue
+            tx.replace_text(path, text)
+        outcome.changes = tx.commit()
+    return outcome

@@ -1,0 +1,1045 @@
+"""Web-login users: ``apiserver.auth.fixed_users`` (SERVER-SEMANTICS §5), edited and checked as the server reads it.
+
+- An entry takes exactly ``username``, ``password``, ``name`` and optionally ``company``, ``is_guest``; any other
+  key, or a missing one, makes every fixed-user login fail. A username listed twice makes the server create none.
+- ``pass_hashed: false`` (the default) compares the typed password with the stored string, so an unquoted number
+  never matches. ``pass_hashed: true`` stores base64 of a bcrypt hash, checked with
+  ``bcrypt.checkpw(pw, base64.b64decode(stored))``; bcrypt uses 72 bytes at most.
+- The file stays in one mode: adding a hashed user to a plain-text file hashes the other passwords too.
+
+Reads merge every directory, then the ``CLEARML__``/``TRAINS__`` variables that touch ``apiserver.auth``, as the
+server does. Writes go to the file that holds the list in effect (a list is replaced whole when directories merge,
+so that may be an earlier directory), else to the winning directory; the password mode is the one all the files
+give together, and a warning names any variable that overrides what was written.
+bcrypt is imported only by the functions that hash or check: listing users never loads it.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import unicodedata
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import NoMatch, NotSet, UsageError, WriteError
+from ..hocon import Document, HoconEditError, HoconKeyError, KeyPath, Unresolved, format_path, strict_equal
+from ..hocon.values import Substitution
+from ..io.transaction import Transaction
+from ..model.keys import lookup
+from ..model.layout import ConfigFile, file_for_key
+from ..model.merge import merge, put_file
+from ..model.passwords import MAX_BYTES, check_new_password, check_utf8
+from ..model.schema import USER_KEYS_OPTIONAL, USER_KEYS_REQUIRED
+from ..views import environment as overrides
+from ..views.files import FilesView
+from .common import Options, Outcome
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+AUTH: KeyPath = ("apiserver", "auth")
+FIXED: KeyPath = (*AUTH, "fixed_users")
+USERS: KeyPath = (*FIXED, "users")
+ENABLED: KeyPath = (*FIXED, "enabled")
+PASS_HASHED: KeyPath = (*FIXED, "pass_hashed")
+DELETE_MISSING: KeyPath = ("apiserver", "auth", "delete_missing_autocreated_users")
+DEFAULT_ROUNDS = 12
+MIN_ROUNDS, MAX_ROUNDS = 4, 31
+
+#: A bcrypt hash as bcrypt.hashpw returns it: $2a$/$2b$/$2y$, a two-digit cost, 22 characters of salt, 31 of hash
+_BCRYPT = re.compile(rb"\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}")
+#: What `print(base64.b64encode(...))` shows, pasted whole: b'...'
+_WRAPPER = re.compile(r"""b(['"])(.*)\1""", re.DOTALL)
+
+#: ``progress(total, description)`` opens a progress display and gives back the function that advances it
+Progress = Callable[[int, str], AbstractContextManager[Callable[[], None]]]
+
+_MISSING: Any = object()
+
+
+# --- hashing ----------------------------------------------------------------------------------------------
+
+
+def check_rounds(rounds: int) -> None:
+    if not MIN_ROUNDS <= rounds <= MAX_ROUNDS:
+        raise UsageError(
+            f"--rounds {rounds} is outside bcrypt's range {MIN_ROUNDS}-{MAX_ROUNDS}",
+            f"each step doubles the time; the default {DEFAULT_ROUNDS} takes about a quarter of a second",
+        )
+
+
+def hash_password(password: str, rounds: int = DEFAULT_ROUNDS) -> str:
+    """What the server stores with ``pass_hashed: true``: base64 of a bcrypt hash, as ASCII text."""
+    check_new_password(password)  # before bcrypt sees it: bcrypt 4 would truncate, bcrypt 5 would raise
+    check_rounds(rounds)
+    import bcrypt
+
+    return base64.b64encode(bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds))).decode("ascii")
+
+
+def _hash_later(password: str, rounds: int) -> Future[str]:
+    """Start hashing in a thread: bcrypt releases the GIL, so reading and editing the file costs no extra time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    check_new_password(password)
+    check_rounds(rounds)
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(hash_password, password, rounds)
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _hash_all(passwords: list[str], rounds: int, progress: Progress | None) -> list[str]:
+    """Hash many passwords on every core (bcrypt releases the GIL); a migration of many users shows progress."""
+    if not passwords:
+        return []
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    with ThreadPoolExecutor(max_workers=min(len(passwords), os.cpu_count() or 1)) as pool:
+        futures = [pool.submit(hash_password, password, rounds) for password in passwords]
+        if progress is not None and len(futures) > 1:
+            with progress(len(futures), "hashing passwords") as advance:
+                for _ in as_completed(futures):
+                    advance()
+        return [future.result() for future in futures]
+
+
+# --- what a stored value is -------------------------------------------------------------------------------
+
+
+def _describe(value: Any, *, quote: bool = False) -> str:
+    """What ``value`` is; a string is quoted only with ``quote`` (a password's text is never shown)."""
+    if quote and isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, Unresolved):
+        return "computed by a substitution"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if value is None:
+        return "null"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "an empty string" if not value else "a string"
+    return f"a {type(value).__name__}"
+
+
+def _secret_kind(value: Any) -> str:
+    """What a stored password is, never what it says: an unquoted 12345678 is "a number", not the number."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "a number"
+    return _describe(value)
+
+
+def _server_decodes_to_bcrypt(value: Any) -> bool:
+    """Whether the server's ``base64.b64decode(stored)`` yields a bcrypt hash that ``checkpw`` accepts."""
+    try:
+        decoded = base64.b64decode(value)
+    except (TypeError, ValueError):  # binascii.Error is a ValueError
+        return False
+    return _BCRYPT.fullmatch(decoded) is not None
+
+
+def _is_raw_bcrypt(text: str) -> bool:
+    return _BCRYPT.fullmatch(text.encode("utf-8", "replace")) is not None
+
+
+def _looks_hashed(text: str) -> str | None:
+    """Why ``text`` looks like a bcrypt hash in some form, or None."""
+    wrapped = _WRAPPER.fullmatch(text)
+    if wrapped:
+        return "a b'...' wrapper around a hash"
+    if _is_raw_bcrypt(text):
+        return "a raw $2b$ bcrypt hash"
+    if _server_decodes_to_bcrypt(text):
+        return "a bcrypt hash"
+    return None
+
+
+def _broken_hash_reason(value: Any) -> str:
+    """Why a value stored with ``pass_hashed: true`` is not base64 of a bcrypt hash."""
+    if not isinstance(value, str):
+        return f"the stored password is {_secret_kind(value)}, not base64 of a bcrypt hash"
+    if _WRAPPER.fullmatch(value):
+        return "the stored password was pasted with its b'...' wrapper: store only the text between the quotes"
+    if _is_raw_bcrypt(value):
+        return "the stored password is a raw $2b$ bcrypt hash: the server wants it base64-encoded"
+    if not value:
+        return "the stored password is empty"
+    return "the stored password is not base64 of a bcrypt hash (plain text with pass_hashed: true?)"
+
+
+def repaired_hash(value: Any) -> str | None:
+    """What the server wants for a hash pasted in the wrong form: the text inside a b'...' wrapper, or a raw
+    $2b$ hash base64-encoded; None when ``value`` is not such a case."""
+    if not isinstance(value, str):
+        return None
+    wrapped = _WRAPPER.fullmatch(value)
+    inner = wrapped.group(2) if wrapped else value
+    if wrapped and _server_decodes_to_bcrypt(inner):
+        return inner
+    if _is_raw_bcrypt(inner):
+        return base64.b64encode(inner.encode("utf-8")).decode("ascii")
+    return None
+
+
+def entry_problems(entry: dict[str, Any]) -> list[str]:
+    """What is wrong with one entry of the list, its password aside."""
+    return _entry_problems(entry)
+
+
+def duplicate_usernames(users: list[Any]) -> dict[str, int]:
+    return _duplicates(users)
+
+
+def password_kind(value: Any, hashed: bool) -> tuple[str, list[str]]:
+    """How the server treats a stored password: "bcrypt", "plain" or "broken", with the problems found."""
+    if hashed:
+        if isinstance(value, str) and _server_decodes_to_bcrypt(value):
+            return "bcrypt", []
+        return "broken", [_broken_hash_reason(value) + ": login fails with a server error"]
+    if not isinstance(value, str):
+        hint = " (unquoted)" if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
+        return "broken", [f"the password is {_secret_kind(value)}{hint}: it never equals a typed password; quote it"]
+    if not value:
+        return "plain", ["the password is empty"]
+    looks = _looks_hashed(value)
+    if looks:
+        return "plain", [f"the password looks like {looks}, but pass_hashed is false: the login compares it as text"]
+    return "plain", []
+
+
+# --- listing ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class UserInfo:
+    """One entry of the list, without its password: what the server makes of it, and what is wrong."""
+
+    username: Any
+    name: Any
+    company: Any
+    is_guest: Any
+    password: str  # "bcrypt", "plain" or "broken"
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class UsersReport:
+    enabled: Any
+    pass_hashed: Any
+    defined_in: list[str]  # files, or "env NAME" when a variable sets the list
+    users: list[UserInfo]
+    problems: list[str]  # about the list as a whole
+    notes: list[str] = field(default_factory=list)  # which variables decide what the files say
+
+
+@dataclass
+class _AuthView:
+    """``apiserver.auth.fixed_users`` as the server reads it: every file merged, then the variables that touch it."""
+
+    fixed: dict[str, Any]
+    env: overrides.Overridden | None  # None: no variable touches apiserver.auth
+
+    def variable(self, path: KeyPath) -> str | None:
+        return self.env.variable(path) if self.env is not None else None
+
+    def notes(self, paths: tuple[KeyPath, ...] = (ENABLED, PASS_HASHED, USERS)) -> list[str]:
+        found = []
+        for path in paths:
+            variable = self.variable(path)
+            if variable is not None:
+                found.append(f"{format_path(path)} comes from the environment ({variable}), which wins over the files")
+        return found
+
+    def unreadable(self) -> list[str]:
+        names = self.env.unreadable if self.env is not None else []
+        return [f"{name}: the server cannot parse this value and fails to start; it is left out here" for name in names]
+
+
+def _auth_view(view: FilesView) -> _AuthView:
+    merged = view.merged()
+    env = overrides.apply(merged, view.env, AUTH)
+    return _AuthView(_fixed_users(env.tree if env is not None else merged), env)
+
+
+def _mode(value: Any) -> bool | None:
+    """``pass_hashed`` as a boolean; None when it is something else (the server's reading is then unclear)."""
+    return value if isinstance(value, bool) else None
+
+
+def _entry_problems(entry: dict[str, Any]) -> list[str]:
+    found = []
+    missing = [k for k in USER_KEYS_REQUIRED if k not in entry]
+    if missing:
+        found.append(f"missing {', '.join(missing)}: every fixed-user login fails")
+    unknown = [k for k in entry if k not in USER_KEYS_REQUIRED + USER_KEYS_OPTIONAL]
+    if unknown:
+        found.append(f"the server rejects the key(s) {', '.join(unknown)}: every fixed-user login fails")
+    name = entry.get("username", _MISSING)
+    if name is not _MISSING:
+        if not isinstance(name, str):
+            found.append(f"the username is {_describe(name)}: it never matches a login; quote it")
+        elif not name:
+            found.append("the username is empty")
+        elif not name.strip():
+            found.append("the username is only blanks")
+        elif any(unicodedata.category(c) in _CONTROL for c in name):
+            found.append("the username contains a control character, which nobody can type at the login form")
+        elif ":" in name:
+            found.append("the username contains ':', which the login form cannot send")
+    for key, wanted in (("name", str), ("company", str), ("is_guest", bool)):
+        if key in entry and not isinstance(entry[key], wanted):
+            kind = "true or false" if wanted is bool else "a string"
+            found.append(f"{key} is {_describe(entry[key])}, not {kind}")
+    return found
+
+
+def _duplicates(users: list[Any]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for entry in users:
+        if isinstance(entry, dict) and isinstance(entry.get("username"), str):
+            counts[entry["username"]] = counts.get(entry["username"], 0) + 1
+    return {name: count for name, count in counts.items() if count > 1}
+
+
+def _fixed_users(tree: dict[str, Any]) -> dict[str, Any]:
+    try:
+        found = lookup(tree, FIXED)
+    except KeyError:
+        return {}
+    if not isinstance(found, dict):
+        raise UsageError(
+            f"{format_path(FIXED)} is {_describe(found)}, not an object",
+            "it must be { enabled, pass_hashed, users: [...] }: fix the file by hand",
+        )
+    return found
+
+
+def list_users(view: FilesView) -> UsersReport:
+    auth = _auth_view(view)
+    fixed = auth.fixed
+    enabled = fixed.get("enabled", False)
+    pass_hashed = fixed.get("pass_hashed", False)
+    users = fixed.get("users", [])
+    problems = auth.unreadable()
+    if enabled is not True:
+        problems.append(
+            f"fixed users are not enabled ({format_path((*FIXED, 'enabled'))} is {_describe(enabled, quote=True)}): "
+            "the server ignores this list"
+        )
+    hashed = _mode(pass_hashed)
+    if hashed is None:
+        problems.append(
+            f"{format_path((*FIXED, 'pass_hashed'))} is {_describe(pass_hashed, quote=True)}, not true or false: "
+            "set it with clearml-cfg set"
+        )
+    if not isinstance(users, list):
+        problems.append(f"{format_path(USERS)} is {_describe(users)}, not a list: the server cannot read it")
+        users = []
+    elif not users and enabled is True:
+        problems.append("the list is empty: nobody can log in")
+    duplicates = _duplicates(users)
+    infos = []
+    for entry in users:
+        if not isinstance(entry, dict):
+            infos.append(
+                UserInfo(None, None, None, None, "broken", [f"the entry is {_describe(entry)}, not an object"])
+            )
+            continue
+        entry_problems = _entry_problems(entry)
+        if "password" in entry and hashed is not None:
+            kind, password_problems = password_kind(entry["password"], hashed)
+        else:  # no password, or no telling how the server compares it: the list-wide problem says why
+            kind, password_problems = "broken", []
+        username = entry.get("username")
+        if isinstance(username, str) and username in duplicates:
+            entry_problems.append(f"listed {duplicates[username]} times: the server creates no fixed user at all")
+        infos.append(
+            UserInfo(
+                username,
+                entry.get("name"),
+                entry.get("company"),
+                entry.get("is_guest"),
+                kind,
+                entry_problems + password_problems,
+            )
+        )
+    variable = auth.variable(USERS)
+    defined_in = [f"env {variable}"] if variable else [str(loaded.file.path) for loaded, _ in view.definitions(USERS)]
+    return UsersReport(enabled, pass_hashed, defined_in, infos, problems, auth.notes())
+
+
+# --- checking a password as the server's login does -------------------------------------------------------
+
+
+@dataclass
+class LoginCheck:
+    """A user found in the list in effect, and what would stop the server from checking any password."""
+
+    username: str
+    stored: Any
+    hashed: bool
+    in_use: bool  # fixed users are enabled
+    blocker: str | None  # the server fails every fixed-user login, for this reason
+    notes: list[str] = field(default_factory=list)  # which variables decide what the files say
+    warnings: list[str] = field(default_factory=list)
+
+
+def login_check(view: FilesView, username: str) -> LoginCheck:
+    """Find ``username`` as the server's login does (the first entry whose username equals it); NotSet if none."""
+    auth = _auth_view(view)
+    fixed = auth.fixed
+    users = fixed.get("users", [])
+    if not isinstance(users, list):
+        users = []
+    entry = next((u for u in users if isinstance(u, dict) and u.get("username") == username), None)
+    if entry is None:
+        where = f"env {auth.variable(USERS)}" if auth.variable(USERS) else view.dirs.describe()
+        raise NotSet(f"there is no fixed user {username!r} in the configuration ({where})")
+    blocker = None
+    for index, other in enumerate(users):
+        where = f"{format_path(USERS)}[{index}]"
+        if not isinstance(other, dict):
+            blocker = f"{where} is {_describe(other)}, not an object: the server fails every fixed-user login"
+            break
+        missing = [k for k in USER_KEYS_REQUIRED if k not in other]
+        unknown = [k for k in other if k not in USER_KEYS_REQUIRED + USER_KEYS_OPTIONAL]
+        if missing or unknown:
+            what = f"lacks {', '.join(missing)}" if missing else f"has the key(s) {', '.join(unknown)}"
+            blocker = f"{where} {what}: the server fails every fixed-user login"
+            break
+    duplicates = _duplicates(users)
+    if blocker is None and duplicates:
+        names = ", ".join(f"{name!r} ({count} times)" for name, count in duplicates.items())
+        blocker = f"usernames are listed more than once ({names}): the server creates no fixed user at all"
+    pass_hashed = fixed.get("pass_hashed", False)
+    hashed = _mode(pass_hashed)
+    if blocker is None and hashed is None:
+        key = format_path((*FIXED, "pass_hashed"))
+        blocker = (
+            f"{key} is {_describe(pass_hashed, quote=True)}, not true or false: cannot tell how the server "
+            f"compares passwords (fix: clearml-cfg set {key} true, or false)"
+        )
+    return LoginCheck(
+        username,
+        entry.get("password"),
+        bool(hashed),
+        fixed.get("enabled", False) is True,
+        blocker,
+        auth.notes(),
+        auth.unreadable(),
+    )
+
+
+def verify_password(check: LoginCheck, password: str) -> str:
+    """A one-line reason: returned when the password matches, raised as NoMatch (exit 1) when it does not."""
+    check_utf8("the password", password, secret=True)
+    unused = "" if check.in_use else "; note that fixed users are not enabled, so the server does not use this list"
+    who = check.username
+    if check.blocker:
+        raise NoMatch(check.blocker + unused)
+    if not check.hashed:
+        if not isinstance(check.stored, str):
+            raise NoMatch(
+                f"the stored password of {who!r} is {_secret_kind(check.stored)}, which never equals a typed password "
+                f"(quote it in the file, or set it with clearml-cfg passwd {who}){unused}"
+            )
+        if check.stored != password:
+            raise NoMatch(f"the password does not match the one of {who!r} (plain-text comparison){unused}")
+        return f"the password matches the one of {who!r} (plain-text comparison){unused}"
+    size = len(password.encode("utf-8"))
+    if size > MAX_BYTES:
+        raise NoMatch(
+            f"the password is {size} bytes long in UTF-8: bcrypt 5 refuses passwords over {MAX_BYTES} bytes "
+            f"(bcrypt 4 compares only the first {MAX_BYTES}){unused}"
+        )
+    broken = (
+        f"{who!r}: {_broken_hash_reason(check.stored)}, so the server's login fails with an error "
+        f"(set a new password with clearml-cfg passwd {who}){unused}"
+    )
+    try:
+        decoded = base64.b64decode(check.stored)  # as the server does: any failure here is its failure too
+    except (TypeError, ValueError):
+        raise NoMatch(broken) from None
+    import bcrypt
+
+    try:
+        matched = bcrypt.checkpw(password.encode("utf-8"), decoded)
+    except ValueError:
+        raise NoMatch(broken) from None
+    if not matched:
+        raise NoMatch(f"the password does not match the bcrypt hash of {who!r}{unused}")
+    return f"the password matches the bcrypt hash of {who!r}{unused}"
+
+
+# --- editing ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Target:
+    """The file that holds the list in effect, opened in a transaction, and what the files say, all merged."""
+
+    file: ConfigFile
+    base: KeyPath  # the fixed_users object inside the file
+    document: Document
+    view: FilesView
+    users: list[Any]  # the entries written in this file (substitutions unresolved)
+    enabled: Any  # in effect, all directories merged (the environment aside: warnings name what it overrides)
+    pass_hashed: Any
+    elsewhere: bool = False  # the file is not in the winning directory
+
+    @property
+    def hashed(self) -> bool:
+        mode = _mode(self.pass_hashed)
+        if mode is None:
+            key = format_path(PASS_HASHED)
+            raise UsageError(
+                f"{key} is {_describe(self.pass_hashed, quote=True)}, not true or false: "
+                "the mode of the passwords is unclear",
+                f"set it first: clearml-cfg set {key} true (or false)",
+            )
+        return mode
+
+    def indexes(self, username: str) -> list[int]:
+        return [i for i, u in enumerate(self.users) if isinstance(u, dict) and u.get("username") == username]
+
+    def edit(self, action: str, change: Callable[[], object]) -> None:
+        try:
+            change()
+        except (HoconEditError, HoconKeyError) as e:
+            hint = (
+                "nothing was written; please report this with the file, it is a bug in clearml-cfg"
+                if "refusing" in str(e)
+                else f"edit {format_path((*self.base, 'users'))} in {self.file.path} by hand"
+            )
+            raise UsageError(f"cannot {action} in {self.file.path}: {e}", hint) from None
+
+    def note_where(self, outcome: Outcome) -> None:
+        if self.elsewhere:
+            outcome.notes.append(
+                f"the list the server uses is written in {self.file.path}, below the winning directory "
+                f"{self.view.dirs.write_dir}: it was edited there"
+            )
+
+
+def _directory_in_effect(view: FilesView, fixed: dict[str, Any]) -> Path:
+    """Where the list the server uses is written: lists are replaced whole when directories merge, so an edit
+    elsewhere would hide it. The winning directory when no file writes a list."""
+    users = fixed.get("users", _MISSING)
+    if users is not _MISSING:
+        for loaded, inner in reversed(view.definitions(USERS)):
+            if strict_equal(_lookup(loaded.tree, inner), users):
+                return loaded.file.directory
+    return view.dirs.write_dir
+
+
+def _open(options: Options, tx: Transaction | None) -> _Target:
+    """Lock (when writing) the winning directory and the one whose list is in effect, then read every file: the
+    list is read under the locks."""
+    write_dir = options.dirs.write_dir
+    if tx is not None:
+        tx.lock(write_dir)
+    view = FilesView(options.dirs, options.env)
+    effective = _fixed_users(view.merged())
+    directory = _directory_in_effect(view, effective)
+    if tx is not None and directory != write_dir:
+        # Nothing is open yet: take both locks again in the order `unset` takes them, and read again under them.
+        tx.release()
+        for locked in sorted({directory, write_dir}):
+            tx.lock(locked)
+        view = FilesView(options.dirs, options.env)
+        effective = _fixed_users(view.merged())
+        if _directory_in_effect(view, effective) != directory:
+            raise WriteError(
+                "the configuration changed while clearml-cfg was reading it; nothing was written", "run it again"
+            )
+    config_file, base = _target_file(view, directory)
+    if tx is not None:
+        document = tx.document(config_file.path, secret=True)
+    else:
+        loaded = view.loaded(config_file)
+        document = loaded.document if loaded else Document("")
+    here = document.to_dict(resolve=False)
+    fixed_here = _lookup(here, base)
+    if fixed_here is not _MISSING and not isinstance(fixed_here, dict):
+        raise UsageError(
+            f"{config_file.path}: {format_path(base) or 'the file'} is {_describe(fixed_here)}, not an object",
+            "fix the file by hand: fixed_users is { enabled, pass_hashed, users: [...] }",
+        )
+    users_here = fixed_here.get("users", []) if isinstance(fixed_here, dict) else []
+    if not isinstance(users_here, list):
+        raise _not_a_list(config_file, document, (*base, "users"), users_here)
+    _check_in_effect(view, config_file, base, document, effective, options)
+    return _Target(
+        config_file,
+        base,
+        document,
+        view,
+        users_here,
+        effective.get("enabled", False),
+        effective.get("pass_hashed", False),
+        directory != write_dir,
+    )
+
+
+def _not_a_list(config_file: ConfigFile, document: Document, path: KeyPath, value: Any) -> UsageError:
+    """Why the entries cannot be edited: `users += [...]` (or `${?users} [...]`) appends to a list written before,
+    which the edits (by index, in one list) cannot address; any other substitution computes the list."""
+    key = format_path(path)
+    lines = [str(location.line) for location in document.definitions(path)]
+    where = f"{config_file.path}, line{'s' if len(lines) > 1 else ''} {', '.join(lines)}" if lines else config_file.path
+    first = value.parts[0] if isinstance(value, Unresolved) and value.parts else None
+    if isinstance(first, Substitution) and first.path and first.path[-1] == path[-1]:
+        return UsageError(
+            f"{config_file.path}: {key} is extended with +=, which appends entries to a list written before; "
+            "clearml-cfg edits only a list written out whole",
+            f"edit the entries by hand where they are written ({where}), or join them into one list "
+            "(users: [ ... ]); clearml-cfg list-users shows every entry the server reads",
+        )
+    return UsageError(
+        f"{config_file.path}: {key} is {_describe(value)}, not a list written out",
+        f"edit the list by hand where it is written ({where}), or write the users out as a list of "
+        "{ username, password, name }",
+    )
+
+
+def _target_file(view: FilesView, directory: Path) -> tuple[ConfigFile, KeyPath]:
+    """The file of ``directory`` that holds the list (the last one, which wins, if several do); else the file
+    that would hold it (``apiserver/auth.conf`` if it exists, else ``apiserver.conf``). Returns the file and the
+    path of the fixed_users object inside it."""
+    holding = [loaded.file for loaded, _ in view.definitions(USERS) if loaded.file.directory == directory]
+    if holding:
+        config_file = holding[-1]
+        return config_file, USERS[len(config_file.prefix) : -1]
+    config_file, inner = file_for_key(directory, view.files(directory), USERS)
+    return config_file, inner[:-1]
+
+
+def _lookup(tree: Any, path: KeyPath) -> Any:
+    try:
+        return lookup(tree, path)
+    except KeyError:
+        return _MISSING
+
+
+def _check_in_effect(
+    view: FilesView,
+    config_file: ConfigFile,
+    base: KeyPath,
+    document: Document,
+    effective: dict[str, Any],
+    options: Options,
+) -> None:
+    """Refuse to edit a list the server does not use: editing it would hide the users that are in effect."""
+    if "users" not in effective:
+        return
+    here = _lookup(document.to_dict(resolve=True, env=dict(options.env)), (*base, "users"))
+    if here is not _MISSING and strict_equal(here, effective["users"]):
+        return
+    elsewhere = [loaded.file.path for loaded, _ in view.definitions(USERS) if loaded.file.path != config_file.path]
+    places = ", ".join(str(p) for p in elsewhere) or "another file"
+    hint = f"edit the list by hand where it is written ({places}), or move it into {config_file.path}"
+    raise UsageError(
+        f"the users in effect are defined in {places}, not in {config_file.path}: "
+        f"writing a list there would hide them from the server",
+        hint,
+    )
+
+
+def _merged_with(view: FilesView, config_file: ConfigFile, tree: Any) -> dict[str, Any]:
+    """The tree every directory merges into once ``config_file`` says ``tree``: does the edit take effect?"""
+    result: dict[str, Any] = {}
+    for directory, layer in view.layers:
+        files = [(loaded.file, loaded.tree) for loaded in layer]
+        if directory == config_file.directory:
+            positions = [i for i, (f, _) in enumerate(files) if f.relative == config_file.relative]
+            if positions:
+                files[positions[0]] = (config_file, tree)
+            else:  # a new top-level file: discover() lists a directory's own files, by name, before subdirectories'
+                at = next(
+                    (i for i, (f, _) in enumerate(files) if "/" in f.relative or f.relative > config_file.relative),
+                    len(files),
+                )
+                files.insert(at, (config_file, tree))
+        merged_layer: dict[str, Any] = {}
+        for config, content in files:
+            put_file(merged_layer, config.prefix, content)
+        merge(result, merged_layer, dash_rule=True)
+    return result
+
+
+def _check_takes_effect(target: _Target, options: Options, *, hashed: bool | None, enabled: bool) -> dict[str, Any]:
+    """Refuse an edit that another file would undo; returns what the files then merge into."""
+    tree = target.document.to_dict(resolve=True, env=dict(options.env))
+    merged = _merged_with(target.view, target.file, tree)
+    effective = _lookup(merged, FIXED)
+    wanted = _lookup(tree, (*target.base, "users"))
+    problems = []
+    if not isinstance(effective, dict) or not strict_equal(effective.get("users", _MISSING), wanted):
+        problems.append("the list of users")
+    elif hashed is not None and effective.get("pass_hashed", False) is not hashed:
+        problems.append("pass_hashed")
+    elif enabled and effective.get("enabled", False) is not True:
+        problems.append("enabled")
+    if problems:
+        raise UsageError(
+            f"the edit of {target.file.path} would not take effect: the configuration overrides {problems[0]} "
+            "elsewhere (a later file, or a '-key' that replaces a whole section)",
+            "nothing was written; see what the server reads with: clearml-cfg show apiserver.auth",
+        )
+    return merged
+
+
+def _env_view(merged: dict[str, Any], options: Options, outcome: Outcome) -> overrides.Overridden | None:
+    """The variables that touch apiserver.auth over the files as edited; a variable the server cannot parse is
+    a warning (the edit is still made: the variable, not the file, keeps the server from starting)."""
+    env = overrides.apply(merged, options.env, AUTH)
+    if env is not None:
+        for name in env.unreadable:
+            outcome.warnings.append(f"{name}: the server cannot parse this value and fails to start")
+    return env
+
+
+def _warn_overridden(
+    env: overrides.Overridden | None,
+    merged: dict[str, Any],
+    target: _Target,
+    paths: tuple[KeyPath, ...],
+    outcome: Outcome,
+) -> None:
+    """A warning (with its hint) for each of ``paths`` that a variable sets to something else than the files."""
+    if env is None:
+        return
+    defaults = {ENABLED: False, PASS_HASHED: False}
+    for path in paths:
+        variable = env.variable(path)
+        if variable is None:
+            continue
+        written = _lookup(merged, path)
+        written = defaults.get(path) if written is _MISSING else written
+        now = env.value(path, defaults.get(path))
+        if strict_equal(written, now):
+            continue
+        key = format_path(path)
+        if path == USERS:
+            message = (
+                f"{variable} sets {key}: the server uses that list, not the one in {target.file.path}, "
+                "so this edit has no effect while the variable is set"
+            )
+            hint = f"unset {variable}, or make the same change in it"
+        elif path == ENABLED:
+            message = (
+                f"{variable} sets {key} to {_describe(now, quote=True)}: the server ignores the fixed users "
+                "while the variable is set"
+            )
+            hint = f"unset {variable}, or set it to true"
+        else:
+            stored = "bcrypt hashes" if written is True else "plain-text passwords"
+            message = (
+                f"{variable} sets {key} to {_describe(now, quote=True)}, but the files store {stored} "
+                f"(pass_hashed: {str(written).lower()}): logins of this list fail while the variable is set"
+            )
+            hint = f"unset {variable}, or set it to {str(written).lower()}"
+        outcome.warnings.append(f"{message}\nhint: {hint}")
+
+
+def _check_username(username: str) -> None:
+    check_utf8("the username", username)
+    if not username:
+        raise UsageError("the username is empty", "choose a username such as jane")
+    if not username.strip():
+        raise UsageError(f"the username {username!r} is only blanks", "choose a username such as jane")
+    control = next((c for c in username if unicodedata.category(c) in _CONTROL), None)
+    if control is not None:
+        raise UsageError(
+            f"the username {username!r} contains the control character {control!r}, which nobody can type at "
+            "the login form",
+            "choose a username of printable characters",
+        )
+    if ":" in username:
+        raise UsageError(
+            f"the username {username!r} contains ':', which the login form cannot send (it sends USER:PASSWORD)",
+            "choose a username without ':'",
+        )
+
+
+#: Unicode categories no login form can send: control characters (newline, tab, ...) and line separators
+_CONTROL = ("Cc", "Zl", "Zp")
+
+
+def _check_details(name: str | None, company: str | None) -> None:
+    if name is not None:
+        check_utf8("--name", name)
+    if company is not None:
+        check_utf8("--company", company)
+    if name is not None and not name.strip():
+        raise UsageError("--name is empty", "give the name the web app shows, e.g. --name 'Jane Doe'")
+    if company is not None and not company.strip():
+        raise UsageError("--company is empty", "give a company ID, or leave --company out for the default company")
+
+
+def _refuse_existing(target: _Target, username: str) -> None:
+    if target.indexes(username):
+        raise UsageError(
+            f"the user {username!r} already exists in {target.file.path}",
+            f"change the password with: clearml-cfg passwd {username}",
+        )
+
+
+def _find(target: _Target, username: str) -> int:
+    found = target.indexes(username)
+    if not found:
+        raise NotSet(
+            f"there is no user {username!r} in {target.file.path}",
+            f"see the users with: clearml-cfg list-users; add one with: clearml-cfg add-user {username}",
+        )
+    if len(found) > 1:
+        raise UsageError(
+            f"the user {username!r} is listed {len(found)} times in {target.file.path}: the server creates no "
+            "fixed user at all",
+            f"remove the entries with: clearml-cfg remove-user {username}; then add it again with add-user",
+        )
+    return found[0]
+
+
+def prepare_add(
+    options: Options,
+    username: str,
+    *,
+    name: str | None = None,
+    company: str | None = None,
+    plaintext: bool = False,
+    rounds: int | None = None,
+) -> None:
+    """The checks of add_user that need no password, run before asking for one (and run again under the lock)."""
+    _check_username(username)
+    _check_details(name, company)
+    _check_cost(plaintext, rounds)
+    target = _open(options, None)
+    _refuse_existing(target, username)
+    _refuse_plaintext(target, plaintext)
+
+
+def _check_cost(plaintext: bool, rounds: int | None) -> int:
+    if plaintext and rounds is not None:
+        raise UsageError("--rounds sets the cost of a bcrypt hash, and --plaintext stores no hash", "drop one of them")
+    cost = DEFAULT_ROUNDS if rounds is None else rounds
+    check_rounds(cost)
+    return cost
+
+
+def _refuse_plaintext(target: _Target, plaintext: bool) -> None:
+    if plaintext and target.hashed:
+        raise UsageError(
+            f"{target.file.path} stores bcrypt hashes (pass_hashed: true): a plain-text password would never match",
+            "drop --plaintext",
+        )
+
+
+def prepare_change(options: Options, username: str, *, rounds: int | None) -> None:
+    """The checks of change_password that need no password, run before asking for one."""
+    if rounds is not None:
+        check_rounds(rounds)
+    _find(_open(options, None), username)
+
+
+def add_user(
+    options: Options,
+    username: str,
+    password: str,
+    *,
+    name: str | None = None,
+    company: str | None = None,
+    guest: bool = False,
+    plaintext: bool = False,
+    rounds: int | None = None,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Append ``{ username, password, name }`` (plus company / is_guest when given); enable fixed users.
+
+    Hashed unless ``plaintext``. A plain-text file with users becomes a hashed one: their passwords are hashed
+    with the same cost and ``pass_hashed`` becomes true, so they log in as before.
+    """
+    _check_username(username)
+    _check_details(name, company)
+    check_new_password(password)
+    cost = _check_cost(plaintext, rounds)
+    # Hashing is the slow part and needs nothing from the file: it runs while the file is locked, read and edited.
+    hashing = None if plaintext else _hash_later(password, cost)
+    outcome = Outcome()
+    with options.transaction() as tx:
+        target = _open(options, tx)
+        _refuse_existing(target, username)
+        hashed = target.hashed
+        fixed = target.base
+        _refuse_plaintext(target, plaintext)
+        enabling = target.enabled is not True
+        if enabling:
+            target.edit("enable fixed users", lambda: target.document.set((*fixed, "enabled"), True))
+        if plaintext:
+            outcome.warnings.append(
+                f"the password of {username!r} is stored as plain text: whoever can read {target.file.path} "
+                "can read it (without --plaintext it is stored as a bcrypt hash)"
+            )
+        elif not hashed:
+            _migrate(target, cost, progress, outcome)
+        stored = password if hashing is None else hashing.result()
+        entry: dict[str, Any] = {"username": username, "password": stored, "name": username if name is None else name}
+        if company is not None:
+            entry["company"] = company
+        if guest:
+            entry["is_guest"] = True
+        target.edit(f"add {username!r}", lambda: target.document.append((*fixed, "users"), entry))
+        merged = _check_takes_effect(target, options, hashed=not plaintext, enabled=True)
+        outcome.changes = tx.commit()
+    env = _env_view(merged, options, outcome)
+    if enabling and (env is None or env.variable(ENABLED) is None):
+        outcome.warnings.insert(
+            0, "fixed users are now enabled: after the apiserver restarts, only the users in this list can log in"
+        )
+    _warn_overridden(env, merged, target, (USERS, ENABLED, PASS_HASHED), outcome)
+    target.note_where(outcome)
+    return outcome
+
+
+def _migrate(target: _Target, rounds: int, progress: Progress | None, outcome: Outcome) -> None:
+    """Hash every plain-text password of the file and set ``pass_hashed: true``: the file stays in one mode."""
+    pending: list[tuple[int, str, str]] = []
+    for index, entry in enumerate(target.users):
+        if not isinstance(entry, dict) or "password" not in entry:
+            continue  # the server cannot use this entry in any mode; list-users reports it
+        who = entry.get("username", f"users[{index}]")
+        value = entry["password"]
+        if not isinstance(value, str):
+            raise UsageError(
+                f"cannot switch {target.file.path} to hashed passwords: the password of {who!r} is "
+                f"{_secret_kind(value)}, which cannot be hashed faithfully",
+                f"give {who!r} a password as text first (clearml-cfg passwd {who} keeps the plain-text mode), "
+                "or add this user with --plaintext",
+            )
+        if not value:
+            raise UsageError(
+                f"cannot switch {target.file.path} to hashed passwords: the password of {who!r} is empty",
+                f"give {who!r} a password first (clearml-cfg passwd {who}), or add this user with --plaintext",
+            )
+        if len(value.encode("utf-8")) > MAX_BYTES:
+            raise UsageError(
+                f"cannot switch {target.file.path} to hashed passwords: the password of {who!r} is longer than "
+                f"{MAX_BYTES} bytes, more than bcrypt can use",
+                f"give {who!r} a shorter one first (clearml-cfg passwd {who}), or add this user with --plaintext",
+            )
+        if _looks_hashed(value):
+            outcome.warnings.append(
+                f"the plain-text password of {who!r} looks like a bcrypt hash; it is hashed as the text it is, "
+                "so the login still takes that text"
+            )
+        pending.append((index, str(who), value))
+    hashes = _hash_all([value for _, _, value in pending], rounds, progress)
+    for (index, who, _), stored in zip(pending, hashes, strict=True):
+        target.edit(
+            f"hash the password of {who!r}",
+            partial(target.document.set, (*target.base, "users", index, "password"), stored),
+        )
+    target.edit("set pass_hashed", lambda: target.document.set((*target.base, "pass_hashed"), True))
+    if pending:
+        names = ", ".join(repr(who) for _, who, _ in pending)
+        outcome.notes.append(
+            f"the file now stores bcrypt hashes (pass_hashed: true): the plain-text password(s) of {names} were "
+            "hashed too, so they log in as before"
+        )
+
+
+def change_password(
+    options: Options,
+    username: str,
+    password: str,
+    *,
+    rounds: int | None = None,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Change one password, in the file's current mode (a bcrypt hash, or plain text when pass_hashed is false)."""
+    check_new_password(password)
+    cost = DEFAULT_ROUNDS if rounds is None else rounds
+    check_rounds(cost)
+    outcome = Outcome()
+    with options.transaction() as tx:
+        target = _open(options, tx)
+        index = _find(target, username)
+        hashed = target.hashed
+        if hashed:
+            stored = hash_password(password, cost)
+        else:
+            stored = password
+            outcome.warnings.append(
+                f"the password of {username!r} is stored as plain text, like the others (pass_hashed is false)"
+                + ("; --rounds is not used" if rounds is not None else "")
+            )
+        target.edit(
+            f"change the password of {username!r}",
+            lambda: target.document.set((*target.base, "users", index, "password"), stored),
+        )
+        merged = _check_takes_effect(target, options, hashed=hashed, enabled=False)
+        outcome.changes = tx.commit()
+    env = _env_view(merged, options, outcome)
+    _warn_overridden(env, merged, target, (USERS, PASS_HASHED), outcome)
+    enabled = env.value(ENABLED, False) if env is not None else target.enabled
+    if enabled is not True:
+        variable = env.variable(ENABLED) if env is not None else None
+        origin = f", from {variable}" if variable else ""
+        outcome.notes.append(
+            f"fixed users are not enabled ({format_path(ENABLED)}{origin}): the server does not use this list"
+        )
+    target.note_where(outcome)
+    return outcome
+
+
+def remove_user(options: Options, username: str) -> Outcome:
+    """Remove every entry of ``username``; the server deletes the user at its next start (by default)."""
+    outcome = Outcome()
+    with options.transaction() as tx:
+        target = _open(options, tx)
+        found = target.indexes(username)
+        if not found:
+            raise NotSet(
+                f"there is no user {username!r} in {target.file.path}",
+                "see the users with: clearml-cfg list-users",
+            )
+        for index in reversed(found):
+            target.edit(f"remove {username!r}", partial(target.document.remove, (*target.base, "users"), index))
+        merged = _check_takes_effect(target, options, hashed=None, enabled=False)
+        outcome.changes = tx.commit()
+        left = len(target.users) - len(found)
+    if len(found) > 1:
+        outcome.notes.append(f"removed the {len(found)} entries of {username!r}")
+    env = _env_view(merged, options, outcome)
+    _warn_overridden(env, merged, target, (USERS,), outcome)
+    server = env.tree if env is not None else merged  # what the server reads once it restarts
+    delete = _lookup(server, DELETE_MISSING)
+    variable = env.variable(DELETE_MISSING) if env is not None else None
+    origin = f", set by {variable}" if variable else " by default" if delete is _MISSING else " in the configuration"
+    if delete is _MISSING or delete:
+        outcome.warnings.append(
+            f"the server deletes the user {username!r} at its next start "
+            f"({format_path(DELETE_MISSING)} is true{origin})"
+        )
+    else:
+        outcome.notes.append(
+            f"{username!r} stays in the server's database ({format_path(DELETE_MISSING)} is false{origin}), "
+            "but cannot log in with a password any more"
+        )
+    target.note_where(outcome)
+    if left == 0 and _lookup(server, ENABLED) is True:
+        outcome.warnings.append("no fixed user is left: nobody can log in to the web app")
+    return outcome

@@ -1,0 +1,126 @@
+"""Reading configuration files: the text exactly as it is on disk, and its parsed document.
+
+Every failure is a ConfigReadError that names the file (and line and column where the parser knows them).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigReadError
+from ..hocon import Document
+from ..hocon.errors import HoconSemanticError, HoconSyntaxError, line_starts, source_line
+
+#: A configuration file larger than this is refused: the largest real ones are a few kilobytes, and pyhocon
+#: (the server's parser) would take minutes on it.
+MAX_FILE_BYTES = 8 * 1024 * 1024
+
+
+def read_text(path: Path) -> str:
+    """The file's text, exactly (no newline translation); every failure is a ConfigReadError.
+
+    A file that does not exist raises FileNotFoundError (a transaction creates it); a symlink that leads nowhere
+    is a ConfigReadError, as the server fails on it too.
+    """
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ConfigReadError(
+                f"{path}:1:1: {size / 1024 / 1024:.1f} MB is far too large for a configuration file "
+                f"(the limit is {MAX_FILE_BYTES // 1024 // 1024} MB; the server's parser would take minutes on it)",
+                "this is not a configuration file: move it out of the config directory",
+            )
+        data = path.read_bytes()
+    except FileNotFoundError as e:
+        if path.is_symlink():
+            raise ConfigReadError(
+                f"{path} is a symbolic link to {os.readlink(path)}, which does not exist",
+                f"the server fails on it too: point the link at the real file, or remove {path}",
+            ) from e
+        raise
+    except IsADirectoryError as e:
+        raise ConfigReadError(f"{path} is a directory, not a file", f"rename or remove {path}") from e
+    except PermissionError as e:
+        raise ConfigReadError(
+            f"cannot read {path}: permission denied", "run as a user who can read it (the server reads it too)"
+        ) from e
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise ConfigReadError(
+                f"cannot read {path}: its symbolic links form a loop",
+                f"the server fails on it too: point the link at the real file, or remove {path}",
+            ) from e
+        raise ConfigReadError(
+            f"cannot read {path}: {e.strerror}", "the server cannot read it either: check the file and its disk"
+        ) from e
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise ConfigReadError(
+            f"{path}:{line}:{column}: not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})",
+            "the server reads its files as UTF-8: re-save the file as UTF-8",
+        ) from e
+    if text.startswith("\ufeff"):
+        raise ConfigReadError(
+            f"{path}:1:1: the file starts with a UTF-8 byte-order mark, which the server's parser rejects",
+            f"remove the first 3 bytes of {path}, e.g. sed -i '1s/^\\xEF\\xBB\\xBF//' {path}",
+        )
+    return text
+
+
+def parse_document(path: Path, text: str) -> Document:
+    try:
+        document = Document(text)
+        document.to_dict(resolve=False)  # the server would fail on a file it cannot make a tree of
+    except HoconSyntaxError as e:
+        raise ConfigReadError(
+            f"{path}:{e.line}:{e.column}: {e.reason}",
+            "fix the file by hand; the server cannot start with it either",
+            detail=_masked_excerpt(e),
+        ) from e
+    except HoconSemanticError as e:
+        raise _semantic_error(path, text, e, "fix the file by hand; the server cannot read it either") from e
+    return document
+
+
+def _masked_excerpt(error: HoconSyntaxError) -> str:
+    from ..model.masking import mask_excerpt
+
+    return mask_excerpt(error.source_line, error.column)
+
+
+def read_document(path: Path) -> Document:
+    return parse_document(path, read_text(path))
+
+
+def resolved_tree(path: Path, document: Document, env: dict[str, str] | os._Environ[str]) -> Any:
+    """The file's tree with substitutions resolved, as the server resolves each file on its own."""
+    try:
+        return document.to_dict(resolve=True, env=env)
+    except HoconSemanticError as e:
+        raise _semantic_error(path, document.text, e, "the server would fail to start with this file") from e
+
+
+_LOCATED = re.compile(r"line (\d+), column (\d+): (.*)", re.DOTALL)
+
+
+def _semantic_error(path: Path, text: str, error: HoconSemanticError, hint: str) -> ConfigReadError:
+    """``FILE:LINE:COL: reason`` and the line with a caret, as for a syntax error, when the error has a place."""
+    located = _LOCATED.fullmatch(str(error))
+    if located is None:
+        return ConfigReadError(f"{path}: {error}", hint)
+    line, column, reason = int(located[1]), int(located[2]), located[3]
+    starts = line_starts(text)
+    if line > len(starts):
+        return ConfigReadError(f"{path}:{line}:{column}: {reason}", hint)
+    source = source_line(text, starts[line - 1])
+    # The reader counts columns after expanding tabs to 8-column stops (as pyparsing does): find the character.
+    index = next((i for i in range(len(source) + 1) if len(source[:i].expandtabs()) >= column - 1), len(source))
+    detail = f"{source.expandtabs(1)}\n{' ' * index}^"
+    return ConfigReadError(f"{path}:{line}:{index + 1}: {reason}", hint, detail=detail)

@@ -1,0 +1,226 @@
+"""Reading configuration files, and one safe write transaction per command.
+
+A transaction locks each directory it writes to, reads every file once, lets the command edit the parsed
+documents, then writes the changed files all or nothing (``writes.py``): a temporary file beside each, fsync,
+then ``os.replace`` once every one is ready. A file keeps its mode and owner, a symlink is followed to its
+target (Kubernetes ConfigMap mounts, hand-made links), the previous content is kept as ``NAME.conf.bak``
+(owner-only; the server ignores it), and a file whose text did not change is not touched at all. Any failure
+leaves every file as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from ..errors import ConfigReadError, UsageError
+from ..hocon import Document
+from .atomic import Write, backup_path, install, umask, write_atomically, write_error
+from .locking import DEFAULT_LOCK_TIMEOUT, lock_directory
+from .reading import parse_document, read_text
+
+# --- reading ----------------------------------------------------------------------------------------------
+
+
+# --- writing ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    """One file a command changed (or would change, in a dry run)."""
+
+    path: Path  # as found in the config directory
+    target: Path  # the file actually written: ``path`` with symlinks followed
+    before: str | None  # None for a new file
+    after: str
+    backup: Path | None = None
+    written: bool = False
+    prefix: tuple[str, ...] | None = None  # the key path its content lands under; None: not a configuration file
+
+    @property
+    def created(self) -> bool:
+        return self.before is None
+
+
+@dataclass
+class _Open:
+    path: Path
+    target: Path
+    before: str | None
+    document: Document
+    secret: bool = False
+    whole: bool = False  # given its whole text (replace_text): a new file is written even when empty
+    original: bytes | None = None  # the bytes on disk, kept as the backup (``before`` may be a lossy reading)
+
+
+@dataclass
+class Transaction:
+    """Lock, read, edit, write all or nothing.
+
+    ``backed_up``: files whose original content a backup already holds. Several transactions of one command
+    (``check --fix`` repairs in passes) share it, so that the backup keeps the first version, not a middle one.
+    """
+
+    dry_run: bool = False
+    backup: bool = True
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    backed_up: set[Path] = field(default_factory=set)
+    _locks: dict[Path, list[int]] = field(default_factory=dict)
+    _open: dict[Path, _Open] = field(default_factory=dict)
+    _dirs: list[Path] = field(default_factory=list)  # the config directories locked (the files' key prefixes)
+
+    def __enter__(self) -> Transaction:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.release()
+
+    # --- locking
+
+    def lock(self, directory: Path) -> None:
+        """Take the directory's lock (creating the directory if needed); wait at most ``lock_timeout``.
+
+        The lock is ``flock`` on the directory itself, so it needs no write permission and leaves no file: a
+        dry run, or a command that turns out to change nothing, works in a read-only directory. A dry run takes
+        no lock at all (every write is an atomic rename, so what it reads is always a whole file).
+        """
+        directory = Path(os.path.abspath(directory))
+        if directory not in self._dirs:
+            self._dirs.append(directory)
+        if (directory.exists() or directory.is_symlink()) and not directory.is_dir():
+            raise UsageError(
+                f"{directory} is not a directory",
+                "--config-dir and CLEARML_CONFIG_DIR name the directory that holds the *.conf files",
+            )
+        if directory in self._locks or self.dry_run:
+            return
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise write_error(e, directory, "create") from e
+        self._locks[directory] = lock_directory(directory, self.lock_timeout)
+
+    def release(self) -> None:
+        for handles in self._locks.values():
+            for fd in handles:
+                os.close(fd)  # closing releases the flock
+        self._locks.clear()
+
+    # --- files
+
+    def document(self, path: Path, *, secret: bool = False, parsed: Document | None = None) -> Document:
+        """The parsed file (an empty document for a file that does not exist yet), read once per transaction.
+
+        ``secret``: the file will hold secrets, so a new file is created readable by its owner only.
+        ``parsed``: the file as read before the lock was taken; used as is when the text has not changed since.
+        """
+        key = Path(os.path.abspath(path))
+        opened = self._open.get(key)
+        if opened is None:
+            target = Path(os.path.realpath(key)) if key.is_symlink() else key
+            try:
+                before: str | None = read_text(key)
+            except FileNotFoundError:
+                before = None
+            if before is None:
+                document = Document("")
+            elif parsed is not None and parsed.text == before:
+                document = parsed
+            else:
+                document = parse_document(key, before)
+            original = before.encode("utf-8") if before is not None else None
+            opened = _Open(key, target, before, document, secret, original=original)
+            self._open[key] = opened
+        opened.secret = opened.secret or secret
+        return opened.document
+
+    def replace_text(self, path: Path, text: str, *, secret: bool = False) -> None:
+        """Give a file a whole new text (starter files, imports); the old one need not parse."""
+        key = Path(os.path.abspath(path))
+        target = Path(os.path.realpath(key)) if key.is_symlink() else key
+        original = None
+        try:
+            before: str | None = read_text(key)
+        except (FileNotFoundError, ConfigReadError):
+            before = None
+            if key.is_file():
+                original = key.read_bytes()
+                before = original.decode("utf-8", "replace")
+        if before is not None and original is None:
+            original = before.encode("utf-8")
+        self._open[key] = _Open(key, target, before, parse_document(key, text), secret, whole=True, original=original)
+
+    def changes(self) -> list[Change]:
+        found = []
+        for opened in self._open.values():
+            after = opened.document.text
+            if after != (opened.before if opened.before is not None else "") or (
+                opened.before is None and opened.whole
+            ):
+                found.append(Change(opened.path, opened.target, opened.before, after, prefix=self._prefix(opened.path)))
+        return found
+
+    def _prefix(self, path: Path) -> tuple[str, ...] | None:
+        """The key prefix of a file of a locked config directory (the deepest that holds it)."""
+        from ..model.layout import SUFFIX, file_prefix
+
+        holders = [d for d in self._dirs if path.is_relative_to(d)]
+        if not holders or path.suffix != SUFFIX:
+            return None
+        return file_prefix(path.relative_to(max(holders, key=lambda d: len(d.parts))).as_posix())
+
+    def commit(self) -> list[Change]:
+        """Write every changed file, all or nothing (nothing in a dry run); returns what changed."""
+        changes = self.changes()
+        if self.dry_run or not changes:
+            return changes
+        # No parse here: every edit verified its own result, and replace_text parsed what it installed.
+        writes = []
+        for change in changes:
+            opened = self._open[Path(os.path.abspath(change.path))]
+            if self.backup and opened.original is not None:
+                change.backup = backup_path(change.target)
+            keep = change.backup if change.target not in self.backed_up else None
+            writes.append(Write(change.target, change.after.encode("utf-8"), opened.original, opened.secret, keep))
+        install(writes)
+        for change in changes:
+            change.written = True
+            if change.backup is not None:
+                self.backed_up.add(change.target)
+        return changes
+
+
+def write_file(path: Path, before: str | None, after: str, *, backup: bool = True) -> Change:
+    """Write ``after`` over ``path`` (a file that is not HOCON, such as docker-compose.yml) as a transaction writes
+    a config file: atomically, keeping mode and owner, following a symlink, ``before`` kept as ``NAME.bak``.
+
+    ``before`` is the text the caller read and edited (None: the file is new). The caller holds the lock.
+    """
+    key = Path(os.path.abspath(path))
+    target = Path(os.path.realpath(key)) if key.is_symlink() else key
+    change = Change(key, target, before, after)
+    if after != (before if before is not None else ""):
+        original = before.encode("utf-8") if before is not None else None
+        change.backup = backup_path(target) if backup and original is not None else None
+        install([Write(target, after.encode("utf-8"), original, backup=change.backup)])
+        change.written = True
+    return change
+
+
+def write_output(path: Path, text: str, *, private: bool) -> None:
+    """Write a command's output file atomically (readable by its owner only when it holds secrets)."""
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    try:
+        info = target.stat()
+    except FileNotFoundError:
+        info = None
+    except OSError as e:
+        raise write_error(e, target, "inspect") from e
+    mode = 0o600 if private else (stat.S_IMODE(info.st_mode) if info else 0o666 & ~umask())
+    write_atomically(target, text.encode("utf-8"), mode, (info.st_uid, info.st_gid) if info else None)
+
+
+# --- locking ----------------------------------------------------------------------------------------------

@@ -1,0 +1,191 @@
+"""Where ClearML Server looks for its configuration, and which file holds which key (SERVER-SEMANTICS §1-2).
+
+- Directories: ``CLEARML_CONFIG_DIR``, else ``TRAINS_CONFIG_DIR`` (the first non-empty one; never both), else
+  ``/opt/trains/config`` then ``/opt/clearml/config``. The value splits on ``os.pathsep``; later ones win. Each
+  part is ``Path(expandvars(part)).expanduser()``, as the server computes it: ``$VAR`` first, then ``~``; an
+  empty part is ``Path("")``, the working directory.
+- Files: every ``*.conf`` found recursively; ``services/tasks.conf`` holds the keys under ``services.tasks``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from ..errors import ConfigReadError, UsageError
+from ..hocon import KeyPath, format_path
+from ..hocon.parser import key_segments
+
+#: The first key segments something in the server reads; a file outside them is loaded and never used.
+KNOWN_NAMESPACES = ("apiserver", "services", "secure", "hosts", "logging", "fileserver")
+DEFAULT_DIRS = ("/opt/trains/config", "/opt/clearml/config")
+CONFIG_DIR_VARIABLES = ("CLEARML_CONFIG_DIR", "TRAINS_CONFIG_DIR")
+SUFFIX = ".conf"
+
+
+@dataclass(frozen=True)
+class ConfigDirs:
+    """The directories the server reads, lowest priority first, and where that list came from."""
+
+    dirs: tuple[Path, ...]
+    origin: str  # "--config-dir", "CLEARML_CONFIG_DIR", "TRAINS_CONFIG_DIR" or "default"
+    warnings: tuple[str, ...] = ()  # what the user should know about the list (an empty part)
+
+    @property
+    def write_dir(self) -> Path:
+        """Edits go to the directory that wins."""
+        return self.dirs[-1]
+
+    def describe(self) -> str:
+        names = ":".join(str(d) for d in self.dirs)
+        return names if self.origin == "default" else f"{names}, from {self.origin}"
+
+
+def config_dirs(option: str | None, env: Mapping[str, str]) -> ConfigDirs:
+    if option:
+        value, origin = option, "--config-dir"
+    else:
+        for variable in CONFIG_DIR_VARIABLES:
+            if env.get(variable):
+                value, origin = env[variable], variable
+                break
+        else:
+            return ConfigDirs(tuple(Path(d) for d in DEFAULT_DIRS), "default")
+    parts = value.split(os.pathsep)
+    dirs = tuple(_expand(part) for part in parts)
+    warnings: tuple[str, ...] = ()
+    if "" in parts:
+        warnings = (
+            f"{origin}={value!r} has an empty part, which the server reads as its working directory: it loads every "
+            f"*.conf found under it (here: {os.getcwd()})",
+        )
+    return ConfigDirs(dirs, origin, warnings)
+
+
+def _expand(part: str) -> Path:
+    """The server's ``Path(expandvars(part)).expanduser()``: variables first, so ``$D`` may hold a ``~``."""
+    path = Path(os.path.expandvars(part))
+    try:
+        return path.expanduser()
+    except RuntimeError:  # no home directory to expand ~ to: the path stays as written
+        return path
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """One ``*.conf`` file of a config directory."""
+
+    directory: Path
+    relative: str  # e.g. "services/tasks.conf"
+
+    @property
+    def path(self) -> Path:
+        return self.directory / self.relative
+
+    @property
+    def prefix(self) -> tuple[str, ...]:
+        """The key path its content lands under: ``services/tasks.conf`` -> ("services", "tasks")."""
+        return file_prefix(self.relative)
+
+    @property
+    def namespace(self) -> str:
+        return self.prefix[0] if self.prefix else ""
+
+
+def file_prefix(relative: str) -> tuple[str, ...]:
+    """The server's key for a file: ``".".join(relative.with_suffix("").parts)``, split as pyhocon splits a key.
+
+    A dotfile has no suffix, so ``.conf`` keeps its name and loads under ``conf``; ``sub/.conf`` under
+    ``sub.conf``; ``..conf`` gives no key at all (the server fails on it).
+    """
+    return key_segments(".".join(PurePosixPath(relative).with_suffix("").parts))
+
+
+def discover(directory: Path, conf_dirs: list[Path] | None = None) -> list[ConfigFile]:
+    """Every ``*.conf`` under ``directory`` in the server's order (``os.walk`` top-down: a directory's own files
+    before its subdirectories'), sorted by name within a directory so that runs are repeatable.
+
+    A directory named ``*.conf`` (which crashes the server) raises ConfigReadError, unless ``conf_dirs`` is given:
+    then it is added there and skipped, so that `check` can still read every other file."""
+    if not directory.is_dir():
+        return []
+    found: list[ConfigFile] = []
+    for root, subdirs, files in os.walk(directory, onerror=_walk_error):
+        subdirs.sort()
+        base = Path(root)
+        for name in list(subdirs):
+            if name.endswith(SUFFIX):  # also a link to a directory: the server's rglob finds it and fails on it
+                where = base / name
+                if conf_dirs is None:
+                    raise ConfigReadError(
+                        f"{where} is a directory named *.conf: the server would crash trying to read it",
+                        f"rename or remove {where}",
+                    )
+                conf_dirs.append(where)
+                subdirs.remove(name)
+        for name in sorted(files):
+            if name.endswith(SUFFIX):
+                config_file = ConfigFile(directory, (base / name).relative_to(directory).as_posix())
+                if not config_file.prefix:
+                    raise ConfigReadError(
+                        f"{config_file.path}: the server makes no key of this file name and would crash loading it",
+                        f"rename or remove {config_file.path}",
+                    )
+                found.append(config_file)
+    return found
+
+
+def _walk_error(error: OSError) -> None:
+    raise ConfigReadError(
+        f"cannot list {error.filename}: {error.strerror}",
+        "check the directory's permissions (the server needs to read it too)",
+    )
+
+
+def file_for_key(directory: Path, existing: list[ConfigFile], path: KeyPath) -> tuple[ConfigFile, KeyPath]:
+    """The file of ``directory`` that should hold ``path``, and the key inside it.
+
+    The longest existing file prefix wins (``services/tasks.conf`` for ``services.tasks.x``); otherwise
+    ``<first segment>.conf``.
+    """
+    best: ConfigFile | None = None
+    for candidate in existing:
+        prefix = candidate.prefix
+        if (
+            len(prefix) < len(path)
+            and path[: len(prefix)] == prefix
+            and (best is None or len(prefix) > len(best.prefix))
+        ):
+            best = candidate
+    if best is None:
+        name = str(path[0])
+        if not name or any(c in name for c in "/.\0"):
+            raise UsageError(
+                f"{name!r} cannot be the name of a configuration file: the server makes the first "
+                "part of a key from a file name, where '/' and '.' separate parts",
+                "start the key with the file's name, e.g. apiserver.x (apiserver.conf) or services.tasks.x "
+                "(services/tasks.conf)",
+            )
+        best = ConfigFile(directory, name + SUFFIX)
+    inner = path[len(best.prefix) :]
+    if not inner:
+        raise UsageError(
+            f"{format_path(path)} is a whole file ({best.relative}), not a setting in it",
+            f"name a setting inside it, e.g. {format_path(path)}.some.key",
+        )
+    return best, inner
+
+
+def check_namespace(path: KeyPath, force: bool) -> None:
+    head = path[0]
+    if head in KNOWN_NAMESPACES or force:
+        return
+    close = difflib.get_close_matches(str(head), KNOWN_NAMESPACES, n=1)
+    suggestion = f"did you mean {close[0]}.{format_path(path[1:])}? " if close and len(path) > 1 else ""
+    raise UsageError(
+        f"{head!r} is not a section the server reads: it would load {head}.conf and never use it",
+        f"{suggestion}Keys start with one of {', '.join(KNOWN_NAMESPACES)}; --force writes it anyway",
+    )

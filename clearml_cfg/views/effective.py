@@ -1,0 +1,389 @@
+"""The configuration exactly as the server computes it, and where every value comes from (SERVER-SEMANTICS §1-4).
+
+Layers, lowest first: the defaults; each config directory in the server's order (each file parsed on its own,
+put under its key prefix; a directory's files merged, then the directory merged over what came before with the
+`-key` rule); then `TRAINS__*` and `CLEARML__*` environment variables. Values come from pyhocon, as in the
+server. Origins (default, file:line, env NAME) come from replaying the same merge on a tree of origins built
+from our own reading of each file, which has the line numbers pyhocon does not keep.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigReadError, UsageError
+from ..hocon import Document, HoconSemanticError, KeyPath, Location, Period, format_path
+from ..io.reading import read_document, read_text
+from ..model import schema
+from ..model.keys import MISSING, lookup
+from ..model.layout import ConfigDirs, ConfigFile, config_dirs, discover
+from ..model.merge import merge_traced, put_file
+from .environment import EnvOverride, env_overrides, env_problem, ignored_env, parse_env_value
+from .server_reading import junk, junk_warning, read_file
+
+COMPONENTS = ("apiserver", "fileserver")
+IMAGE_DEFAULTS = {
+    "apiserver": Path("/opt/clearml/apiserver/config/default"),
+    "fileserver": Path("/opt/clearml/fileserver/config/default"),
+}
+FILESERVER_DIRS = ("/opt/clearml/config",)
+
+
+@dataclass(frozen=True)
+class Origin:
+    kind: str  # "default", "file" or "env"
+    file: Path | None = None
+    line: int | None = None
+    relative: str | None = None  # the file within its config directory
+    variable: str | None = None
+
+    def label(self, *, full_path: bool = False) -> str:
+        if self.kind == "env":
+            return f"env {self.variable}"
+        if self.kind == "default":
+            if self.file is None or self.relative is None:  # the defaults as a whole, or the registry's
+                return "default"
+            return f"default {self.relative}:{self.line}" if self.line else f"default {self.relative}"
+        where = str(self.file) if full_path or self.relative is None else self.relative
+        return f"{where}:{self.line}" if self.line else where
+
+    def at(self, line: int | None) -> Origin:
+        return Origin(self.kind, self.file, line, self.relative, self.variable)
+
+
+@dataclass
+class Layer:
+    """One contribution: a defaults file, a config file or an environment variable."""
+
+    origin: Origin  # without a line
+    tree: dict[str, Any]  # placed at the root (a file's content under its key prefix)
+    origins: dict[str, Any]  # the same shape, Origin at the leaves
+    directory: Path | None = None
+    replaces: bool = True  # merged with the `-key` rule
+    prefix: tuple[str, ...] = ()  # a file's key prefix (`services/tasks.conf`: services.tasks)
+    written: dict[KeyPath, Origin] = field(default_factory=dict)  # every key it writes, sections too, with the line
+
+
+_WHOLE: Any = object()  # leaves(): start from the whole tree
+
+
+@dataclass
+class Effective:
+    component: str
+    tree: dict[str, Any]
+    origins: dict[str, Any]
+    defaults: dict[str, Any]
+    layers: list[Layer]
+    dirs: list[Path]
+    defaults_source: Path | None  # None: the documented defaults of clearml-cfg's registry
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def several_dirs(self) -> bool:
+        return len(self.dirs) > 1
+
+    @functools.cached_property
+    def unread(self) -> list[tuple[KeyPath, str]]:
+        """Warnings about keys no server code reads, each with the key (or file prefix) it is about."""
+        from .unread import unread_keys
+
+        return unread_keys(self)
+
+    def leaves(
+        self, tree: Any = _WHOLE, origins: Any = _WHOLE, path: KeyPath = ()
+    ) -> Iterator[tuple[KeyPath, Any, Origin | None]]:
+        """Every leaf (scalar, list, or empty object) with its origin, in tree order."""
+        tree = self.tree if tree is _WHOLE else tree
+        origins = self.origins if origins is _WHOLE else origins
+        if isinstance(tree, dict) and tree:
+            for key, value in tree.items():
+                below = origins.get(key) if isinstance(origins, dict) else None
+                yield from self.leaves(value, below, (*path, key))
+        else:
+            yield path, tree, origins if isinstance(origins, Origin) else None
+
+    def label(self, origin: Origin | None) -> str:
+        return origin.label(full_path=self.several_dirs) if origin else "?"
+
+
+# --- reading a layer with pyhocon --------------------------------------------------------------------------
+
+
+def _origin_tree(
+    value: Any,
+    base: Origin,
+    locations: Mapping[KeyPath, Location],
+    includes: Sequence[tuple[KeyPath, Location]] = (),
+    inner: KeyPath = (),
+) -> Any:
+    """The shape of ``value`` with an Origin at every leaf: the line of the key, else of the `include` that
+    brought it, else of the nearest written parent."""
+    if isinstance(value, dict) and value:
+        return {key: _origin_tree(item, base, locations, includes, (*inner, key)) for key, item in value.items()}
+    probe = inner
+    while probe and probe not in locations:
+        probe = probe[:-1]
+    written = locations.get(probe) if probe else None
+    if probe != inner or written is None:
+        # not written here itself: an include inside the nearest written object (or deeper) brought it
+        brought = [
+            (len(where), location.offset, location)
+            for where, location in includes
+            if len(where) >= len(probe) and tuple(inner[: len(where)]) == where
+        ]
+        if brought:
+            written = max(brought, key=lambda item: (item[0], item[1]))[2]
+    return base.at(written.line if written else None)
+
+
+def _our_reading(config_file: ConfigFile, warnings: list[str]) -> tuple[Document, Any]:
+    """Our reading (file:line:col on syntax errors, and the lines of keys), then pyhocon's values.
+
+    Where we refuse a value that pyhocon turns into junk (null concatenated into text, an include used as a
+    value), pyhocon's reading decides what the server gets: shown as it is, with a warning."""
+    path = config_file.path
+    try:
+        document = read_document(path)
+    except ConfigReadError as e:
+        if not isinstance(e.__cause__, HoconSemanticError):
+            raise
+        try:
+            value = read_file(path)
+        except ConfigReadError:
+            raise e from None
+        if not any(junk(value)):
+            warnings.append(f"{e.message}; the server reads it anyway: shown as pyhocon reads it")
+        return Document(read_text(path)), value
+    return document, read_file(path)
+
+
+def _file_layer(config_file: ConfigFile, kind: str, replaces: bool, warnings: list[str]) -> Layer:
+    document, value = _our_reading(config_file, warnings)
+    base = Origin(kind, config_file.path, None, config_file.relative)
+    locations = document.field_locations()
+    origins = _origin_tree(value, base, locations, document.include_locations())
+    prefix = config_file.prefix
+    written = _written(prefix, locations, base)
+    for inner, what in junk(value):
+        where = base.at(_line_of(locations, inner)).label()
+        warnings.append(junk_warning(where, (*prefix, *inner), what, "write the value itself, quoted"))
+    tree: dict[str, Any] = {}
+    origin_tree: dict[str, Any] = {}
+    put_file(tree, prefix, value)
+    put_file(origin_tree, prefix, origins)
+    return Layer(base, tree, origin_tree, config_file.directory, replaces, prefix, written)
+
+
+def _written(prefix: tuple[str, ...], locations: Mapping[KeyPath, Location], base: Origin) -> dict[KeyPath, Origin]:
+    """Every key a file writes with its line; a section only written through dotted keys (`a.b.c: 1`) gets the
+    first line that writes into it."""
+    lines: dict[KeyPath, int] = {}
+    for inner, location in locations.items():
+        lines[inner] = location.line
+    for inner, location in locations.items():
+        for depth in range(1, len(inner)):
+            above = inner[:depth]
+            if above not in locations:
+                lines[above] = min(lines.get(above, location.line), location.line)
+    return {(*prefix, *inner): base.at(line) for inner, line in lines.items()}
+
+
+def _line_of(locations: Mapping[KeyPath, Location], inner: KeyPath) -> int | None:
+    while inner and inner not in locations:
+        inner = inner[:-1]
+    return locations[inner].line if inner else None
+
+
+def _documented_defaults(component: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    tree: dict[str, Any] = {}
+    origins: dict[str, Any] = {}
+    for setting in schema.SETTINGS:
+        if setting.default is schema.NO_DEFAULT or "*" in setting.pattern or "[]" in setting.pattern:
+            continue
+        if (setting.pattern[0] == "fileserver") != (component == "fileserver"):
+            continue
+        put_file(tree, setting.pattern, setting.default)
+        put_file(origins, setting.pattern, Origin("default"))
+    return tree, origins
+
+
+# --- the environment ----------------------------------------------------------------------------------------
+
+
+def _env_layer(override: EnvOverride, replaces: bool, *, ignore_bad: bool, warnings: list[str]) -> Layer | None:
+    base = Origin("env", variable=override.variable)
+    try:
+        tree = parse_env_value(override)
+    except Exception as e:
+        message, hint = env_problem(override, e)
+        if ignore_bad:
+            warnings.append(f"{message} (ignored here because of --ignore-bad-env)")
+            return None
+        raise ConfigReadError(message, f"{hint}; --ignore-bad-env shows the rest anyway") from None
+    if not isinstance(tree, dict):
+        tree = {}
+    for key, what in junk(tree):
+        fix = "quote the value to pass it as text (clearml-cfg env KEY VALUE writes it)"
+        warnings.append(junk_warning(f"{override.variable}={override.value!r}", key, what, fix))
+    path = tuple(override.key.split("."))
+    return Layer(base, tree, _origin_tree(tree, base, {}), None, replaces, (), {path: base})
+
+
+# --- the computation ----------------------------------------------------------------------------------------
+
+
+def component_dirs(dirs: ConfigDirs, component: str) -> ConfigDirs:
+    """The file server reads only /opt/clearml/config unless the directories were given explicitly."""
+    if component == "fileserver" and dirs.origin == "default":
+        return config_dirs(os.pathsep.join(FILESERVER_DIRS), {})
+    return dirs
+
+
+def compute(
+    dirs: ConfigDirs,
+    env: Mapping[str, str],
+    *,
+    component: str = "apiserver",
+    defaults_dir: Path | None = None,
+    ignore_bad_env: bool = False,
+) -> Effective:
+    if component not in COMPONENTS:
+        raise UsageError(f"unknown component {component!r}", f"use one of {', '.join(COMPONENTS)}")
+    replaces = component == "apiserver"  # the file server's loader has no `-key` rule
+    notes: list[str] = []
+    warnings: list[str] = []
+    layers: list[Layer] = []
+
+    if defaults_dir is None and IMAGE_DEFAULTS[component].is_dir():
+        defaults_dir = IMAGE_DEFAULTS[component]
+        notes.append(f"defaults: the server's own folder {defaults_dir}")
+    written: dict[KeyPath, Origin] = {}
+    if defaults_dir is not None:
+        if not defaults_dir.is_dir():
+            raise UsageError(
+                f"--defaults {defaults_dir}: not a directory", "point it at a server's config/default folder"
+            )
+        defaults: dict[str, Any] = {}
+        default_origins: dict[str, Any] = {}
+        for config_file in _discover(defaults_dir):
+            layer = _file_layer(config_file, "default", False, warnings)
+            merge_traced(defaults, default_origins, layer.tree, layer.origins, dash_rule=False)
+            written.update(layer.written)
+    else:
+        defaults, default_origins = _documented_defaults(component)
+        notes.append(
+            "defaults: the documented defaults of the settings clearml-cfg manages; "
+            "--defaults DIR layers a server's full default folder"
+        )
+    base = Origin("default", defaults_dir)
+    layers.append(Layer(base, copy.deepcopy(defaults), default_origins, None, False, (), written))
+    tree = copy.deepcopy(defaults)
+    origins = copy.deepcopy(default_origins)
+
+    read = component_dirs(dirs, component)
+    used_dirs: list[Path] = []
+    for directory in read.dirs:
+        if not directory.is_dir():
+            if read.origin != "default":
+                warnings.append(f"{directory} (from {read.origin}) is not a directory: the server skips it")
+            continue
+        used_dirs.append(directory)
+        directory_tree: dict[str, Any] = {}
+        directory_origins: dict[str, Any] = {}
+        for config_file in _discover(directory):
+            layer = _file_layer(config_file, "file", replaces, warnings)
+            layers.append(layer)
+            # = the loader's ConfigTree.put(prefix, file)
+            merge_traced(directory_tree, directory_origins, layer.tree, layer.origins, dash_rule=False)
+        merge_traced(tree, origins, directory_tree, directory_origins, dash_rule=replaces)
+
+    for override in env_overrides(env):
+        env_layer = _env_layer(override, replaces, ignore_bad=ignore_bad_env, warnings=warnings)
+        if env_layer is None:
+            continue
+        layers.append(env_layer)
+        merge_traced(tree, origins, env_layer.tree, env_layer.origins, dash_rule=replaces)
+    for name, prefix in ignored_env(env):
+        warnings.append(f"{name} is ignored by the server: the prefix must be exactly {prefix}")
+
+    return Effective(component, tree, origins, defaults, layers, used_dirs, defaults_dir, notes, warnings)
+
+
+def _discover(directory: Path) -> list[ConfigFile]:
+    """The files the server reads, after checking for a link named *.conf to a directory, which it also tries
+    to read as a file (and crashes)."""
+    for root, subdirs, _ in os.walk(directory):
+        for name in subdirs:
+            if name.endswith(".conf") and os.path.islink(os.path.join(root, name)):
+                read_file(Path(root, name))  # raises the server's error
+    return discover(directory)
+
+
+def origin_below(origins: Any, path: KeyPath) -> Any:
+    """The origins under ``path``: a subtree, the one Origin of a value that holds ``path`` whole, or None."""
+    node = origins
+    for segment in path:
+        if isinstance(node, Origin):
+            return node
+        if not isinstance(node, dict) or segment not in node:
+            return None
+        node = node[segment]
+    return node
+
+
+def changed_only(effective: Effective) -> dict[str, Any]:
+    """The leaves whose effective value differs from the defaults, as a tree.
+
+    An empty object counts where the defaults hold something else there (`-cors {}`), or where a file writes it
+    as a key; not where it is only an empty file's section."""
+    from ..hocon import strict_equal
+
+    result: dict[str, Any] = {}
+    for path, value, origin in effective.leaves():
+        try:
+            default = lookup(effective.defaults, path)
+        except KeyError:
+            default = MISSING
+        if value == {} and default is MISSING and (origin is None or origin.line is None):
+            continue  # an empty file's section sets nothing
+        if path and (default is MISSING or not strict_equal(default, value)):
+            put_file(result, tuple(str(s) for s in path), value)
+    return result
+
+
+def removed_defaults(effective: Effective) -> list[tuple[KeyPath, Any]]:
+    """The defaults the effective configuration no longer holds (a `-key` replaced their section, or a parent
+    became a value), with the default value."""
+    removed = []
+    for path, default, _ in effective.leaves(effective.defaults, {}):
+        try:
+            lookup(effective.tree, path)
+        except KeyError:
+            removed.append((path, default))
+    return removed
+
+
+def describe_value(value: Any) -> str:
+    from ..hocon.render import render_value
+
+    if isinstance(value, Period):
+        return value.text
+    try:
+        return render_value(value, inline=True)
+    except Exception:
+        return repr(value)
+
+
+def known_keys(effective: Effective) -> set[KeyPath]:
+    return {path for path, _, _ in effective.leaves(effective.defaults, {})}
+
+
+def format_key(path: KeyPath) -> str:
+    return format_path(path)

@@ -1,0 +1,208 @@
+"""``CLEARML__``/``TRAINS__`` variables (SERVER-SEMANTICS §4) laid over the files' merged tree, for one section.
+
+``show --effective`` computes the whole configuration with defaults and origins; a command that reads a few keys
+(the users commands read ``apiserver.auth``) needs only the variables that touch them. Without such a variable
+nothing here costs more than a scan of the variable names, and pyhocon is not imported.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..hocon import KeyPath, strict_equal
+from ..model.env_names import ENV_PREFIXES, miscased_prefix
+from ..model.keys import MISSING, lookup
+from .server_reading import plain, pyhocon_factory, short_message
+
+_MISSING: Any = object()
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    key: tuple[str, ...]  # the dotted key the server makes of the name, `-` marks kept
+
+
+@dataclass
+class Overridden:
+    """The files' tree with the variables applied, and which variable decides each key they touch."""
+
+    files: dict[str, Any]  # the files' merged tree, as it was
+    tree: dict[str, Any]  # with the variables applied
+    origins: dict[str, Any]  # the shape of ``tree``: a variable's name at each leaf it set, None where a file did
+    variables: list[Variable]
+    unreadable: list[str] = field(default_factory=list)  # variables the server cannot parse (it would not start)
+
+    def variable(self, path: KeyPath) -> str | None:
+        """The variable whose value the server reads at ``path`` (set, replaced or removed by it); None: the files."""
+        node: Any = self.origins
+        for segment in path:
+            if isinstance(node, str):
+                return node  # a variable replaced a parent with something that is not an object
+            if not isinstance(node, dict) or segment not in node:
+                node = _MISSING
+                break
+            node = node[segment]
+        if isinstance(node, str):
+            return node
+        if node is not _MISSING and not isinstance(node, dict):
+            return None  # a leaf from the files
+        if strict_equal(_lookup(self.files, path), _lookup(self.tree, path)):
+            return None
+        # Gone, or an object some of whose keys changed: the last variable set at or above it decides.
+        for variable in reversed(self.variables):
+            key = tuple(segment.lstrip("-") for segment in variable.key)
+            if path[: len(key)] == key:
+                return variable.name
+        return None
+
+    def value(self, path: KeyPath, default: Any = None) -> Any:
+        found = _lookup(self.tree, path)
+        return default if found is _MISSING else found
+
+
+def touching(env: Mapping[str, str], section: KeyPath) -> list[Variable]:
+    """The variables, in the server's order, whose key is ``section``, above it or below it."""
+    if not any(name.startswith(ENV_PREFIXES) for name in env):
+        return []
+    from .environment import env_overrides
+
+    found = []
+    for override in env_overrides(env):
+        key = tuple(override.key.split("."))
+        bare = tuple(segment.lstrip("-") for segment in key)
+        common = min(len(bare), len(section))
+        if bare[:common] == section[:common]:
+            found.append(Variable(override.variable, key))
+    return found
+
+
+def apply(files: dict[str, Any], env: Mapping[str, str], section: KeyPath) -> Overridden | None:
+    """The variables touching ``section`` applied over ``files`` (not changed); None when there are none."""
+    variables = touching(env, section)
+    if not variables:
+        return None
+    from ..model.merge import merge
+    from .environment import EnvOverride, parse_env_value
+
+    tree = copy.deepcopy(files)
+    origins = _shape(files, None)
+    result = Overridden(files, tree, origins, [])
+    for variable in variables:
+        text = env[variable.name]
+        try:
+            layer = parse_env_value(EnvOverride(variable.name, ".".join(variable.key), text))
+        except Exception:  # pyhocon raises many kinds; the server fails to start on any of them
+            result.unreadable.append(variable.name)
+            continue
+        if not isinstance(layer, dict):
+            continue
+        merge(tree, layer, dash_rule=True)
+        merge(origins, _shape(layer, variable.name), dash_rule=True)
+        result.variables.append(variable)
+    return result
+
+
+def _shape(tree: Any, leaf: str | None) -> Any:
+    """``tree`` with every value that is not a non-empty object replaced by ``leaf``."""
+    if isinstance(tree, dict) and tree:
+        return {key: _shape(value, leaf) for key, value in tree.items()}
+    return leaf
+
+
+def _lookup(tree: Any, path: KeyPath) -> Any:
+    node = tree
+    for segment in path:
+        if not isinstance(node, dict) or segment not in node:
+            return _MISSING
+        node = node[segment]
+    return node
+
+
+@dataclass(frozen=True)
+class EnvOverride:
+    variable: str
+    key: str
+    value: str
+
+
+def env_overrides(env: Mapping[str, str]) -> list[EnvOverride]:
+    """The overrides in the order the server applies them: TRAINS__ then CLEARML__, each sorted by name.
+
+    Every name that starts with the prefix counts, `CLEARML__` alone too (its key is empty: the server fails)."""
+    found = []
+    for prefix in ENV_PREFIXES:
+        for name in sorted(n for n in env if n.startswith(prefix)):
+            key = name[len(prefix) :].replace("__", ".").lower()
+            found.append(EnvOverride(name, key, env[name]))
+    return found
+
+
+_FAILED = "the server cannot parse it and fails to start"
+
+
+def env_name_problem(override: EnvOverride) -> tuple[str, str] | None:
+    """When the variable's name cannot make a key the server can parse: what is wrong, and the hint."""
+    if not override.key:
+        return f"a variable named only by the prefix sets an empty key: {_FAILED}", f"unset {override.variable}"
+    try:
+        pyhocon_factory().parse_string(f"{override.key}: null")
+    except Exception:
+        return (
+            f"the name makes the key {override.key!r}: {_FAILED}",
+            "rename or unset the variable: write the key's parts in capitals, letters, digits and _ only, joined by __",
+        )
+    return None
+
+
+def env_problem(override: EnvOverride, error: Exception) -> tuple[str, str]:
+    """Why the server cannot parse an override, as a message and a hint: is it the name or the value?"""
+    failed = _FAILED
+    named = env_name_problem(override)
+    if named is not None and not override.key:
+        return f"{override.variable}={override.value!r}: {named[0]}", named[1]
+    if named is not None:
+        return f"{override.variable}: {named[0]} ({short_message(error)})", named[1]
+    return (
+        f"{override.variable}={override.value!r}: {failed} ({short_message(error)})",
+        f"quote the value, e.g. {override.variable}={_quoted(override.value)} (clearml-cfg env KEY VALUE writes "
+        "it), or unset it",
+    )
+
+
+def ignored_env(env: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Variables meant as overrides that the server ignores (prefix in the wrong case), with the right prefix."""
+    return sorted((name, prefix) for name in env if (prefix := miscased_prefix(name)))
+
+
+def parse_env_value(override: EnvOverride) -> Any:
+    """What the server makes of one override: pyhocon parses `key: value` (raises when it cannot)."""
+    return plain(pyhocon_factory().parse_string(f"{override.key}: {override.value}"))
+
+
+def env_text(value: Any, name: str, key: str) -> str:
+    """A variable's text that the server parses back to exactly ``value``: a string bare when it reads back the
+    same (`.example.com`), else quoted (`"007"`, `"http://x/${id}"`); other values as inline HOCON."""
+    from ..hocon import strict_equal
+    from ..hocon.render import render_value
+
+    if isinstance(value, str) and value and value.strip() == value:
+        try:
+            bare = lookup(parse_env_value(EnvOverride(name, key, value)), tuple(key.split(".")))
+        except Exception:
+            bare = MISSING
+        if bare is not MISSING and strict_equal(bare, value):
+            return value
+    return render_value(value, inline=True)
+
+
+def _quoted(value: str) -> str:
+    """``value`` as a HOCON string, quoted again for a shell."""
+    import shlex
+
+    from ..hocon.render import render_value
+
+    return shlex.quote(render_value(value, inline=True))

@@ -1,0 +1,123 @@
+"""Reading a file or a variable as the server does: with pyhocon, its tree turned into plain data."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigReadError
+from ..hocon import KeyPath, Period, format_path
+
+
+def plain(value: Any) -> Any:
+    """pyhocon's tree as plain data: quotes off keys, NoneValue to None, durations to our Period.
+
+    An include used as a value stays an include object in pyhocon's tree: it is shown as pyhocon prints it."""
+    from pyhocon.config_tree import ConfigInclude, ConfigTree, NoneValue
+
+    if isinstance(value, ConfigTree):
+        return {key.strip('"'): plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    if isinstance(value, NoneValue):
+        return None
+    if isinstance(value, datetime.timedelta) or type(value).__name__ == "relativedelta":
+        return _period(value)
+    if isinstance(value, ConfigInclude):
+        return object.__repr__(value)
+    return value
+
+
+# what pyhocon leaves in a value where null is concatenated, or an include is used as a value
+_JUNK = {
+    "<pyhocon.config_tree.NoneValue object at ": "null",
+    "<pyhocon.config_tree.ConfigInclude object at ": "include",
+}
+
+
+def junk(value: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
+    """Where pyhocon turned a value into the text of one of its objects, and which ("null" or "include")."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from junk(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from junk(item, (*path, index))
+    elif isinstance(value, str):
+        for marker, what in _JUNK.items():
+            if marker in value:
+                yield path, what
+                return
+
+
+def junk_warning(where: str, key: KeyPath, what: str, fix: str) -> str:
+    if what == "include":
+        return (
+            f"{where}: {format_path(key)} is an include used as a value: pyhocon leaves an include object there, "
+            f"which no server code can use (shown as pyhocon prints it); {fix}"
+        )
+    return (
+        f"{where}: {format_path(key)} concatenates null with other text: pyhocon makes it the text of its null "
+        f"object (shown as pyhocon prints it), and the server gets that string; {fix}"
+    )
+
+
+_DELTA_UNITS = ("years", "months", "weeks", "days", "hours", "minutes", "seconds", "microseconds")
+
+
+def _period(value: Any) -> Period:
+    """pyhocon's timedelta/relativedelta back as a Period, for display and JSON."""
+    if isinstance(value, datetime.timedelta):
+        micros = value // datetime.timedelta(microseconds=1)
+        amount, unit = (micros // 1000, "milliseconds") if micros % 1000 == 0 else (micros, "microseconds")
+        return Period(amount, unit, f"{amount} {unit}")
+    fields: dict[str, int] = {unit: int(getattr(value, unit, 0) or 0) for unit in _DELTA_UNITS}
+    for unit in _DELTA_UNITS:  # relativedelta(weeks=2) also reports days=14: take the largest unit
+        if fields[unit]:
+            return Period(fields[unit], unit, f"{fields[unit]} {unit}")
+    return Period(0, "seconds", "0 seconds")
+
+
+def read_file(path: Path) -> Any:
+    try:
+        return plain(pyhocon_factory().parse_file(str(path)))
+    except IsADirectoryError:
+        raise ConfigReadError(
+            f"{path} is a link to a directory: the server crashes trying to read it as a file (IsADirectoryError)",
+            f"remove the link or rename it so that it does not end in .conf: {path}",
+        ) from None
+    except Exception as e:
+        raise ConfigReadError(
+            f"{path}: the server cannot load this file: {short_message(e)}",
+            _substitution_hint(str(e)) or "fix the file by hand; the server cannot start with it either",
+        ) from None
+
+
+def short_message(error: Exception) -> str:
+    """pyhocon's message, short: pyparsing's lists its whole grammar, so say where it stopped instead."""
+    text, loc = getattr(error, "pstr", None), getattr(error, "loc", None)
+    if isinstance(text, str) and isinstance(loc, int) and "\n" not in text and len(text) < 200:
+        found = repr(text[loc]) if loc < len(text) else "the end"
+        return f"pyhocon stops at {found}, column {loc + 1} of {text!r}"
+    return " ".join(str(error).split())[:300]
+
+
+def pyhocon_factory() -> Any:
+    """pyhocon's ConfigFactory, its log quiet: what it logs (a missing include) comes back as our warnings."""
+    import logging
+
+    from pyhocon import ConfigFactory
+
+    logging.getLogger("pyhocon").setLevel(logging.ERROR)
+    return ConfigFactory
+
+
+def _substitution_hint(message: str) -> str | None:
+    if "Cannot resolve variable" not in message:
+        return None
+    return (
+        "the server resolves each file on its own, then falls back to environment variables: a substitution "
+        "cannot refer to a key of another file; write the value itself, or set the environment variable"
+    )
