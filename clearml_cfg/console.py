@@ -11,9 +11,9 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import IO
 
-from .errors import CfgError
+from .errors import CfgError, Message
 from .hocon import KeyPath
 
 
@@ -102,8 +102,11 @@ class Console:
             self._say("note: ", message, "cyan")
 
     def warn(self, message: str) -> None:
+        """A warning, and its hint when it is a Message that has one."""
         if not self.quiet:
             self._say("warning: ", message, "bold yellow")
+            if isinstance(message, Message) and message.hint:
+                self.hint(message.hint)
 
     def hint(self, message: str) -> None:
         self._say("hint: ", message, "bold cyan")
@@ -215,16 +218,3 @@ def _range(start: int, stop: int) -> str:
     if length == 1:
         return str(start + 1)
     return f"{start if not length else start + 1},{length}"
-
-
-def to_json(value: Any) -> str:
-    import json
-
-    from .hocon import Period
-
-    def default(item: Any) -> Any:
-        if isinstance(item, Period):
-            return item.text
-        raise TypeError(f"cannot show {type(item).__name__} as JSON")
-
-    return json.dumps(value, indent=2, ensure_ascii=False, default=default)

@@ -6,6 +6,7 @@ Domain code raises these; only ``cli`` turns them into output and an exit code (
 from __future__ import annotations
 
 from enum import IntEnum
+from pathlib import Path
 
 
 class ExitCode(IntEnum):
@@ -15,6 +16,24 @@ class ExitCode(IntEnum):
     UNREADABLE = 3  # a configuration file cannot be read or parsed; nothing was written
     UNWRITABLE = 4  # cannot write: permission, read-only file system, lock not obtained in time
     INTERNAL = 70  # a bug in clearml-cfg (EX_SOFTWARE); files are left as they were, writes being atomic
+
+
+class Message(str):
+    """A warning or note for the user, with what to do about it: a string (it prints, compares and goes into JSON
+    as its text) that also carries a ``hint``, so that no one has to parse the hint back out of the text."""
+
+    hint: str | None
+
+    def __new__(cls, text: str, hint: str | None = None) -> Message:
+        message = super().__new__(cls, text)
+        message.hint = hint
+        return message
+
+    @staticmethod
+    def full(text: str) -> str:
+        """The text as one string with its hint on a line of its own (for JSON output)."""
+        hint = text.hint if isinstance(text, Message) else None
+        return f"{text}\nhint: {hint}" if hint else str(text)
 
 
 class CfgError(Exception):
@@ -46,9 +65,33 @@ class UsageError(CfgError):
 
 
 class ConfigReadError(CfgError):
-    """A configuration file cannot be read or parsed (exit 3)."""
+    """A configuration file cannot be read or parsed (exit 3).
+
+    Besides the message, it says what and where, for code that reports it another way (`check` makes a finding
+    of it): ``code`` is the finding's code, ``path``/``line``/``column`` the place when known, and ``reason`` the
+    message without the place.
+    """
 
     exit_code = ExitCode.UNREADABLE
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        detail: str | None = None,
+        code: str = "unreadable-file",
+        path: Path | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__(message, hint, detail=detail)
+        self.code = code
+        self.path = path
+        self.line = line
+        self.column = column
+        self.reason = reason if reason is not None else message
 
 
 class WriteError(CfgError):

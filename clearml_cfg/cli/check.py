@@ -7,10 +7,11 @@ from typing import Annotated
 
 import typer
 
-from ..console import Console, to_json, wants_color
+from ..console import Console, wants_color
 from ..features.check.model import Finding, Severity
 from ..features.check.run import FIX_PASSES, apply_fixes, exit_code, preview_fixes, run_checks
 from ..model.layout import ConfigDirs
+from ..model.values import to_json
 from .options import ConfigDir, Defaults, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
 from .report import report
 

@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 import typer
 
-from ..console import Console, to_json
+from ..console import Console
 from ..errors import NotSet, UsageError
 from ..features.config import get_value, holds_secret, init_dir, set_value, show_tree, unset_value
 from ..model.keys import format_key, lookup, parse_key
 from ..model.schema import masked
-from ..model.values import ValueType, parse_value
+from ..model.values import ValueType, parse_value, to_json
 from ..views.files import FilesView
 from .options import (
     Component,

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from ..console import Console, to_json
+from ..console import Console
 from ..hocon import format_path
+from ..model.values import to_json
 from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, make_options
 from .report import report
 from .tables import shown

@@ -10,16 +10,17 @@ from typing import Annotated, Any
 
 import typer
 
-from ..console import Console, to_json
+from ..console import Console
 from ..errors import NotSet, UsageError
 from ..features.explain import MISSING, explain, removed_by
 from ..hocon import KeyPath, format_path
 from ..model.env_names import ENV_PREFIXES, env_key, env_name, miscased_prefix
 from ..model.keys import lookup, parse_key
 from ..model.schema import masked
-from ..model.values import ValueType, parse_value
+from ..model.values import ValueType, parse_value, to_json
 from ..views.effective import Effective, changed_only, compute, describe_value, origin_below, removed_defaults
 from ..views.environment import EnvOverride, env_text, parse_env_value
+from ..views.unread import unread_keys
 from .options import Component, ConfigDir, Defaults, IgnoreBadEnv, Json, Quiet, ShowSecrets, component_for, make_options
 
 
@@ -43,11 +44,11 @@ def compute_effective(
 
 
 def report_context(console: Console, effective: Effective) -> None:
-    for note in effective.notes:
-        console.note(note)
+    if effective.defaults_note:
+        console.note(effective.defaults_note)
     for warning in effective.warnings:
         console.warn(warning)
-    for _, warning in effective.unread:
+    for _, warning in unread_keys(effective):
         console.warn(warning)
 
 
@@ -193,7 +194,7 @@ def explain_command(
                         for step in result.steps
                     ],
                     "warnings": result.warnings,
-                    "notes": result.notes,
+                    "notes": [note for note in (result.defaults_note, *result.notes) if note],
                 }
             )
         )
@@ -217,10 +218,10 @@ def explain_command(
                 console.note(
                     "+: the object is merged from these rows, key by key (explain a key inside it for one value)"
                 )
-        uses_defaults = any(step.origin.kind == "default" for step in result.steps)
+        if result.defaults_note and any(step.origin.kind == "default" for step in result.steps):
+            console.note(result.defaults_note)
         for note in result.notes:
-            if uses_defaults or not note.startswith("defaults:"):
-                console.note(note)
+            console.note(note)
         for warning in result.warnings:
             console.warn(warning)
     if not result.is_set:

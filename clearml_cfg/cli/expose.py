@@ -9,8 +9,9 @@ from typing import Annotated, Any
 
 import typer
 
-from ..console import Console, to_json
+from ..console import Console
 from ..errors import UsageError
+from ..model.values import to_json
 from .options import DryRun, Json, Quiet, lock_timeout
 from .report import report, shown_path
 

@@ -7,10 +7,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..console import Console, to_json
+from ..console import Console
+from ..errors import Message
 from ..features.common import Outcome
 from ..io.transaction import Change
 from ..model.layout import KNOWN_NAMESPACES
+from ..model.values import to_json
 
 # Which server reads which file (both read hosts, logging and secure from /opt/clearml/config)
 _READERS = {"fileserver": ("fileserver",), "hosts": ("apiserver", "fileserver"), "logging": ("apiserver", "fileserver")}
@@ -57,10 +59,7 @@ def report(
     for change in outcome.changes if diffs else []:
         console.diff(shown_path(change.path), change.before, change.after, prefix=change.prefix)
     for warning in outcome.warnings:
-        message, _, hint = warning.partition("\nhint: ")  # a warning may carry what to do about it
-        console.warn(message)
-        if hint and not console.quiet:
-            console.hint(hint)
+        console.warn(warning)
     for note in [*outcome.remarks, *outcome.notes]:
         console.note(note)
     if json_output:
@@ -78,7 +77,7 @@ def report(
                         for c in outcome.changes
                     ],
                     "dry_run": dry_run,
-                    "warnings": outcome.warnings,
+                    "warnings": [Message.full(warning) for warning in outcome.warnings],
                     **(extra or {}),
                 }
             )

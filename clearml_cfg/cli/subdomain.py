@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
-from ..console import Console, to_json
+from ..console import Console
 from ..errors import UsageError
 from ..hocon import format_path
+from ..model.values import to_json
 from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, make_options
 from .report import report
 from .tables import shown

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..console import Console, to_json
+from ..console import Console
 from ..features.common import Row
 from ..hocon import format_path
+from ..model.values import to_json
 
 
 def show_rows(

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..console import Console, to_json, wants_color
+from ..console import Console, wants_color
 from ..features.common import Outcome
 from ..features.users import (
     DEFAULT_ROUNDS,
@@ -25,6 +25,7 @@ from ..features.users import (
     verify_password,
 )
 from ..model import passwords
+from ..model.values import to_json
 from ..views.files import FilesView
 from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
 from .report import report

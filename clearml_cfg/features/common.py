@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CfgError, NotSet, UsageError
-from ..hocon import HoconEditError, HoconKeyError, KeyPath, format_path, strict_equal
+from ..hocon import (
+    HoconEditError,
+    HoconEditRefused,
+    HoconEditUnresolvable,
+    HoconKeyError,
+    KeyPath,
+    format_path,
+    strict_equal,
+)
 from ..io.transaction import Change, Transaction
 from ..model.keys import lookup
 from ..model.layout import ConfigDirs, file_for_key
@@ -124,10 +132,17 @@ def write_settings(options: Options, values: Mapping[KeyPath, Any]) -> Outcome:
     return outcome
 
 
-def edit_hint(error: HoconEditError) -> str:
-    if "refusing" in str(error):
+def edit_hint(
+    error: HoconEditError, by_hand: str = "edit this part of the file by hand, or unset the key first"
+) -> str:
+    """What to do about an edit the HOCON layer refused: the one rule for every command that edits a file.
+
+    ``by_hand``: the advice when the edit cannot be expressed in the text as written (the user can make it)."""
+    if isinstance(error, HoconEditRefused):
         return "nothing was written; please report this with the file, it is a bug in clearml-cfg"
-    return "edit this part of the file by hand, or unset the key first"
+    if isinstance(error, HoconEditUnresolvable):
+        return "nothing was written; change the substitution named there first (write the value in its place)"
+    return by_hand
 
 
 def not_taking_effect(options: Options, values: Mapping[KeyPath, Any]) -> list[str]:

@@ -16,7 +16,7 @@ from ..model.keys import lookup
 from ..model.layout import ConfigFile, check_namespace, file_for_key
 from ..model.schema import validate
 from ..views.files import FilesView, LoadedFile, where_to_set
-from .common import Options, Outcome
+from .common import Options, Outcome, edit_hint
 
 # --- reading every file -----------------------------------------------------------------------------------
 
@@ -61,7 +61,7 @@ def set_value(options: Options, path: KeyPath, value: Any) -> Outcome:
                 f"(clearml-cfg get {format_path(_list_of(path))} shows it)",
             ) from None
         except HoconEditError as e:
-            raise UsageError(f"cannot set {format_path(path)} in {config_file.path}: {e}", _edit_hint(e)) from None
+            raise UsageError(f"cannot set {format_path(path)} in {config_file.path}: {e}", edit_hint(e)) from None
         outcome.changes = tx.commit()
     if not options.dry_run:
         outcome.warnings.extend(_overridden(view, config_file, document, path, value))
@@ -77,14 +77,6 @@ def _list_of(path: KeyPath) -> KeyPath:
 def holds_secret(path: KeyPath, value: Any) -> bool:
     """Whether setting ``path`` to ``value`` writes a secret (at ``path`` or anywhere inside ``value``)."""
     return any(schema.is_secret(where) for where, _ in schema.walk(value, path))
-
-
-def _edit_hint(error: HoconEditError) -> str:
-    if "could not load the file after this" in str(error):
-        return "nothing was written; change the substitution named there first (write the value in its place)"
-    if "refusing" in str(error):
-        return "nothing was written; please report this with the file, it is a bug in clearml-cfg"
-    return "edit this part of the file by hand, or unset the key first"
 
 
 def _overridden(view: FilesView, config_file: ConfigFile, document: Document, path: KeyPath, value: Any) -> list[str]:
@@ -136,7 +128,7 @@ def unset_value(options: Options, path: KeyPath, missing_ok: bool) -> Outcome:
                 continue  # another definition in the same file already went with the first
             except HoconEditError as e:
                 raise UsageError(
-                    f"cannot remove {format_path(path)} from {loaded.file.path}: {e}", _edit_hint(e)
+                    f"cannot remove {format_path(path)} from {loaded.file.path}: {e}", edit_hint(e)
                 ) from None
         outcome.changes = tx.commit()
     return outcome

@@ -14,7 +14,7 @@ from ..model.keys import lookup
 from ..model.known import misspelt_part
 from ..model.layout import KNOWN_NAMESPACES
 from ..views.effective import Effective, Layer, Origin, origin_below
-from ..views.unread import known_namespace, outside_namespace
+from ..views.unread import known_namespace, outside_namespace, unread_keys
 
 MISSING: Any = object()
 
@@ -47,6 +47,7 @@ class Explanation:
     steps: list[Step] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    defaults_note: str = ""  # which defaults the view layers under the files
 
     @property
     def is_set(self) -> bool:
@@ -137,7 +138,7 @@ def explain(effective: Effective, key: KeyPath, env: Mapping[str, str] | None = 
         value, origin = MISSING, None
     if isinstance(value, dict) and value:
         origin = None  # an object comes from several layers: the rows say which
-    result = Explanation(key, effective.component, value, origin, notes=list(effective.notes))
+    result = Explanation(key, effective.component, value, origin, defaults_note=effective.defaults_note)
     result.warnings.extend(effective.warnings)
 
     previous: Step | None = None
@@ -166,7 +167,7 @@ def explain(effective: Effective, key: KeyPath, env: Mapping[str, str] | None = 
 
     result.warnings.extend(_unread(effective, key, result))
     result.warnings.extend(
-        warning for path, warning in effective.unread if len(path) > len(key) and tuple(path[: len(key)]) == key
+        warning for path, warning in unread_keys(effective) if len(path) > len(key) and tuple(path[: len(key)]) == key
     )
     result.warnings.extend(_ignored_variables(key, env))
     result.notes.extend(_connection_notes(key, env))

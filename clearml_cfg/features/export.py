@@ -207,7 +207,7 @@ def export(
 
 def _json(dirs: ConfigDirs, env: Mapping[str, str], component: str, mask: bool) -> Exported:
     """The files' merged tree; one server's part of it with --component (as the variable formats split it)."""
-    from ..console import to_json
+    from ..model.values import to_json
 
     tree = {key: value for key, value in FilesView(dirs, env).merged().items() if reads(component, key.lstrip("-"))}
     notes = []

@@ -27,7 +27,7 @@ from ..model.layout import ConfigFile, file_for_key
 from ..model.schema import validate
 from ..views.effective import Origin
 from ..views.files import FilesView
-from .common import NOT_SET, Options, Outcome, current, not_taking_effect, value_of
+from .common import NOT_SET, Options, Outcome, current, edit_hint, not_taking_effect, value_of
 
 ENTERPRISE = "custom UI actions are a ClearML Enterprise feature: the open-source server ignores them"
 SECTION: KeyPath = ("services", "organization", "ui_actions")
@@ -227,8 +227,6 @@ def _edit(options: Options, kind: str, change: Any, check: Any = None, adding: A
         try:
             entries = change(document, target, outcome)
         except HoconEditError as e:
-            from .common import edit_hint
-
             raise UsageError(
                 f"cannot edit {format_path(list_path(kind))} in {target.file.path}: {e}", edit_hint(e)
             ) from None

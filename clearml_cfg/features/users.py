@@ -27,7 +27,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import NoMatch, NotSet, UsageError, WriteError
+from ..errors import Message, NoMatch, NotSet, UsageError, WriteError
 from ..hocon import Document, HoconEditError, HoconKeyError, KeyPath, Unresolved, format_path, strict_equal
 from ..hocon.values import Substitution
 from ..io.transaction import Transaction
@@ -38,7 +38,7 @@ from ..model.passwords import MAX_BYTES, check_new_password, check_utf8
 from ..model.schema import USER_KEYS_OPTIONAL, USER_KEYS_REQUIRED
 from ..views import environment as overrides
 from ..views.files import FilesView
-from .common import Options, Outcome
+from .common import Options, Outcome, edit_hint
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -519,11 +519,8 @@ class _Target:
         try:
             change()
         except (HoconEditError, HoconKeyError) as e:
-            hint = (
-                "nothing was written; please report this with the file, it is a bug in clearml-cfg"
-                if "refusing" in str(e)
-                else f"edit {format_path((*self.base, 'users'))} in {self.file.path} by hand"
-            )
+            by_hand = f"edit {format_path((*self.base, 'users'))} in {self.file.path} by hand"
+            hint = edit_hint(e, by_hand) if isinstance(e, HoconEditError) else by_hand
             raise UsageError(f"cannot {action} in {self.file.path}: {e}", hint) from None
 
     def note_where(self, outcome: Outcome) -> None:
@@ -752,7 +749,7 @@ def _warn_overridden(
                 f"(pass_hashed: {str(written).lower()}): logins of this list fail while the variable is set"
             )
             hint = f"unset {variable}, or set it to {str(written).lower()}"
-        outcome.warnings.append(f"{message}\nhint: {hint}")
+        outcome.warnings.append(Message(message, hint))
 
 
 def _check_username(username: str) -> None:

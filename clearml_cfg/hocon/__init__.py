@@ -4,13 +4,23 @@ Imports nothing outside the standard library (no pyhocon, typer or rich): every 
 """
 
 from .document import Document, Location, parse
-from .errors import HoconEditError, HoconError, HoconKeyError, HoconSemanticError, HoconSyntaxError
+from .errors import (
+    HoconEditError,
+    HoconEditRefused,
+    HoconEditUnresolvable,
+    HoconError,
+    HoconKeyError,
+    HoconSemanticError,
+    HoconSyntaxError,
+)
 from .paths import KeyPath, format_path, parse_path
 from .values import Period, Unresolved, strict_equal
 
 __all__ = [
     "Document",
     "HoconEditError",
+    "HoconEditRefused",
+    "HoconEditUnresolvable",
     "HoconError",
     "HoconKeyError",
     "HoconSemanticError",

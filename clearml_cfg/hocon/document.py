@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .deep import with_room
 from .errors import (
     HoconEditError,
+    HoconEditRefused,
+    HoconEditUnresolvable,
     HoconKeyError,
     HoconSemanticError,
     HoconSyntaxError,
@@ -618,13 +620,13 @@ class Document:
                 resolved = after if needs is not None else _MISSING
         except (HoconSyntaxError, HoconSemanticError) as e:
             self._tree = parse_tree(old_text)
-            raise HoconEditError(f"refusing to {action}: the edited text would not read back ({e})") from e
+            raise HoconEditRefused(f"refusing to {action}: the edited text would not read back ({e})") from e
         if not any(strict_equal(after, candidate) for candidate in accepted):
             self._tree = parse_tree(old_text)
-            raise HoconEditError(f"refusing to {action}: {_first_difference(accepted[0], after)}")
+            raise HoconEditRefused(f"refusing to {action}: {_first_difference(accepted[0], after)}")
         if unresolvable is not None:
             self._tree = parse_tree(old_text)
-            raise HoconEditError(
+            raise HoconEditUnresolvable(
                 f"the server could not load the file after this: {_where_before(unresolvable, old_text, text)} "
                 "(it resolves now without help from the environment)"
             )

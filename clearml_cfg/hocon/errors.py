@@ -30,14 +30,34 @@ class HoconSyntaxError(HoconError):
 class HoconSemanticError(HoconError):
     """The text parses, but pyhocon could not compute a value from it (the server would fail too)."""
 
-    def __init__(self, message: str, offset: int | None = None, reason: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        offset: int | None = None,
+        reason: str | None = None,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.offset = offset  # where, when known: the message then starts with "line L, column C: "
         self.reason = reason if reason is not None else message
+        self.line = line
+        self.column = column
 
 
 class HoconEditError(HoconError):
-    """An edit was refused: it cannot be expressed safely, or its result did not verify."""
+    """An edit was refused: it cannot be expressed safely in this text (it can be made by hand)."""
+
+
+class HoconEditRefused(HoconEditError):
+    """The edited text did not verify (it would not read back as exactly the intended change): a bug of the
+    editor, never something the user did. Nothing was changed."""
+
+
+class HoconEditUnresolvable(HoconEditError):
+    """The edit would leave the file with a substitution it cannot resolve, where it resolves now without help
+    from the environment: the server could not load the file after it."""
 
 
 class HoconKeyError(HoconError, KeyError):

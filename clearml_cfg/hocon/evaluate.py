@@ -932,4 +932,4 @@ def _evaluate(
 
 def _located(text: str, offset: int, reason: str) -> HoconSemanticError:
     line, column = line_and_column(text, offset)
-    return HoconSemanticError(f"line {line}, column {column}: {reason}", offset, reason)
+    return HoconSemanticError(f"line {line}, column {column}: {reason}", offset, reason, line=line, column=column)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +28,17 @@ def read_text(path: Path) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
+            reason = (
+                f"{size / 1024 / 1024:.1f} MB is far too large for a configuration file "
+                f"(the limit is {MAX_FILE_BYTES // 1024 // 1024} MB; the server's parser would take minutes on it)"
+            )
             raise ConfigReadError(
-                f"{path}:1:1: {size / 1024 / 1024:.1f} MB is far too large for a configuration file "
-                f"(the limit is {MAX_FILE_BYTES // 1024 // 1024} MB; the server's parser would take minutes on it)",
+                f"{path}:1:1: {reason}",
                 "this is not a configuration file: move it out of the config directory",
+                path=path,
+                line=1,
+                column=1,
+                reason=reason,
             )
         data = path.read_bytes()
     except FileNotFoundError as e:
@@ -40,36 +46,57 @@ def read_text(path: Path) -> str:
             raise ConfigReadError(
                 f"{path} is a symbolic link to {os.readlink(path)}, which does not exist",
                 f"the server fails on it too: point the link at the real file, or remove {path}",
+                path=path,
             ) from e
         raise
     except IsADirectoryError as e:
-        raise ConfigReadError(f"{path} is a directory, not a file", f"rename or remove {path}") from e
+        raise ConfigReadError(f"{path} is a directory, not a file", f"rename or remove {path}", path=path) from e
     except PermissionError as e:
         raise ConfigReadError(
-            f"cannot read {path}: permission denied", "run as a user who can read it (the server reads it too)"
+            f"cannot read {path}: permission denied",
+            "run as a user who can read it (the server reads it too)",
+            path=path,
+            reason="permission denied",
         ) from e
     except OSError as e:
         if e.errno == errno.ELOOP:
             raise ConfigReadError(
                 f"cannot read {path}: its symbolic links form a loop",
                 f"the server fails on it too: point the link at the real file, or remove {path}",
+                path=path,
+                reason="its symbolic links form a loop",
             ) from e
         raise ConfigReadError(
-            f"cannot read {path}: {e.strerror}", "the server cannot read it either: check the file and its disk"
+            f"cannot read {path}: {e.strerror}",
+            "the server cannot read it either: check the file and its disk",
+            path=path,
+            reason=str(e.strerror),
         ) from e
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
         column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        reason = f"not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})"
         raise ConfigReadError(
-            f"{path}:{line}:{column}: not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})",
+            f"{path}:{line}:{column}: {reason}",
             "the server reads its files as UTF-8: re-save the file as UTF-8",
+            code="not-utf8",
+            path=path,
+            line=line,
+            column=column,
+            reason=reason,
         ) from e
     if text.startswith("\ufeff"):
+        reason = "the file starts with a UTF-8 byte-order mark, which the server's parser rejects"
         raise ConfigReadError(
-            f"{path}:1:1: the file starts with a UTF-8 byte-order mark, which the server's parser rejects",
+            f"{path}:1:1: {reason}",
             f"remove the first 3 bytes of {path}, e.g. sed -i '1s/^\\xEF\\xBB\\xBF//' {path}",
+            code="byte-order-mark",
+            path=path,
+            line=1,
+            column=1,
+            reason=reason,
         )
     return text
 
@@ -83,6 +110,11 @@ def parse_document(path: Path, text: str) -> Document:
             f"{path}:{e.line}:{e.column}: {e.reason}",
             "fix the file by hand; the server cannot start with it either",
             detail=_masked_excerpt(e),
+            code="parse-error",
+            path=path,
+            line=e.line,
+            column=e.column,
+            reason=e.reason,
         ) from e
     except HoconSemanticError as e:
         raise _semantic_error(path, text, e, "fix the file by hand; the server cannot read it either") from e
@@ -107,20 +139,33 @@ def resolved_tree(path: Path, document: Document, env: dict[str, str] | os._Envi
         raise _semantic_error(path, document.text, e, "the server would fail to start with this file") from e
 
 
-_LOCATED = re.compile(r"line (\d+), column (\d+): (.*)", re.DOTALL)
-
-
 def _semantic_error(path: Path, text: str, error: HoconSemanticError, hint: str) -> ConfigReadError:
     """``FILE:LINE:COL: reason`` and the line with a caret, as for a syntax error, when the error has a place."""
-    located = _LOCATED.fullmatch(str(error))
-    if located is None:
-        return ConfigReadError(f"{path}: {error}", hint)
-    line, column, reason = int(located[1]), int(located[2]), located[3]
+    line, column, reason = error.line, error.column, error.reason
+    if line is None or column is None:
+        return ConfigReadError(f"{path}: {error}", hint, code="parse-error", path=path, reason=str(error))
     starts = line_starts(text)
     if line > len(starts):
-        return ConfigReadError(f"{path}:{line}:{column}: {reason}", hint)
+        return ConfigReadError(
+            f"{path}:{line}:{column}: {reason}",
+            hint,
+            code="parse-error",
+            path=path,
+            line=line,
+            column=column,
+            reason=reason,
+        )
     source = source_line(text, starts[line - 1])
     # The reader counts columns after expanding tabs to 8-column stops (as pyparsing does): find the character.
     index = next((i for i in range(len(source) + 1) if len(source[:i].expandtabs()) >= column - 1), len(source))
     detail = f"{source.expandtabs(1)}\n{' ' * index}^"
-    return ConfigReadError(f"{path}:{line}:{index + 1}: {reason}", hint, detail=detail)
+    return ConfigReadError(
+        f"{path}:{line}:{index + 1}: {reason}",
+        hint,
+        detail=detail,
+        code="parse-error",
+        path=path,
+        line=line,
+        column=index + 1,
+        reason=reason,
+    )

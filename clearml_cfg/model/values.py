@@ -78,3 +78,16 @@ def _parse_hocon_value(text: str, *, strict: bool) -> tuple[Any, str | None]:
             f"{text.strip()!r} is read as the number {value} (the server reads it so too); --type string keeps it text",
         )
     return value, None
+
+
+def to_json(value: Any) -> str:
+    import json
+
+    from ..hocon import Period
+
+    def default(item: Any) -> Any:
+        if isinstance(item, Period):
+            return item.text
+        raise TypeError(f"cannot show {type(item).__name__} as JSON")
+
+    return json.dumps(value, indent=2, ensure_ascii=False, default=default)

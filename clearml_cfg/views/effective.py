@@ -10,7 +10,6 @@ from our own reading of each file, which has the line numbers pyhocon does not k
 from __future__ import annotations
 
 import copy
-import functools
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -82,19 +81,12 @@ class Effective:
     layers: list[Layer]
     dirs: list[Path]
     defaults_source: Path | None  # None: the documented defaults of clearml-cfg's registry
-    notes: list[str] = field(default_factory=list)
+    defaults_note: str = ""  # which defaults are layered under the files
     warnings: list[str] = field(default_factory=list)
 
     @property
     def several_dirs(self) -> bool:
         return len(self.dirs) > 1
-
-    @functools.cached_property
-    def unread(self) -> list[tuple[KeyPath, str]]:
-        """Warnings about keys no server code reads, each with the key (or file prefix) it is about."""
-        from .unread import unread_keys
-
-        return unread_keys(self)
 
     def leaves(
         self, tree: Any = _WHOLE, origins: Any = _WHOLE, path: KeyPath = ()
@@ -257,13 +249,13 @@ def compute(
     if component not in COMPONENTS:
         raise UsageError(f"unknown component {component!r}", f"use one of {', '.join(COMPONENTS)}")
     replaces = component == "apiserver"  # the file server's loader has no `-key` rule
-    notes: list[str] = []
     warnings: list[str] = []
     layers: list[Layer] = []
+    defaults_note = ""
 
     if defaults_dir is None and IMAGE_DEFAULTS[component].is_dir():
         defaults_dir = IMAGE_DEFAULTS[component]
-        notes.append(f"defaults: the server's own folder {defaults_dir}")
+        defaults_note = f"defaults: the server's own folder {defaults_dir}"
     written: dict[KeyPath, Origin] = {}
     if defaults_dir is not None:
         if not defaults_dir.is_dir():
@@ -278,7 +270,7 @@ def compute(
             written.update(layer.written)
     else:
         defaults, default_origins = _documented_defaults(component)
-        notes.append(
+        defaults_note = (
             "defaults: the documented defaults of the settings clearml-cfg manages; "
             "--defaults DIR layers a server's full default folder"
         )
@@ -313,7 +305,7 @@ def compute(
     for name, prefix in ignored_env(env):
         warnings.append(f"{name} is ignored by the server: the prefix must be exactly {prefix}")
 
-    return Effective(component, tree, origins, defaults, layers, used_dirs, defaults_dir, notes, warnings)
+    return Effective(component, tree, origins, defaults, layers, used_dirs, defaults_dir, defaults_note, warnings)
 
 
 def _discover(directory: Path) -> list[ConfigFile]:

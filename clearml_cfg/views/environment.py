@@ -1,8 +1,9 @@
-"""``CLEARML__``/``TRAINS__`` variables (SERVER-SEMANTICS §4) laid over the files' merged tree, for one section.
+"""``CLEARML__``/``TRAINS__`` variables as the server reads them (SERVER-SEMANTICS §4): their order, the key each
+sets, the value pyhocon parses from it; and the variables that touch one section laid over the files' tree.
 
 ``show --effective`` computes the whole configuration with defaults and origins; a command that reads a few keys
-(the users commands read ``apiserver.auth``) needs only the variables that touch them. Without such a variable
-nothing here costs more than a scan of the variable names, and pyhocon is not imported.
+(the users commands read ``apiserver.auth``) needs only the variables that touch them (``apply``). Without such a
+variable nothing here costs more than a scan of the variable names, and pyhocon is not imported.
 """
 
 from __future__ import annotations
@@ -68,7 +69,6 @@ def touching(env: Mapping[str, str], section: KeyPath) -> list[Variable]:
     """The variables, in the server's order, whose key is ``section``, above it or below it."""
     if not any(name.startswith(ENV_PREFIXES) for name in env):
         return []
-    from .environment import env_overrides
 
     found = []
     for override in env_overrides(env):
@@ -86,7 +86,6 @@ def apply(files: dict[str, Any], env: Mapping[str, str], section: KeyPath) -> Ov
     if not variables:
         return None
     from ..model.merge import merge
-    from .environment import EnvOverride, parse_env_value
 
     tree = copy.deepcopy(files)
     origins = _shape(files, None)
@@ -186,7 +185,6 @@ def parse_env_value(override: EnvOverride) -> Any:
 def env_text(value: Any, name: str, key: str) -> str:
     """A variable's text that the server parses back to exactly ``value``: a string bare when it reads back the
     same (`.example.com`), else quoted (`"007"`, `"http://x/${id}"`); other values as inline HOCON."""
-    from ..hocon import strict_equal
     from ..hocon.render import render_value
 
     if isinstance(value, str) and value and value.strip() == value:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -87,12 +88,34 @@ def read_file(path: Path) -> Any:
         raise ConfigReadError(
             f"{path} is a link to a directory: the server crashes trying to read it as a file (IsADirectoryError)",
             f"remove the link or rename it so that it does not end in .conf: {path}",
+            code="server-cannot-load",
+            path=path,
         ) from None
     except Exception as e:
+        reason = f"the server cannot load this file: {short_message(e)}"
+        line, column = _place(e)
         raise ConfigReadError(
-            f"{path}: the server cannot load this file: {short_message(e)}",
+            f"{path}: {reason}",
             _substitution_hint(str(e)) or "fix the file by hand; the server cannot start with it either",
+            code="server-cannot-load",
+            path=path,
+            line=line,
+            column=column,
+            reason=reason,
         ) from None
+
+
+# pyhocon's own exceptions say where only in their text: "... (line: 2, col: 4)"
+_PYHOCON_PLACE = re.compile(r"\(line: (\d+), col: (\d+)\)")
+
+
+def _place(error: Exception) -> tuple[int, int]:
+    """Line and column of pyhocon's failure: pyparsing's exceptions carry them; pyhocon's say them; else 1:1."""
+    line, column = getattr(error, "lineno", None), getattr(error, "col", None)
+    if isinstance(line, int) and isinstance(column, int):
+        return line, column
+    place = _PYHOCON_PLACE.search(str(error))
+    return (int(place.group(1)), int(place.group(2))) if place else (1, 1)
 
 
 def short_message(error: Exception) -> str:

@@ -8,7 +8,6 @@ and are never fixable by editing a file). Checkers look at both the same way.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -373,26 +372,12 @@ def _load(context: Context, config_file: ConfigFile) -> LoadedFile | None:
     return LoadedFile(config_file, text, document, tree)
 
 
-_LOCATED = re.compile(r"^.*?:(\d+):(\d+): (.*)$", re.DOTALL)
-
-
 def _read_failure(config_file: ConfigFile, error: ConfigReadError) -> Finding:
     fix = None
-    code = "unreadable-file"
-    if "byte-order mark" in error.message:
-        code = "byte-order-mark"
+    if error.code == "byte-order-mark":
         fix = Fix("remove the byte-order mark", config_file.path, rewrite=lambda text: text.lstrip("\ufeff"))
-    elif "not UTF-8" in error.message:
-        code = "not-utf8"
-    m = _LOCATED.match(error.message)
-    line: int | None = None
-    column: int | None = None
-    if m:
-        line, column, message = int(m.group(1)), int(m.group(2)), m.group(3)
-    else:
-        message = error.message.split(": ", 1)[1] if ": " in error.message else error.message
     hint = error.hint or (
         f"make {config_file.relative} a readable file, or move it out of the config directory "
         "(the server fails on it too)"
     )
-    return Finding(code, Severity.ERROR, message, hint, config_file.path, line, column, fix)
+    return Finding(error.code, Severity.ERROR, error.reason, hint, config_file.path, error.line, error.column, fix)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
@@ -18,7 +17,7 @@ from .appends import check_appends
 from .environment import check_environment
 from .files import check_dirs, check_files
 from .layered import check_effective
-from .model import Context, Finding, Severity, load_context
+from .model import Finding, Severity, load_context
 from .secrets import check_backups, check_permissions, check_secrets
 from .ui_action import check_ui_actions
 from .users import check_users
@@ -49,7 +48,7 @@ def run_checks(
         try:
             effective = compute(dirs, env, defaults_dir=defaults_dir, ignore_bad_env=True)
         except ConfigReadError as e:
-            findings.append(_cannot_load(context, e))
+            findings.append(_cannot_load(e))
     if effective is not None:
         findings.extend(check_effective(context, effective))
     findings.extend(check_users(context, effective))
@@ -73,26 +72,11 @@ def _distinct(findings: list[Finding]) -> list[Finding]:
     return kept
 
 
-# pyhocon's messages end in "(line: 2, col: 4)"
-_PYHOCON_PLACE = re.compile(r"\(line: (\d+), col: (\d+)\)")
-
-
-def _cannot_load(context: Context, error: ConfigReadError) -> Finding:
-    """server-cannot-load at the file (and line) the server fails on, when the message names them."""
-    for loaded in context.files:
-        head = f"{loaded.path}: "
-        if error.message.startswith(head):
-            place = _PYHOCON_PLACE.search(error.message)
-            return Finding(
-                "server-cannot-load",
-                Severity.ERROR,
-                error.message[len(head) :],
-                error.hint or "",
-                loaded.path,
-                int(place.group(1)) if place else 1,
-                int(place.group(2)) if place else 1,
-            )
-    return Finding("server-cannot-load", Severity.ERROR, error.message, error.hint or "")
+def _cannot_load(error: ConfigReadError) -> Finding:
+    """server-cannot-load at the file (and line) the server fails on."""
+    return Finding(
+        "server-cannot-load", Severity.ERROR, error.reason, error.hint or "", error.path, error.line, error.column
+    )
 
 
 def exit_code(findings: list[Finding], strict: bool) -> int:
