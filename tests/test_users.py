@@ -12,6 +12,7 @@ from typing import Any
 import bcrypt
 import pytest
 
+from clearml_cfg.cli import prompts
 from clearml_cfg.errors import NoMatch, UsageError
 from clearml_cfg.features.users import LoginCheck, check_rounds, hash_password, password_kind, verify_password
 from clearml_cfg.model import passwords
@@ -152,16 +153,16 @@ class BinaryStdin(io.TextIOWrapper):
 )
 def test_stdin_is_one_utf8_line(monkeypatch: pytest.MonkeyPatch, data: bytes, password: str) -> None:
     monkeypatch.setattr(sys, "stdin", BinaryStdin(data))
-    assert passwords.read_stdin_line("--password-stdin") == password
+    assert prompts.read_stdin_line("--password-stdin") == password
 
 
 def test_stdin_that_is_not_utf8_or_empty(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stdin", BinaryStdin(b"\xff\xfe\n"))
     with pytest.raises(UsageError, match="not UTF-8"):
-        passwords.read_stdin_line("--password-stdin")
+        prompts.read_stdin_line("--password-stdin")
     monkeypatch.setattr(sys, "stdin", BinaryStdin(b""))
     with pytest.raises(UsageError, match="stdin is empty"):
-        passwords.read_stdin_line("--stdin")
+        prompts.read_stdin_line("--stdin")
 
 
 def test_generated_passwords_are_strong_and_shell_safe() -> None:
@@ -174,9 +175,9 @@ def test_generated_passwords_are_strong_and_shell_safe() -> None:
 
 def test_one_source_only() -> None:
     with pytest.raises(UsageError, match="--password-stdin and --generate and --password both give"):
-        passwords.obtain(label="x", stdin=True, generate_one=True, argv="pw")
-    obtained = passwords.obtain(label="x", argv="pw")
-    assert obtained.password == "pw" and obtained.warnings == [passwords.ARGV_WARNING]
+        prompts.obtain(label="x", stdin=True, generate_one=True, argv="pw")
+    obtained = prompts.obtain(label="x", argv="pw")
+    assert obtained.password == "pw" and obtained.warnings == [prompts.ARGV_WARNING]
 
 
 # --- start-up cost ------------------------------------------------------------------------------------------

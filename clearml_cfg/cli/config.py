@@ -13,7 +13,7 @@ from ..features.config import get_value, holds_secret, init_dir, set_value, show
 from ..model.keys import format_key, lookup, parse_key
 from ..model.schema import masked
 from ..model.values import ValueType, parse_value, to_json
-from ..views.files import FilesView
+from . import prompts
 from .options import (
     Component,
     ConfigDir,
@@ -131,7 +131,7 @@ def get_command(
                 raise NotSet(f"{format_key(path)} is not set in the server's effective configuration") from None
         else:
             options = make_options(config_dir, quiet=quiet)
-            value = get_value(FilesView(options.dirs, options.env), path)
+            value = get_value(options, path)
     except NotSet as e:
         if default is None:
             raise NotSet(e.message, "--default VALUE prints a fallback instead") from None
@@ -194,7 +194,11 @@ def set_command(
     if value_stdin:
         if value is not None:
             raise UsageError("VALUE and --value-stdin both give the value", "pass only one of them")
-        value = _read_value(format_key(path))
+        value = prompts.read_value(
+            format_key(path),
+            "--value-stdin",
+            "printf '%s\\n' \"$VALUE\" | clearml-cfg set KEY --value-stdin",
+        )
     elif value is None:
         raise UsageError(
             "missing VALUE", f"clearml-cfg set {key} VALUE, or --value-stdin to read it from standard input"
@@ -209,29 +213,6 @@ def set_command(
     if note:
         outcome.remarks.append(note)
     report(console, outcome, dry_run=dry_run, json_output=json_output)
-
-
-def _read_value(label: str) -> str:
-    """One line of standard input without its line ending; on a terminal, a prompt that does not echo."""
-    import sys
-
-    isatty = getattr(sys.stdin, "isatty", None)
-    if isatty and isatty():
-        import getpass
-
-        try:
-            return getpass.getpass(f"{label}: ")
-        except EOFError:
-            raise UsageError("no value was entered", "type the value at the prompt") from None
-    line = sys.stdin.readline()
-    if not line:
-        raise UsageError(
-            "--value-stdin: standard input is empty",
-            "send the value as one line, e.g. printf '%s\\n' \"$VALUE\" | clearml-cfg set KEY --value-stdin",
-        )
-    if line.endswith("\n"):
-        line = line[:-1].removesuffix("\r")
-    return line
 
 
 def unset_command(
@@ -297,7 +278,7 @@ def show_command(
         )
         return
     options = make_options(config_dir, quiet=quiet)
-    tree = show_tree(FilesView(options.dirs, options.env), path)
+    tree = show_tree(options, path)
     shown = tree if show_secrets else masked(tree, path)
     if json_output:
         console.data(to_json(shown))

@@ -10,13 +10,7 @@ from typing import Any
 from ..console import Console
 from ..errors import Message
 from ..features.common import Outcome
-from ..io.transaction import Change
-from ..model.layout import KNOWN_NAMESPACES
 from ..model.values import to_json
-
-# Which server reads which file (both read hosts, logging and secure from /opt/clearml/config)
-_READERS = {"fileserver": ("fileserver",), "hosts": ("apiserver", "fileserver"), "logging": ("apiserver", "fileserver")}
-_READERS["secure"] = ("apiserver", "fileserver")
 
 
 def shown_path(path: Path) -> str:
@@ -26,18 +20,6 @@ def shown_path(path: Path) -> str:
     except ValueError:
         return str(path)
     return relative if not relative.startswith("..") else str(path)
-
-
-def _readers(changes: list[Change]) -> list[str]:
-    found: list[str] = []
-    for change in changes:
-        # services/tasks.conf belongs to `services`: the first known name walking up from the file
-        names = [change.path.stem, *(parent.name for parent in change.path.parents)]
-        namespace = next((n for n in names if n in KNOWN_NAMESPACES), "apiserver")
-        for reader in _READERS.get(namespace, ("apiserver",)):
-            if reader not in found:
-                found.append(reader)
-    return found
 
 
 def report(
@@ -100,5 +82,5 @@ def report(
         if restart is not None:
             console.info(restart)
             return
-        readers = " and ".join(_readers(outcome.changes))
+        readers = " and ".join(outcome.servers_to_restart)
         console.info(f"restart {readers} to apply: the server reads its configuration at start-up")

@@ -24,9 +24,9 @@ from ..features.users import (
     remove_user,
     verify_password,
 )
-from ..model import passwords
 from ..model.values import to_json
 from ..views.files import FilesView
+from . import prompts
 from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
 from .report import report
 
@@ -76,7 +76,7 @@ def register(app: typer.Typer, names: list[str]) -> None:
 def _finish(
     console: Console,
     outcome: Outcome,
-    obtained: passwords.Obtained,
+    obtained: prompts.Obtained,
     username: str,
     *,
     dry_run: bool,
@@ -131,7 +131,7 @@ def add_user_command(
     """
     options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
-    obtained = passwords.obtain(
+    obtained = prompts.obtain(
         label=f"New password for {username}",
         stdin=password_stdin,
         generate_one=generate,
@@ -177,7 +177,7 @@ def passwd_command(
     """
     options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
-    obtained = passwords.obtain(
+    obtained = prompts.obtain(
         label=f"New password for {username}",
         stdin=password_stdin,
         generate_one=generate,
@@ -320,7 +320,7 @@ def verify_password_command(
     options = make_options(config_dir, quiet=quiet)
     console = Console(quiet=quiet)
     check = login_check(FilesView(options.dirs, options.env), username)
-    obtained = passwords.obtain(label=f"Password of {username}", stdin=password_stdin, confirm=False)
+    obtained = prompts.obtain(label=f"Password of {username}", stdin=password_stdin, confirm=False)
     for warning in check.warnings:
         console.warn(warning)
     for note in check.notes:
@@ -342,5 +342,5 @@ def hash_password_command(
     """
     cost = DEFAULT_ROUNDS if rounds is None else rounds
     check_rounds(cost)  # before anyone types a password
-    obtained = passwords.obtain(label="Password to hash", stdin=stdin, stdin_option="--stdin")
+    obtained = prompts.obtain(label="Password to hash", stdin=stdin, stdin_option="--stdin")
     Console().data(hash_password(obtained.password, cost))

@@ -10,7 +10,7 @@ written because something else (an environment variable, a ``-key``) wins.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,14 +25,54 @@ from ..hocon import (
     format_path,
     strict_equal,
 )
+from ..io.reading import Reader
 from ..io.transaction import Change, Transaction
-from ..model.keys import lookup
-from ..model.layout import ConfigDirs, file_for_key
+from ..model.keys import MISSING, lookup
+from ..model.layout import ConfigDirs, file_for_key, servers_reading
 from ..model.schema import masked, validate
-from ..views.effective import Effective, Origin, compute
-from ..views.files import FilesView
+from ..views.effective import Effective, Origin
+from ..views.snapshot import Snapshot
 
-NOT_SET: Any = object()
+NOT_SET: Any = MISSING  # a setting nothing sets
+
+
+@dataclass
+class Options:
+    """What every command is told: where the config is, and how careful to be."""
+
+    dirs: ConfigDirs
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    dry_run: bool = False
+    backup: bool = True
+    force: bool = False
+    lock_timeout: float = 10.0
+    #: files already backed up by this command: a second write keeps the backup of the first version
+    backed_up: set[Path] = field(default_factory=set)
+
+    def transaction(self) -> Transaction:
+        return Transaction(
+            dry_run=self.dry_run, backup=self.backup, lock_timeout=self.lock_timeout, backed_up=self.backed_up
+        )
+
+    def snapshot(self, reader: Reader | None = None) -> Snapshot:
+        """The command's one reading of the configuration; a write passes its transaction's reader (taken
+        after the lock), so that what it reads and what it edits are the same documents."""
+        return Snapshot(self.dirs, self.env, reader)
+
+
+@dataclass
+class Outcome:
+    """What a write command did: the changes, and things the user should know."""
+
+    changes: list[Change] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # a note may say why nothing changed ("is not set; nothing to do")
+    remarks: list[str] = field(default_factory=list)  # notes on the input (how VALUE was read); never such a reason
+
+    @property
+    def servers_to_restart(self) -> list[str]:
+        """The servers that read a changed file: they read their configuration at start-up only."""
+        return list(dict.fromkeys(server for change in self.changes for server in servers_reading(change.path)))
 
 
 @dataclass(frozen=True)
@@ -66,10 +106,11 @@ def component_of(path: KeyPath) -> str:
     return "fileserver" if path and path[0] == "fileserver" else "apiserver"
 
 
-def current(options: Options, component: str = "apiserver", *, for_write: bool = False) -> Effective:
+def current(options: Options | Snapshot, component: str = "apiserver", *, for_write: bool = False) -> Effective:
     """The server's view. ``for_write``: a CLEARML__ variable the server cannot parse does not stop a file edit
     (it is skipped; showing the state reports it, exit 3, as show --effective does)."""
-    return compute(options.dirs, options.env, component=component, ignore_bad_env=for_write)
+    snapshot = options.snapshot() if isinstance(options, Options) else options
+    return snapshot.effective(component, ignore_bad_env=for_write)
 
 
 def rows(effective: Effective, paths: Iterable[KeyPath]) -> list[Row]:
@@ -106,18 +147,31 @@ def value_of(effective: Effective, path: KeyPath) -> Any:
         return NOT_SET
 
 
-def write_settings(options: Options, values: Mapping[KeyPath, Any]) -> Outcome:
+def write_settings(
+    options: Options, values: Mapping[KeyPath, Any] | Callable[[Snapshot], Mapping[KeyPath, Any]]
+) -> tuple[Outcome, Snapshot]:
     """Set every ``path: value`` in the file of the write directory that holds it, in one transaction.
 
-    Every value is checked against the registry first: one invalid value and nothing is written (exit 2).
+    ``values`` may be worked out from the configuration as it is (a function of the snapshot, read under the
+    lock). Every value is checked against the registry first: one invalid value and nothing is written (exit 2).
+    Returns what was done, and the snapshot as the edit leaves the configuration (also in a dry run: its
+    documents are edited, only not written).
     """
-    for path, value in values.items():
-        validate(path, value)
-    view = FilesView(options.dirs, options.env)
+    if not callable(values):
+        for path, value in values.items():
+            validate(path, value)
     directory = options.dirs.write_dir
     outcome = Outcome()
     with options.transaction() as tx:
         tx.lock(directory)
+        snapshot = options.snapshot(tx.reader)
+        if callable(values):
+            values = values(snapshot)
+            for path, value in values.items():
+                validate(path, value)
+        for component in dict.fromkeys(component_of(path) for path in values):
+            snapshot.effective(component, ignore_bad_env=True)  # a configuration the server cannot load: exit 3 now
+        view = snapshot.files
         for path, value in values.items():
             config_file, inner = file_for_key(directory, view.files(directory), path)
             document = tx.document(config_file.path)
@@ -128,8 +182,9 @@ def write_settings(options: Options, values: Mapping[KeyPath, Any]) -> Outcome:
             except HoconEditError as e:
                 raise UsageError(f"cannot set {format_path(path)} in {config_file.path}: {e}", edit_hint(e)) from None
         outcome.changes = tx.commit()
-    outcome.warnings.extend(not_taking_effect(options, values))
-    return outcome
+    snapshot.refresh()
+    outcome.warnings.extend(not_taking_effect(snapshot, values, dry_run=options.dry_run))
+    return outcome, snapshot
 
 
 def edit_hint(
@@ -145,23 +200,19 @@ def edit_hint(
     return by_hand
 
 
-def not_taking_effect(options: Options, values: Mapping[KeyPath, Any]) -> list[str]:
+def not_taking_effect(snapshot: Snapshot, values: Mapping[KeyPath, Any], *, dry_run: bool) -> list[str]:
     """Warn about every value the server will not use as written, and say what wins instead.
 
-    After a write: the effective value is compared with what was written. In a dry run nothing was written, so
-    only an environment variable (which wins over any file) can be known to override it.
+    After a write: the effective value (the snapshot refreshed after the edit) is compared with what was
+    written. In a dry run only an environment variable (which wins over any file) is reported.
     """
     warnings: list[str] = []
-    views: dict[str, Effective] = {}
     for path, value in values.items():
-        component = component_of(path)
         try:
-            if component not in views:
-                views[component] = compute(options.dirs, options.env, component=component, ignore_bad_env=True)
+            effective = snapshot.effective(component_of(path), ignore_bad_env=True)
         except CfgError as e:  # the write is done; a file elsewhere that the server cannot read is its own problem
             warnings.append(f"could not check what the server now reads: {e.message}")
             return warnings
-        effective = views[component]
         now = value_of(effective, path)
         try:
             origin = lookup(effective.origins, path)
@@ -169,7 +220,7 @@ def not_taking_effect(options: Options, values: Mapping[KeyPath, Any]) -> list[s
             origin = None
         label = effective.label(origin) if isinstance(origin, Origin) else "another setting"
         shown = describe(now if now is NOT_SET else masked(now, path))  # e.g. a UI action's Authorization header
-        if options.dry_run:
+        if dry_run:
             if isinstance(origin, Origin) and origin.kind == "env":
                 warnings.append(f"{format_path(path)} would still read {shown}: {label} overrides every file")
             continue
@@ -185,32 +236,3 @@ def describe(value: Any) -> str:
     from ..views.effective import describe_value
 
     return "nothing (not set)" if value is NOT_SET else describe_value(value)
-
-
-@dataclass
-class Options:
-    """What every command is told: where the config is, and how careful to be."""
-
-    dirs: ConfigDirs
-    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    dry_run: bool = False
-    backup: bool = True
-    force: bool = False
-    lock_timeout: float = 10.0
-    #: files already backed up by this command: a second write keeps the backup of the first version
-    backed_up: set[Path] = field(default_factory=set)
-
-    def transaction(self) -> Transaction:
-        return Transaction(
-            dry_run=self.dry_run, backup=self.backup, lock_timeout=self.lock_timeout, backed_up=self.backed_up
-        )
-
-
-@dataclass
-class Outcome:
-    """What a write command did: the changes, and things the user should know."""
-
-    changes: list[Change] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # a note may say why nothing changed ("is not set; nothing to do")
-    remarks: list[str] = field(default_factory=list)  # notes on the input (how VALUE was read); never such a reason

@@ -9,49 +9,36 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import NotSet, UsageError
-from ..hocon import Document, HoconEditError, HoconKeyError, KeyPath, format_path
-from ..io.reading import resolved_tree
+from ..hocon import HoconEditError, HoconKeyError, KeyPath, format_path, strict_equal
 from ..model import schema
-from ..model.keys import lookup
-from ..model.layout import ConfigFile, check_namespace, file_for_key
+from ..model.keys import MISSING
+from ..model.layout import check_namespace, file_for_key
 from ..model.schema import validate
-from ..views.files import FilesView, LoadedFile, where_to_set
+from ..views.files import FilesView, where_to_set
 from .common import Options, Outcome, edit_hint
 
-# --- reading every file -----------------------------------------------------------------------------------
 
-
-# --- values from the command line -------------------------------------------------------------------------
-
-
-# --- the commands -----------------------------------------------------------------------------------------
-
-
-def get_value(view: FilesView, path: KeyPath) -> Any:
-    try:
-        return lookup(view.merged(), path)
-    except KeyError:
+def get_value(options: Options, path: KeyPath) -> Any:
+    value = FilesView(options.dirs, options.env).value(path)
+    if value is MISSING:
         raise NotSet(
-            f"{format_path(path)} is not set in the configuration files ({view.dirs.describe()})",
+            f"{format_path(path)} is not set in the configuration files ({options.dirs.describe()})",
             "--default VALUE prints a fallback instead; --effective includes the server's defaults",
-        ) from None
+        )
+    return value
 
 
 def set_value(options: Options, path: KeyPath, value: Any) -> Outcome:
     check_namespace(path, options.force)
     validate(path, value)
-    view = FilesView(options.dirs, options.env)
     directory = options.dirs.write_dir
-    config_file, inner = file_for_key(directory, view.files(directory), path)
     outcome = Outcome()
-    loaded = view.loaded(config_file)
     with options.transaction() as tx:
         tx.lock(directory)
-        document = tx.document(
-            config_file.path,
-            secret=config_file.namespace in ("secure",) or holds_secret(path, value),
-            parsed=loaded.document if loaded else None,
-        )
+        view = FilesView(options.dirs, options.env, tx.reader)
+        config_file, inner = file_for_key(directory, view.files(directory), path)
+        secret = config_file.namespace in ("secure",) or holds_secret(path, value)
+        document = tx.document(config_file.path, secret=secret)
         try:
             document.set(where_to_set(document, inner), value)
         except HoconKeyError as e:
@@ -64,7 +51,8 @@ def set_value(options: Options, path: KeyPath, value: Any) -> Outcome:
             raise UsageError(f"cannot set {format_path(path)} in {config_file.path}: {e}", edit_hint(e)) from None
         outcome.changes = tx.commit()
     if not options.dry_run:
-        outcome.warnings.extend(_overridden(view, config_file, document, path, value))
+        view.add(config_file, document)
+        outcome.warnings.extend(_overridden(view, path, value))
     return outcome
 
 
@@ -79,47 +67,36 @@ def holds_secret(path: KeyPath, value: Any) -> bool:
     return any(schema.is_secret(where) for where, _ in schema.walk(value, path))
 
 
-def _overridden(view: FilesView, config_file: ConfigFile, document: Document, path: KeyPath, value: Any) -> list[str]:
+def _overridden(view: FilesView, path: KeyPath, value: Any) -> list[str]:
     """Warn when the value just written is not what the files now say (another file or directory wins).
 
-    Only the edited file is read again: the view of the others is still the one taken before the edit.
-    """
-    tree = resolved_tree(config_file.path, document, dict(view.env))
-    loaded = view.loaded(config_file)
-    if loaded is not None:
-        loaded.tree = tree
-    else:
-        view.layers = [
-            (d, [*layer, LoadedFile(config_file, document, tree)] if d == config_file.directory else layer)
-            for d, layer in view.layers
-        ]
-    try:
-        now = lookup(view.merged(), path)
-    except KeyError:
-        now = None
-    from ..hocon import strict_equal
-
-    if strict_equal(now, value):
+    The view shares the transaction's documents: only the edited file's tree is computed again."""
+    now = view.value(path)
+    if now is not MISSING and strict_equal(now, value):
         return []
-    shown = schema.masked(now, path)
+    shown = schema.masked(None if now is MISSING else now, path)
     return [f"{format_path(path)} still reads {shown!r}: another file or directory overrides it (see clearml-cfg show)"]
 
 
 def unset_value(options: Options, path: KeyPath, missing_ok: bool) -> Outcome:
-    view = FilesView(options.dirs, options.env)
-    found = view.definitions(path)
     outcome = Outcome()
-    if not found:
-        if missing_ok:
-            outcome.notes.append(f"{format_path(path)} is not set; nothing to do")
-            return outcome
-        raise NotSet(
-            f"{format_path(path)} is not set in the configuration files ({options.dirs.describe()})",
-            "--missing-ok makes this a success",
-        )
     with options.transaction() as tx:
-        for directory in sorted({loaded.file.directory for loaded, _ in found}):
+        # The key may be written in any directory: lock every one there is (in one order, as every command
+        # does), then read under the locks.
+        for directory in sorted({d for d in options.dirs.dirs if d.is_dir()}):
             tx.lock(directory)
+        if not tx.locked and not options.dry_run:
+            found = []
+        else:
+            found = FilesView(options.dirs, options.env, tx.reader).definitions(path)
+        if not found:
+            if missing_ok:
+                outcome.notes.append(f"{format_path(path)} is not set; nothing to do")
+                return outcome
+            raise NotSet(
+                f"{format_path(path)} is not set in the configuration files ({options.dirs.describe()})",
+                "--missing-ok makes this a success",
+            )
         for loaded, inner in found:
             document = tx.document(loaded.file.path)
             try:
@@ -134,17 +111,17 @@ def unset_value(options: Options, path: KeyPath, missing_ok: bool) -> Outcome:
     return outcome
 
 
-def show_tree(view: FilesView, namespace: KeyPath | None) -> Any:
-    tree = view.merged()
+def show_tree(options: Options, namespace: KeyPath | None) -> Any:
+    view = FilesView(options.dirs, options.env)
     if not namespace:
-        return tree
-    try:
-        return lookup(tree, namespace)
-    except KeyError:
+        return view.merged()
+    found = view.value(namespace)
+    if found is MISSING:
         raise NotSet(
-            f"{format_path(namespace)} is not set in the configuration files ({view.dirs.describe()})",
+            f"{format_path(namespace)} is not set in the configuration files ({options.dirs.describe()})",
             "clearml-cfg show lists what the files set; add --effective to include the server's defaults",
-        ) from None
+        )
+    return found
 
 
 # --- init -------------------------------------------------------------------------------------------------

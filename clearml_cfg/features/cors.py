@@ -164,14 +164,12 @@ def configure(options: Options, *, origins: list[str], credentials: bool | None,
             values[origins_key] = value
         if credentials is not None:
             values[credentials_key] = credentials
-    before = {server.name: current(options, server.name, for_write=True) for server in targets}
-    outcome = write_settings(options, values)
+    outcome, after = write_settings(options, values)
     for server in targets:
-        final_origins = value if value is not None else value_of(before[server.name], (*server.section, "origins"))
+        effective = current(after, server.name, for_write=True)
+        final_origins = value if value is not None else value_of(effective, (*server.section, "origins"))
         final_credentials = (
-            credentials
-            if credentials is not None
-            else value_of(before[server.name], (*server.section, "supports_credentials"))
+            credentials if credentials is not None else value_of(effective, (*server.section, "supports_credentials"))
         )
         if _allows_any(final_origins) and final_credentials is True:
             outcome.warnings.append(_wildcard_warning(server))

@@ -14,6 +14,7 @@ from typing import Any
 from ..errors import UsageError
 from ..hocon import KeyPath
 from ..model.durations import parse_duration
+from ..views.snapshot import Snapshot
 from .common import Options, Outcome, Row, current, invalid, rows, value_of, write_settings
 
 COOKIES: KeyPath = ("apiserver", "auth", "cookies")
@@ -174,16 +175,20 @@ def subdomain_state(options: Options) -> SubdomainState:
 
 def configure_subdomain(options: Options, domain: str, *, secure: bool, max_age: int | None) -> Outcome:
     """Set the login cookie for ``.DOMAIN``; the hosts and the load balancer are for the caller to print."""
-    if max_age is None:
-        existing = value_of(current(options, for_write=True), (*COOKIES, "max_age"))
-        max_age = existing if isinstance(existing, int) and not isinstance(existing, bool) else DEFAULT_MAX_AGE
-    values: dict[KeyPath, Any] = {
-        (*COOKIES, "httponly"): True,
-        (*COOKIES, "secure"): secure,
-        (*COOKIES, "domain"): f".{domain}",
-        (*COOKIES, "max_age"): max_age,
-    }
-    outcome = write_settings(options, values)
+
+    def values(snapshot: Snapshot) -> dict[KeyPath, Any]:
+        seconds = max_age
+        if seconds is None:  # keep a valid max_age the configuration has
+            existing = value_of(current(snapshot, for_write=True), (*COOKIES, "max_age"))
+            seconds = existing if isinstance(existing, int) and not isinstance(existing, bool) else DEFAULT_MAX_AGE
+        return {
+            (*COOKIES, "httponly"): True,
+            (*COOKIES, "secure"): secure,
+            (*COOKIES, "domain"): f".{domain}",
+            (*COOKIES, "max_age"): seconds,
+        }
+
+    outcome, _ = write_settings(options, values)
     outcome.warnings[:0] = domain_warnings(domain)
     if not secure:
         outcome.notes.append("secure: false sends the login cookie over plain HTTP too; use it only without TLS")

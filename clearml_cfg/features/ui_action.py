@@ -212,15 +212,15 @@ def _index_of(entries: list[Any], name: str) -> int | None:
 def _edit(options: Options, kind: str, change: Any, check: Any = None, adding: Any = None) -> Outcome:
     """Run ``change(document, target, outcome)``, which returns the new list, on the file that holds the list.
 
-    ``check(target)`` runs first, before anything is locked or created. ``adding``: the entry being added.
+    ``check(target)`` runs first, on the list as read under the lock. ``adding``: the entry being added.
     """
-    view = FilesView(options.dirs, options.env)
-    target = _target(options, view, kind)
-    if check is not None:
-        check(target)
     outcome = Outcome()
     with options.transaction() as tx:
         tx.lock(options.dirs.write_dir)
+        snapshot = options.snapshot(tx.reader)
+        target = _target(options, snapshot.files, kind)
+        if check is not None:
+            check(target)
         # a new file that will hold an Authorization header or a token is readable by its owner only
         secret = schema.holds_secret([*target.entries, *([] if adding is None else [adding])], list_path(kind))
         document = tx.document(target.file.path, secret=secret)
@@ -236,7 +236,8 @@ def _edit(options: Options, kind: str, change: Any, check: Any = None, adding: A
             f"the list came from {target.copied_from}; a list is replaced whole, so {target.file.path} now holds "
             f"all of it and the list in {target.copied_from} no longer takes effect"
         )
-    outcome.warnings.extend(not_taking_effect(options, {list_path(kind): entries}))
+    snapshot.refresh()
+    outcome.warnings.extend(not_taking_effect(snapshot, {list_path(kind): entries}, dry_run=options.dry_run))
     return outcome
 
 

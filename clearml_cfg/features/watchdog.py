@@ -57,10 +57,10 @@ def configure(options: Options, *, enabled: bool | None, threshold: int | None, 
         values[THRESHOLD] = threshold
     if interval is not None:
         values[INTERVAL] = interval
-    before = current(options, for_write=True)
-    final_threshold = threshold if threshold is not None else value_of(before, THRESHOLD)
-    final_interval = interval if interval is not None else value_of(before, INTERVAL)
-    outcome = write_settings(options, values)
+    outcome, after = write_settings(options, values)
+    effective = current(after, for_write=True)
+    final_threshold = threshold if threshold is not None else value_of(effective, THRESHOLD)
+    final_interval = interval if interval is not None else value_of(effective, INTERVAL)
     outcome.warnings.extend(_check(final_threshold, final_interval))
     for path, label in ((THRESHOLD, "threshold"), (INTERVAL, "interval")):
         if path in values and outcome.changes:  # how the DURATION was read; "unchanged" says enough otherwise

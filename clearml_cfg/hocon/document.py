@@ -224,6 +224,19 @@ class Document:
             return copy.deepcopy(self._semantic())
         return evaluate(self._tree, resolve=resolve, env=env, include=include)
 
+    def unresolved(self) -> Any:
+        """The document as plain data with substitutions unresolved, computed once: shared, so callers must not
+        change it (``to_dict`` gives a copy to change). Raises HoconSemanticError where pyhocon could not make a
+        tree of the text."""
+        return self._semantic()
+
+    def resolved(self, env: Mapping[str, str]) -> Any:
+        """The document as pyhocon reads it with ``env`` for substitutions. Shared like :meth:`unresolved`: a
+        document without substitutions resolves to its unresolved tree, computed once."""
+        if not self._tree.links:
+            return self._semantic()
+        return evaluate(self._tree, resolve=True, env=env)
+
     def _semantic(self) -> Any:
         if self._unresolved is _MISSING:
             self._unresolved = evaluate(self._tree, resolve=False)
@@ -232,7 +245,7 @@ class Document:
     def _resolved(self) -> tuple[frozenset[str], Any] | None:
         """What ``_resolution`` says, worked out when first needed (with ``_semantic``, from the same reading)."""
         if self._resolution is _MISSING:
-            if not _has_substitutions(self.text):
+            if not self._tree.links:
                 self._resolution = (frozenset(), self._semantic())
             else:
                 everything = _AnyEnvironment()
@@ -294,7 +307,7 @@ class Document:
             if planner.definitions(key[:-1])[-len(lists)].field.appends:
                 raise  # the first list is not where the value starts
             elements = [element for node in lists for element in list_elements(node)]
-        if _has_substitutions(self.text):
+        if self._tree.links:
             resolution = self._resolved()
             read = _lookup(resolution[1], key[:-1]) if resolution is not None else None
             if not isinstance(read, list) or len(read) != len(elements):
@@ -613,7 +626,7 @@ class Document:
         unresolvable = None
         try:
             tree = parse_tree(text)
-            if needs is not None and _has_substitutions(text):
+            if needs is not None and tree.links:
                 after, resolved, unresolvable = evaluate_checked(tree, environment)
             else:
                 after = evaluate(tree, resolve=False)
@@ -675,10 +688,6 @@ def _where_before(error: HoconSemanticError, old: str, new: str) -> str:
         return f"{error.reason} (line {line}, column {column} of the edited text)"
     line, column = line_and_column(old, offset)
     return f"line {line}, column {column}: {error.reason}"
-
-
-def _has_substitutions(text: str) -> bool:
-    return "${" in text or "+=" in text
 
 
 class _AnyEnvironment(Mapping[str, str]):

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import ConfigReadError
 from ..hocon import Document
 from ..hocon.errors import HoconSemanticError, HoconSyntaxError, line_starts, source_line
+
+T = TypeVar("T")
 
 #: A configuration file larger than this is refused: the largest real ones are a few kilobytes, and pyhocon
 #: (the server's parser) would take minutes on it.
@@ -104,7 +107,7 @@ def read_text(path: Path) -> str:
 def parse_document(path: Path, text: str) -> Document:
     try:
         document = Document(text)
-        document.to_dict(resolve=False)  # the server would fail on a file it cannot make a tree of
+        document.unresolved()  # the server would fail on a file it cannot make a tree of
     except HoconSyntaxError as e:
         raise ConfigReadError(
             f"{path}:{e.line}:{e.column}: {e.reason}",
@@ -131,10 +134,65 @@ def read_document(path: Path) -> Document:
     return parse_document(path, read_text(path))
 
 
-def resolved_tree(path: Path, document: Document, env: dict[str, str] | os._Environ[str]) -> Any:
-    """The file's tree with substitutions resolved, as the server resolves each file on its own."""
+class Reader:
+    """Reads each configuration file once for a command: its text, and the document parsed from it.
+
+    Every view of a command and its write transaction share one Reader, so that a file is read and parsed once
+    however many views look at it. A failure is kept like a result: every view meets the same error. A file
+    that does not exist is not remembered (a write may create it).
+    """
+
+    def __init__(self) -> None:
+        self._texts: dict[Path, str | ConfigReadError] = {}
+        self._documents: dict[Path, Document | ConfigReadError] = {}
+        self._derived: dict[tuple[Path, str], tuple[str, Any]] = {}
+
+    def derived(self, path: Path, what: str, text: str, make: Callable[[], T]) -> T:
+        """What ``make`` computes from ``text`` (the file's text as read, or as the command edited it), once per
+        text: the server's own reading of a file (pyhocon) is not repeated for a file that did not change."""
+        key = (Path(os.path.abspath(path)), what)
+        found = self._derived.get(key)
+        if found is not None and found[0] is text:
+            return found[1]  # type: ignore[no-any-return]
+        value = make()
+        self._derived[key] = (text, value)
+        return value
+
+    def text(self, path: Path) -> str:
+        """The file's text (FileNotFoundError when there is no file; ConfigReadError when it cannot be read)."""
+        key = Path(os.path.abspath(path))
+        found = self._texts.get(key)
+        if found is None:
+            try:
+                found = read_text(key)
+            except ConfigReadError as e:
+                found = e
+            self._texts[key] = found
+        if isinstance(found, ConfigReadError):
+            raise found
+        return found
+
+    def document(self, path: Path) -> Document:
+        """The file parsed (ConfigReadError, with the place, when it does not parse)."""
+        key = Path(os.path.abspath(path))
+        found = self._documents.get(key)
+        if found is None:
+            text = self.text(key)
+            try:
+                found = parse_document(key, text)
+            except ConfigReadError as e:
+                found = e
+            self._documents[key] = found
+        if isinstance(found, ConfigReadError):
+            raise found
+        return found
+
+
+def resolved_tree(path: Path, document: Document, env: Mapping[str, str]) -> Any:
+    """The file's tree with substitutions resolved, as the server resolves each file on its own (shared with
+    the document: not to be changed)."""
     try:
-        return document.to_dict(resolve=True, env=env)
+        return document.resolved(env)
     except HoconSemanticError as e:
         raise _semantic_error(path, document.text, e, "the server would fail to start with this file") from e
 

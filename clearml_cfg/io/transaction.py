@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from ..errors import ConfigReadError, UsageError
+from ..errors import ConfigReadError, UsageError, WriteError
 from ..hocon import Document
 from .atomic import Write, backup_path, install, umask, write_atomically, write_error
 from .locking import DEFAULT_LOCK_TIMEOUT, lock_directory
-from .reading import parse_document, read_text
+from .reading import Reader, parse_document, read_text
 
 # --- reading ----------------------------------------------------------------------------------------------
 
@@ -71,6 +71,8 @@ class Transaction:
     _locks: dict[Path, list[int]] = field(default_factory=dict)
     _open: dict[Path, _Open] = field(default_factory=dict)
     _dirs: list[Path] = field(default_factory=list)  # the config directories locked (the files' key prefixes)
+    _reader: Reader = field(default_factory=Reader)
+    _pending: list[Path] = field(default_factory=list)  # directories to make (and lock) when written into
 
     def __enter__(self) -> Transaction:
         return self
@@ -81,11 +83,13 @@ class Transaction:
     # --- locking
 
     def lock(self, directory: Path) -> None:
-        """Take the directory's lock (creating the directory if needed); wait at most ``lock_timeout``.
+        """Take the directory's lock; wait at most ``lock_timeout``.
 
         The lock is ``flock`` on the directory itself, so it needs no write permission and leaves no file: a
         dry run, or a command that turns out to change nothing, works in a read-only directory. A dry run takes
-        no lock at all (every write is an atomic rename, so what it reads is always a whole file).
+        no lock at all (every write is an atomic rename, so what it reads is always a whole file). A directory
+        that does not exist yet holds nothing to read: it is made, and locked, by the commit that writes into it
+        (so a command that fails before writing creates nothing).
         """
         directory = Path(os.path.abspath(directory))
         if directory not in self._dirs:
@@ -95,42 +99,61 @@ class Transaction:
                 f"{directory} is not a directory",
                 "--config-dir and CLEARML_CONFIG_DIR name the directory that holds the *.conf files",
             )
-        if directory in self._locks or self.dry_run:
+        if directory in self._locks or directory in self._pending or self.dry_run:
             return
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise write_error(e, directory, "create") from e
+        if not directory.is_dir():
+            self._pending.append(directory)
+            return
         self._locks[directory] = lock_directory(directory, self.lock_timeout)
+
+    @property
+    def locked(self) -> bool:
+        """Whether this transaction holds a lock, or will take it when it makes the directory (a dry run never
+        does)."""
+        return bool(self._locks or self._pending)
+
+    def _make_pending(self) -> None:
+        for directory in self._pending:
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise write_error(e, directory, "create") from e
+            self._locks[directory] = lock_directory(directory, self.lock_timeout)
+        self._pending.clear()
 
     def release(self) -> None:
         for handles in self._locks.values():
             for fd in handles:
                 os.close(fd)  # closing releases the flock
         self._locks.clear()
+        self._pending.clear()
 
     # --- files
 
-    def document(self, path: Path, *, secret: bool = False, parsed: Document | None = None) -> Document:
+    @property
+    def reader(self) -> Reader:
+        """What this transaction reads, file by file, once: views built on it see the documents it edits.
+
+        Only after the lock is taken (or in a dry run, which takes none): a file read before the lock could be
+        changed by another writer before this one writes, and that change would be lost."""
+        if not self.locked and not self.dry_run:
+            raise RuntimeError("a transaction reads files only once it holds its lock")
+        return self._reader
+
+    def document(self, path: Path, *, secret: bool = False) -> Document:
         """The parsed file (an empty document for a file that does not exist yet), read once per transaction.
 
         ``secret``: the file will hold secrets, so a new file is created readable by its owner only.
-        ``parsed``: the file as read before the lock was taken; used as is when the text has not changed since.
         """
         key = Path(os.path.abspath(path))
         opened = self._open.get(key)
         if opened is None:
             target = Path(os.path.realpath(key)) if key.is_symlink() else key
             try:
-                before: str | None = read_text(key)
+                before: str | None = self.reader.text(key)
             except FileNotFoundError:
                 before = None
-            if before is None:
-                document = Document("")
-            elif parsed is not None and parsed.text == before:
-                document = parsed
-            else:
-                document = parse_document(key, before)
+            document = Document("") if before is None else self.reader.document(key)
             original = before.encode("utf-8") if before is not None else None
             opened = _Open(key, target, before, document, secret, original=original)
             self._open[key] = opened
@@ -177,6 +200,13 @@ class Transaction:
         changes = self.changes()
         if self.dry_run or not changes:
             return changes
+        self._make_pending()
+        for change in changes:
+            if change.before is None and os.path.lexists(change.target) and not change.target.is_dir():
+                raise WriteError(
+                    f"{change.path} was created by another program while clearml-cfg was working; nothing was written",
+                    "run the command again: it reads the file as it is now",
+                )
         # No parse here: every edit verified its own result, and replace_text parsed what it installed.
         writes = []
         for change in changes:

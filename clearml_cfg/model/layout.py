@@ -21,6 +21,14 @@ from ..hocon.parser import key_segments
 
 #: The first key segments something in the server reads; a file outside them is loaded and never used.
 KNOWN_NAMESPACES = ("apiserver", "services", "secure", "hosts", "logging", "fileserver")
+#: Which servers read the files of a section; the rest is the API server's alone. Both servers read hosts,
+#: logging and secure from /opt/clearml/config (each with its own loader).
+READERS = {
+    "fileserver": ("fileserver",),
+    "hosts": ("apiserver", "fileserver"),
+    "logging": ("apiserver", "fileserver"),
+    "secure": ("apiserver", "fileserver"),
+}
 DEFAULT_DIRS = ("/opt/trains/config", "/opt/clearml/config")
 CONFIG_DIR_VARIABLES = ("CLEARML_CONFIG_DIR", "TRAINS_CONFIG_DIR")
 SUFFIX = ".conf"
@@ -189,3 +197,11 @@ def check_namespace(path: KeyPath, force: bool) -> None:
         f"{head!r} is not a section the server reads: it would load {head}.conf and never use it",
         f"{suggestion}Keys start with one of {', '.join(KNOWN_NAMESPACES)}; --force writes it anyway",
     )
+
+
+def servers_reading(path: Path) -> tuple[str, ...]:
+    """The servers that read the file at ``path``: by the first known section walking up from it
+    (``services/tasks.conf`` belongs to ``services``, read by the API server)."""
+    names = [path.stem, *(parent.name for parent in path.parents)]
+    namespace = next((name for name in names if name in KNOWN_NAMESPACES), "apiserver")
+    return READERS.get(namespace, ("apiserver",))

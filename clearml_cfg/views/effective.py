@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import ConfigReadError, UsageError
 from ..hocon import Document, HoconSemanticError, KeyPath, Location, Period, format_path
-from ..io.reading import read_document, read_text
+from ..io.reading import Reader
 from ..model import schema
 from ..model.keys import MISSING, lookup
 from ..model.layout import ConfigDirs, ConfigFile, config_dirs, discover
@@ -135,29 +135,32 @@ def _origin_tree(
     return base.at(written.line if written else None)
 
 
-def _our_reading(config_file: ConfigFile, warnings: list[str]) -> tuple[Document, Any]:
-    """Our reading (file:line:col on syntax errors, and the lines of keys), then pyhocon's values.
+def _our_reading(config_file: ConfigFile, warnings: list[str], reader: Reader) -> tuple[Document, Any]:
+    """Our reading (file:line:col on syntax errors, and the lines of keys), then pyhocon's values, from the one
+    text the reader read.
 
     Where we refuse a value that pyhocon turns into junk (null concatenated into text, an include used as a
     value), pyhocon's reading decides what the server gets: shown as it is, with a warning."""
     path = config_file.path
     try:
-        document = read_document(path)
+        document = reader.document(path)
     except ConfigReadError as e:
         if not isinstance(e.__cause__, HoconSemanticError):
             raise
+        text = reader.text(path)
         try:
-            value = read_file(path)
+            value = read_file(path, text)
         except ConfigReadError:
             raise e from None
         if not any(junk(value)):
             warnings.append(f"{e.message}; the server reads it anyway: shown as pyhocon reads it")
-        return Document(read_text(path)), value
-    return document, read_file(path)
+        return Document(text), value
+    text = document.text
+    return document, reader.derived(path, "pyhocon", text, lambda: read_file(path, text))
 
 
-def _file_layer(config_file: ConfigFile, kind: str, replaces: bool, warnings: list[str]) -> Layer:
-    document, value = _our_reading(config_file, warnings)
+def _file_layer(config_file: ConfigFile, kind: str, replaces: bool, warnings: list[str], reader: Reader) -> Layer:
+    document, value = _our_reading(config_file, warnings, reader)
     base = Origin(kind, config_file.path, None, config_file.relative)
     locations = document.field_locations()
     origins = _origin_tree(value, base, locations, document.include_locations())
@@ -245,7 +248,10 @@ def compute(
     component: str = "apiserver",
     defaults_dir: Path | None = None,
     ignore_bad_env: bool = False,
+    reader: Reader | None = None,
 ) -> Effective:
+    """The server's view. ``reader``: the command's reader, so that files it read already are not read again."""
+    reader = reader if reader is not None else Reader()
     if component not in COMPONENTS:
         raise UsageError(f"unknown component {component!r}", f"use one of {', '.join(COMPONENTS)}")
     replaces = component == "apiserver"  # the file server's loader has no `-key` rule
@@ -265,7 +271,7 @@ def compute(
         defaults: dict[str, Any] = {}
         default_origins: dict[str, Any] = {}
         for config_file in _discover(defaults_dir):
-            layer = _file_layer(config_file, "default", False, warnings)
+            layer = _file_layer(config_file, "default", False, warnings, reader)
             merge_traced(defaults, default_origins, layer.tree, layer.origins, dash_rule=False)
             written.update(layer.written)
     else:
@@ -290,7 +296,7 @@ def compute(
         directory_tree: dict[str, Any] = {}
         directory_origins: dict[str, Any] = {}
         for config_file in _discover(directory):
-            layer = _file_layer(config_file, "file", replaces, warnings)
+            layer = _file_layer(config_file, "file", replaces, warnings, reader)
             layers.append(layer)
             # = the loader's ConfigTree.put(prefix, file)
             merge_traced(directory_tree, directory_origins, layer.tree, layer.origins, dash_rule=False)

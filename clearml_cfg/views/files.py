@@ -1,39 +1,59 @@
-"""The configuration files as they are: every *.conf of every config directory, read once, merged as the
-server merges them (without its built-in defaults and environment overrides: that is the effective view).
+"""The configuration files as they are: every *.conf of every config directory, merged as the server merges
+them (without its built-in defaults and environment overrides: that is the effective view).
+
+Files are read through a Reader, so a command that also edits them (its transaction shares the Reader) sees its
+own edits here: each file's tree is computed again only when its document's text changed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..hocon import Document, KeyPath
-from ..io.reading import read_document, resolved_tree
+from ..io.reading import Reader, resolved_tree
+from ..model.keys import MISSING, lookup
 from ..model.layout import ConfigDirs, ConfigFile, discover
 from ..model.merge import merge, put_file
 
 
-@dataclass
 class LoadedFile:
-    file: ConfigFile
-    document: Document
-    tree: Any  # resolved, as the server reads this file on its own
+    """One file of a config directory: its document, and its tree as the server resolves it on its own."""
+
+    def __init__(self, file: ConfigFile, document: Document, env: Mapping[str, str]) -> None:
+        self.file = file
+        self.document = document
+        self._env = env
+        self._tree: tuple[str, Any] | None = None  # the text it was computed from, and the tree
+
+    @property
+    def tree(self) -> Any:
+        """The resolved tree (shared: not to be changed), computed again after an edit of the document."""
+        text = self.document.text
+        if self._tree is None or self._tree[0] is not text:
+            self._tree = (text, resolved_tree(self.file.path, self.document, self._env))
+        return self._tree[1]
 
 
 class FilesView:
-    """Every ``*.conf`` of every config directory, read once, and the tree they merge into."""
+    """Every ``*.conf`` of every config directory, and the tree they merge into.
 
-    def __init__(self, dirs: ConfigDirs, env: Mapping[str, str]) -> None:
+    Every file is read (and resolved) when the view is made: a file the server cannot load fails every command
+    that reads the files, as it fails the server.
+    """
+
+    def __init__(self, dirs: ConfigDirs, env: Mapping[str, str], reader: Reader | None = None) -> None:
         self.dirs = dirs
         self.env = env
+        self.reader = reader if reader is not None else Reader()
         self.layers: list[tuple[Path, list[LoadedFile]]] = []
         for directory in dirs.dirs:
             loaded = []
             for config_file in discover(directory):
-                document = read_document(config_file.path)
-                loaded.append(LoadedFile(config_file, document, resolved_tree(config_file.path, document, dict(env))))
+                found = LoadedFile(config_file, self.reader.document(config_file.path), env)
+                found.tree  # noqa: B018 -- resolve now: an unresolvable file is an error for every command
+                loaded.append(found)
             self.layers.append((directory, loaded))
 
     def files(self, directory: Path | None = None) -> list[ConfigFile]:
@@ -47,12 +67,45 @@ class FilesView:
                         return loaded
         return None
 
+    def add(self, config_file: ConfigFile, document: Document) -> None:
+        """A file created since the view was made (by the command's own transaction): merged in the place the
+        server gives it (a directory's own files, by name, before its subdirectories')."""
+        if self.loaded(config_file) is not None:
+            return
+        for directory, layer in self.layers:
+            if directory == config_file.directory:
+                at = next(
+                    (
+                        i
+                        for i, f in enumerate(layer)
+                        if "/" in f.file.relative or f.file.relative > config_file.relative
+                    ),
+                    len(layer),
+                )
+                layer.insert(at, LoadedFile(config_file, document, self.env))
+
     def merged(self) -> dict[str, Any]:
+        """The whole merged tree (a copy: the caller may change it)."""
+        return self._merge(None)
+
+    def value(self, path: KeyPath) -> Any:
+        """The merged value at ``path``, or MISSING. Only what lies along ``path`` is merged (merging is key by
+        key), so reading one key does not copy the whole configuration."""
+        try:
+            return lookup(self._merge(path), path)
+        except KeyError:
+            return MISSING
+
+    def _merge(self, along: KeyPath | None) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for _, layer in self.layers:
             tree: dict[str, Any] = {}
             for loaded in layer:
-                put_file(tree, loaded.file.prefix, loaded.tree)
+                prefix = loaded.file.prefix
+                if along is None:
+                    put_file(tree, prefix, loaded.tree)
+                elif _on_the_way(prefix, along):
+                    put_file(tree, prefix, _pruned(loaded.tree, along[len(prefix) :]))
             merge(result, tree, dash_rule=True)
         return result
 
@@ -70,6 +123,20 @@ class FilesView:
                     for inner in written_as(loaded.document, path[len(prefix) :]):
                         found.append((loaded, inner))
         return found
+
+
+def _on_the_way(prefix: tuple[str, ...], path: KeyPath) -> bool:
+    """Whether a file under ``prefix`` can set something at or below ``path`` (or ``path`` is inside it)."""
+    return all(_spells(w, s) for w, s in zip(prefix, path, strict=False))
+
+
+def _pruned(tree: Any, path: KeyPath) -> Any:
+    """``tree`` with only what can decide the value at ``path``: at each level the key and its ``-key`` form."""
+    if not path or not isinstance(tree, dict):
+        return tree
+    segment = path[0]
+    names = (segment, f"-{segment}") if isinstance(segment, str) else (segment,)
+    return {key: _pruned(value, path[1:]) for key, value in tree.items() if key in names}
 
 
 def _spells(written: str | int, segment: str | int) -> bool:

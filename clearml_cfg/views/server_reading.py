@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -81,9 +82,13 @@ def _period(value: Any) -> Period:
     return Period(0, "seconds", "0 seconds")
 
 
-def read_file(path: Path) -> Any:
+def read_file(path: Path, text: str | None = None) -> Any:
+    """The file as the server's loader reads it (``parse_file``); ``text``: its content, already read (pyhocon
+    then parses it as ``parse_file`` would, with the file's directory for relative includes)."""
     try:
-        return plain(pyhocon_factory().parse_file(str(path)))
+        if text is None:
+            return plain(pyhocon_factory().parse_file(str(path)))
+        return plain(pyhocon_factory().parse_string(text, os.path.dirname(path)))
     except IsADirectoryError:
         raise ConfigReadError(
             f"{path} is a link to a directory: the server crashes trying to read it as a file (IsADirectoryError)",
