@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -12,7 +12,7 @@ from ..errors import NotSet, UsageError
 from ..features.config import get_value, holds_secret, init_dir, set_value, show_tree, unset_value
 from ..model.keys import format_key, lookup, parse_key
 from ..model.schema import masked
-from ..model.values import ValueType, parse_value, to_json
+from ..model.values import ValueType, as_hocon, format_value, parse_value, to_json
 from . import prompts
 from .options import (
     Component,
@@ -42,19 +42,6 @@ KeyArgument = Annotated[
         show_default=False,
     ),
 ]
-
-
-def format_value(value: Any) -> str:
-    """Scalars raw (strings unquoted), objects and lists as HOCON."""
-    from ..hocon.render import render_fields, render_scalar, render_value
-
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        return render_fields(value).rstrip("\n")
-    if isinstance(value, list):
-        return render_value(value)
-    return render_scalar(value)
 
 
 def register(app: typer.Typer, names: list[str]) -> None:
@@ -284,9 +271,7 @@ def show_command(
         console.data(to_json(shown))
         return
     if isinstance(shown, dict):
-        from ..hocon.render import render_fields
-
-        text = render_fields(shown)
+        text = as_hocon(shown)
         if not text:
             text = f"# nothing is set{' under ' + format_key(path) if path else ''} in {options.dirs.describe()}\n"
         console.data_hocon(text)

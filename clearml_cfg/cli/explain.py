@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import json
-import shlex
 from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from ..console import Console
-from ..errors import NotSet, UsageError
-from ..features.explain import MISSING, explain, removed_by
+from ..features.env import assignment, key_of, variable_for
+from ..features.explain import MISSING, explain
+from ..features.show import context, effective_view, shown
 from ..hocon import KeyPath, format_path
-from ..model.env_names import ENV_PREFIXES, env_key, env_name, miscased_prefix
-from ..model.keys import lookup, parse_key
+from ..model.keys import parse_key
 from ..model.schema import masked
-from ..model.values import ValueType, parse_value, to_json
-from ..views.effective import Effective, changed_only, compute, describe_value, origin_below, removed_defaults
-from ..views.environment import EnvOverride, env_text, parse_env_value
-from ..views.unread import unread_keys
-from .options import Component, ConfigDir, Defaults, IgnoreBadEnv, Json, Quiet, ShowSecrets, component_for, make_options
+from ..model.values import ValueType, as_hocon, parse_value, show_value, to_json
+from ..views.effective import Effective
+from .options import Component, ConfigDir, Defaults, IgnoreBadEnv, Json, Quiet, ShowSecrets, make_options
 
 
 def compute_effective(
@@ -34,26 +29,15 @@ def compute_effective(
     quiet: bool = False,
 ) -> Effective:
     options = make_options(config_dir, quiet=quiet)
-    return compute(
-        options.dirs,
-        options.env,
-        component=component_for(component, path),
-        defaults_dir=Path(defaults) if defaults else None,
-        ignore_bad_env=ignore_bad_env,
-    )
+    return effective_view(options, path, component=component, defaults=defaults, ignore_bad_env=ignore_bad_env)
 
 
 def report_context(console: Console, effective: Effective) -> None:
-    if effective.defaults_note:
-        console.note(effective.defaults_note)
-    for warning in effective.warnings:
+    notes, warnings = context(effective)
+    for note in notes:
+        console.note(note)
+    for warning in warnings:
         console.warn(warning)
-    for _, warning in unread_keys(effective):
-        console.warn(warning)
-
-
-def _under(path: KeyPath, key: KeyPath) -> bool:
-    return tuple(key[: len(path)]) == tuple(path)
 
 
 def show_effective(
@@ -66,73 +50,27 @@ def show_effective(
     json_output: bool,
     show_secrets: bool,
 ) -> None:
-    def hide(value: Any, where: KeyPath) -> Any:
-        return value if show_secrets else masked(value, where)
-
-    tree = changed_only(effective) if changed else effective.tree
-    removed = [(key, hide(value, key)) for key, value in removed_defaults(effective) if _under(path, key)]
-    if not changed:
-        removed = []
-    try:
-        part = lookup(tree, path) if path else tree
-    except KeyError:
-        if not removed:
-            raise NotSet(
-                f"{format_path(path)} is not in the server's "
-                + ("changed settings" if changed else "effective configuration"),
-                "clearml-cfg explain KEY tells which layers set a key",
-            ) from None
-        part = {}
-    if not origin:
-        shown = hide(part, path)
-        if json_output:
-            document = shown
-            if changed:
-                document = {
-                    "changed": shown,
-                    "removed": [{"key": format_path(key), "default": value} for key, value in removed],
-                }
-            console.data(to_json(document))
-            return
-        from ..hocon.render import render_fields, render_value
-
-        text = render_fields(shown) if isinstance(shown, dict) else render_value(shown)
-        text += "".join(f"# removed: {format_path(key)} (default {describe_value(value)})\n" for key, value in removed)
-        console.data_hocon(text or "# nothing\n")
-        return
-    rows = []
-    leaves = [] if changed and part == {} else effective.leaves(part, origin_below(effective.origins, path), ())
-    for relative, value, where in leaves:
-        full = (*path, *relative)
-        rows.append((full, hide(value, full), effective.label(where), where, False))
-    for key, value in removed:
-        remover = removed_by(effective, key)
-        rows.append((key, value, effective.label(remover), remover, True))
+    found = shown(effective, path, origin=origin, changed=changed, show_secrets=show_secrets)
     if json_output:
-        console.data(
-            to_json(
-                [
-                    {
-                        "key": format_path(full),
-                        "value": None if gone else shown,
-                        "origin": label,
-                        "file": str(where.file) if where and where.file else None,
-                        "line": where.line if where else None,
-                        "variable": where.variable if where else None,
-                        **({"removed": gone, "default": shown if gone else None} if changed else {}),
-                    }
-                    for full, shown, label, where, gone in rows
-                ]
-            )
+        console.data(to_json(found.as_json(origin=origin)))
+    elif not origin:
+        text = as_hocon(found.tree)
+        text += "".join(
+            f"# removed: {format_path(key)} (default {show_value(value)})\n" for key, value in found.removed
         )
-        return
-    console.table(
-        ["KEY", "VALUE", "ORIGIN"],
-        [
-            [format_path(full), f"(removed; default {describe_value(shown)})" if gone else describe_value(shown), label]
-            for full, shown, label, _, gone in rows
-        ],
-    )
+        console.data_hocon(text or "# nothing\n")
+    else:
+        console.table(
+            ["KEY", "VALUE", "ORIGIN"],
+            [
+                [
+                    format_path(row.key),
+                    f"(removed; default {show_value(row.value)})" if row.removed else show_value(row.value),
+                    row.label,
+                ]
+                for row in found.rows
+            ],
+        )
 
 
 # --- explain -----------------------------------------------------------------------------------------------
@@ -166,7 +104,7 @@ def explain_command(
     def show(value: Any) -> str:
         if value is MISSING:
             return "(removed)"
-        return describe_value(value if show_secrets else masked(value, path))
+        return show_value(value if show_secrets else masked(value, path))
 
     if json_output:
         console.data(
@@ -260,57 +198,24 @@ def env_command(
     """
     console = Console()
     if reverse:
-        _reverse(console, key, json_output)
+        found = key_of(key)
+        console.data(to_json({"name": key, "key": found}) if json_output else found)
         return
     path = parse_key(key)
-    name = env_name(path)
     if value is None:
+        name = variable_for(path)
         console.data(to_json({"key": format_path(path), "name": name}) if json_output else name)
         return
     intended, _ = parse_value(value, value_type)
-    text = env_text(intended, name, ".".join(str(s) for s in path))
-    check = parse_env_value(EnvOverride(name, ".".join(str(s) for s in path), text))
-    try:
-        read_back = lookup(check, path)
-    except KeyError:
-        read_back = MISSING
-    from ..hocon import strict_equal
-
-    if read_back is MISSING or not strict_equal(read_back, intended):
-        raise UsageError(
-            f"{value!r} cannot be passed through {name} so that the server reads it back", "use clearml-cfg set"
-        )
-    shell_line = f"{name}={shlex.quote(text)}"
-    compose_line = f"{name}: {json.dumps(text.replace('$', '$$'), ensure_ascii=False)}"
+    result = assignment(path, intended, value)
     if json_output:
-        console.data(
-            to_json(
-                {"key": format_path(path), "name": name, "value": text, "shell": shell_line, "compose": compose_line}
-            )
-        )
+        console.data(to_json(result.as_json()))
     elif shell:
-        console.data(shell_line)
+        console.data(result.shell)
     elif compose:
-        console.data(compose_line)
+        console.data(result.compose)
     else:
-        console.data(f"# shell\nexport {shell_line}\n# docker-compose, under environment:\n{compose_line}")
-
-
-def _reverse(console: Console, name: str, json_output: bool) -> None:
-    prefix = miscased_prefix(name)
-    if prefix is not None:
-        raise UsageError(
-            f"the server ignores {name}: the prefix must be exactly {prefix}",
-            f"rename it to {prefix}{name[len(prefix) :]}",
-        )
-    if name in ENV_PREFIXES:
-        raise UsageError(
-            f"{name} alone sets an empty key: the server cannot parse it and fails to start", f"unset {name}"
-        )
-    key = env_key(name)
-    if key is None:
-        raise UsageError(f"{name} is not an override: those start with CLEARML__ or TRAINS__")
-    console.data(to_json({"name": name, "key": key}) if json_output else key)
+        console.data(f"# shell\nexport {result.shell}\n# docker-compose, under environment:\n{result.compose}")
 
 
 def register(app: typer.Typer, names: list[str]) -> None:

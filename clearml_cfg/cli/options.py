@@ -93,11 +93,3 @@ IgnoreBadEnv = Annotated[
         "--ignore-bad-env", help="Skip CLEARML__/TRAINS__ variables the server could not parse (it would not start)."
     ),
 ]
-
-
-def component_for(component: str | None, path: tuple[object, ...]) -> str:
-    if component is not None:
-        if component not in ("apiserver", "fileserver"):
-            raise UsageError(f"--component {component!r}: use apiserver or fileserver")
-        return component
-    return "fileserver" if path and path[0] == "fileserver" else "apiserver"

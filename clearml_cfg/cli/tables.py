@@ -8,7 +8,7 @@ from typing import Any
 from ..console import Console
 from ..features.common import Row
 from ..hocon import format_path
-from ..model.values import to_json
+from ..model.values import show_value, to_json
 
 
 def show_rows(
@@ -35,8 +35,6 @@ def show_rows(
 
 
 def shown(row: Row, value: Callable[[Row], str] | None = None) -> str:
-    from ..views.effective import describe_value
-
     if not row.is_set:
         return "(not set)"
-    return value(row) if value is not None else describe_value(row.value)
+    return value(row) if value is not None else show_value(row.value)

@@ -25,7 +25,6 @@ from ..features.users import (
     verify_password,
 )
 from ..model.values import to_json
-from ..views.files import FilesView
 from . import prompts
 from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
 from .report import report
@@ -260,7 +259,7 @@ def list_users_command(
     """
     options = make_options(config_dir, quiet=quiet)
     console = Console(quiet=quiet)
-    found = list_users(FilesView(options.dirs, options.env))
+    found = list_users(options)
     if json_output:
         console.data(
             to_json(
@@ -319,7 +318,7 @@ def verify_password_command(
     """
     options = make_options(config_dir, quiet=quiet)
     console = Console(quiet=quiet)
-    check = login_check(FilesView(options.dirs, options.env), username)
+    check = login_check(options, username)
     obtained = prompts.obtain(label=f"Password of {username}", stdin=password_stdin, confirm=False)
     for warning in check.warnings:
         console.warn(warning)

@@ -9,6 +9,7 @@ import typer
 from ..console import Console
 from ..features.common import Row
 from ..model.durations import describe_seconds, parse_duration
+from ..model.values import show_value
 from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, make_options
 from .report import report
 from .tables import show_rows
@@ -81,8 +82,6 @@ def _seconds(text: str | None, option: str) -> int | None:
 
 
 def _with_duration(row: Row) -> str:
-    from ..views.effective import describe_value
-
     value = row.value
     if (
         row.key[-1] in ("threshold_sec", "watch_interval_sec")
@@ -90,4 +89,4 @@ def _with_duration(row: Row) -> str:
         and not isinstance(value, bool)
     ):
         return f"{value} ({describe_seconds(value)})"
-    return describe_value(value)
+    return show_value(value)

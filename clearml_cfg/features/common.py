@@ -30,6 +30,7 @@ from ..io.transaction import Change, Transaction
 from ..model.keys import MISSING, lookup
 from ..model.layout import ConfigDirs, file_for_key, servers_reading
 from ..model.schema import masked, validate
+from ..model.values import show_value
 from ..views.effective import Effective, Origin
 from ..views.snapshot import Snapshot
 
@@ -219,7 +220,7 @@ def not_taking_effect(snapshot: Snapshot, values: Mapping[KeyPath, Any], *, dry_
         except KeyError:
             origin = None
         label = effective.label(origin) if isinstance(origin, Origin) else "another setting"
-        shown = describe(now if now is NOT_SET else masked(now, path))  # e.g. a UI action's Authorization header
+        shown = show_value(now if now is MISSING else masked(now, path))  # e.g. a UI action's Authorization header
         if dry_run:
             if isinstance(origin, Origin) and origin.kind == "env":
                 warnings.append(f"{format_path(path)} would still read {shown}: {label} overrides every file")
@@ -230,9 +231,3 @@ def not_taking_effect(snapshot: Snapshot, values: Mapping[KeyPath, Any], *, dry_
                 f"(see clearml-cfg explain {format_path(path)})"
             )
     return warnings
-
-
-def describe(value: Any) -> str:
-    from ..views.effective import describe_value
-
-    return "nothing (not set)" if value is NOT_SET else describe_value(value)

@@ -33,7 +33,6 @@ from ..hocon.values import Substitution
 from ..io.transaction import Transaction
 from ..model.keys import lookup
 from ..model.layout import ConfigFile, file_for_key
-from ..model.merge import merge, put_file
 from ..model.passwords import MAX_BYTES, check_new_password, check_utf8
 from ..model.schema import USER_KEYS_OPTIONAL, USER_KEYS_REQUIRED
 from ..views import environment as overrides
@@ -269,7 +268,7 @@ class _AuthView:
 
 
 def _auth_view(view: FilesView) -> _AuthView:
-    merged = view.merged()
+    merged = view.merged(AUTH)
     env = overrides.apply(merged, view.env, AUTH)
     return _AuthView(_fixed_users(env.tree if env is not None else merged), env)
 
@@ -327,7 +326,8 @@ def _fixed_users(tree: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-def list_users(view: FilesView) -> UsersReport:
+def list_users(options: Options) -> UsersReport:
+    view = options.snapshot().files
     auth = _auth_view(view)
     fixed = auth.fixed
     enabled = fixed.get("enabled", False)
@@ -397,8 +397,9 @@ class LoginCheck:
     warnings: list[str] = field(default_factory=list)
 
 
-def login_check(view: FilesView, username: str) -> LoginCheck:
+def login_check(options: Options, username: str) -> LoginCheck:
     """Find ``username`` as the server's login does (the first entry whose username equals it); NotSet if none."""
+    view = options.snapshot().files
     auth = _auth_view(view)
     fixed = auth.fixed
     users = fixed.get("users", [])
@@ -548,16 +549,17 @@ def _open(options: Options, tx: Transaction | None) -> _Target:
     write_dir = options.dirs.write_dir
     if tx is not None:
         tx.lock(write_dir)
-    view = FilesView(options.dirs, options.env)
-    effective = _fixed_users(view.merged())
+    view = options.snapshot(tx.reader if tx is not None else None).files
+    effective = _fixed_users(view.merged(FIXED))
     directory = _directory_in_effect(view, effective)
     if tx is not None and directory != write_dir:
         # Nothing is open yet: take both locks again in the order `unset` takes them, and read again under them.
         tx.release()
         for locked in sorted({directory, write_dir}):
             tx.lock(locked)
-        view = FilesView(options.dirs, options.env)
-        effective = _fixed_users(view.merged())
+        tx.reread()  # what was read before could have changed while no lock was held
+        view = options.snapshot(tx.reader).files
+        effective = _fixed_users(view.merged(FIXED))
         if _directory_in_effect(view, effective) != directory:
             raise WriteError(
                 "the configuration changed while clearml-cfg was reading it; nothing was written", "run it again"
@@ -568,7 +570,7 @@ def _open(options: Options, tx: Transaction | None) -> _Target:
     else:
         loaded = view.loaded(config_file)
         document = loaded.document if loaded else Document("")
-    here = document.to_dict(resolve=False)
+    here = document.unresolved()
     fixed_here = _lookup(here, base)
     if fixed_here is not _MISSING and not isinstance(fixed_here, dict):
         raise UsageError(
@@ -642,7 +644,7 @@ def _check_in_effect(
     """Refuse to edit a list the server does not use: editing it would hide the users that are in effect."""
     if "users" not in effective:
         return
-    here = _lookup(document.to_dict(resolve=True, env=dict(options.env)), (*base, "users"))
+    here = _lookup(document.resolved(options.env), (*base, "users"))
     if here is not _MISSING and strict_equal(here, effective["users"]):
         return
     elsewhere = [loaded.file.path for loaded, _ in view.definitions(USERS) if loaded.file.path != config_file.path]
@@ -655,32 +657,11 @@ def _check_in_effect(
     )
 
 
-def _merged_with(view: FilesView, config_file: ConfigFile, tree: Any) -> dict[str, Any]:
-    """The tree every directory merges into once ``config_file`` says ``tree``: does the edit take effect?"""
-    result: dict[str, Any] = {}
-    for directory, layer in view.layers:
-        files = [(loaded.file, loaded.tree) for loaded in layer]
-        if directory == config_file.directory:
-            positions = [i for i, (f, _) in enumerate(files) if f.relative == config_file.relative]
-            if positions:
-                files[positions[0]] = (config_file, tree)
-            else:  # a new top-level file: discover() lists a directory's own files, by name, before subdirectories'
-                at = next(
-                    (i for i, (f, _) in enumerate(files) if "/" in f.relative or f.relative > config_file.relative),
-                    len(files),
-                )
-                files.insert(at, (config_file, tree))
-        merged_layer: dict[str, Any] = {}
-        for config, content in files:
-            put_file(merged_layer, config.prefix, content)
-        merge(result, merged_layer, dash_rule=True)
-    return result
-
-
 def _check_takes_effect(target: _Target, options: Options, *, hashed: bool | None, enabled: bool) -> dict[str, Any]:
     """Refuse an edit that another file would undo; returns what the files then merge into."""
-    tree = target.document.to_dict(resolve=True, env=dict(options.env))
-    merged = _merged_with(target.view, target.file, tree)
+    tree = target.document.resolved(options.env)
+    target.view.add(target.file, target.document)  # a new file: the view shares the edited document otherwise
+    merged = target.view.merged(AUTH)
     effective = _lookup(merged, FIXED)
     wanted = _lookup(tree, (*target.base, "users"))
     problems = []

@@ -128,6 +128,12 @@ class Transaction:
         self._locks.clear()
         self._pending.clear()
 
+    def reread(self) -> None:
+        """Forget what was read: after the locks were released and taken again, every file is read anew."""
+        if self._open:
+            raise RuntimeError("files are open in this transaction: they cannot be read again")
+        self._reader = Reader()
+
     # --- files
 
     @property

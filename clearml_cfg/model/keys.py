@@ -7,8 +7,9 @@ from typing import Any
 from ..errors import UsageError
 from ..hocon.paths import KeyPath, PathError, format_path, parse_path
 
-#: What a lookup finds where nothing is set (None may be a value).
+#: What a lookup finds where nothing is set (None may be a value): the one such marker of the package.
 MISSING: Any = object()
+_RAISE: Any = object()
 
 __all__ = ["MISSING", "KeyPath", "format_key", "lookup", "parse_key"]
 
@@ -31,13 +32,21 @@ def format_key(path: KeyPath) -> str:
 # --- environment overrides (SERVER-SEMANTICS §4) ----------------------------------------------------------
 
 
-def lookup(tree: Any, path: KeyPath) -> Any:
+def lookup(tree: Any, path: KeyPath, default: Any = _RAISE) -> Any:
+    """The value at ``path`` in a tree of plain data: a name goes into an object, a number into a list.
+
+    Where nothing is there: ``default`` when given (MISSING, say), else KeyError. The one walk of a key path
+    through a tree for the whole package."""
     node = tree
     for segment in path:
-        if isinstance(segment, int):
-            if not isinstance(node, list) or not -len(node) <= segment < len(node):
-                raise KeyError(segment)
+        if isinstance(segment, int) and not isinstance(segment, bool):
+            if not isinstance(node, list) or not 0 <= segment < len(node):
+                if default is _RAISE:
+                    raise KeyError(segment)
+                return default
         elif not isinstance(node, dict) or segment not in node:
-            raise KeyError(segment)
+            if default is _RAISE:
+                raise KeyError(segment)
+            return default
         node = node[segment]
     return node

@@ -9,6 +9,7 @@ from ..errors import UsageError
 from ..hocon import HoconError, Period
 from ..hocon.evaluate import evaluate
 from ..hocon.parser import parse_tree
+from .keys import MISSING
 
 
 class ValueType(str, Enum):
@@ -91,3 +92,38 @@ def to_json(value: Any) -> str:
         raise TypeError(f"cannot show {type(item).__name__} as JSON")
 
     return json.dumps(value, indent=2, ensure_ascii=False, default=default)
+
+
+def show_value(value: Any) -> str:
+    """A value on one line, as HOCON (a duration as written); "nothing (not set)" for MISSING. The one way the
+    tool shows a value in tables and messages."""
+    from ..hocon.render import render_value
+
+    if value is MISSING:
+        return "nothing (not set)"
+    if isinstance(value, Period):
+        return value.text
+    try:
+        return render_value(value, inline=True)
+    except Exception:  # a value HOCON cannot write (pyhocon's junk objects): as Python shows it
+        return repr(value)
+
+
+def format_value(value: Any) -> str:
+    """A value as ``get`` prints it: a string raw, other scalars as HOCON, objects and lists as HOCON blocks."""
+    from ..hocon.render import render_fields, render_scalar, render_value
+
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return render_fields(value).rstrip("\n")
+    if isinstance(value, list):
+        return render_value(value)
+    return render_scalar(value)
+
+
+def as_hocon(value: Any) -> str:
+    """A tree as HOCON text (an object as its fields), as ``show`` prints it."""
+    from ..hocon.render import render_fields, render_value
+
+    return render_fields(value) if isinstance(value, dict) else render_value(value)

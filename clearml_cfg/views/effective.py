@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigReadError, UsageError
-from ..hocon import Document, HoconSemanticError, KeyPath, Location, Period, format_path
+from ..hocon import Document, HoconSemanticError, KeyPath, Location, format_path
 from ..io.reading import Reader
 from ..model import schema
 from ..model.keys import MISSING, lookup
@@ -366,17 +366,6 @@ def removed_defaults(effective: Effective) -> list[tuple[KeyPath, Any]]:
         except KeyError:
             removed.append((path, default))
     return removed
-
-
-def describe_value(value: Any) -> str:
-    from ..hocon.render import render_value
-
-    if isinstance(value, Period):
-        return value.text
-    try:
-        return render_value(value, inline=True)
-    except Exception:
-        return repr(value)
 
 
 def known_keys(effective: Effective) -> set[KeyPath]:

@@ -84,9 +84,10 @@ class FilesView:
                 )
                 layer.insert(at, LoadedFile(config_file, document, self.env))
 
-    def merged(self) -> dict[str, Any]:
-        """The whole merged tree (a copy: the caller may change it)."""
-        return self._merge(None)
+    def merged(self, along: KeyPath | None = None) -> dict[str, Any]:
+        """The merged tree (a copy: the caller may change it); with ``along``, only what lies along that key
+        (merging is key by key, so the value at ``along`` is exact without copying everything else)."""
+        return self._merge(along)
 
     def value(self, path: KeyPath) -> Any:
         """The merged value at ``path``, or MISSING. Only what lies along ``path`` is merged (merging is key by

@@ -16,7 +16,7 @@ from typing import Any
 
 from ...errors import ConfigReadError
 from ...hocon import Document, HoconSemanticError, HoconSyntaxError, KeyPath, Location
-from ...io.reading import read_text
+from ...io.reading import Reader
 from ...model.keys import lookup
 from ...model.layout import ConfigDirs, ConfigFile, discover
 from ...model.schema import walk
@@ -222,6 +222,7 @@ class Context:
     envs: list[LoadedEnv] = field(default_factory=list)
     bad_env: list[EnvOverride] = field(default_factory=list)  # overrides the server cannot parse
     unreadable: list[Finding] = field(default_factory=list)  # files that could not be read or parsed
+    reader: Reader = field(default_factory=Reader)  # each file read once, for the checkers and the effective view
     show_secrets: bool = False
 
     @property
@@ -325,7 +326,7 @@ def load_context(dirs: ConfigDirs, env: Mapping[str, str], *, show_secrets: bool
 
 def _load(context: Context, config_file: ConfigFile) -> LoadedFile | None:
     try:
-        text = read_text(config_file.path)
+        text = context.reader.text(config_file.path)
     except ConfigReadError as e:
         context.unreadable.append(_read_failure(config_file, e))
         return None
@@ -343,33 +344,36 @@ def _load(context: Context, config_file: ConfigFile) -> LoadedFile | None:
             )
         return None  # otherwise removed since it was listed: nothing to check
     try:
-        document = Document(text)
-        tree = document.to_dict(resolve=False)
-    except HoconSyntaxError as e:
-        context.unreadable.append(
-            Finding(
-                "parse-error",
-                Severity.ERROR,
-                f"{e.reason}: the server cannot start with this file",
-                "fix the file by hand",
-                config_file.path,
-                e.line,
-                e.column,
-            )
-        )
-        return None
-    except HoconSemanticError as e:
-        context.unreadable.append(
-            Finding(
-                "parse-error",
-                Severity.ERROR,
-                f"{e}: the server cannot load this file",
-                "fix the file by hand",
-                config_file.path,
-            )
-        )
+        document = context.reader.document(config_file.path)
+        tree = document.unresolved()
+    except ConfigReadError as error:
+        cause = error.__cause__
+        if isinstance(cause, (HoconSyntaxError, HoconSemanticError)):
+            context.unreadable.append(_parse_failure(config_file, cause))
+        else:
+            context.unreadable.append(_read_failure(config_file, error))
         return None
     return LoadedFile(config_file, text, document, tree)
+
+
+def _parse_failure(config_file: ConfigFile, e: HoconSyntaxError | HoconSemanticError) -> Finding:
+    if isinstance(e, HoconSyntaxError):
+        return Finding(
+            "parse-error",
+            Severity.ERROR,
+            f"{e.reason}: the server cannot start with this file",
+            "fix the file by hand",
+            config_file.path,
+            e.line,
+            e.column,
+        )
+    return Finding(
+        "parse-error",
+        Severity.ERROR,
+        f"{e}: the server cannot load this file",
+        "fix the file by hand",
+        config_file.path,
+    )
 
 
 def _read_failure(config_file: ConfigFile, error: ConfigReadError) -> Finding:

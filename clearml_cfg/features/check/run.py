@@ -46,7 +46,7 @@ def run_checks(
     effective: Effective | None = None
     if not context.unreadable:
         try:
-            effective = compute(dirs, env, defaults_dir=defaults_dir, ignore_bad_env=True)
+            effective = compute(dirs, env, defaults_dir=defaults_dir, ignore_bad_env=True, reader=context.reader)
         except ConfigReadError as e:
             findings.append(_cannot_load(e))
     if effective is not None:

@@ -13,7 +13,8 @@ from ...hocon import KeyPath, Unresolved, format_path
 from ...model.keys import lookup
 from ...model.passwords import MAX_BYTES
 from ...model.schema import USER_KEYS_OPTIONAL, USER_KEYS_REQUIRED
-from ...views.effective import Effective, describe_value
+from ...model.values import show_value
+from ...views.effective import Effective
 from ..users import FIXED, USERS, duplicate_usernames, password_kind, repaired_hash
 from .model import Context, Finding, Fix, LoadedEnv, LoadedFile, Severity, Source
 from .sections import CLOSE_IN_COMPLETE, FIXED_USERS_KEYS
@@ -100,7 +101,7 @@ def _at(
 def _not_enabled(context: Context, effective: Effective | None, enabled: Any, count: int) -> Finding:
     path = (*FIXED, "enabled")
     written = _site(context, effective, path) is not None
-    state = f"is {describe_value(enabled)}" if written else "is not set (false by default)"
+    state = f"is {show_value(enabled)}" if written else "is not set (false by default)"
     return _at(
         context,
         effective,
@@ -119,7 +120,7 @@ def _invalid_mode(context: Context, effective: Effective | None, pass_hashed: An
         effective,
         [path],
         "fixed-users-invalid-mode",
-        f"{format_path(path)} is {describe_value(pass_hashed)}, not true or false",
+        f"{format_path(path)} is {show_value(pass_hashed)}, not true or false",
         _SET_MODE,
         "true",
     )
@@ -155,7 +156,7 @@ def _entry(
             at,
             "fixed-user-invalid-entry",
             Severity.ERROR,
-            f"{where} is {describe_value(entry)}, not an object: the server fails every fixed-user login",
+            f"{where} is {show_value(entry)}, not an object: the server fails every fixed-user login",
             "write { username, password, name }",
         )
         return
