@@ -1,4 +1,5 @@
-"""The command line. Typer wiring only: parsing, calling domain code, printing; no file I/O here."""
+"""The command line. Typer wiring only: parsing options, reading what a person types (prompts.py), calling
+``features``, printing through ``console``. No configuration knowledge lives here."""
 
 from __future__ import annotations
 

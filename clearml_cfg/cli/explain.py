@@ -1,4 +1,4 @@
-"""The server's view: show --effective (its output), explain, env."""
+"""The server's view on the command line: explain, env, and the output of show --effective / get --effective."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""Reading configuration files, and one safe write transaction per command.
+"""One safe write transaction per command: lock, read once, edit, write all or nothing.
 
 A transaction locks each directory it writes to, reads every file once, lets the command edit the parsed
-documents, then writes the changed files all or nothing (``writes.py``): a temporary file beside each, fsync,
+documents, then writes the changed files all or nothing (``atomic.py``): a temporary file beside each, fsync,
 then ``os.replace`` once every one is ready. A file keeps its mode and owner, a symlink is followed to its
 target (Kubernetes ConfigMap mounts, hand-made links), the previous content is kept as ``NAME.conf.bak``
 (owner-only; the server ignores it), and a file whose text did not change is not touched at all. Any failure

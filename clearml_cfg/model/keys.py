@@ -1,4 +1,5 @@
-"""KEY arguments: the full path the server sees, file name included (``apiserver.auth.cookies.domain``)."""
+"""Key paths: KEY arguments as the server sees them, file name included (``apiserver.auth.cookies.domain``), and the
+one walk of a key path through a tree of plain data (``lookup``, ``MISSING``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Values typed on the command line, read the way the server reads a CLEARML__ variable's value."""
+"""Values: typed on the command line (read the way the server reads a CLEARML__ variable's value), and shown on
+screen or as JSON, the one way the tool shows a value."""
 
 from __future__ import annotations
 
