@@ -61,15 +61,14 @@ def _touch(layer: Layer, key: KeyPath) -> tuple[str, KeyPath, Any] | None:
     for depth, segment in enumerate(key):
         if not isinstance(node, dict):
             return ("parent", key[:depth], node)
-        if layer.replaces and isinstance(segment, str) and "-" + segment in node:
-            replaced = node["-" + segment]
+        if segment not in node:
+            return None
+        if key[: depth + 1] in layer.replaced:
             try:
-                value = lookup(replaced, key[depth + 1 :])
+                value = lookup(node[segment], key[depth + 1 :])
             except KeyError:
                 value = MISSING
             return ("replaces", key[: depth + 1], value)
-        if segment not in node:
-            return None
         node = node[segment]
     return ("sets", key, node)
 
@@ -78,6 +77,8 @@ def _reason(
     previous: Step | None, step: Step, layer: Layer, previous_layer: Layer | None, how: str, where: KeyPath
 ) -> str:
     origin = step.origin
+    if how == "replaces" and previous is None:
+        return f"'-{where[-1]}' sets {where[-1]}: the server drops the '-' of a key it merges"
     if how == "replaces":
         return f"'-{where[-1]}' replaces the whole {where[-1]} section instead of merging into it"
     if previous is None or previous_layer is None:
@@ -96,8 +97,21 @@ def _reason(
     if origin.kind == "file" and before.kind == "file":
         if layer.directory != previous_layer.directory:
             return f"a later config directory wins ({layer.directory} comes after {previous_layer.directory})"
-        return f"{origin.relative} is read after {before.relative} in the same directory, and wins"
+        if (
+            before.relative is not None
+            and origin.relative is not None
+            and _folder(before.relative) == _folder(origin.relative)
+        ):
+            return (
+                f"{origin.relative} is read after {before.relative}, and wins: the server reads the files of a folder "
+                "in the file system's order, so on another file system the other may win (check reports it)"
+            )
+        return f"{origin.relative} is read after {before.relative}: a subfolder's files come after the folder's own"
     return ""
+
+
+def _folder(relative: str) -> str:
+    return relative.rpartition("/")[0]
 
 
 def _step_origin(layer: Layer, key: KeyPath, how: str, where: KeyPath) -> Origin:
@@ -107,8 +121,6 @@ def _step_origin(layer: Layer, key: KeyPath, how: str, where: KeyPath) -> Origin
         if leaf is not None:
             return leaf
         written = layer.written.get(key)
-    elif how == "replaces":
-        written = layer.written.get((*where[:-1], "-" + str(where[-1])))
     else:
         written = layer.written.get(where)
     if written is not None:
@@ -150,6 +162,8 @@ def explain(effective: Effective, key: KeyPath, env: Mapping[str, str] | None = 
         how, where, written = touch
         if how == "sets":
             action = "sets it"
+        elif how == "replaces" and previous is None:
+            action = f"sets it, written '-{where[-1]}'"
         elif how == "replaces":
             action = f"replaces '{where[-1]}' with '-{where[-1]}'"
         else:

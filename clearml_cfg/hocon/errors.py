@@ -46,6 +46,11 @@ class HoconSemanticError(HoconError):
         self.column = column
 
 
+class HoconRunawayError(HoconSemanticError):
+    """pyhocon never finishes reading the text (a value copied into itself, substitutions that go round): the
+    server hangs at start-up, or runs out of memory. Nothing should hand the text to pyhocon to find out."""
+
+
 class HoconEditError(HoconError):
     """An edit was refused: it cannot be expressed safely in this text (it can be made by hand)."""
 

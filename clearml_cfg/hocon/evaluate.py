@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .deep import with_room
-from .errors import HoconSemanticError, line_and_column
+from .errors import HoconRunawayError, HoconSemanticError, line_and_column
 from .parser import PERIOD, PERIOD_UNITS, gc_paused, key_segments, parse_tree, unescape
 from .syntax import Field, Include, Kind, ListNode, ObjectNode, Token, Tree, ValueNode
 from .values import Period, QuotedPart, Substitution, Unresolved
@@ -76,6 +76,10 @@ class _Failure(Exception):
         super().__init__(reason)
         self.offset = offset
         self.reason = reason
+
+
+class _Runaway(_Failure):
+    """pyhocon would never finish (or not before it runs out of memory): a HoconRunawayError."""
 
 
 def _number(text: str) -> int | float:
@@ -183,7 +187,7 @@ class _Budget:
     def spend(self, offset: int) -> None:
         self.left -= 1
         if self.left < 0:
-            raise _Failure(
+            raise _Runaway(
                 offset,
                 "pyhocon never finishes reading this value: it is copied into itself over and over "
                 "(the server would hang or run out of memory)",
@@ -285,7 +289,7 @@ def _chain(value: Unresolved) -> list[Unresolved]:
     node = value.previous
     while isinstance(node, Unresolved):
         if id(node) in seen:  # pyhocon would go round for ever
-            raise _Failure(value.offset, "pyhocon never finishes reading this value (it overrides itself)")
+            raise _Runaway(value.offset, "pyhocon never finishes reading this value (it overrides itself)")
         seen.add(id(node))
         chain.append(node)
         node = node.previous
@@ -629,7 +633,7 @@ class _Resolver:
             while any_unresolved and pending and pending.ids() != seen:
                 rounds += 1
                 if rounds > _ROUNDS_PER_SUBSTITUTION * (pending.added + 50):
-                    raise _Failure(pending.items[0].offset, "pyhocon never finishes resolving these substitutions")
+                    raise _Runaway(pending.items[0].offset, "pyhocon never finishes resolving these substitutions")
                 any_unresolved = False
                 snapshot = list(pending.items)
                 seen = {id(s) for s in snapshot}
@@ -905,7 +909,7 @@ def _evaluate(
             )
             unresolved = _plain(root, False) if not resolve else None
         except _Failure as failure:
-            raise _located(text, failure.offset, failure.reason) from None
+            raise _located(text, failure) from None
         if resolve is False:
             return unresolved, None, None
         resolver = _Resolver(root, builder.history, os.environ if env is None else env, len(tree.kinds))
@@ -913,15 +917,17 @@ def _evaluate(
             resolver.resolve()
             resolved = _plain(resolver.root, True)
         except _Failure as failure:
-            error = _located(text, failure.offset, failure.reason)
+            error = _located(text, failure)
         except RecursionError:
             # Documents are nested at most MAX_KEY_DEPTH levels and read with room for that (see deep.py):
             # this is a value that contains itself, which pyhocon nests deeper and deeper until Python stops it.
             current = resolver.current
             error = _located(
                 text,
-                current.offset if current is not None else 0,
-                "pyhocon fails here (RecursionError): the value contains itself",
+                _Failure(
+                    current.offset if current is not None else 0,
+                    "pyhocon fails here (RecursionError): the value contains itself",
+                ),
             )
         else:
             return unresolved, resolved, None
@@ -930,6 +936,8 @@ def _evaluate(
         return unresolved, None, error
 
 
-def _located(text: str, offset: int, reason: str) -> HoconSemanticError:
+def _located(text: str, failure: _Failure) -> HoconSemanticError:
+    offset, reason = failure.offset, failure.reason
     line, column = line_and_column(text, offset)
-    return HoconSemanticError(f"line {line}, column {column}: {reason}", offset, reason, line=line, column=column)
+    kind = HoconRunawayError if isinstance(failure, _Runaway) else HoconSemanticError
+    return kind(f"line {line}, column {column}: {reason}", offset, reason, line=line, column=column)

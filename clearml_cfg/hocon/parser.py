@@ -16,6 +16,7 @@ from contextlib import contextmanager
 
 from .errors import HoconSyntaxError, line_and_column
 from .syntax import Field, Include, Key, Kind, ListNode, ObjectNode, Part, Root, Token, Tree, ValueNode
+from .values import QuotedKey
 
 #: Deeper nesting is refused with a syntax error. pyhocon itself fails near 40 levels (RecursionError);
 #: the limit keeps our recursive descent far from Python's own recursion limit.
@@ -78,8 +79,12 @@ _KEY_SPLIT = re.compile(r'"[^"]+"|[^' + re.escape(_KEY_SPECIAL) + r"]+")
 
 
 def key_segments(key: str) -> tuple[str, ...]:
-    """The path segments pyhocon makes of a key as written (``a.b`` -> a, b; ``"x.y"`` -> x.y)."""
-    return tuple(token.strip('"') for token in _KEY_SPLIT.findall(key))
+    """The path segments pyhocon makes of a key as written (``a.b`` -> a, b; ``"x.y"`` -> x.y). A quoted
+    segment that holds one of the characters that split keys stays quoted in pyhocon: a :class:`QuotedKey`."""
+    return tuple(
+        QuotedKey(token[1:-1]) if token.startswith('"') and any(c in _KEY_SPECIAL for c in token) else token.strip('"')
+        for token in _KEY_SPLIT.findall(key)
+    )
 
 
 @contextmanager

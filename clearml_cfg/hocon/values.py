@@ -6,6 +6,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+class QuotedKey(str):
+    """A key that pyhocon keeps in its quotes, because it holds one of ``$}[]:=+#`^?!@*&.`` (``"a.b"``, ``"-x.y"``).
+
+    It compares and hashes as its text without the quotes; what differs is that the server's `-key` rule looks
+    at the key as pyhocon stores it, which starts with a quote, so a ``"-x.y"`` never replaces anything.
+    """
+
+    __slots__ = ()
+
+    def __deepcopy__(self, memo: dict[int, object]) -> QuotedKey:
+        return self
+
+
 @dataclass(frozen=True)
 class Period:
     """A duration such as `2 hours` or `5m`: pyhocon turns these into timedelta/relativedelta objects.
