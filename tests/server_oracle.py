@@ -122,9 +122,10 @@ class ServerJudge:
         connection = self._connection or self._start()
         connection.send((dirs, env, component, str(defaults)))
 
-    def verdict(self) -> Verdict:
+    def verdict(self, limit: float = TIME_LIMIT) -> Verdict:
+        """The loader's answer, or "hangs" after ``limit`` seconds."""
         assert self._connection is not None
-        if not self._connection.poll(TIME_LIMIT):
+        if not self._connection.poll(limit):
             self._stop()
             return "hangs", None
         try:

@@ -23,7 +23,7 @@ import pytest
 from helpers import REFERENCE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from server_oracle import SERVER_CONFIG, Verdict, judge
+from server_oracle import SERVER_CONFIG, TIME_LIMIT, Verdict, judge
 
 from clearml_cfg.errors import CfgError, ExitCode
 from clearml_cfg.hocon import Document
@@ -191,7 +191,7 @@ def materialise(root: Path, directories: list[dict[str, str]]) -> str:
     return ":".join(paths)
 
 
-def check_scenario(directories: list[dict[str, str]], env: dict[str, str]) -> None:
+def check_scenario(directories: list[dict[str, str]], env: dict[str, str], limit: float = TIME_LIMIT) -> None:
     with tempfile.TemporaryDirectory() as root:
         dirs = materialise(Path(root), directories)
         judge.new_scenario()
@@ -199,7 +199,7 @@ def check_scenario(directories: list[dict[str, str]], env: dict[str, str]) -> No
         for component in ("apiserver", "fileserver"):
             judge.send(dirs, env, component, DEFAULTS[component])
             mine = ours(dirs, env, component, reader)
-            server = judge.verdict()
+            server = judge.verdict(limit)
             assert agree(server, mine), (
                 f"{component} disagrees with the server\n{scenario_text(directories, env)}\n"
                 f"server: {server[0]} {_diff(server, mine)}\nours: {mine[0]} {mine[1] if mine[0] != 'ok' else ''}"
@@ -219,6 +219,27 @@ def _diff(server: Verdict, mine: Verdict) -> str:
 @given(scenarios())
 def test_the_effective_view_is_what_the_server_loads(scenario: tuple[list[dict[str, str]], dict[str, str]]) -> None:
     check_scenario(*scenario)
+
+
+ISSUE_CASES = {
+    "A": ([{"apiserver.conf": "-newkey: 5\nauth { -brand { b: 2 } }\n--x: 1\nnewthing { -inner: 1 }\n"}], {}),
+    "A, a file": ([{"-newns.conf": "a: 1\n", "services/-tasks.conf": "b: 2\n"}], {"CLEARML__APISERVER__-NEWKEY": "5"}),
+    "B": ([{"apiserver.conf": '"a.b": 1\n"-a.b": 2\n"-c": 3\n'}], {}),
+    "C": ([{}], {"CLEARML__-APISERVER__RETURN_STACK": "true"}),
+    "C, objects": (
+        [{"apiserver.conf": "newsec { b { x: 1 } }\n"}],
+        {"CLEARML__APISERVER__NEWSEC__B": "5", "CLEARML__APISERVER__NEWSEC__B__Y": "2"},
+    ),
+    "C, file server": ([{}], {"CLEARML__FILESERVER__CORS": "5", "CLEARML__FILESERVER__CORS__MAX_AGE": "2"}),
+    "D": ([{"services.conf": "workers { x: 1, y: 1 }\n", "services.workers.conf": "x: 2\n"}], {}),
+    "E": ([{"apiserver.conf": "y { n: ${HOME} }\ny: ${?NOPE}\n"}], {}),
+    "a lone dash": ([{"apiserver.conf": "auth { -: 1 }\n"}], {}),
+}
+
+
+@pytest.mark.parametrize("case", ISSUE_CASES)
+def test_the_cases_of_the_issue_are_the_servers(case: str) -> None:
+    check_scenario(*ISSUE_CASES[case], limit=5.0 if case == "E" else TIME_LIMIT)  # E: the loader never returns
 
 
 def test_the_judge_is_server_config_itself(tmp_path: Path) -> None:

@@ -238,8 +238,8 @@ def _plain_table(rows: list[list[str]]) -> str:
 
 
 def _summary(found: UsersReport) -> str:
-    enabled = "enabled" if found.enabled is True else "not enabled"
-    mode = {True: "bcrypt hashes", False: "plain-text passwords"}.get(found.pass_hashed, "an unclear password mode")
+    enabled = "enabled" if found.in_use else "not enabled"
+    mode = "bcrypt hashes" if found.hashed else "plain-text passwords"
     where = ", ".join(found.defined_in) or "no file"
     return f"{len(found.users)} fixed user(s), {enabled}, {mode}; the list is defined in {where}"
 
