@@ -157,3 +157,54 @@ def test_check_reads_the_other_files_as_they_are(cli: Run, config_dir: Path, bro
     assert [(f["code"], Path(f["file"]).name) for f in json.loads(result.out)] == [
         ("server-cannot-load" if "$" in broken else "parse-error", "services.conf")
     ]
+
+
+# --- env and set values ---------------------------------------------------------------------------------------------
+
+
+def test_env_for_a_dash_key_prints_a_form_a_shell_can_run(cli: Run) -> None:
+    result = cli("env", "apiserver.-cors", '{origins: "a"}')
+    assert (result.code, result.out) == (
+        0,
+        "# shell: no shell variable can be named CLEARML__APISERVER__-CORS; pass it to the server's command with env\n"
+        "env 'CLEARML__APISERVER__-CORS={ origins: \"a\" }' COMMAND\n"
+        "# docker-compose, under environment:\n"
+        'CLEARML__APISERVER__-CORS: "{ origins: \\"a\\" }"\n',
+    )
+    shell = cli("env", "apiserver.-cors", '{origins: "a"}', "--shell").out.strip()
+    show = "import os; print(os.environ['CLEARML__APISERVER__-CORS'])"  # the server is a Python process
+    run = subprocess.run(f'{shell} {sys.executable} -c "{show}"', shell=True, capture_output=True, text=True)
+    assert (run.returncode, run.stdout) == (0, '{ origins: "a" }\n')
+    assert json.loads(cli("env", "apiserver.-cors", "5", "--json").out)["exportable"] is False
+
+
+def test_env_compose_escapes_what_yaml_cannot_hold(cli: Run) -> None:
+    from ruamel.yaml import YAML
+
+    value = "a\x7fb\x85c\x90\u2028d"
+    line = cli("env", "apiserver.x", value, "--compose").out
+    assert line == 'CLEARML__APISERVER__X: "\\"a\\u007fb\\u0085c\\u0090\\u2028d\\""\n'
+    text = json.loads(cli("env", "apiserver.x", value, "--json").out)["value"]  # quoted HOCON: `"a...d"`
+    assert YAML(typ="safe").load(line) == {"CLEARML__APISERVER__X": text}
+
+
+def test_a_substitution_typed_as_hocon_is_refused_not_a_crash(cli: Run) -> None:
+    for command in (["env", "apiserver.x"], ["set", "apiserver.x"]):
+        result = cli(*command, "${HOME}", "--type", "hocon")
+        assert (result.code, result.err) == (
+            2,
+            "error: VALUE holds a substitution (${...} outside quotes), which the server would resolve from its own "
+            "environment: clearml-cfg writes values, not substitutions\n"
+            "hint: quote the text that holds ${...}, or pass --type string to write VALUE as text\n",
+        )
+
+
+def test_set_reads_a_substitution_inside_quotes_as_text(cli: Run, config_dir: Path) -> None:
+    actions = '[{name: "Go", action: {method: GET, url: "http://example.com/${id}"}}]'
+    result = cli("set", "services.organization.ui_actions.task", actions, "-q")
+    assert result.code == 0, result
+    written = effective(cli, "services.organization.ui_actions.task")
+    assert written == [{"name": "Go", "action": {"method": "GET", "url": "http://example.com/${id}"}}]
+    bare = cli("set", "apiserver.x", "http://x/${id}")  # unquoted: the literal fallback, with a note
+    assert bare.code == 0 and "note: written as a string (substitutions such as ${...} are not evaluated)" in bare.err
+    assert effective(cli, "apiserver.x") == "http://x/${id}"
