@@ -215,13 +215,13 @@ def env_command(
     elif compose:
         console.data(result.compose)
     else:
-        shell = (
+        lines = (
             f"# shell\nexport {result.shell}"
             if result.exportable
             else f"# shell: no shell variable can be named {result.name}; pass it to the server's command with env\n"
             f"{result.shell} COMMAND"
         )
-        console.data(f"{shell}\n# docker-compose, under environment:\n{result.compose}")
+        console.data(f"{lines}\n# docker-compose, under environment:\n{result.compose}")
 
 
 def register(app: typer.Typer, names: list[str]) -> None:
