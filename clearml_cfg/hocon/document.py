@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import copy
 import functools
+import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -176,9 +177,9 @@ class Document:
     def __init__(self, text: str) -> None:
         self._tree: Tree = parse_tree(text)
         self._unresolved: Any = _MISSING
-        # How the text resolves when every environment variable is set: the variables it takes values from and
-        # the tree it makes (None when it does not resolve even then). Edits must not break a substitution that
-        # the file itself satisfies.
+        # How the text resolves: (None, tree) with this process's environment, as pyhocon would resolve it here;
+        # else (the variables it takes values from, tree) when every variable is set; None when it does not
+        # resolve even then. Edits must not break a substitution that resolves now.
         self._resolution: Any = _MISSING
         self._line_starts: list[int] | None = None
 
@@ -248,9 +249,14 @@ class Document:
             if not self._tree.links:
                 self._resolution = (frozenset(), self._semantic())
             else:
-                everything = _AnyEnvironment()
-                self._unresolved, resolved, error = evaluate_checked(self._tree, everything)
-                self._resolution = None if error else (frozenset(everything.asked), resolved)
+                here = _Watched(os.environ)
+                self._unresolved, resolved, error = evaluate_checked(self._tree, here)
+                if error is None:
+                    self._resolution = (None if here.asked else frozenset(), resolved)
+                else:  # it needs a variable this machine does not have: judge it with every variable set
+                    everything = _AnyEnvironment()
+                    _, resolved, error = evaluate_checked(self._tree, everything)
+                    self._resolution = None if error else (frozenset(everything.asked), resolved)
         return self._resolution  # type: ignore[no-any-return]
 
     def get(
@@ -616,21 +622,22 @@ class Document:
         check what it resolves to: it returns what is wrong, or None)."""
         accepted = expected if isinstance(expected, list) and isinstance(self._semantic(), dict) else [expected]
         before = self._resolved()
+        checked = before is not None
         needs = before[0] if before is not None else None
         # Let the old syntax tree go before the new one is built (on a large file the two would double the
         # memory); should the edit be refused, the old text is parsed again.
         old_text = self._tree.text
         self._tree = _EMPTY
-        environment = _AnyEnvironment(needs)
+        environment: Mapping[str, str] = os.environ if needs is None else _AnyEnvironment(needs)
         resolved: Any = _MISSING
         unresolvable = None
         try:
             tree = parse_tree(text)
-            if needs is not None and tree.links:
+            if checked and tree.links:
                 after, resolved, unresolvable = evaluate_checked(tree, environment)
             else:
                 after = evaluate(tree, resolve=False)
-                resolved = after if needs is not None else _MISSING
+                resolved = after if checked else _MISSING
         except (HoconSyntaxError, HoconSemanticError) as e:
             self._tree = parse_tree(old_text)
             raise HoconEditRefused(f"refusing to {action}: the edited text would not read back ({e})") from e
@@ -639,9 +646,10 @@ class Document:
             raise HoconEditRefused(f"refusing to {action}: {_first_difference(accepted[0], after)}")
         if unresolvable is not None:
             self._tree = parse_tree(old_text)
+            now = "with this machine's environment" if needs is None else "without help from the environment"
             raise HoconEditUnresolvable(
                 f"the server could not load the file after this: {_where_before(unresolvable, old_text, text)} "
-                "(it resolves now without help from the environment)"
+                f"(it resolves now {now})"
             )
         wrong = resolves_to(resolved) if resolves_to is not None and resolved is not _MISSING else None
         if wrong is not None:
@@ -649,10 +657,16 @@ class Document:
             raise HoconEditError(wrong)
         self._tree = tree
         self._unresolved = after
-        # It asked for no variable the text did not take before: that is how it resolves with every variable set.
-        # Else work it out again when needed.
-        known = needs is not None and environment.asked <= needs and resolved is not _MISSING
-        self._resolution = (frozenset(environment.asked), resolved) if known else _MISSING
+        # With this machine's environment, that is how it resolves. With every variable set, only if it asked
+        # for no variable the text did not take before. Else work it out again when needed.
+        if not checked or resolved is _MISSING:
+            self._resolution = _MISSING
+        elif needs is None:
+            self._resolution = (None, resolved)
+        elif isinstance(environment, _AnyEnvironment) and environment.asked <= needs:
+            self._resolution = (frozenset(environment.asked), resolved)
+        else:
+            self._resolution = _MISSING
         self._line_starts = None
 
 
@@ -688,6 +702,24 @@ def _where_before(error: HoconSemanticError, old: str, new: str) -> str:
         return f"{error.reason} (line {line}, column {column} of the edited text)"
     line, column = line_and_column(old, offset)
     return f"line {line}, column {column}: {error.reason}"
+
+
+class _Watched(Mapping[str, str]):
+    """An environment that notes which variables are asked for."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.asked: set[str] = set()
+
+    def __getitem__(self, name: str) -> str:
+        self.asked.add(name)
+        return self.env[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.env)
+
+    def __len__(self) -> int:
+        return len(self.env)
 
 
 class _AnyEnvironment(Mapping[str, str]):

@@ -42,7 +42,9 @@ _TRIPLE = re.compile(r'""".*?"*"""', re.DOTALL)
 _QUOTED = re.compile(_QUOTED_VALUE)
 _UNQUOTED = re.compile(r"(?:[^^`+?!@*&\"\[\{\s\]\}#,=\$\\]|\\.)+")
 _SUBSTITUTION = re.compile(r"\$\{[^}]+\}")
-_CONTINUATION = re.compile(r"\\[\r\n]+")
+# pyhocon's `'\\' - eol`: only a backslash before LF continues a line (then every CR and LF after it goes); before
+# a CR, the backslash escapes it as part of an unquoted string (`true \<CR><LF>` is the text "True \<CR>")
+_CONTINUATION = re.compile(r"\\\n[\r\n]*")
 
 # Units pyhocon recognises after a whole number (`10 seconds`, `5m`); months and years need python-dateutil,
 # which the server image has.
@@ -356,7 +358,7 @@ class _Parser:
                 break
             c = text[self.pos]
             node: Token | ObjectNode | ListNode | None
-            if c == "\\" and self.pos + 1 < self.n and text[self.pos + 1] in "\r\n":
+            if c == "\\" and self.pos + 1 < self.n and text[self.pos + 1] == "\n":
                 if parts and ws:
                     parts[-1].ws_after = ws
                 self._emit(Kind.CONTINUATION, _CONTINUATION.match(text, self.pos).end())  # type: ignore[union-attr]
