@@ -28,8 +28,8 @@ from .errors import (
 )
 from .evaluate import IncludeLoader, evaluate, evaluate_checked
 from .parser import gc_paused, parse_tree
-from .paths import KeyPath, as_path, format_path
-from .syntax import Tree, ValueNode
+from .paths import KeyPath, PathError, as_path, format_path
+from .syntax import Include, Tree, ValueNode
 from .values import Unresolved, strict_equal
 
 if TYPE_CHECKING:  # the editing machinery loads on the first edit: reading a file does not pay for it
@@ -279,7 +279,11 @@ class Document:
     def __contains__(self, path: object) -> bool:
         if not isinstance(path, (str, tuple)):
             return False
-        return _lookup(self._semantic(), as_path(path)) is not _MISSING
+        try:
+            key = as_path(path)
+        except PathError:
+            return False
+        return _lookup(self._semantic(), key) is not _MISSING
 
     def definitions(self, path: KeyPath | str) -> list[Location]:
         """Where ``path`` is written as a key (or list element), in document order."""
@@ -396,6 +400,26 @@ class Document:
             if isinstance(entry, Include)
         ]
 
+    def include_statements(self) -> list[tuple[Include, Location]]:
+        """Every `include` statement, with where it is written."""
+        from .edit import fields_under
+        from .syntax import ObjectNode
+
+        root = self._tree.root
+        if not isinstance(root, ObjectNode):
+            return []
+        objects = [root]
+        for ref in fields_under(root, ()):
+            single = ref.field.value.single()
+            if isinstance(single, ObjectNode):
+                objects.append(single)
+        return [
+            (entry, self._location(entry.start))
+            for node in objects
+            for entry in node.entries
+            if isinstance(entry, Include)
+        ]
+
     def value_text(self, path: KeyPath | str) -> str | None:
         """The source text of the value of the last definition of ``path`` (`007` where get() says 7)."""
         from .edit import Planner
@@ -449,6 +473,9 @@ class Document:
         key = as_path(path)
         if not key:
             raise HoconEditError("cannot replace the whole document")
+        for segment in key:  # first: messages quote the key
+            if isinstance(segment, str):
+                check_value(segment, "the key")
         check_value(value, format_path(key))
         value = _plain_copy(value)
         self._resolved()  # before _semantic(): one reading gives both

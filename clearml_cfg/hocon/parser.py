@@ -11,8 +11,9 @@ from __future__ import annotations
 import gc
 import re
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from .errors import HoconSyntaxError, line_and_column
 from .syntax import Field, Include, Key, Kind, ListNode, ObjectNode, Part, Root, Token, Tree, ValueNode
@@ -24,6 +25,14 @@ MAX_DEPTH = 100
 #: Longer paths (key segments, `a.b.c` counting 3, plus list levels) are refused with a syntax error. pyhocon
 #: puts a dotted key one recursive call per segment and fails near 980; everything it reads, we read.
 MAX_KEY_DEPTH = 1000
+#: pyparsing parses nesting recursively: Python frames per level, as measured with pyhocon 0.3.6x and pyparsing
+#: 3 (an object after a separator or in a list, an object right after its key, a list). Past PYHOCON_FRAMES in
+#: all (Python's limit of 1,000 less what the server's loader stands on, per ../shared/tools/server-config:
+#: 32 objects `a: {`, 45 `a {`, 59 lists, 21 `[{b:` pairs fail) pyhocon fails with RecursionError.
+FRAMES_OBJECT, FRAMES_KEYED_OBJECT, FRAMES_LIST = 30, 21, 16
+PYHOCON_FRAMES = 936
+
+T = TypeVar("T")
 
 _IDENT_END = r"(?![A-Za-z0-9_$])"  # pyparsing's Keyword: not followed by an identifier character
 _QUOTED_VALUE = r'"(?:[^"\\\n]|\\.)*"'
@@ -67,6 +76,7 @@ _INCLUDE_TARGET = (
     rf"(?:(?P<{{q}}>{_QUOTED_VALUE})"
     rf"|(?P<{{k}}>url|file|package){_IDENT_END}[ \t]*\([ \t]*(?P<{{kq}}>{_QUOTED_VALUE})[ \t]*\))"
 )
+_INCLUDE_COMMITTED = re.compile(rf"(?i:include){_IDENT_END}[ \t]*(?:url|file|package|required){_IDENT_END}")
 _INCLUDE = re.compile(
     rf"(?i:include){_IDENT_END}[ \t]*(?:"
     + _INCLUDE_TARGET.format(q="q1", k="k1", kq="kq1")
@@ -112,7 +122,7 @@ def parse_tree(text: str) -> Tree:
     with gc_paused():
         parser = _Parser(text)
         root = parser.document()
-        return Tree(text, parser.kinds, parser.starts, root, parser.deepest, parser.links)
+        return Tree(text, parser.kinds, parser.starts, root, parser.deepest, parser.links, parser.most_frames)
 
 
 def _describe(text: str, pos: int) -> str:
@@ -140,6 +150,8 @@ class _Parser:
         self.path = 0  # the path length of the value being read
         self.deepest = 0
         self.links = 0
+        self.frames = 0  # pyhocon's Python frames for the nesting being read
+        self.most_frames = (0, 0)  # the most of them, and where
 
     # --- tokens -------------------------------------------------------------------------------------------
 
@@ -231,6 +243,16 @@ class _Parser:
             return self._error("unexpected ']': no list is open here")
         return self._error(f"expected a key, found {_describe(self.text, self.pos)}")
 
+    def _nested(self, frames: int, read: Callable[[int], T], depth: int) -> T:
+        """Read a nested object or list, counting the frames pyhocon spends on it."""
+        self.frames += frames
+        if self.frames > self.most_frames[0]:
+            self.most_frames = (self.frames, self.pos)
+        try:
+            return read(depth)
+        finally:
+            self.frames -= frames
+
     # --- objects ------------------------------------------------------------------------------------------
 
     def _object(self, depth: int) -> ObjectNode:
@@ -267,7 +289,7 @@ class _Parser:
                 return
             else:
                 if c in "iI":
-                    m = _INCLUDE.match(text, self.pos)
+                    m = self._include_match()
                     if m:
                         node.entries.append(self._include(m))
                         continue
@@ -275,6 +297,25 @@ class _Parser:
                 if field is None:
                     return
                 node.entries.append(field)
+
+    def _expanded(self, pos: int, written: str) -> str:
+        """``written`` (at ``pos``) as pyhocon reads it: pyparsing turns every tab of the text into blanks up to
+        the next 8-column stop of its line, so a tab in a key is as many blanks as its column makes."""
+        text = self.text
+        line_start = max(text.rfind("\n", 0, pos), text.rfind("\r", 0, pos)) + 1
+        prefix = text[line_start:pos]
+        return (prefix + written).expandtabs()[len(prefix.expandtabs()) :]
+
+    def _include_match(self) -> re.Match[str] | None:
+        """An `include` statement here; a syntax error where pyhocon's grammar commits to one that is malformed
+        (`include file(y)`, `include required(`): after `url`, `file`, `package` or `required` it cannot go back."""
+        m = _INCLUDE.match(self.text, self.pos)
+        if m is None and _INCLUDE_COMMITTED.match(self.text, self.pos):
+            raise self._error(
+                'malformed include: write include "file.conf", include file("file.conf") or '
+                'include required("file.conf") (the file name in double quotes)'
+            )
+        return m
 
     def _include(self, m: re.Match[str]) -> Include:
         start = self.pos
@@ -311,7 +352,7 @@ class _Parser:
             return None
         raw = m.group()
         written = raw.rstrip(" \t")
-        segments = key_segments(written.strip())
+        segments = key_segments(self._expanded(pos, written).strip() if "\t" in written else written.strip())
         if not segments or "" in segments:
             raise self._error(f"the key {written!r} has no name in it")
         outer = self.path
@@ -326,7 +367,7 @@ class _Parser:
         c = text[self.pos] if self.pos < self.n else ""
         separator: Token | None = None
         if c == "{":
-            obj = self._object(parent.depth + 1)
+            obj = self._nested(FRAMES_KEYED_OBJECT, self._object, parent.depth + 1)
             value = ValueNode(obj.start, obj.end, [Part(obj)])
         else:
             if text.startswith("+=", self.pos):
@@ -376,10 +417,10 @@ class _Parser:
                 node = self._emit(Kind.SUBSTITUTION, m.end())
                 self.links += 1
             elif c == "{":
-                node = self._object(depth + 1)
+                node = self._nested(FRAMES_OBJECT, self._object, depth + 1)
             elif c == "[":
-                node = self._list(depth + 1)
-            elif c in "iI" and (m := _INCLUDE.match(text, self.pos)) is not None:
+                node = self._nested(FRAMES_LIST, self._list, depth + 1)
+            elif c in "iI" and (m := self._include_match()) is not None:
                 node = self._emit(Kind.INCLUDE, m.end())
             else:
                 node = self._scalar()
@@ -414,9 +455,11 @@ class _Parser:
         if c == '"':
             if text.startswith('"""', pos):
                 m = _TRIPLE.match(text, pos)
-                if m is None:
+                if m is not None:
+                    return self._emit(Kind.TRIPLE, m.end())
+                # no closing """: pyhocon then reads `""` (an empty string) and a quoted string after it
+                if _QUOTED.match(text, pos + 2) is None:
                     raise self._error('unterminated triple-quoted string: no closing """')
-                return self._emit(Kind.TRIPLE, m.end())
             m = _QUOTED.match(text, pos)
             if m is None:
                 raise self._error(

@@ -208,3 +208,50 @@ def test_set_reads_a_substitution_inside_quotes_as_text(cli: Run, config_dir: Pa
     bare = cli("set", "apiserver.x", "http://x/${id}")  # unquoted: the literal fallback, with a note
     assert bare.code == 0 and "note: written as a string (substitutions such as ${...} are not evaluated)" in bare.err
     assert effective(cli, "apiserver.x") == "http://x/${id}"
+
+
+# --- includes the server's loader fails on ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("files", "reason"),
+    [
+        (
+            {"apiserver.conf": 'include "extra/*.conf"\nb: 1\n'},
+            'include "extra/*.conf" matches no file, and pyhocon fails on that (AttributeError)',
+        ),
+        (
+            {"apiserver.conf": 'include required("nothere.inc")\nb: 1\n'},
+            'include required("nothere.inc") names {dir}/nothere.inc, which does not exist',
+        ),
+        (
+            {"apiserver.conf": 'include "*.conf"\nb: 1\n'},
+            'include "*.conf" closes a cycle of includes, which pyhocon follows until RecursionError',
+        ),
+        (
+            {"apiserver.conf": 'include "other.inc"\nb: 1\n', "other.inc": 'include "apiserver.conf"\n'},
+            'it includes {dir}/other.inc: include "apiserver.conf" closes a cycle of includes, which pyhocon follows '
+            "until RecursionError",
+        ),
+    ],
+)
+def test_an_include_the_server_fails_on_is_exit_3(
+    cli: Run, config_dir: Path, files: dict[str, str], reason: str
+) -> None:
+    for name, text in files.items():
+        write(config_dir / name, text)
+    reason = reason.format(dir=config_dir)
+    for command in (["show"], ["show", "--effective"], ["get", "apiserver.b"]):
+        result = cli(*command)
+        assert (result.code, result.err) == (
+            3,
+            f"error: {config_dir / 'apiserver.conf'}:1:1: {reason}: the server cannot load this file\n"
+            "hint: remove the include, or make it name a file that exists (and does not include this one)\n",
+        ), command
+    findings = json.loads(cli("check", "--json").out)
+    assert [(f["code"], f["line"]) for f in findings] == [("server-cannot-load", 1)]
+
+
+def test_an_include_of_a_missing_file_is_skipped_as_pyhocon_skips_it(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", 'include "nothere.inc"\nb: 1\n')
+    assert effective(cli, "apiserver.b") == 1

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from oracle import oracle
 
-from clearml_cfg.hocon import HoconEditUnresolvable, parse
+from clearml_cfg.hocon import HoconEditError, HoconEditUnresolvable, HoconSemanticError, HoconSyntaxError, parse
 
 # --- a backslash before CR is no line continuation -----------------------------------------------------------------
 
@@ -71,3 +71,143 @@ def test_an_edit_pyhocon_could_not_load_afterwards_is_refused(text: str, action:
         f"the server could not load the file after this: {reason} (it resolves now with this machine's environment)"
     )
     assert document.text == text
+
+
+# --- what pyhocon reads, read; a later definition replaces what pyhocon would make into junk -------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: null x\na: 1\n",
+        "timeout: 10s x\ntimeout: 30\n",
+        'a: include "f"\na: 1\n',
+        "l: [null x, 1]\nl: 2\n",
+        "timeout: 10s x\n",  # a duration's text: relativedelta(seconds=+10)x
+        "t: 250ms x\n",
+        "t: x 2 weeks\n",
+        "t: 90 seconds y\n",
+        "t: 3 months x\n",
+        'api_server: """http://x"\n',  # no closing """: pyhocon reads "" and "http://x"
+        'a: """"\n',
+    ],
+)
+def test_what_pyhocon_reads_is_read(text: str) -> None:
+    assert oracle(text) == ("ok", parse(text).to_dict())
+
+
+def test_a_duration_is_the_text_pyhocon_makes_of_it() -> None:
+    from dateutil.relativedelta import relativedelta
+
+    from clearml_cfg.hocon import Period
+    from clearml_cfg.hocon.evaluate import period_text
+
+    for unit in ("microseconds", "seconds", "minutes", "hours", "days", "weeks", "months", "years"):
+        for amount in (0, 1, 59, 61, 3599, 86401, 1000000, 123456789):
+            expected = relativedelta(**{unit: amount})
+            assert period_text(Period(amount, unit, "")) == str(expected), (unit, amount)
+    assert period_text(Period(2500, "nanoseconds", "")) == str(relativedelta(microseconds=2))
+
+
+def test_an_unclosed_triple_quote_with_nothing_after_it_is_still_an_error() -> None:
+    with pytest.raises(HoconSyntaxError) as refused:
+        parse('a: """abc\n')
+    assert str(refused.value) == 'line 1, column 4: unterminated triple-quoted string: no closing """'
+
+
+def test_a_key_extended_on_1200_lines_is_read_whole() -> None:
+    text = "a: [0]\n" + "a += [1]\n" * 1200
+    assert len(parse(text).to_dict()["a"]) == 1201  # pyhocon: the same, in about 6 s
+
+
+# --- what pyhocon cannot read, refused with the server's failure ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("opening", "closing", "fails_at"),
+    [("a: { ", " }", 32), ("a { ", " }", 45), ("[ ", " ]", 59), ("[{b: ", "}]", 21)],
+)
+def test_nesting_the_servers_loader_cannot_read_is_its_failure(opening: str, closing: str, fails_at: int) -> None:
+    """The depths at which ../shared/tools/server-config reports RecursionError (pyhocon in the loader)."""
+    head = "" if opening.startswith("a") else "a: "
+    inner = "x: 1" if opening.endswith("{ ") else "1"
+
+    def text(depth: int) -> str:
+        return head + opening * depth + inner + closing * depth
+
+    parse(text(fails_at - 1)).to_dict()
+    with pytest.raises(HoconSemanticError) as refused:
+        parse(text(fails_at)).to_dict()
+    assert refused.value.reason == (
+        "pyhocon fails on objects and lists nested this deep (RecursionError): the server cannot load the file"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "column"),
+    [
+        ("a: include file(y)\n", 4),
+        ("include required(\n", 1),
+        ("a: 1\ninclude url {x: 1}\n", 1),
+        ("a: include required\n", 4),
+    ],
+)
+def test_a_malformed_include_is_the_syntax_error_pyhocon_stops_at(text: str, column: int) -> None:
+    assert oracle(text)[0] == "error"
+    with pytest.raises(HoconSyntaxError) as refused:
+        parse(text)
+    assert (refused.value.column, refused.value.reason) == (
+        column,
+        'malformed include: write include "file.conf", include file("file.conf") or include required("file.conf") '
+        "(the file name in double quotes)",
+    )
+
+
+# --- smaller: keys with tabs, paths, values no file can hold ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["a\tb: 1\n", "x {\n  a\tb: 1\n}\n", '  "q\tr": 2\n'])
+def test_a_key_written_with_a_tab_is_found_as_pyhocon_names_it(text: str) -> None:
+    document = parse(text)
+    assert oracle(text) == ("ok", document.to_dict())
+    path: tuple[str, ...] = ()
+    node: Any = document.to_dict()
+    while isinstance(node, dict):
+        path = (*path, next(iter(node)))
+        node = node[path[-1]]
+    assert document.locate(path) is not None
+    document.set(path, 9)
+    assert document.text == text.replace("1", "9").replace("2", "9")  # replaced where it is, not added again
+    assert oracle(document.text) == ("ok", document.to_dict())
+
+
+@pytest.mark.parametrize("segment", [-1, True, 1.5, None])
+def test_a_path_segment_that_is_no_key_or_index_is_refused(segment: Any) -> None:
+    from clearml_cfg.hocon.paths import PathError
+
+    document = parse("a: [1, 2]\n")
+    for action in (lambda: document.get(("a", segment)), lambda: document.set(("a", segment), 5)):
+        with pytest.raises(PathError) as refused:
+            action()
+        assert str(refused.value) == (
+            f"{segment!r} is not a key or a list index (a number from 0) in the path ('a', {segment!r})"
+        )
+    assert ("a", segment) not in document
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "where"),
+    [("b", "\ud800", "b: U+D800"), ("\udc80", 1, "the key: U+DC80"), ("c", {"x": ["\udfff"]}, "c.x[0]: U+DFFF")],
+)
+def test_a_lone_surrogate_is_refused(key: str, value: Any, where: str) -> None:
+    document = parse("a: 1\n")
+    with pytest.raises(HoconEditError) as refused:
+        document.set(key, value)
+    assert str(refused.value) == f"{where} is a lone surrogate, not a character: a UTF-8 file cannot hold it"
+    assert document.text == "a: 1\n"
+
+
+def test_a_value_that_swallowed_a_cr_keeps_the_crlf_when_replaced() -> None:
+    document = parse("x: abc \\\r\ny: 1\r\n")
+    document.set("x", "new")
+    assert document.text == 'x: "new"\r\ny: 1\r\n'
