@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -55,20 +56,24 @@ def _serve(connection: Connection) -> None:
             connection.send(("unsendable", repr(e)))
 
 
-class _Judge:
-    def __init__(self) -> None:
+class Worker:
+    """A forked process that answers messages with ``serve(connection)``; replaced when it does not answer in time
+    or dies. Shared by the judges: pyhocon here, the server's loaders in server_oracle.py."""
+
+    def __init__(self, serve: Callable[[Connection], None]) -> None:
+        self._serve = serve
         self._process: Any = None
         self._connection: Connection | None = None
 
     def _start(self) -> Connection:
         ours, theirs = multiprocessing.Pipe()
-        self._process = multiprocessing.get_context("fork").Process(target=_serve, args=(theirs,), daemon=True)
+        self._process = multiprocessing.get_context("fork").Process(target=self._serve, args=(theirs,), daemon=True)
         self._process.start()
         theirs.close()
         self._connection = ours
         return ours
 
-    def _stop(self) -> None:
+    def stop(self) -> None:
         if self._process is not None:
             self._process.kill()
             self._process.join()
@@ -76,19 +81,37 @@ class _Judge:
             self._connection.close()
         self._process = self._connection = None
 
-    def read(self, text: str, strict: bool) -> tuple[str, Any]:
-        connection = self._connection or self._start()
-        connection.send((text, strict))
-        if not connection.poll(TIME_LIMIT):
-            self._stop()
-            return "error", None
+    @property
+    def running(self) -> bool:
+        return self._connection is not None
+
+    def send(self, message: Any) -> None:
+        (self._connection or self._start()).send(message)
+
+    def answer(self, limit: float) -> tuple[str, Any]:
+        """("answer", what the process sent), ("timeout", None) or ("died", None); the process is replaced then."""
+        assert self._connection is not None
+        if not self._connection.poll(limit):
+            self.stop()
+            return "timeout", None
         try:
-            answer: tuple[str, Any] = connection.recv()
-        except EOFError:  # the judge died (out of memory past its limit, or a crash in C)
-            self._stop()
+            return "answer", self._connection.recv()
+        except EOFError:  # out of memory past its limit, or a crash in C
+            self.stop()
+            return "died", None
+
+
+class _Judge:
+    def __init__(self) -> None:
+        self._worker = Worker(_serve)
+
+    def read(self, text: str, strict: bool) -> tuple[str, Any]:
+        self._worker.send((text, strict))
+        outcome, answer = self._worker.answer(TIME_LIMIT)
+        if outcome != "answer":
             return "error", None
         assert answer[0] != "unsendable", f"pyhocon's reading could not be compared: {answer[1]}"
-        return answer
+        return answer  # type: ignore[no-any-return]
 
 
 _judge_process = _Judge()

@@ -17,7 +17,6 @@ import copy
 import importlib.machinery
 import importlib.util
 import json
-import multiprocessing
 import os
 import resource
 from multiprocessing.connection import Connection
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers import REPO
+from oracle import Worker
 
 SERVER_CONFIG = Path(os.environ.get("CLEARML_CFG_SERVER_CONFIG", REPO.parent / "shared" / "tools" / "server-config"))
 TIME_LIMIT = 20.0
@@ -92,48 +92,26 @@ def _serve(connection: Connection) -> None:
 
 class ServerJudge:
     def __init__(self) -> None:
-        self._process: Any = None
-        self._connection: Connection | None = None
-
-    def _start(self) -> Connection:
-        ours, theirs = multiprocessing.Pipe()
-        self._process = multiprocessing.get_context("fork").Process(target=_serve, args=(theirs,), daemon=True)
-        self._process.start()
-        theirs.close()
-        self._connection = ours
-        return ours
-
-    def _stop(self) -> None:
-        if self._process is not None:
-            self._process.kill()
-            self._process.join()
-        if self._connection is not None:
-            self._connection.close()
-        self._process = self._connection = None
+        self._worker = Worker(_serve)
 
     def new_scenario(self) -> None:
         """Forget the files of the scenario before (the default folder stays parsed)."""
-        if self._connection is not None:
-            self._connection.send((None, {}, "", ""))
+        if self._worker.running:
+            self._worker.send((None, {}, "", ""))
             self.verdict()
 
     def send(self, dirs: str, env: dict[str, str], component: str, defaults: Path) -> None:
         """Start the loader on a scenario; ``verdict`` says what it computed (the caller may work meanwhile)."""
-        connection = self._connection or self._start()
-        connection.send((dirs, env, component, str(defaults)))
+        self._worker.send((dirs, env, component, str(defaults)))
 
     def verdict(self, limit: float = TIME_LIMIT) -> Verdict:
         """The loader's answer, or "hangs" after ``limit`` seconds."""
-        assert self._connection is not None
-        if not self._connection.poll(limit):
-            self._stop()
+        outcome, answer = self._worker.answer(limit)
+        if outcome == "timeout":
             return "hangs", None
-        try:
-            answer: Verdict = self._connection.recv()
-        except EOFError:  # out of memory past the limit, or a crash in C
-            self._stop()
+        if outcome == "died":
             return "fails", "the loader's process died"
-        return answer
+        return answer  # type: ignore[no-any-return]
 
     def load(self, dirs: str, env: dict[str, str], component: str, defaults: Path) -> Verdict:
         self.send(dirs, env, component, defaults)

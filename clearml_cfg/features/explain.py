@@ -13,7 +13,7 @@ from ..model.env_names import env_key, miscased_prefix
 from ..model.keys import lookup
 from ..model.known import misspelt_part
 from ..model.layout import KNOWN_NAMESPACES
-from ..views.effective import Effective, Layer, Origin, origin_below
+from ..views.effective import Effective, Layer, Origin, leaf_origins, origin_below
 from ..views.unread import known_namespace, outside_namespace, unread_keys
 
 MISSING: Any = object()
@@ -126,19 +126,11 @@ def _step_origin(layer: Layer, key: KeyPath, how: str, where: KeyPath) -> Origin
     if written is not None:
         return written
     if layer.origin.kind == "default":  # a section of the defaults: name its file when it has one
-        files = {(o.file, o.relative) for o in _leaf_origins(origin_below(layer.origins, key))}
+        files = {(o.file, o.relative) for o in leaf_origins(origin_below(layer.origins, key))}
         if len(files) == 1:
             file, relative = files.pop()
             return Origin("default", file, None, relative)
     return layer.origin
-
-
-def _leaf_origins(node: Any) -> list[Origin]:
-    if isinstance(node, Origin):
-        return [node]
-    if isinstance(node, dict):
-        return [origin for item in node.values() for origin in _leaf_origins(item)]
-    return []
 
 
 def explain(effective: Effective, key: KeyPath, env: Mapping[str, str] | None = None) -> Explanation:

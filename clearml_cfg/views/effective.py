@@ -359,7 +359,7 @@ def _refuse_empty_keys(tree: Any, origins: Any, path: KeyPath = ()) -> None:
 
 
 def _empty_key(path: KeyPath, origins: Any) -> ConfigReadError:
-    where = _leaf_origins(origin_below(origins, path))
+    where = leaf_origins(origin_below(origins, path))
     label = where[0].label(full_path=True) if where else "the configuration"
     return ConfigReadError(
         f"{label}: a key written '-' alone becomes an empty key in {format_path(path[:-1]) or 'the top level'} by the "
@@ -379,11 +379,12 @@ def _holds(tree: Any, path: KeyPath) -> bool:
     return True
 
 
-def _leaf_origins(node: Any) -> list[Origin]:
+def leaf_origins(node: Any) -> list[Origin]:
+    """Every Origin in a tree of origins (one Origin alone is a tree of one)."""
     if isinstance(node, Origin):
         return [node]
     if isinstance(node, dict):
-        return [origin for item in node.values() for origin in _leaf_origins(item)]
+        return [origin for item in node.values() for origin in leaf_origins(item)]
     return []
 
 

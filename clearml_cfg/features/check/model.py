@@ -20,7 +20,7 @@ from ...io.reading import Reader
 from ...model.keys import lookup
 from ...model.layout import ConfigDirs, ConfigFile, discover
 from ...model.schema import walk
-from ...views.effective import Effective, Origin, origin_below
+from ...views.effective import Effective, Origin, leaf_origins, origin_below
 from ...views.environment import EnvOverride, env_overrides, parse_env_value
 
 
@@ -270,7 +270,7 @@ class Context:
             return None
         rank: dict[tuple[str, object], int] = {("file", f.path): i for i, f in enumerate(self.files)}
         rank.update({("env", e.variable): len(self.files) + i for i, e in enumerate(self.envs)})
-        leaves = _origins(node)
+        leaves = leaf_origins(node)
 
         def order(origin: Origin) -> int:
             if origin.kind == "env":
@@ -278,14 +278,6 @@ class Context:
             return rank.get(("file", origin.file), -1) if origin.kind == "file" else -1
 
         return max(leaves, key=order, default=None)
-
-
-def _origins(node: Any) -> list[Origin]:
-    if isinstance(node, Origin):
-        return [node]
-    if isinstance(node, dict):
-        return [origin for child in node.values() for origin in _origins(child)]
-    return []
 
 
 def load_context(dirs: ConfigDirs, env: Mapping[str, str], *, show_secrets: bool = False) -> Context:
