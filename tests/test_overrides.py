@@ -55,3 +55,18 @@ def test_a_value_the_server_cannot_parse_is_left_out_and_named() -> None:
     assert found is not None
     assert found.unreadable == ["CLEARML__APISERVER__AUTH__FIXED_USERS__USERS"]
     assert found.variable(USERS) is None
+
+
+def test_variables_merge_with_each_other_before_the_files() -> None:
+    """SERVER-SEMANTICS §4: a top-level `-key` in a variable is dropped in the variables' own merge, so it merges
+    into the files' section; a `-key` below replaces only what earlier variables built, then merges over the files."""
+    top = apply(FILES, {"CLEARML__-APISERVER__AUTH__FIXED_USERS__ENABLED": "false"}, AUTH)
+    assert top is not None and top.value(USERS) == [{"username": "jane"}] and top.value(ENABLED) is False
+    env = {"CLEARML__APISERVER__AUTH__FIXED_USERS": "5", "CLEARML__APISERVER__AUTH__FIXED_USERS__ENABLED": "false"}
+    merged = apply(FILES, env, AUTH)
+    assert merged is not None and merged.value(USERS) == [{"username": "jane"}] and merged.value(ENABLED) is False
+
+
+def test_a_dash_variable_above_the_section_is_one_that_touches_it() -> None:
+    env = {"TRAINS__APISERVER__AUTH__X": "1", "CLEARML__-APISERVER__CORS": "{}"}
+    assert [v.name for v in touching(env, AUTH)] == ["TRAINS__APISERVER__AUTH__X", "CLEARML__-APISERVER__CORS"]
