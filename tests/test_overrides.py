@@ -70,3 +70,10 @@ def test_variables_merge_with_each_other_before_the_files() -> None:
 def test_a_dash_variable_above_the_section_is_one_that_touches_it() -> None:
     env = {"TRAINS__APISERVER__AUTH__X": "1", "CLEARML__-APISERVER__CORS": "{}"}
     assert [v.name for v in touching(env, AUTH)] == ["TRAINS__APISERVER__AUTH__X", "CLEARML__-APISERVER__CORS"]
+
+
+def test_a_lone_dash_among_the_variables_is_the_servers_failure() -> None:
+    env = {"CLEARML__APISERVER__AUTH": "{}", "CLEARML__APISERVER__AUTH__-": "5"}
+    found = apply(FILES, env, AUTH)
+    assert found is not None and found.unreadable == ["CLEARML__APISERVER__AUTH__-"]
+    assert found.tree == FILES

@@ -90,7 +90,7 @@ def apply(files: dict[str, Any], env: Mapping[str, str], section: KeyPath) -> Ov
     variables = touching(env, section)
     if not variables:
         return None
-    from ..model.merge import merge
+    from ..model.merge import EmptyKey, merge
 
     env_tree: dict[str, Any] = {}
     env_origins: dict[str, Any] = {}
@@ -107,7 +107,12 @@ def apply(files: dict[str, Any], env: Mapping[str, str], section: KeyPath) -> Ov
         merge(env_tree, layer, dash_rule=True)
         merge(env_origins, _shape(layer, variable.name), dash_rule=True)
         result.variables.append(variable)
-    merge(result.tree, env_tree, dash_rule=True)
+    try:
+        merge(result.tree, env_tree, dash_rule=True, copies=True)
+    except EmptyKey:  # a `-` alone became an empty key among the variables: the server fails on them
+        result.unreadable.extend(v.name for v in result.variables if "-" in v.key)
+        result.tree = copy.deepcopy(files)
+        return result
     merge(result.origins, env_origins, dash_rule=True)
     return result
 
