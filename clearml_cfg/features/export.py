@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import ConfigReadError, UsageError
 from ..hocon import KeyPath, format_path
-from ..io.reading import read_text
+from ..io.reading import Reader, read_text
 from ..model import schema
 from ..model.env_names import is_shell_name
 from ..model.layout import ConfigDirs, discover, file_prefix
@@ -54,12 +54,15 @@ class ExportFile:
 # --- the files ----------------------------------------------------------------------------------------------
 
 
-def export_files(dirs: ConfigDirs, *, mask: bool = False) -> tuple[list[ExportFile], list[str]]:
+def export_files(
+    dirs: ConfigDirs, *, mask: bool = False, reader: Reader | None = None
+) -> tuple[list[ExportFile], list[str]]:
     """The files of the config directory that wins, named as flat ConfigMap keys.
 
     `services/tasks.conf` becomes `services.tasks.conf`: the server derives the same key prefix from both
     names (the dot in the name is a key separator), but reads both from one directory then (see _flattened).
     """
+    reader = reader if reader is not None else Reader()
     directory = dirs.write_dir
     warnings = [
         f"{other} also holds configuration files; only {directory} is exported (pass -c DIR to choose)"
@@ -75,11 +78,9 @@ def export_files(dirs: ConfigDirs, *, mask: bool = False) -> tuple[list[ExportFi
                 f"{config_file.relative} cannot be a ConfigMap key (letters, digits, '-', '_' and '.' only)",
                 "rename the file",
             )
-        text = read_text(config_file.path)
-        from ..io.reading import parse_document
-
-        document = parse_document(config_file.path, text)  # never export what the server cannot read
-        trees[config_file.relative] = document.to_dict(resolve=False)
+        document = reader.document(config_file.path)  # never export what the server cannot read
+        text = document.text
+        trees[config_file.relative] = document.unresolved()
         secret = holds_secrets(trees[config_file.relative], config_file.prefix)
         if mask:
             from ..model.masking import mask_text
@@ -194,24 +195,27 @@ def export(
     kube.check_object_name(name)
     if namespace is not None:
         kube.check_namespace(namespace)
+    reader = Reader()  # every file read once, whatever the format needs
     if fmt in ("helm", "k8s-secret", "k8s-configmap"):
-        exported = _file_format(dirs, env, fmt, component, name, namespace, fileserver_configs, mask)
+        exported = _file_format(dirs, env, fmt, component, name, namespace, fileserver_configs, mask, reader)
     elif fmt == "json":
-        exported = _json(dirs, env, component, mask)
+        exported = _json(dirs, env, component, mask, reader)
     else:
-        exported = _variable_format(dirs, env, fmt, component, mask)
+        exported = _variable_format(dirs, env, fmt, component, mask, reader)
     if mask and exported.secret:
         exported.notes.append("secrets are masked: write the real values to a file with -o FILE, or --show-secrets")
     return exported
 
 
-def _json(dirs: ConfigDirs, env: Mapping[str, str], component: str, mask: bool) -> Exported:
+def _json(dirs: ConfigDirs, env: Mapping[str, str], component: str, mask: bool, reader: Reader) -> Exported:
     """The files' merged tree; one server's part of it with --component (as the variable formats split it)."""
     from ..model.values import to_json
 
-    tree = {key: value for key, value in FilesView(dirs, env).merged().items() if reads(component, key.lstrip("-"))}
+    tree = {
+        key: value for key, value in FilesView(dirs, env, reader).merged().items() if reads(component, key.lstrip("-"))
+    }
     notes = []
-    paths, names = from_environment(dirs, env)
+    paths, names = from_environment(dirs, env, reader)
     baked = sorted({format_path(p) for p in paths if reads(component, str(p[0]).lstrip("-"))})
     if baked:
         notes.append(
@@ -221,8 +225,10 @@ def _json(dirs: ConfigDirs, env: Mapping[str, str], component: str, mask: bool) 
     return Exported(to_json(schema.masked(tree) if mask else tree), holds_secrets(tree), notes)
 
 
-def _variable_format(dirs: ConfigDirs, env: Mapping[str, str], fmt: str, component: str, mask: bool) -> Exported:
-    exported = export_variables(dirs, env, component, mask=mask)
+def _variable_format(
+    dirs: ConfigDirs, env: Mapping[str, str], fmt: str, component: str, mask: bool, reader: Reader
+) -> Exported:
+    exported = export_variables(dirs, env, component, mask=mask, reader=reader)
     variables = exported.variables
     secret = any(v.secret for v in variables)
     notes = list(exported.notes)
@@ -271,12 +277,13 @@ def _file_format(
     namespace: str | None,
     fileserver_configs: bool,
     mask: bool,
+    reader: Reader,
 ) -> Exported:
-    files, warnings = export_files(dirs, mask=mask)
+    files, warnings = export_files(dirs, mask=mask, reader=reader)
     secret = any(f.secret for f in files)
     notes: list[str] = []
     if fmt == "helm":
-        return _helm(dirs, env, files, component, fileserver_configs, mask, warnings)
+        return _helm(dirs, env, files, component, fileserver_configs, mask, warnings, reader)
     if component == "fileserver":
         raise UsageError(
             "the chart mounts an existing ConfigMap or Secret for the API server only",
@@ -323,6 +330,7 @@ def _helm(
     fileserver_configs: bool,
     mask: bool,
     warnings: list[str],
+    reader: Reader,
 ) -> Exported:
     values: dict[str, Any] = {}
     notes: list[str] = []
@@ -349,6 +357,7 @@ def _helm(
                 skip_unsettable=True,
                 refusal_hint="--fileserver-configs sends the file server the files instead, for a chart that has "
                 "fileserver.additionalConfigs",
+                reader=reader,
             )
             values["fileserver"] = {"extraEnvs": _entries(exported.variables)}
             secret = any(v.secret for v in exported.variables)
