@@ -61,15 +61,27 @@ class Console:
 
         RichConsole(file=self.out, highlight=False, soft_wrap=True).print(highlight_hocon(text), end="")
 
-    def table(self, headers: list[str], rows: list[list[str]]) -> None:
-        """Rows as a table on a terminal; as aligned columns when piped."""
+    def table(
+        self,
+        headers: list[str],
+        rows: list[list[str]],
+        *,
+        boxed: bool = False,
+        alarm: Callable[[list[str]], bool] | None = None,
+    ) -> None:
+        """Rows as a table on a terminal (``boxed``: with lines; rows ``alarm`` picks in red); as aligned columns
+        when piped."""
         if wants_color(self.out):
             from rich.console import Console as RichConsole
             from rich.table import Table
 
-            table = Table(*headers, box=None, pad_edge=False, header_style="bold")
+            table = (
+                Table(*headers, header_style="bold")
+                if boxed
+                else Table(*headers, box=None, pad_edge=False, header_style="bold")
+            )
             for row in rows:
-                table.add_row(*row)
+                table.add_row(*row, style="red" if alarm is not None and alarm(row) else None)
             RichConsole(file=self.out, highlight=False, soft_wrap=True).print(table)
             return
         widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers) - 1)]

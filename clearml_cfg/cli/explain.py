@@ -9,10 +9,10 @@ import typer
 
 from ..console import Console
 from ..features.env import assignment, key_of, variable_for
-from ..features.explain import MISSING, explain
+from ..features.explain import explain
 from ..features.show import context, effective_view, shown
 from ..hocon import KeyPath, format_path
-from ..model.keys import parse_key
+from ..model.keys import MISSING, parse_key
 from ..model.schema import masked
 from ..model.values import ValueType, as_hocon, parse_value, show_value, to_json
 from ..views.effective import Effective

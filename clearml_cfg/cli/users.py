@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..console import Console, wants_color
+from ..console import Console
 from ..features.common import Outcome
 from ..features.users import (
     DEFAULT_ROUNDS,
@@ -228,15 +228,6 @@ def _rows(users: list[UserInfo]) -> list[list[str]]:
 HEADERS = ["USERNAME", "NAME", "COMPANY", "PASSWORD", "PROBLEMS"]
 
 
-def _plain_table(rows: list[list[str]]) -> str:
-    widths = [max(len(row[i]) for row in [HEADERS, *rows]) for i in range(len(HEADERS) - 1)]
-    lines = []
-    for row in [HEADERS, *rows]:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-        lines.append("  ".join([*cells, row[-1]]).rstrip())
-    return "\n".join(lines) + "\n"
-
-
 def _summary(found: UsersReport) -> str:
     enabled = "enabled" if found.enabled is True else "not enabled"
     mode = {True: "bcrypt hashes", False: "plain-text passwords"}.get(found.pass_hashed, "an unclear password mode")
@@ -286,17 +277,7 @@ def list_users_command(
         return
     console.info(_summary(found))
     if found.users:
-        rows = _rows(found.users)
-        if wants_color(console.out):
-            from rich.console import Console as RichConsole
-            from rich.table import Table
-
-            table = Table(*HEADERS, header_style="bold")
-            for row in rows:
-                table.add_row(*row, style="red" if row[3] == "broken" else None)
-            RichConsole(file=console.out, highlight=False).print(table)
-        else:
-            console.data(_plain_table(rows))
+        console.table(HEADERS, _rows(found.users), boxed=True, alarm=lambda row: row[3] == "broken")
     for problem in found.problems:
         console.warn(problem)
     for note in found.notes:

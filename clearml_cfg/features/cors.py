@@ -15,7 +15,8 @@ from typing import Any
 
 from ..errors import UsageError
 from ..hocon import KeyPath
-from .common import NOT_SET, Options, Outcome, Row, current, invalid, rows, value_of, write_settings
+from ..model.keys import MISSING
+from .common import Options, Outcome, Row, current, invalid, rows, value_of, write_settings
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ def state(options: Options, service: str = "both") -> State:
             pair = [row for row in found if row.key[: len(keys[0])] in keys[:2]]
             defaults = all(row.origin is not None and row.origin.kind == "default" for row in pair)
             result.warnings.append(_wildcard_warning(server, defaults=defaults))
-        if value_of(effective, (*server.section, "supports_credentials")) is NOT_SET:
+        if value_of(effective, (*server.section, "supports_credentials")) is MISSING:
             result.notes.append(
                 f"{server.name}.cors.supports_credentials is not set: flask-cors then sends no credentials header"
             )

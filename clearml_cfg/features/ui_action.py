@@ -22,12 +22,12 @@ from typing import Any
 from ..errors import NotSet, UsageError
 from ..hocon import Document, HoconEditError, KeyPath, format_path
 from ..model import schema
-from ..model.keys import lookup
+from ..model.keys import MISSING, lookup
 from ..model.layout import ConfigFile, file_for_key
 from ..model.schema import validate
 from ..views.effective import Origin
 from ..views.files import FilesView
-from .common import NOT_SET, Options, Outcome, current, edit_hint, not_taking_effect, value_of
+from .common import Options, Outcome, current, edit_hint, not_taking_effect, value_of
 
 ENTERPRISE = "custom UI actions are a ClearML Enterprise feature: the open-source server ignores them"
 SECTION: KeyPath = ("services", "organization", "ui_actions")
@@ -121,12 +121,7 @@ class Action:
         return self.entry.get("name") if isinstance(self.entry, dict) else None
 
     def get(self, *path: str) -> Any:
-        node = self.entry
-        for segment in path:
-            if not isinstance(node, dict) or segment not in node:
-                return None
-            node = node[segment]
-        return node
+        return lookup(self.entry, path, None)
 
 
 @dataclass
@@ -151,7 +146,7 @@ def listing(options: Options, kind: str | None = None) -> Listing:
     for name in kinds:
         path = list_path(name)
         entries = value_of(effective, path)
-        if entries is NOT_SET:
+        if entries is MISSING:
             continue
         for where, message in schema.problems(path, entries):
             result.warnings.append(f"{format_path(where)} {message}")
@@ -182,12 +177,9 @@ def _target(options: Options, view: FilesView, kind: str) -> _Target:
     """Where the list of ``kind`` is edited: its winning definition when that is in the write directory."""
     path = list_path(kind)
     directory = options.dirs.write_dir
-    merged = view.merged()
-    entries: Any = merged
-    for segment in path:
-        entries = entries.get(segment, NOT_SET) if isinstance(entries, dict) else NOT_SET
+    entries = view.value(path)
     definitions = view.definitions(path)
-    if entries is NOT_SET or not definitions:
+    if entries is MISSING or not definitions:
         config_file, inner = file_for_key(directory, view.files(directory), path)
         return _Target(config_file, inner, [], None)
     if not isinstance(entries, list):

@@ -217,30 +217,35 @@ def _object_of(keys: tuple[str, ...], what: str) -> Validator:
 
 # --- the registry -----------------------------------------------------------------------------------------
 
-_WATCHDOG = ("services", "tasks", "non_responsive_tasks_watchdog")
-_FIXED = ("apiserver", "auth", "fixed_users")
-_COOKIES = ("apiserver", "auth", "cookies")
+#: The sections the tool has commands for, named once for the whole package.
+WATCHDOG: tuple[str, ...] = ("services", "tasks", "non_responsive_tasks_watchdog")
+FIXED_USERS: tuple[str, ...] = ("apiserver", "auth", "fixed_users")
+FIXED_USERS_LIST: tuple[str, ...] = (*FIXED_USERS, "users")
+COOKIES: tuple[str, ...] = ("apiserver", "auth", "cookies")
+UI_ACTIONS: tuple[str, ...] = ("services", "organization", "ui_actions")
 
 SETTINGS: tuple[Setting, ...] = (
     # web login (SERVER-SEMANTICS §5); the default apiserver.conf has the block commented out
-    Setting(_FIXED, "object", doc="web-login users defined in the configuration"),
-    Setting((*_FIXED, "enabled"), "boolean", False, check=boolean, doc="log in with the fixed users only"),
-    Setting((*_FIXED, "pass_hashed"), "boolean", False, check=boolean, doc="passwords are base64 of bcrypt hashes"),
-    Setting((*_FIXED, "users"), "list of users", check=user_list),
-    Setting((*_FIXED, "users", "[]"), "user", check=user_entry, keys=USER_KEYS_REQUIRED + USER_KEYS_OPTIONAL),
-    Setting((*_FIXED, "users", "[]", "username"), "string", check=username),
-    Setting((*_FIXED, "users", "[]", "password"), "string", secret=True, check=password),
-    Setting((*_FIXED, "users", "[]", "name"), "string", check=string),
-    Setting((*_FIXED, "users", "[]", "company"), "string", check=string),
-    Setting((*_FIXED, "users", "[]", "is_guest"), "boolean", check=boolean),
+    Setting(FIXED_USERS, "object", doc="web-login users defined in the configuration"),
+    Setting((*FIXED_USERS, "enabled"), "boolean", False, check=boolean, doc="log in with the fixed users only"),
+    Setting(
+        (*FIXED_USERS, "pass_hashed"), "boolean", False, check=boolean, doc="passwords are base64 of bcrypt hashes"
+    ),
+    Setting((*FIXED_USERS, "users"), "list of users", check=user_list),
+    Setting((*FIXED_USERS, "users", "[]"), "user", check=user_entry, keys=USER_KEYS_REQUIRED + USER_KEYS_OPTIONAL),
+    Setting((*FIXED_USERS, "users", "[]", "username"), "string", check=username),
+    Setting((*FIXED_USERS, "users", "[]", "password"), "string", secret=True, check=password),
+    Setting((*FIXED_USERS, "users", "[]", "name"), "string", check=string),
+    Setting((*FIXED_USERS, "users", "[]", "company"), "string", check=string),
+    Setting((*FIXED_USERS, "users", "[]", "is_guest"), "boolean", check=boolean),
     Setting(("apiserver", "auth", "delete_missing_autocreated_users"), "boolean", True, check=boolean),
     # cookies (§6): passed to werkzeug's set_cookie
-    Setting(_COOKIES, "object", check=_object_of(COOKIE_KEYS, "cookie settings"), keys=COOKIE_KEYS),
-    Setting((*_COOKIES, "httponly"), "boolean", True, check=boolean),
-    Setting((*_COOKIES, "secure"), "boolean", False, check=boolean),
-    Setting((*_COOKIES, "domain"), "domain", None, check=cookie_domain),
-    Setting((*_COOKIES, "samesite"), "Lax, Strict or None", "Lax", check=samesite),
-    Setting((*_COOKIES, "max_age"), "whole number", 99999999999, check=whole_number),
+    Setting(COOKIES, "object", check=_object_of(COOKIE_KEYS, "cookie settings"), keys=COOKIE_KEYS),
+    Setting((*COOKIES, "httponly"), "boolean", True, check=boolean),
+    Setting((*COOKIES, "secure"), "boolean", False, check=boolean),
+    Setting((*COOKIES, "domain"), "domain", None, check=cookie_domain),
+    Setting((*COOKIES, "samesite"), "Lax, Strict or None", "Lax", check=samesite),
+    Setting((*COOKIES, "max_age"), "whole number", 99999999999, check=whole_number),
     Setting(("apiserver", "auth", "token_secret"), "string", secret=True),
     # CORS (§6): passed to flask-cors; the file server reads its own section
     Setting(("apiserver", "cors"), "object", check=_object_of(CORS_KEYS, "flask-cors options"), keys=CORS_KEYS),
@@ -250,9 +255,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(("fileserver", "cors", "origins"), "origins", "*", check=origins),
     Setting(("fileserver", "cors", "supports_credentials"), "boolean", check=boolean),
     # the non-responsive task watchdog (§6)
-    Setting((*_WATCHDOG, "enabled"), "boolean", True, check=boolean),
-    Setting((*_WATCHDOG, "threshold_sec"), "seconds", 7200, check=seconds),
-    Setting((*_WATCHDOG, "watch_interval_sec"), "seconds", 900, check=seconds),
+    Setting((*WATCHDOG, "enabled"), "boolean", True, check=boolean),
+    Setting((*WATCHDOG, "threshold_sec"), "seconds", 7200, check=seconds),
+    Setting((*WATCHDOG, "watch_interval_sec"), "seconds", 900, check=seconds),
     # custom UI context-menu actions (Enterprise)
     Setting(("services", "organization", "ui_actions"), "object", check=ui_actions, keys=UI_ACTION_OBJECTS),
     Setting(("services", "organization", "ui_actions", "*"), "list of actions", check=ui_action_list),
@@ -393,10 +398,6 @@ def problems(path: KeyPath, value: Any) -> list[tuple[KeyPath, str]]:
                 accepted = ", ".join(setting.keys)
                 found.append((where, f"has keys the server does not accept: {unknown} (accepted: {accepted})"))
     return found
-
-
-def describe_path(path: KeyPath) -> str:
-    return format_path(path)
 
 
 def validate(path: KeyPath, value: Any) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigReadError, UsageError
-from ..hocon import Document, HoconSemanticError, KeyPath, Location, format_path
+from ..hocon import Document, HoconSemanticError, KeyPath, Location
 from ..io.reading import Reader
 from ..model import schema
 from ..model.keys import MISSING, lookup
@@ -366,11 +366,3 @@ def removed_defaults(effective: Effective) -> list[tuple[KeyPath, Any]]:
         except KeyError:
             removed.append((path, default))
     return removed
-
-
-def known_keys(effective: Effective) -> set[KeyPath]:
-    return {path for path, _, _ in effective.leaves(effective.defaults, {})}
-
-
-def format_key(path: KeyPath) -> str:
-    return format_path(path)

@@ -18,8 +18,6 @@ from ..model.env_names import ENV_PREFIXES, miscased_prefix
 from ..model.keys import MISSING, lookup
 from .server_reading import plain, pyhocon_factory, short_message
 
-_MISSING: Any = object()
-
 
 @dataclass(frozen=True)
 class Variable:
@@ -44,14 +42,14 @@ class Overridden:
             if isinstance(node, str):
                 return node  # a variable replaced a parent with something that is not an object
             if not isinstance(node, dict) or segment not in node:
-                node = _MISSING
+                node = MISSING
                 break
             node = node[segment]
         if isinstance(node, str):
             return node
-        if node is not _MISSING and not isinstance(node, dict):
+        if node is not MISSING and not isinstance(node, dict):
             return None  # a leaf from the files
-        if strict_equal(_lookup(self.files, path), _lookup(self.tree, path)):
+        if strict_equal(lookup(self.files, path, MISSING), lookup(self.tree, path, MISSING)):
             return None
         # Gone, or an object some of whose keys changed: the last variable set at or above it decides.
         for variable in reversed(self.variables):
@@ -61,8 +59,8 @@ class Overridden:
         return None
 
     def value(self, path: KeyPath, default: Any = None) -> Any:
-        found = _lookup(self.tree, path)
-        return default if found is _MISSING else found
+        found = lookup(self.tree, path, MISSING)
+        return default if found is MISSING else found
 
 
 def touching(env: Mapping[str, str], section: KeyPath) -> list[Variable]:
@@ -110,15 +108,6 @@ def _shape(tree: Any, leaf: str | None) -> Any:
     if isinstance(tree, dict) and tree:
         return {key: _shape(value, leaf) for key, value in tree.items()}
     return leaf
-
-
-def _lookup(tree: Any, path: KeyPath) -> Any:
-    node = tree
-    for segment in path:
-        if not isinstance(node, dict) or segment not in node:
-            return _MISSING
-        node = node[segment]
-    return node
 
 
 @dataclass(frozen=True)
