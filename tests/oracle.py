@@ -8,6 +8,7 @@ running, pyhocon catches exceptions in places, hypothesis runs code in gc callba
 
 from __future__ import annotations
 
+import copy
 import multiprocessing
 import resource
 from multiprocessing.connection import Connection
@@ -93,11 +94,24 @@ class _Judge:
 _judge_process = _Judge()
 
 
+# One answer per text for the whole run: hypothesis replays an example to shrink it, and a judge that ran out of
+# time once (a loaded machine) must not answer differently the second time.
+_answers: dict[tuple[str, bool], tuple[str, Any]] = {}
+
+
+def _read(text: str, strict: bool) -> tuple[str, Any]:
+    key = (text, strict)
+    if key not in _answers:
+        _answers[key] = _judge_process.read(text, strict=strict)
+    state, value = _answers[key]
+    return state, copy.deepcopy(value)
+
+
 def oracle(text: str) -> tuple[str, Any]:
     """pyhocon's reading of ``text``: ("ok", plain value) or ("error", None)."""
-    return _judge_process.read(text, strict=False)
+    return _read(text, False)
 
 
 def strict_oracle(text: str) -> tuple[str, Any]:
     """Like :func:`oracle`, where a value pyhocon leaves as an object's repr (or the object) counts as failing."""
-    return _judge_process.read(text, strict=True)
+    return _read(text, True)
