@@ -92,6 +92,18 @@ def test_a_parent_set_to_a_value_removes_the_key(tmp_path: Path) -> None:
     assert remover is not None and remover.line == 1
 
 
+def test_a_section_removed_then_written_again_is_won_by_what_wrote_it_again(tmp_path: Path) -> None:
+    low = config_dir(tmp_path / "low", {"apiserver.conf": "auth: off\n"})
+    high = config_dir(tmp_path / "high", {"apiserver.conf": "auth.cookies.domain: x\n"})
+    result = explain(view(low, high), ("apiserver", "auth", "cookies"), {})
+    assert result.value == {"domain": "x"}
+    assert steps(result) == [
+        ("default", "sets", result.steps[0].value, False, False),
+        ("file", "parent", MISSING, False, False),
+        ("file", "sets", {"domain": "x"}, True, False),
+    ]
+
+
 def test_a_key_nothing_sets(two: tuple[Path, Path]) -> None:
     result = explain(view(*two), ("apiserver", "nothing", "here"), {})
     assert (result.is_set, result.steps) == (False, [])

@@ -52,7 +52,7 @@ def directory(tmp_path: Path) -> Path:
             "apiserver.conf": API,
             "extra.inc": "extra { q: 1 }\n",
             "services/tasks.conf": "non_responsive_tasks_watchdog.threshold_sec: 60\n",
-            "hosts.conf": "# nothing yet\n",
+            "logging.conf": "# nothing yet\n",
         },
     )
 
@@ -207,7 +207,7 @@ def test_changed_only_and_removed_defaults(directory: Path) -> None:
             "extra": {"q": 1},
         },
         "services": {"tasks": {"non_responsive_tasks_watchdog": {"threshold_sec": 60}}},
-    }  # hosts.conf sets nothing: an empty section is not a change
+    }  # logging.conf sets nothing: its empty section is not a change
     assert removed_defaults(view) == [(("apiserver", "cors", "supports_credentials"), True)]
 
 
