@@ -78,23 +78,21 @@ def test_every_file_is_written_with_a_backup_of_its_original_bytes(
     assert temporary_files(tmp_path) == []
 
 
-@pytest.mark.parametrize("failing", [1, 2, 3, 5])
-def test_a_temporary_file_that_cannot_be_made_changes_nothing(
-    tmp_path: Path, three: tuple[list[Write], dict[Path, bytes | None]], monkeypatch: pytest.MonkeyPatch, failing: int
-) -> None:
-    writes, before = three
-    monkeypatch.setattr(tempfile, "mkstemp", fail_on_call(failing, tempfile.mkstemp, OSError(errno.ENOSPC, "full")))
-    with pytest.raises(WriteError):
-        install(writes)
-    assert_as_before(before, tmp_path)
+PREPARING = [(tempfile, "mkstemp", n) for n in (1, 2, 3, 5)] + [(os, "fsync", n) for n in (1, 2, 4, 5)]
 
 
-@pytest.mark.parametrize("failing", [1, 2, 4, 5])
-def test_a_failed_fsync_changes_nothing(
-    tmp_path: Path, three: tuple[list[Write], dict[Path, bytes | None]], monkeypatch: pytest.MonkeyPatch, failing: int
+@pytest.mark.parametrize(("module", "name", "failing"), PREPARING, ids=[f"{n}-{i}" for _, n, i in PREPARING])
+def test_a_failure_while_preparing_changes_nothing(
+    tmp_path: Path,
+    three: tuple[list[Write], dict[Path, bytes | None]],
+    monkeypatch: pytest.MonkeyPatch,
+    module: Any,
+    name: str,
+    failing: int,
 ) -> None:
+    """A temporary file that cannot be made or synced (a full disk, an I/O error), for any of the five."""
     writes, before = three
-    monkeypatch.setattr(os, "fsync", fail_on_call(failing, os.fsync, OSError(errno.EIO, "I/O error")))
+    monkeypatch.setattr(module, name, fail_on_call(failing, getattr(module, name), OSError(errno.ENOSPC, "full")))
     with pytest.raises(WriteError):
         install(writes)
     assert_as_before(before, tmp_path)
