@@ -12,7 +12,6 @@ from helpers import DATA
 
 from clearml_cfg.errors import ConfigReadError, NotSet, UsageError
 from clearml_cfg.features.common import (
-    NOT_SET,
     Options,
     Outcome,
     edit_hint,
@@ -23,6 +22,7 @@ from clearml_cfg.features.common import (
 )
 from clearml_cfg.hocon import HoconEditError, HoconEditRefused, HoconEditUnresolvable
 from clearml_cfg.io.transaction import Change
+from clearml_cfg.model.keys import MISSING
 from clearml_cfg.views import effective
 from clearml_cfg.views.effective import compute
 from clearml_cfg.views.snapshot import Snapshot
@@ -137,7 +137,7 @@ def test_rows_list_the_leaves_of_each_path_with_their_origin(directory: Path) ->
         ("enabled", False, "env CLEARML__SERVICES__TASKS__NON_RESPONSIVE_TASKS_WATCHDOG__ENABLED"),
         ("threshold_sec", 7200, "default services/tasks.conf:3"),
         ("watch_interval_sec", 900, "default services/tasks.conf:4"),
-        ("nothing", NOT_SET, "-"),
+        ("nothing", MISSING, "-"),
     ]
     assert [r.is_set for r in found] == [True, True, True, False]
     assert found[3].as_json() == {

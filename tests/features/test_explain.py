@@ -9,7 +9,8 @@ import pytest
 from config_files import config_dir, dirs_of
 from helpers import DATA
 
-from clearml_cfg.features.explain import MISSING, Explanation, explain, removed_by
+from clearml_cfg.features.explain import Explanation, explain, removed_by
+from clearml_cfg.model.keys import MISSING
 from clearml_cfg.views.effective import Effective, compute
 
 DEFAULTS = DATA / "effective" / "defaults"
