@@ -41,6 +41,7 @@ COMMANDS: dict[str, str] = {
     "ui-action": "ui_action",
     "subdomain": "subdomain",
     "expose": "expose",
+    "edit": "edit",
 }
 HELP = (
     "Manage the configuration of a self-hosted ClearML Server without losing a comment or a byte.\n\n"
