@@ -42,6 +42,7 @@ COMMANDS: dict[str, str] = {
     "subdomain": "subdomain",
     "expose": "expose",
     "edit": "edit",
+    "restore": "restore",
 }
 HELP = (
     "Manage the configuration of a self-hosted ClearML Server without losing a comment or a byte.\n\n"
