@@ -43,6 +43,7 @@ COMMANDS: dict[str, str] = {
     "expose": "expose",
     "edit": "edit",
     "restore": "restore",
+    "diff": "diff",
 }
 HELP = (
     "Manage the configuration of a self-hosted ClearML Server without losing a comment or a byte.\n\n"
