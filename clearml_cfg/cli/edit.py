@@ -163,24 +163,29 @@ def _edit_until_done(
                 workspace.write(edit.with_note(text, [error.message, *(error.detail or "").splitlines()]))
             continue
         assert text is not None
-        if verdict.errors and not force:
-            _show(console, verdict.errors, base)
-            count = f"{len(verdict.errors)} error{'s' if len(verdict.errors) != 1 else ''}"
+        blocking = verdict.unloadable if force else verdict.errors  # --force never installs what cannot load
+        if blocking:
+            _show(console, blocking, base)
+            count = f"{len(blocking)} error{'s' if len(blocking) != 1 else ''}"
             if not prompts.interactive():
+                kept = workspace.keep()
+                if verdict.unloadable:
+                    raise ConfigReadError(
+                        "the server could not load the configuration with this edit: nothing was written",
+                        f"your edit is kept in {kept}; fix it there, or run clearml-cfg edit again",
+                    )
                 raise edit.NewErrors(
                     f"the edit brings {count} that check did not report before: nothing was written",
-                    f"your edit is kept in {workspace.keep()}; --force writes it anyway",
+                    f"your edit is kept in {kept}; --force writes it anyway",
                 )
-            choice = prompts.choose(
-                f"The edit brings {count}.",
-                {"e": "edit again", "w": "write anyway", "d": "discard"},
-                default="e",
-                on_end="d",
-            )
+            choices = {"e": "edit again", "d": "discard"}
+            if not verdict.unloadable:
+                choices = {"e": "edit again", "w": "write anyway", "d": "discard"}
+            choice = prompts.choose(f"The edit brings {count}.", choices, default="e", on_end="d")
             if choice == "d":
                 _discarded(console, shown, verdict)
             if choice == "e":
-                workspace.write(edit.with_note(text, [_problem(f, base) for f in verdict.errors]))
+                workspace.write(edit.with_note(text, [_problem(f, base) for f in blocking]))
                 continue
         _install(console, options, session, workspace, text, verdict)
         return

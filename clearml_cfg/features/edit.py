@@ -22,7 +22,7 @@ from ..errors import CfgError, ConfigReadError, ExitCode, Message, WriteError
 from ..io.reading import parse_document, read_text
 from ..model.layout import ConfigDirs, ConfigFile
 from .check.model import Finding, Severity
-from .check.run import copy_dirs, run_checks
+from .check.run import UNREADABLE, copy_dirs, run_checks
 from .common import Options, Outcome
 from .export_variables import holds_secrets
 from .locate import config_file
@@ -145,9 +145,14 @@ class Verdict:
     checked: bool = True  # False: the configuration could not be copied, so only the file itself was read
 
     @property
+    def unloadable(self) -> list[Finding]:
+        """The new errors that stop the server from loading the configuration at all (never installed)."""
+        return [f for f in self.errors if f.code in UNREADABLE]
+
+    @property
     def exit_code(self) -> int:
-        """As `check` exits: 3 when the file does not parse, 1 when the edit brings errors, else 0."""
-        if self.syntax is not None:
+        """As `check` exits: 3 when the server could not load the result, 1 when the edit brings errors, else 0."""
+        if self.syntax is not None or self.unloadable:
             return int(ExitCode.UNREADABLE)
         return int(ExitCode.NO) if self.errors else int(ExitCode.OK)
 

@@ -76,8 +76,9 @@ def plan_restore(dirs: ConfigDirs, name: str) -> Plan:
         changed, taken = target.stat().st_mtime, backup.stat().st_mtime
         if changed > taken + SAME_WRITE_SECONDS:
             plan.warnings.append(
-                f"{path} was changed on {_when(changed)}, after its backup was made ({_when(taken)}), by "
-                "something other than clearml-cfg: restoring undoes that change too (it becomes the new backup)"
+                f"{path} was changed on {_when(changed)}, after its backup was made ({_when(taken)}): by hand, by "
+                "another program or by a write with --no-backup. Restoring undoes that change too (it becomes the "
+                "new backup)"
             )
     return plan
 
