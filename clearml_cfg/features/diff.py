@@ -21,7 +21,7 @@ from typing import Any
 
 from ..errors import ConfigReadError, UsageError
 from ..hocon import KeyPath, format_path, strict_equal
-from ..io.reading import read_text
+from ..io.reading import Reader, read_text
 from ..model import schema
 from ..model.env_names import env_key
 from ..model.layout import READERS, ConfigDirs, config_dirs
@@ -49,6 +49,7 @@ class Side:
     files: dict[Path, tuple[str, str]] = field(default_factory=dict)
     variables: dict[tuple[str, str], str] = field(default_factory=dict)  # (server, variable) -> where it is set
     warnings: list[str] = field(default_factory=list)
+    reader: Reader = field(default_factory=Reader)  # each file read once for both servers' views
 
     def label(self, origin: Origin | None, server: str) -> str:
         """Where a value comes from, as the user knows this side: a file and line, a variable and its file."""
@@ -293,7 +294,7 @@ def _view(
 ) -> dict[KeyPath, Value]:
     """The keys ``server`` reads, with their values and origins; without ``effective`` only what the side sets."""
     dirs = ConfigDirs(tuple(side.dirs[server]), "--config-dir")
-    computed = compute(dirs, {**env, **side.env[server]}, component=server)
+    computed = compute(dirs, {**env, **side.env[server]}, component=server, reader=side.reader)
     warnings.extend(f"{letter}: {w}" for w in computed.warnings)
     found: dict[KeyPath, Value] = {}
     for key, value, origin in computed.leaves():

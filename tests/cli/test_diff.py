@@ -3,16 +3,26 @@ differently; an env file over a directory adds exactly its keys. The server's lo
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from conftest import Run, write
 from helpers import REPO
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import documents
+
+from clearml_cfg.cli import main
 
 SERVER_CONFIG = REPO.parent / "shared" / "tools" / "server-config"
 needs_server_config = pytest.mark.skipif(not SERVER_CONFIG.is_file(), reason="../shared/tools is not present")
@@ -265,6 +275,28 @@ def test_what_cannot_be_compared(cli: Run, tmp_path: Path, spec: str, code: int)
     result = cli("diff", str(tmp_path / "config"), spec.format(tmp=tmp_path))
     assert result.code == code, result
     assert result.err.startswith("error: ") and "\nhint: " in result.err
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(["fileserver.conf", "secure.conf", "apiserver.conf", "services/tasks.conf"]),
+    documents(),
+    st.sampled_from(["helm", "env"]),
+)
+def test_a_random_directory_equals_its_own_export(name: str, text: str, fmt: str) -> None:
+    """Whatever export writes (files verbatim, or variables for the file server; or only variables), diff reads
+    back as the same configuration."""
+    with tempfile.TemporaryDirectory() as scratch:
+        config = write(Path(scratch) / "config" / name, text).parents[len(Path(name).parts) - 1]
+        exported = Path(scratch) / ("values.yaml" if fmt == "helm" else "variables.env")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("CLEARML", "TRAINS"))}
+        err = io.StringIO()
+        with mock.patch.dict(os.environ, env, clear=True), contextlib.redirect_stderr(err):
+            if main(["export", "-f", fmt, "-c", str(config), "-o", str(exported)]) or "leaves out" in err.getvalue():
+                return  # refused, or some keys no variable can carry: nothing to compare
+            with contextlib.redirect_stdout(io.StringIO()) as out:
+                code = main(["diff", str(config), str(exported), "--effective"])
+        assert code == 0, (text, out.getvalue(), err.getvalue())
 
 
 # --- the README's example ------------------------------------------------------------------------------------------
