@@ -66,3 +66,14 @@ def test_an_absolute_path_picks_the_directory_that_holds_it(tmp_path: Path) -> N
     low, high = tmp_path / "low", tmp_path / "high"
     found = config_file(dirs(low, high), str(low / "services" / "tasks.conf"))
     assert (found.directory, found.relative) == (low, "services/tasks.conf")
+
+
+def test_what_is_not_a_regular_file_is_refused(tmp_path: Path) -> None:
+    import os
+
+    (tmp_path / "sub.conf").mkdir()
+    os.mkfifo(tmp_path / "fifo.conf")
+    (tmp_path / "zero.conf").symlink_to("/dev/zero")
+    for name in ("sub", "fifo", "zero"):
+        with pytest.raises(UsageError):
+            config_file(dirs(tmp_path), name)

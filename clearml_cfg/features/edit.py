@@ -25,7 +25,7 @@ from .check.model import Finding, Severity
 from .check.run import UNREADABLE, copy_dirs, run_checks
 from .common import Options, Outcome
 from .export_variables import holds_secrets
-from .locate import config_file
+from .locate import config_file, current_bytes
 
 #: Every line of the note put at the top of a copy re-opened after a failed check starts with this; the note is
 #: removed again before the copy is read (kubectl edit does the same).
@@ -243,13 +243,7 @@ def install(options: Options, session: Session, text: str, kept: Path) -> Outcom
     outcome = Outcome()
     with options.transaction() as tx:
         tx.lock(target.directory)
-        try:
-            now: bytes | None = target.path.read_bytes()
-        except FileNotFoundError:
-            now = None
-        except OSError as e:
-            raise ConfigReadError(f"cannot read {target.path}: {e.strerror}", "check the file") from e
-        if now != session.original:
+        if current_bytes(target.path) != session.original:
             raise ChangedMeanwhile(
                 f"{target.path} changed on disk while the editor was open; it was not overwritten",
                 f"your edit is kept in {kept}: compare it with the file now (diff {target.path} {kept}) "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import ConfigReadError, UsageError
 from ..model.layout import SUFFIX, ConfigDirs, ConfigFile
 
 DEFAULT_FILE = "apiserver.conf"
@@ -44,6 +44,8 @@ def config_file(dirs: ConfigDirs, name: str | None) -> ConfigFile:
         )
     if path.is_dir():
         raise UsageError(f"{path} is a directory, not a configuration file", f"name a *{SUFFIX} file inside it")
+    if path.exists() and not path.is_file():  # a FIFO would block the read, a device never end
+        raise UsageError(f"{path} is not a regular file", f"replace {path} by a file, or remove it")
     found = ConfigFile(base, path.relative_to(base).as_posix())
     if not found.prefix:
         raise UsageError(
@@ -51,6 +53,16 @@ def config_file(dirs: ConfigDirs, name: str | None) -> ConfigFile:
             "name the file after the section it holds, e.g. services",
         )
     return found
+
+
+def current_bytes(path: Path) -> bytes | None:
+    """The file's bytes as they are now (a symlink followed); None when there is no file."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise ConfigReadError(f"cannot read {path}: {e.strerror}", "check the file and its permissions") from e
 
 
 def _absolute(directory: Path) -> Path:

@@ -22,7 +22,7 @@ from ..io.reading import parse_document, read_text
 from ..model.layout import SUFFIX, ConfigDirs, ConfigFile, discover
 from .common import Options, Outcome
 from .export_variables import holds_secrets
-from .locate import config_file
+from .locate import config_file, current_bytes
 
 #: A backup and the file it was taken from are written by one transaction, the backup first; a file modified
 #: later than this after its backup was changed by something else.
@@ -65,12 +65,7 @@ def plan_restore(dirs: ConfigDirs, name: str) -> Plan:
     except ConfigReadError as e:
         raise ConfigReadError(f"the backup {e.message}", "nothing was restored", detail=e.detail) from None
     parse_document(backup, restored)  # the server could not read it: not put back (exit 3, naming the backup)
-    try:
-        current: bytes | None = target.read_bytes()
-    except FileNotFoundError:
-        current = None
-    except OSError as e:
-        raise ConfigReadError(f"cannot read {path}: {e.strerror}", "check the file") from e
+    current = current_bytes(target)
     plan = Plan(target_file, target, backup, current, restored)
     if current is not None and plan.needed:
         changed, taken = target.stat().st_mtime, backup.stat().st_mtime
@@ -90,13 +85,7 @@ def restore(options: Options, plan: Plan) -> Outcome:
     outcome = Outcome()
     with options.transaction() as tx:
         tx.lock(plan.file.directory)
-        try:
-            now: bytes | None = plan.target.read_bytes()
-        except FileNotFoundError:
-            now = None
-        except OSError as e:
-            raise ConfigReadError(f"cannot read {path}: {e.strerror}", "check the file") from e
-        if now != plan.current or read_text(plan.backup) != plan.restored:
+        if current_bytes(plan.target) != plan.current or read_text(plan.backup) != plan.restored:
             raise WriteError(
                 f"{path} or its backup changed while clearml-cfg was restoring it; nothing was written",
                 "run clearml-cfg restore again: it shows the difference as it is now",
@@ -158,8 +147,8 @@ def backups(dirs: ConfigDirs) -> list[Backup]:
 
 
 def _add(found: dict[Path, Backup], path: Path, backup: Path) -> None:
-    if backup in found or not backup.is_file():
-        return
+    if backup in found or not backup.is_file() or (path.exists() and not path.is_file()):
+        return  # a FIFO or device would block the read or never end
     try:
         old = backup.read_bytes().decode("utf-8", "replace").splitlines()
         taken = backup.stat().st_mtime
