@@ -54,7 +54,8 @@ class Session:
         return "" if self.original is None else self.original.decode("utf-8")
 
     def unchanged(self, text: str) -> bool:
-        return text == self.text and (self.original is not None or text == "")
+        """Whether ``text`` is what the file holds (for a file that does not exist: whether it is empty)."""
+        return text == self.text
 
 
 def open_session(dirs: ConfigDirs, name: str | None) -> Session:

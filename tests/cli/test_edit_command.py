@@ -476,7 +476,8 @@ def test_a_random_edit_is_installed_exactly_when_the_server_can_read_it(text: st
         env.update(CLEARML_CONFIG_DIR=str(config), EDITOR=f"cp {shlex.quote(str(edited))}")
         with mock.patch.dict(os.environ, env, clear=True), mock.patch.object(tempfile, "tempdir", scratch):
             code = main(["edit", "--quiet"])
-        readable = strict_oracle(text)[0] == "ok"
+        # asked twice: on a loaded machine the judge can run out of time once, which reads as "cannot load"
+        readable = any(strict_oracle(text)[0] == "ok" for _ in range(2))
         assert code in (0, 1, 3)
         if code == 0:
             assert readable and path.read_text() == text
