@@ -420,7 +420,7 @@ def test_unset_removes_the_lines_from_every_file_that_sets_it(cli: Run, tmp_path
 
 
 def test_unset_takes_the_comment_that_belongs_to_the_key(cli: Run, config_dir: Path) -> None:
-    text = "# my apiserver\nauth {\n    # for the subdomains\n    cookies.domain: \".x.com\"\n\n    y: 1\n}\n"
+    text = '# my apiserver\nauth {\n    # for the subdomains\n    cookies.domain: ".x.com"\n\n    y: 1\n}\n'
     path = write(config_dir / "apiserver.conf", text)
     result = cli("unset", "apiserver.auth.cookies.domain")
     assert result.code == 0, result
