@@ -46,9 +46,8 @@ def compute_effective(
 
 
 def report_context(console: Console, effective: Effective) -> None:
-    """The warnings about the view as a whole (which defaults it layers is said where a default is shown)."""
-    _, warnings = context(effective)
-    for warning in warnings:
+    """The warnings about the view as a whole."""
+    for warning in context(effective):
         console.warn(warning)
 
 
