@@ -105,6 +105,13 @@ class WriteError(CfgError):
     code = "cannot-write"
 
 
+class InternalError(CfgError):
+    """A bug in clearml-cfg (exit 70): files are left as they were, writes being atomic."""
+
+    exit_code = ExitCode.INTERNAL
+    code = "internal"
+
+
 class Declined(CfgError):
     """The user answered no to a question (exit 1): nothing was done."""
 

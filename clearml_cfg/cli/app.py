@@ -16,7 +16,7 @@ import typer
 
 from .. import __version__
 from ..console import Console
-from ..errors import CfgError, ExitCode, Interrupted
+from ..errors import CfgError, ExitCode, InternalError, Interrupted, UsageError
 from .command import Group
 
 # command name -> the cli module that registers it
@@ -138,12 +138,11 @@ def run(argv: list[str] | None = None) -> int:
     except Exception as e:  # a bug: say so in two lines rather than a traceback, unless asked for it
         if os.environ.get("CLEARML_CFG_DEBUG"):
             raise
-        bug = CfgError(
+        bug = InternalError(
             f"internal error: {type(e).__name__}: {e}",
             "this is a bug in clearml-cfg; no file was left half-written. "
             "CLEARML_CFG_DEBUG=1 shows the traceback for a report",
         )
-        bug.exit_code, bug.code = ExitCode.INTERNAL, "internal"
         return _fail(console, bug, json_output)
     if result == ExitCode.INTERRUPTED:  # typer turns Ctrl-C into this exit code
         sys.stderr.write("\n")  # the shell's prompt goes on a line of its own, not after ours
@@ -167,8 +166,9 @@ def _json_error(console: Console, error: CfgError) -> None:
     console.data(to_json({"error": document}))
 
 
-def _usage_error(error: typer.TyperException, arguments: list[str], command: str | None) -> CfgError:
-    """Click's usage error as ours: its message, and a hint that names the --help of the command at fault."""
+def _usage_error(error: typer.TyperException, arguments: list[str], command: str | None) -> UsageError:
+    """Click's usage error as ours (exit 2): its message, and a hint that names the --help of the command at
+    fault. (Click's other errors come from parameter types this tool does not use.)"""
     from typer._click.exceptions import NoSuchOption
 
     context = getattr(error, "ctx", None)
@@ -179,15 +179,13 @@ def _usage_error(error: typer.TyperException, arguments: list[str], command: str
         if error.possibilities:
             hint = f"did you mean {' or '.join(sorted(error.possibilities))}? {hint}"
         hint = _dash_value_hint(arguments, error.option_name, command) or hint
-        return CfgError(message, hint)
+        return UsageError(message, hint)
     typed = next((a for a in arguments if not a.startswith("-")), "")
     if command is None and typed and typed not in COMMANDS:
         close = difflib.get_close_matches(typed, list(COMMANDS), n=1)
         hint = f"did you mean 'clearml-cfg {close[0]}'? {hint}" if close else hint
     message = error.format_message().rstrip(".")
-    usage = CfgError(message[:1].lower() + message[1:], hint)
-    usage.exit_code = ExitCode(getattr(error, "exit_code", ExitCode.USAGE))
-    return usage
+    return UsageError(message[:1].lower() + message[1:], hint)
 
 
 def _dash_value_hint(arguments: list[str], option: str, command: str | None) -> str | None:

@@ -150,3 +150,18 @@ def test_errors_before_the_command_runs_are_json_errors_too(cli: Run) -> None:
     assert _error(cli("no-such-command", "--json"), "usage")["hint"].startswith("see 'clearml-cfg --help'")
     assert _error(cli("get", "--json"), "usage")["exit_code"] == 2  # missing KEY
     assert _error(cli("get", "x", "--json", "--config-dir", "/\udcff"), "usage")["exit_code"] == 2  # not UTF-8
+
+
+def test_an_internal_error_is_a_json_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import clearml_cfg.cli.config
+    from clearml_cfg.cli import main
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("something unforeseen")
+
+    monkeypatch.delenv("CLEARML_CFG_DEBUG", raising=False)
+    monkeypatch.setattr(clearml_cfg.cli.config, "get_value", broken)
+    assert main(["get", "apiserver.a", "--json"]) == 70
+    captured = capsys.readouterr()
+    error = _error(Result(70, captured.out, captured.err), "internal")
+    assert error["message"] == "internal error: RuntimeError: something unforeseen"
