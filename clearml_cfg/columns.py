@@ -10,7 +10,6 @@ Widths are in terminal columns: an East Asian wide character takes two, a combin
 
 from __future__ import annotations
 
-import statistics
 import unicodedata
 from collections.abc import Sequence
 
@@ -102,8 +101,8 @@ def aligned(rows: Sequence[Sequence[str]]) -> list[str]:
     count = len(rows[0])
     widths = []
     for i in range(count - 1):
-        sizes = [width(row[i]) for row in rows]
-        limit = max(OUTLIER, 2 * statistics.median(sizes))
+        sizes = sorted(width(row[i]) for row in rows)
+        limit = max(OUTLIER, 2 * sizes[len(sizes) // 2])  # twice the median (the upper one of an even count)
         widths.append(max((n for n in sizes if n <= limit), default=0))
     return [
         "".join(_pad(cell, widths[i]) + GAP if i < count - 1 else cell for i, cell in enumerate(row)).rstrip()

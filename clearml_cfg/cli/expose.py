@@ -12,7 +12,6 @@ from ..console import Console
 from ..errors import Declined, UsageError
 from ..features.expose import SERVICE_PORTS
 from ..model.values import to_json
-from . import prompts
 from .command import Alias, add_commands
 from .options import Choice, DryRun, Json, Quiet, Yes, lock_timeout
 from .report import report, shown_path
@@ -123,6 +122,7 @@ def _confirm(console: Console, services: list[str], path: Any, before: str, afte
     prompt in CI). No is exit 1, nothing written.
     """
     from ..features import expose
+    from . import prompts  # only when there is something to ask
 
     console.diff(shown_path(Path(os.path.abspath(path))), before, after)
     console.warn(expose.CAUTION)
