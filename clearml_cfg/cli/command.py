@@ -6,6 +6,7 @@ typer 0.26-0.28 vendor click as ``typer._click``; these classes extend typer's o
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,42 +74,36 @@ def _short_help(text: str | None) -> str | None:
     """The first paragraph of a help text, on one line: what a list of commands and shell completion show."""
     if not text:
         return None
-    import inspect
-
     return " ".join(inspect.cleandoc(text).split("\n\n")[0].split())
 
 
-class Command(TyperCommand):
-    """A command with our help layout and the old spellings in ``aliases``."""
-
-    aliases: Sequence[Alias] = ()
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("short_help", None)
-        kwargs["short_help"] = kwargs["short_help"] or _short_help(kwargs.get("help"))
-        super().__init__(*args, **kwargs)
-        for alias in self.aliases:
-            target = next(p for p in self.params if isinstance(p, TyperOption) and alias.new in p.opts)
-            self.params.append(_OldSpelling(alias, target))
-
+class _HelpLayout(click.Command):
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         from .helptext import command_help
 
         formatter.write(command_help(self, ctx))
 
 
-class Group(TyperGroup):
+class Command(_HelpLayout, TyperCommand):
+    """A command with our help layout and the old spellings in ``aliases``."""
+
+    aliases: Sequence[Alias] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["short_help"] = kwargs.get("short_help") or _short_help(kwargs.get("help"))
+        super().__init__(*args, **kwargs)
+        for alias in self.aliases:
+            target = next(p for p in self.params if isinstance(p, TyperOption) and alias.new in p.opts)
+            self.params.append(_OldSpelling(alias, target))
+
+
+class Group(_HelpLayout, TyperGroup):
     """A group of commands (the application, `ui-action`) with our help layout."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["short_help"] = kwargs.get("short_help") or _short_help(kwargs.get("help"))
         kwargs["suggest_commands"] = False  # app.run suggests the closest command, once
         super().__init__(*args, **kwargs)
-
-    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        from .helptext import command_help
-
-        formatter.write(command_help(self, ctx))
 
 
 def with_aliases(*aliases: Alias) -> type[Command]:
