@@ -47,7 +47,7 @@ def wrap(text: str, width: int, indent: str = "", subsequent: str | None = None)
 
 
 def split_help(text: str) -> tuple[list[str], list[str]]:
-    """A docstring's paragraphs (lines joined) and its examples (``Example: ...`` paragraphs, prefix dropped)."""
+    """A docstring's paragraphs and its examples (its ``Example: ...`` paragraphs, without the prefix)."""
     paragraphs, examples = [], []
     for block in re.split(r"\n\s*\n", inspect.cleandoc(text).partition("\f")[0]):
         if block.startswith(EXAMPLE):
