@@ -299,11 +299,13 @@ def test_a_random_directory_equals_its_own_export(name: str, text: str, fmt: str
         assert code == 0, (text, out.getvalue(), err.getvalue())
 
 
-# --- the README's example ------------------------------------------------------------------------------------------
+# --- the reference's example ------------------------------------------------------------------------------------------
 
 
 def test_the_readme_example_is_real(cli: Run, tmp_path: Path) -> None:
-    block = re.search(r"```console\n\$ clearml-cfg diff (\S+) (\S+)\n(.*?)```", (REPO / "README.md").read_text(), re.S)
+    block = re.search(
+        r"```console\n\$ clearml-cfg diff (\S+) (\S+)\n(.*?)```", (REPO / "docs" / "commands.md").read_text(), re.S
+    )
     assert block
     first, second, shown = block.groups()
     populate(tmp_path / first, {"apiserver.conf": 'auth {\n  cookies.domain: ".staging.example.com"\n}\n'})
