@@ -447,8 +447,7 @@ SHOWING_COMMANDS = [
     ["check", "--fix", "--dry-run"],
     ["list-users"],
     ["list-users", "--json"],
-    ["export", "--format", "helm"],
-    ["export", "--format", "k8s-configmap"],
+    ["export", "--format", "helm", "--component", "fileserver"],  # with secure.conf, no ConfigMap format: exit 2
     ["export", "--format", "env"],
     ["export", "--format", "compose"],
     ["export", "--format", "json"],
