@@ -73,12 +73,14 @@ class Console:
         when piped."""
         if wants_color(self.out):
             from rich.console import Console as RichConsole
-            from rich.table import Table
+            from rich.table import Column, Table
 
+            # on a narrow terminal a cell folds onto more lines rather than losing its end (a key, a path)
+            columns = [Column(header, overflow="fold") for header in headers]
             table = (
-                Table(*headers, header_style="bold")
+                Table(*columns, header_style="bold")
                 if boxed
-                else Table(*headers, box=None, pad_edge=False, header_style="bold")
+                else Table(*columns, box=None, pad_edge=False, header_style="bold")
             )
             for row in rows:
                 table.add_row(*row, style="red" if alarm is not None and alarm(row) else None)
