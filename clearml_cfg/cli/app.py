@@ -45,6 +45,7 @@ COMMANDS: dict[str, str] = {
     "edit": "edit",
     "restore": "restore",
     "diff": "diff",
+    "secure": "secure",
 }
 HELP = (
     "Manage the configuration of a self-hosted ClearML Server without losing a comment or a byte.\n\n"

@@ -244,7 +244,7 @@ def test_a_substitution_the_server_cannot_resolve(cli: Run, config_dir: Path) ->
 
 
 def test_public_default_credentials(cli: Run, config_dir: Path) -> None:
-    from clearml_cfg.features.check.secrets import is_public_default
+    from clearml_cfg.model.credentials import is_public_default
 
     write(config_dir / "secure.conf", 'auth.token_secret: "a fresh secret"\n')
     assert "secure-default-credentials" not in codes(findings(cli))

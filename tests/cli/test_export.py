@@ -42,8 +42,14 @@ def populated(config_dir: Path) -> Path:
     write(config_dir / "services.conf", SERVICES)
     write(config_dir / "fileserver.conf", FILESERVER)
     write(config_dir / "services" / "tasks.conf", SUBFILE)
-    write(config_dir / "secure.conf", SECURE)
     return config_dir
+
+
+@pytest.fixture
+def with_secure(populated: Path) -> Path:
+    """The server's own secrets too: formats that would put secure.conf into a ConfigMap refuse them."""
+    write(populated / "secure.conf", SECURE)
+    return populated
 
 
 def load(text: str) -> Any:
@@ -66,7 +72,6 @@ def test_helm_carries_every_file_byte_for_byte(cli: Run, populated: Path) -> Non
     assert configs == {
         "apiserver.conf": APISERVER,
         "fileserver.conf": FILESERVER,
-        "secure.conf": SECURE,
         "services.conf": SERVICES,
         "services.tasks.conf": SUBFILE,
     }
@@ -97,7 +102,7 @@ def test_the_file_server_gets_variables_unless_the_chart_has_configs(cli: Run, p
     assert "has no fileserver.additionalConfigs: check that yours does" in with_configs.err
 
 
-def test_k8s_secret_and_configmap(cli: Run, populated: Path) -> None:
+def test_k8s_secret_and_configmap(cli: Run, with_secure: Path) -> None:
     secret = load(cli("export", "--format", "k8s-secret", "--name", "cfg", "--namespace", "ml").out)
     assert (secret["kind"], secret["type"], secret["metadata"]["name"], secret["metadata"]["namespace"]) == (
         "Secret",
@@ -106,9 +111,11 @@ def test_k8s_secret_and_configmap(cli: Run, populated: Path) -> None:
         "ml",
     )
     assert base64.b64decode(secret["data"]["apiserver.conf"]).decode() == APISERVER
+    assert base64.b64decode(secret["data"]["secure.conf"]).decode() == SECURE
+    (with_secure / "secure.conf").unlink()
     configmap = cli("export", "--format", "k8s-configmap")
     assert load(configmap.out)["data"]["services.tasks.conf"] == SUBFILE
-    assert "hold passwords or secrets, and a ConfigMap is readable" in configmap.err
+    assert "apiserver.conf holds passwords or secrets, and a ConfigMap is readable" in configmap.err
     assert "existingAdditionalConfigsConfigMap=clearml-apiserver-configs" in configmap.err
     refused = cli("export", "--format", "k8s-secret", "--component", "fileserver")
     assert refused.code == 2 and "API server only" in refused.err
@@ -142,7 +149,7 @@ def env_from_lines(text: str) -> dict[str, str]:
     return found
 
 
-def test_env_lines_give_the_same_effective_configuration(cli: Run, populated: Path, tmp_path: Path) -> None:
+def test_env_lines_give_the_same_effective_configuration(cli: Run, with_secure: Path, tmp_path: Path) -> None:
     result = cli("export", "--format", "env", "--show-secrets")
     assert result.code == 0, result
     variables = env_from_lines(result.out)
@@ -175,7 +182,7 @@ def extra_envs(entries: list[dict[str, str]], pod_env: dict[str, str] | None = N
     return {e["name"]: kubernetes_value(e["value"], pod_env) for e in entries}
 
 
-def test_compose_and_helm_env_carry_the_same_values(cli: Run, populated: Path, tmp_path: Path) -> None:
+def test_compose_and_helm_env_carry_the_same_values(cli: Run, with_secure: Path, tmp_path: Path) -> None:
     lines = env_from_lines(cli("export", "--format", "env", "--show-secrets").out)
     compose = load(cli("export", "--format", "compose", "--show-secrets").out)["environment"]
     assert {k: v.replace("$$", "$") for k, v in compose.items()} == lines
@@ -222,7 +229,9 @@ def test_json_is_the_merged_tree(cli: Run, populated: Path) -> None:
 
 @pytest.mark.parametrize("fmt", ["helm", "k8s-secret", "k8s-configmap", "env", "compose", "helm-env", "json"])
 @pytest.mark.parametrize("colour", [{"FORCE_COLOR": "1"}, {"NO_COLOR": "1"}, {"TERM": "dumb"}])
-def test_secrets_are_masked_on_a_terminal(cli: Run, populated: Path, fmt: str, colour: dict[str, str]) -> None:
+def test_secrets_are_masked_on_a_terminal(cli: Run, with_secure: Path, fmt: str, colour: dict[str, str]) -> None:
+    if fmt in CONFIGMAP_FORMATS:
+        (with_secure / "secure.conf").unlink()  # refused there: see test_secure_conf_never_goes_into_a_configmap
     result = cli("export", "--format", fmt, env=colour, tty=True)
     assert result.code == 0, result
     for secret in ("s3cr3t-token", 'h\\"unt', "czNjcjN0"):
@@ -235,7 +244,7 @@ def test_output_file_gets_the_real_values_privately(cli: Run, populated: Path, t
     target.parent.mkdir()
     result = cli("export", "--format", "helm", "-o", str(target), tty=True)
     assert result.code == 0
-    assert "s3cr3t-token" in target.read_text()
+    assert "unt ${x} #2" in target.read_text()  # the password of apiserver.conf, not masked
     assert target.stat().st_mode & 0o777 == 0o600
     assert "readable by you only" in result.err
 
@@ -416,7 +425,7 @@ def test_kubernetes_env_values_escape_dollars(cli: Run, config_dir: Path, tmp_pa
         k: v for k, v in lines.items() if not k.startswith("CLEARML__FILESERVER")
     }
     assert extra_envs(values["fileserver"]["extraEnvs"], pod) == lines
-    helm = load(cli("export", "--format", "helm").out)
+    helm = load(cli("export", "--format", "helm", "--component", "fileserver").out)  # secure.conf: no ConfigMap
     assert extra_envs(helm["fileserver"]["extraEnvs"], pod) == lines
     variables_give_the_files_configuration(
         cli,
@@ -465,7 +474,7 @@ def test_helm_warns_about_files_the_chart_cannot_render(cli: Run, config_dir: Pa
 
 def test_helm_advises_a_secret_for_passwords(cli: Run, populated: Path) -> None:
     result = cli("export", "--format", "helm")
-    assert "apiserver.conf, secure.conf hold passwords or secrets, and the chart puts additionalConfigs" in result.err
+    assert "apiserver.conf holds passwords or secrets, and the chart puts additionalConfigs" in result.err
     assert "--format k8s-secret instead and set apiserver.existingAdditionalConfigsSecret" in result.err
 
 
@@ -495,7 +504,7 @@ def test_no_flattening_warning_when_the_files_set_different_keys(cli: Run, popul
 def test_fileserver_configs_hold_only_the_files_the_file_server_reads(cli: Run, populated: Path) -> None:
     write(populated / "hosts.conf", 'mongo.backend.host: "mongodb://mongo:27017"\n')
     values = load(cli("export", "--format", "helm", "--fileserver-configs").out)
-    assert set(values["fileserver"]["additionalConfigs"]) == {"fileserver.conf", "hosts.conf", "secure.conf"}
+    assert set(values["fileserver"]["additionalConfigs"]) == {"fileserver.conf", "hosts.conf"}
     assert "apiserver.conf" in values["apiserver"]["additionalConfigs"]
 
 
@@ -515,10 +524,41 @@ def test_a_dotted_name_is_a_valid_object_name(cli: Run, populated: Path) -> None
     assert result.code == 0, result
 
 
+CONFIGMAP_FORMATS = ("helm", "k8s-configmap")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--format", "k8s-configmap"],
+        ["--format", "helm"],
+        ["--format", "helm", "--component", "apiserver"],
+        ["--format", "helm", "--component", "fileserver", "--fileserver-configs"],
+    ],
+)
+@pytest.mark.parametrize("name", ["secure.conf", "secure/auth.conf", "-secure.conf"])
+def test_secure_conf_never_goes_into_a_configmap(
+    cli: Run, populated: Path, tmp_path: Path, args: list[str], name: str
+) -> None:
+    """The chart puts additionalConfigs into a ConfigMap: the server's own secrets are refused there, every other
+    format is written, and k8s-secret carries them."""
+    write(populated / name, 'token_secret: "t0ken"\n' if "/" in name else 'auth.token_secret: "t0ken"\n')
+    target = tmp_path / "out.yaml"
+    result = cli("export", *args, "-o", str(target))
+    assert result.code == 2, result
+    assert "existingAdditionalConfigsSecret" in result.err
+    assert not target.exists() and result.out == ""
+    secret = load(cli("export", "--format", "k8s-secret").out)
+    assert secret["kind"] == "Secret" and name.replace("/", ".") in secret["data"]
+    for other in ("compose", "helm-env", "json"):
+        assert cli("export", "--format", other).code == 0
+    assert cli("export", "--format", "helm", "--component", "fileserver").code == 0  # variables, no ConfigMap
+
+
 # --- json, substitutions ------------------------------------------------------------------------------------
 
 
-def test_json_honours_component(cli: Run, populated: Path) -> None:
+def test_json_honours_component(cli: Run, with_secure: Path) -> None:
     api = json.loads(cli("export", "--format", "json", "--component", "apiserver").out)
     files = json.loads(cli("export", "--format", "json", "--component", "fileserver").out)
     assert "fileserver" not in api and "services" in api

@@ -56,6 +56,7 @@ SUCCEEDS: dict[str, tuple[list[str], str | None]] = {
     "edit": (["edit", "--check", "clearml-config/apiserver.conf"], None),
     "restore": (["restore", "--list"], None),
     "diff": (["diff", "clearml-config", "clearml-config"], None),
+    "secure": (["secure"], None),
 }
 
 # command -> (arguments of a run whose answer is no, the error's code)

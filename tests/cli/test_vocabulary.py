@@ -73,6 +73,7 @@ def _has(command: click.Command, name: str) -> bool:
 NO_CONFIGURATION = {"hash-password", "expose", "diff"}  # a password; docker-compose.yml; A and B name the two
 WRITERS = {"init", "set", "unset", "import", "check", "add-user", "passwd", "remove-user"}
 WRITERS |= {"watchdog", "cors", "subdomain", "expose", "ui-action add", "ui-action remove", "edit", "restore"}
+WRITERS |= {"secure"}
 REMOVERS = {"unset", "remove-user", "ui-action remove"}
 
 
