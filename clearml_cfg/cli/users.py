@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..console import Console, wants_color
+from ..console import Console, escape_controls, wants_color
 from ..features.common import Outcome
 from ..features.users import (
     DEFAULT_ROUNDS,
@@ -293,7 +293,7 @@ def list_users_command(
 
             table = Table(*HEADERS, header_style="bold")
             for row in rows:
-                table.add_row(*row, style="red" if row[3] == "broken" else None)
+                table.add_row(*map(escape_controls, row), style="red" if row[3] == "broken" else None)
             RichConsole(file=console.out, highlight=False).print(table)
         else:
             console.data(_plain_table(rows))

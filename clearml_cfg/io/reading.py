@@ -6,8 +6,11 @@ Every failure is a ConfigReadError that names the file (and line and column wher
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
+import stat
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,28 +25,95 @@ T = TypeVar("T")
 MAX_FILE_BYTES = 8 * 1024 * 1024
 
 
-def read_text(path: Path) -> str:
-    """The file's text, exactly (no newline translation); every failure is a ConfigReadError.
+@dataclass(frozen=True)
+class Stamp:
+    """What a file was when it was read: the inode it was, its size and modification time, and a hash of the
+    bytes read. A write compares it with the file as it is just before the rename (``atomic.install``), so that
+    a change made meanwhile by another program is refused rather than overwritten."""
 
-    A file that does not exist raises FileNotFoundError (a transaction creates it); a symlink that leads nowhere
-    is a ConfigReadError, as the server fails on it too.
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    @classmethod
+    def of(cls, info: os.stat_result, data: bytes) -> Stamp:
+        return cls(info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, hashlib.sha256(data).hexdigest())
+
+
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)", "the server would wait on it for ever at start"),
+    (stat.S_ISCHR, "a character device", "the server would read it without end at start"),
+    (stat.S_ISBLK, "a block device", "the server would read the whole device at start"),
+    (stat.S_ISSOCK, "a socket", "the server cannot read it"),
+    (stat.S_ISDIR, "a directory", "the server crashes trying to read it"),
+)
+
+
+def _not_regular(path: Path, mode: int, what: str) -> ConfigReadError:
+    kind, effect = next(((k, e) for test, k, e in _KINDS if test(mode)), ("not a regular file", "it is no file"))
+    reason = f"{kind}, not a regular file"
+    shown = f" (a link to {os.path.realpath(path)})" if os.path.islink(path) else ""
+    return ConfigReadError(
+        f"{path}{shown} is {reason}",
+        f"{effect}: remove it, or point the link at a real {what}",
+        path=path,
+        reason=f"it is {reason}",
+    )
+
+
+def _too_large(path: Path, size: int | None, limit: int, what: str) -> ConfigReadError:
+    """``size``: None when the file grew past the limit while it was read."""
+    shown = f"{size / 1024 / 1024:.1f} MB" if size is not None else f"more than {limit // 1024 // 1024} MB"
+    reason = (
+        f"{shown} is far too large for a {what} "
+        f"(the limit is {limit // 1024 // 1024} MB; the server's parser would take minutes on it)"
+    )
+    return ConfigReadError(
+        f"{path}:1:1: {reason}",
+        f"this is not a {what}: move it out of the {'config directory' if what == 'configuration file' else 'way'}",
+        path=path,
+        line=1,
+        column=1,
+        reason=reason,
+    )
+
+
+def read_regular(path: Path, limit: int = MAX_FILE_BYTES, *, what: str = "configuration file") -> tuple[bytes, Stamp]:
+    """The bytes of ``path``, a regular file of at most ``limit`` bytes, and its Stamp.
+
+    Devices, FIFOs and sockets are refused before they are opened (and again on the open descriptor, should the
+    name change in between), and the size is enforced while reading, never trusted from ``stat`` alone: a file
+    that grows, or a device that reports 0 bytes, cannot make the tool read without end. A file that does not
+    exist raises FileNotFoundError; every other failure is a ConfigReadError.
     """
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            reason = (
-                f"{size / 1024 / 1024:.1f} MB is far too large for a configuration file "
-                f"(the limit is {MAX_FILE_BYTES // 1024 // 1024} MB; the server's parser would take minutes on it)"
-            )
-            raise ConfigReadError(
-                f"{path}:1:1: {reason}",
-                "this is not a configuration file: move it out of the config directory",
-                path=path,
-                line=1,
-                column=1,
-                reason=reason,
-            )
-        data = path.read_bytes()
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            raise _not_regular(path, mode, what)
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(path, flags)
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise _not_regular(path, info.st_mode, what)
+            if info.st_size > limit:
+                raise _too_large(path, info.st_size, limit, what)
+            chunks = []
+            left = limit + 1
+            while left > 0:
+                chunk = os.read(fd, min(left, 1024 * 1024))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                left -= len(chunk)
+            data = b"".join(chunks)
+            if len(data) > limit:
+                raise _too_large(path, None, limit, what)
+            return data, Stamp.of(os.fstat(fd), data)
+        finally:
+            os.close(fd)
     except FileNotFoundError as e:
         if path.is_symlink():
             raise ConfigReadError(
@@ -75,6 +145,25 @@ def read_text(path: Path) -> str:
             path=path,
             reason=str(e.strerror),
         ) from e
+
+
+def read_text(path: Path) -> str:
+    """The file's text, exactly (no newline translation); every failure is a ConfigReadError.
+
+    A file that does not exist raises FileNotFoundError (a transaction creates it); a symlink that leads nowhere
+    is a ConfigReadError, as the server fails on it too.
+    """
+    return read_stamped(path)[0]
+
+
+def read_stamped(path: Path) -> tuple[str, Stamp]:
+    """``read_text``, and the Stamp of what was read."""
+    data, stamp = read_regular(path)
+    return decode_text(path, data), stamp
+
+
+def decode_text(path: Path, data: bytes) -> str:
+    """A configuration file's bytes as text: UTF-8 without a byte-order mark, as the server reads it."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -144,6 +233,7 @@ class Reader:
 
     def __init__(self) -> None:
         self._texts: dict[Path, str | ConfigReadError] = {}
+        self._stamps: dict[Path, Stamp] = {}
         self._documents: dict[Path, Document | ConfigReadError] = {}
         self._derived: dict[tuple[Path, str], tuple[str, Any]] = {}
 
@@ -164,13 +254,18 @@ class Reader:
         found = self._texts.get(key)
         if found is None:
             try:
-                found = read_text(key)
+                found, self._stamps[key] = read_stamped(key)
             except ConfigReadError as e:
                 found = e
             self._texts[key] = found
         if isinstance(found, ConfigReadError):
             raise found
         return found
+
+    def stamp(self, path: Path) -> Stamp | None:
+        """What the file was when ``text`` read it (None: not read, or not readable): a write refuses to replace
+        a file that is no longer what was read."""
+        return self._stamps.get(Path(os.path.abspath(path)))
 
     def document(self, path: Path) -> Document:
         """The file parsed (ConfigReadError, with the place, when it does not parse)."""
