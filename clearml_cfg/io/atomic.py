@@ -101,6 +101,20 @@ def write_atomically(target: Path, data: bytes, mode: int, owner: tuple[int, int
     fsync_directory(target.parent)
 
 
+def change_mode(path: Path, mode: int) -> None:
+    """chmod on the file ``path`` leads to, through a descriptor opened without following a link: a name swapped
+    for a link meanwhile is refused, never followed to some other file."""
+    real = os.path.realpath(path)
+    try:
+        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        try:
+            os.fchmod(fd, mode)
+        finally:
+            os.close(fd)
+    except OSError as e:
+        raise write_error(e, path, "change the mode of") from e
+
+
 def _several(staged: list[_Staged]) -> bool:
     return sum(1 for s in staged if not s.is_backup) > 1
 

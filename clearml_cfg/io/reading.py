@@ -51,28 +51,32 @@ _KINDS = (
 )
 
 
-def _not_regular(path: Path, mode: int, what: str) -> ConfigReadError:
+def _not_regular(path: Path, mode: int, what: str, hint: str | None) -> ConfigReadError:
     kind, effect = next(((k, e) for test, k, e in _KINDS if test(mode)), ("not a regular file", "it is no file"))
     reason = f"{kind}, not a regular file"
     shown = f" (a link to {os.path.realpath(path)})" if os.path.islink(path) else ""
     return ConfigReadError(
         f"{path}{shown} is {reason}",
-        f"{effect}: remove it, or point the link at a real {what}",
+        hint or f"{effect}: remove it, or point the link at a real {what}",
         path=path,
         reason=f"it is {reason}",
     )
 
 
-def _too_large(path: Path, size: int | None, limit: int, what: str) -> ConfigReadError:
+def _size(count: float) -> str:
+    return f"{count / 1024 / 1024:.1f} MB" if count >= 1024 * 1024 else f"{count / 1024:.0f} KB"
+
+
+def _too_large(path: Path, size: int | None, limit: int, what: str, hint: str | None) -> ConfigReadError:
     """``size``: None when the file grew past the limit while it was read."""
-    shown = f"{size / 1024 / 1024:.1f} MB" if size is not None else f"more than {limit // 1024 // 1024} MB"
-    reason = (
-        f"{shown} is far too large for a {what} "
-        f"(the limit is {limit // 1024 // 1024} MB; the server's parser would take minutes on it)"
+    shown = _size(size) if size is not None else f"more than {_size(limit)}"
+    config = what == "configuration file"
+    reason = f"{shown} is far too large for a {what} (the limit is {_size(limit).replace('.0 ', ' ')}" + (
+        "; the server's parser would take minutes on it)" if config else ")"
     )
     return ConfigReadError(
         f"{path}:1:1: {reason}",
-        f"this is not a {what}: move it out of the {'config directory' if what == 'configuration file' else 'way'}",
+        hint or f"this is not a {what}: move it out of the config directory",
         path=path,
         line=1,
         column=1,
@@ -80,26 +84,29 @@ def _too_large(path: Path, size: int | None, limit: int, what: str) -> ConfigRea
     )
 
 
-def read_regular(path: Path, limit: int = MAX_FILE_BYTES, *, what: str = "configuration file") -> tuple[bytes, Stamp]:
+def read_regular(
+    path: Path, limit: int = MAX_FILE_BYTES, *, what: str = "configuration file", hint: str | None = None
+) -> tuple[bytes, Stamp]:
     """The bytes of ``path``, a regular file of at most ``limit`` bytes, and its Stamp.
 
     Devices, FIFOs and sockets are refused before they are opened (and again on the open descriptor, should the
     name change in between), and the size is enforced while reading, never trusted from ``stat`` alone: a file
     that grows, or a device that reports 0 bytes, cannot make the tool read without end. A file that does not
-    exist raises FileNotFoundError; every other failure is a ConfigReadError.
+    exist raises FileNotFoundError; every other failure is a ConfigReadError (``hint`` replaces the hint of one
+    that is not a regular file or is too large, for a file that is not a configuration file).
     """
     try:
         mode = os.stat(path).st_mode
         if not stat.S_ISREG(mode):
-            raise _not_regular(path, mode, what)
+            raise _not_regular(path, mode, what, hint)
         flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
         fd = os.open(path, flags)
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
-                raise _not_regular(path, info.st_mode, what)
+                raise _not_regular(path, info.st_mode, what, hint)
             if info.st_size > limit:
-                raise _too_large(path, info.st_size, limit, what)
+                raise _too_large(path, info.st_size, limit, what, hint)
             chunks = []
             left = limit + 1
             while left > 0:
@@ -110,7 +117,7 @@ def read_regular(path: Path, limit: int = MAX_FILE_BYTES, *, what: str = "config
                 left -= len(chunk)
             data = b"".join(chunks)
             if len(data) > limit:
-                raise _too_large(path, None, limit, what)
+                raise _too_large(path, None, limit, what, hint)
             return data, Stamp.of(os.fstat(fd), data)
         finally:
             os.close(fd)
@@ -201,7 +208,7 @@ def parse_document(path: Path, text: str) -> Document:
         raise ConfigReadError(
             f"{path}:{e.line}:{e.column}: {e.reason}",
             "fix the file by hand; the server cannot start with it either",
-            detail=_masked_excerpt(e),
+            detail=_masked_excerpt(path, text, e.line, e.column),
             code="parse-error",
             path=path,
             line=e.line,
@@ -213,10 +220,12 @@ def parse_document(path: Path, text: str) -> Document:
     return document
 
 
-def _masked_excerpt(error: HoconSyntaxError) -> str:
-    from ..model.masking import mask_excerpt
+def _masked_excerpt(path: Path, text: str, line: int, column: int) -> str:
+    """The error's line with a caret, its secrets masked (the file's name gives its key prefix: secure.conf)."""
+    from ..model.layout import file_prefix
+    from ..model.masking import mask_source
 
-    return mask_excerpt(error.source_line, error.column)
+    return mask_source(text, line, column, file_prefix(path.name) if path.name.endswith(".conf") else None)
 
 
 def read_document(path: Path) -> Document:
@@ -311,7 +320,7 @@ def _semantic_error(path: Path, text: str, error: HoconSemanticError, hint: str)
     source = source_line(text, starts[line - 1])
     # The reader counts columns after expanding tabs to 8-column stops (as pyparsing does): find the character.
     index = next((i for i in range(len(source) + 1) if len(source[:i].expandtabs()) >= column - 1), len(source))
-    detail = f"{source.expandtabs(1)}\n{' ' * index}^"
+    detail = _masked_excerpt(path, text, line, index + 1)
     return ConfigReadError(
         f"{path}:{line}:{index + 1}: {reason}",
         hint,

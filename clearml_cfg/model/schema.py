@@ -272,17 +272,29 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(("secure", "credentials", "*", "user_secret"), "string", secret=True),
 )
 
-# Names that hold secrets wherever they appear (storage credentials, custom sections, ...).
-_SECRET_NAMES = re.compile(
-    r"^(password|passwd|.*_password|.*_passwd|secret|.*_secret|secret_.*|token|.*_token|access_key|.*_access_key|"
-    r"secret_key|.*_secret_key|account_key|api_key|.*_api_key|private_key|user_key|key|credentials_json)$",
-    re.IGNORECASE,
+# Names that hold secrets wherever they appear (storage credentials, custom sections, ...), compared in lower case
+# with '-' read as '_' (`api-key` is `api_key`): a name, or a name ending in `_` and one of them (not so for
+# `credentials`: flask-cors's `supports_credentials` is a boolean).
+_SECRET_WORDS = (
+    "password|passwd|pass|pwd|passphrase|secret|token|bearer|credentials_json|connection_string|http_auth|"
+    "api_key|apikey|access_key|accesskey|secret_key|secretkey|account_key|private_key|user_key"
 )
+_SECRET_NAMES = re.compile(rf"^(?:key|credentials|secret_.+|(?:.+_)?(?:{_SECRET_WORDS}))$")
 # HTTP headers that carry credentials (a UI action's `action.headers`): the value is a secret.
 _SECRET_HEADER = re.compile(r"^(?:set-)?cookie$|token|secret|key|password|passwd|auth", re.IGNORECASE)
 # `key` alone is a secret only under credential-ish sections (not e.g. `hyperparam_values.cache_key`)
 _KEY_IS_SECRET_UNDER = ("credentials", "storage_credentials", "s3", "aws", "azure", "google", "gs")
-_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^/\s:@]*:)(?P<secret>[^@/\s]+)(?P<tail>@)", re.IGNORECASE)
+# What a value holds, whatever its key: a password in a URL (`mongodb://user:PW@host`), a secret query parameter
+# (`?token=X`, `&api-key=X`), an HTTP credential (`Bearer X`, `Basic X`). Each is found from a fixed anchor with
+# patterns that stop at the next '/', '&' or blank, so that finding them all takes time linear in the text.
+_URL_USERINFO = re.compile(r"[^/\s:@]*:(?P<secret>[^@/\s]+)@")
+_SCHEME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
+_QUERY_SECRET = re.compile(
+    rf"[?&](?:[a-z0-9_.-]*[_.-])?(?:{_SECRET_WORDS}|api-key|access-token|signature|sig)=(?P<secret>[^&#\s\"']+)",
+    re.IGNORECASE,
+)
+# an HTTP credential holds a digit (base64, JWT, hex): "basic settings" in a comment is no credential
+_HTTP_CREDENTIAL = re.compile(r"\b(?:bearer|basic)[ \t]+(?P<secret>[A-Za-z0-9._~+/=-]{8,})", re.IGNORECASE)
 
 MASK = "********"
 
@@ -318,18 +330,59 @@ def is_secret(path: KeyPath) -> bool:
         return bool(_SECRET_HEADER.search(name))
     if name.lower() == "key":
         return any(isinstance(p, str) and p.lower() in _KEY_IS_SECRET_UNDER for p in path[:-1])
-    return bool(_SECRET_NAMES.match(name))
+    return bool(_SECRET_NAMES.match(name.lower().replace("-", "_")))
 
 
 def mask_url_password(text: str) -> str:
     """``mongodb://user:pw@host`` -> ``mongodb://user:********@host``."""
-    return _URL_PASSWORD.sub(lambda m: m.group("head") + MASK + m.group("tail"), text)
+    return _replace(text, list(url_passwords(text)))
 
 
 def url_passwords(text: str) -> Iterator[tuple[int, int]]:
-    """Where the passwords inside URLs are in ``text`` (start and end offsets)."""
-    for m in _URL_PASSWORD.finditer(text):
-        yield m.start("secret"), m.end("secret")
+    """Where the passwords inside URLs are in ``text`` (start and end offsets), in time linear in its length."""
+    at = text.find("://")
+    while at != -1:
+        start = at
+        while start > 0 and at - start < 64 and text[start - 1] in _SCHEME_CHARACTERS:
+            start -= 1
+        if any(c.isalpha() for c in text[start:at]):
+            m = _URL_USERINFO.match(text, at + 3)
+            if m is not None:
+                yield m.start("secret"), m.end("secret")
+        at = text.find("://", at + 3)
+
+
+def value_secrets(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` holds a secret by what it is, whatever its key: passwords in URLs, secret query
+    parameters, HTTP credentials (sorted, without overlaps)."""
+    found = list(url_passwords(text))
+    if "=" in text:
+        found.extend(m.span("secret") for m in _QUERY_SECRET.finditer(text))
+    found.extend(
+        m.span("secret") for m in _HTTP_CREDENTIAL.finditer(text) if any(c.isdigit() for c in m.group("secret"))
+    )
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(found):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def mask_value_secrets(text: str) -> str:
+    """``text`` with every secret ``value_secrets`` finds replaced by ********."""
+    return _replace(text, value_secrets(text))
+
+
+def _replace(text: str, spans: list[tuple[int, int]]) -> str:
+    pieces = []
+    done = 0
+    for start, end in spans:
+        pieces += [text[done:start], MASK]
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def masked(value: Any, path: KeyPath = ()) -> Any:
@@ -349,13 +402,16 @@ def _masked(value: Any, path: KeyPath, inherited: bool) -> Any:
     if isinstance(value, list):
         return [_masked(v, (*path, i), secret) for i, v in enumerate(value)]
     if isinstance(value, str):
-        return mask_url_password(value)
+        return mask_value_secrets(value)
     return value
 
 
 def holds_secret(value: Any, path: KeyPath) -> bool:
-    """Whether ``value``, written at ``path``, holds a secret anywhere (the file then gets mode 0600)."""
-    return any(is_secret(where) for where, _ in walk(value, path))
+    """Whether ``value``, written at ``path``, holds a secret anywhere, by its key or by what it is (the file
+    then gets mode 0600)."""
+    return any(
+        is_secret(where) or (isinstance(item, str) and bool(value_secrets(item))) for where, item in walk(value, path)
+    )
 
 
 def walk(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, Any]]:

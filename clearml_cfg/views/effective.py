@@ -24,7 +24,7 @@ from ..model.keys import MISSING, lookup
 from ..model.layout import ConfigDirs, ConfigFile, config_dirs, discover
 from ..model.merge import merge_traced, put_file
 from .environment import EnvOverride, env_overrides, env_problem, ignored_env, parse_env_value
-from .server_reading import junk, junk_warning, read_file
+from .server_reading import junk, junk_warning, read_file, url_include_warning, url_includes
 
 COMPONENTS = ("apiserver", "fileserver")
 IMAGE_DEFAULTS = {
@@ -169,6 +169,8 @@ def _file_layer(config_file: ConfigFile, kind: str, replaces: bool, warnings: li
     for inner, what in junk(value):
         where = base.at(_line_of(locations, inner)).label()
         warnings.append(junk_warning(where, (*prefix, *inner), what, "write the value itself, quoted"))
+    for location, url in url_includes(document):
+        warnings.append(url_include_warning(base.at(location.line).label(), url))
     tree: dict[str, Any] = {}
     origin_tree: dict[str, Any] = {}
     put_file(tree, prefix, value)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from ...errors import ConfigReadError
+from ...io.atomic import change_mode
 from ...io.transaction import Change
 from ...model.layout import ConfigDirs, discover
 from ...views.effective import Effective, compute
@@ -122,7 +122,7 @@ def apply_fixes(options: Options, findings: list[Finding]) -> Outcome:
         fix = finding.fix
         if fix is not None and fix.mode is not None:
             if not options.dry_run:
-                os.chmod(fix.file, fix.mode)
+                change_mode(fix.file, fix.mode)
             outcome.notes.append(("would " if options.dry_run else "") + f"chmod {fix.mode:o} {fix.file}")
     return outcome
 
