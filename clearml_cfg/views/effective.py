@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigReadError, UsageError
-from ..hocon import Document, HoconSemanticError, KeyPath, Location, format_path
+from ..hocon import Document, HoconRunaway, HoconSemanticError, KeyPath, Location, format_path
 from ..io.reading import Reader
 from ..model import schema
 from ..model.keys import MISSING, lookup
@@ -156,7 +156,28 @@ def _our_reading(config_file: ConfigFile, warnings: list[str], reader: Reader) -
             warnings.append(f"{e.message}; the server reads it anyway: shown as pyhocon reads it")
         return Document(text), value
     text = document.text
-    return document, reader.derived(path, "pyhocon", text, lambda: read_file(path, text))
+    return document, reader.derived(path, "pyhocon", text, lambda: _server_reading(path, document))
+
+
+def _server_reading(path: Path, document: Document) -> Any:
+    """pyhocon's reading of the file, once our own reading has shown that it ends: pyhocon would take minutes
+    and gigabytes on a value copied into itself or a string doubled over and over (and so would the server)."""
+    if "${" in document.text:
+        try:
+            document.resolved(os.environ)
+        except HoconRunaway as e:
+            raise ConfigReadError(
+                f"{path}:{e.line}:{e.column}: {e.reason}",
+                "the server would hang or run out of memory at start: write the values out instead",
+                code="server-cannot-load",
+                path=path,
+                line=e.line,
+                column=e.column,
+                reason=e.reason,
+            ) from None
+        except HoconSemanticError:
+            pass  # pyhocon decides: where we differ from it, its reading is what the server gets
+    return read_file(path, document.text)
 
 
 def _file_layer(config_file: ConfigFile, kind: str, replaces: bool, warnings: list[str], reader: Reader) -> Layer:
