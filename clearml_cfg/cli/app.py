@@ -17,6 +17,8 @@ import typer
 from .. import __version__
 from ..console import Console
 from ..errors import CfgError, ExitCode
+from ..hocon.deep import with_room
+from ..hocon.parser import MAX_DEPTH, MAX_KEY_DEPTH
 
 # command name -> the cli module that registers it
 COMMANDS: dict[str, str] = {
@@ -116,7 +118,12 @@ def run(argv: list[str] | None = None) -> int:
         console.error(undecodable)
         return int(undecodable.exit_code)
     try:
-        result = build_app(command)(args=arguments, prog_name="clearml-cfg", standalone_mode=False)
+        # Room for documents nested as deep as they may be (1,000-part keys): every layer walks trees recursively
+        # (merging, masking, JSON), and a RecursionError would be a crash, not a message.
+        result = with_room(
+            MAX_KEY_DEPTH + MAX_DEPTH,
+            lambda: build_app(command)(args=arguments, prog_name="clearml-cfg", standalone_mode=False),
+        )
     except CfgError as e:
         console.error(e)
         return int(e.exit_code)

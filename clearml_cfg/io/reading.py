@@ -23,6 +23,11 @@ T = TypeVar("T")
 #: A configuration file larger than this is refused: the largest real ones are a few kilobytes, and pyhocon
 #: (the server's parser) would take minutes on it.
 MAX_FILE_BYTES = 8 * 1024 * 1024
+#: Lines, separators and brackets a configuration file may hold, counted before it is parsed: a little more than
+#: the 50,000-line file of the benchmarks (116,000). 8 MB of `k1: 1` lines is 500,000 settings (1,000,000), which
+#: would take our parser seconds and gigabytes, and pyhocon minutes.
+MAX_STRUCTURE = 150_000
+_STRUCTURE = (b"\n", b":", b"=", b",", b"{", b"[")
 
 
 @dataclass(frozen=True)
@@ -166,6 +171,20 @@ def read_text(path: Path) -> str:
 def read_stamped(path: Path) -> tuple[str, Stamp]:
     """``read_text``, and the Stamp of what was read."""
     data, stamp = read_regular(path)
+    count = sum(data.count(mark) for mark in _STRUCTURE)
+    if count > MAX_STRUCTURE:
+        reason = (
+            f"{count:,} lines, separators and brackets are far more than a configuration file holds (the limit is "
+            f"{MAX_STRUCTURE:,}; the server's parser would take minutes on it)"
+        )
+        raise ConfigReadError(
+            f"{path}:1:1: {reason}",
+            "this is not a configuration file: move it out of the config directory",
+            path=path,
+            line=1,
+            column=1,
+            reason=reason,
+        )
     return decode_text(path, data), stamp
 
 

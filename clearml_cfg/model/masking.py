@@ -101,7 +101,7 @@ def mask_excerpt(line: str, column: int) -> str:
         segments = key_segments(m.group("key"))
         rest = line[m.end() :]
         value_start = m.end() + len(rest) - len(rest.lstrip(" \t"))
-        if any(schema.is_secret(segments[: i + 1]) for i in range(len(segments))) and value_start < len(line):
+        if schema.secret_at_or_above(segments) and value_start < len(line):
             spans = _merge([*spans, (value_start, len(line), MASK)], line)
     return _excerpt(line, spans, column)
 
@@ -123,6 +123,9 @@ def mask_source(text: str, line: int, column: int, prefix: KeyPath | None) -> st
     return _excerpt(shown, _merge([*spans, *_line_spans(shown)], shown), column)
 
 
+_EXCERPT_SIDE = 100  # characters shown on each side of the caret, at most
+
+
 def _excerpt(line: str, spans: list[_Span], column: int) -> str:
     """The line with ``spans`` replaced and control characters escaped, and the caret moved to match."""
     position = column - 1
@@ -142,7 +145,13 @@ def _excerpt(line: str, spans: list[_Span], column: int) -> str:
         pieces.append(replacement)
         length += len(replacement)
         done = max(done, end)
-    return f"{''.join(pieces)}\n{' ' * (length if caret is None else caret)}^"
+    shown, caret = "".join(pieces), length if caret is None else caret
+    if len(shown) > 2 * _EXCERPT_SIDE:  # a line of megabytes: the part around the caret
+        first = max(0, min(caret - _EXCERPT_SIDE, len(shown) - 2 * _EXCERPT_SIDE))
+        last = first + 2 * _EXCERPT_SIDE
+        head, tail = ("..." if first else ""), ("..." if last < len(shown) else "")
+        shown, caret = head + shown[first:last] + tail, caret - first + len(head)
+    return f"{shown}\n{' ' * caret}^"
 
 
 def _shown_character(character: str) -> str:
@@ -171,7 +180,7 @@ class _Scan:
     def secrets(self, begin: int, end: int) -> list[tuple[int, int]]:
         """The spans of secret values between ``begin`` and ``end`` (the offsets of one line)."""
         text = self.text
-        secret_prefix = any(schema.is_secret(self.prefix[: i + 1]) for i in range(len(self.prefix)))
+        secret_prefix = schema.secret_at_or_above(self.prefix)
         # each open object or list: its key path, whether it is secret, and whether it is a list
         stack: list[tuple[KeyPath, bool, bool]] = [(self.prefix, secret_prefix, False)]
         key: list[str] = []  # the key being read
@@ -201,12 +210,12 @@ class _Scan:
                 continue
             if token in (":", "=", "+="):
                 where = (*path, *key)
-                value = secret or any(schema.is_secret(where[: i + 1]) for i in range(len(path), len(where)))
+                value = secret or schema.secret_at_or_above(where, len(path))
                 started, key = False, []
                 continue
             if token in ("{", "["):
                 where = (*path, *key)
-                inner = secret or bool(value) or any(schema.is_secret(where[: i + 1]) for i in range(len(where)))
+                inner = secret or bool(value) or schema.secret_at_or_above(where)
                 stack.append((where, inner, token == "["))
                 value, started, key = None, False, []
                 continue
@@ -308,7 +317,7 @@ class _Walk:
 
     def root(self, node: Root) -> Iterator[_Span]:
         prefix = self.prefix
-        secret = any(schema.is_secret(prefix[: i + 1]) for i in range(len(prefix)))  # services/password.conf
+        secret = schema.secret_at_or_above(prefix)  # services/password.conf
         if isinstance(node, ObjectNode):
             yield from self.object(node, prefix, secret)
         else:

@@ -323,14 +323,42 @@ def is_secret(path: KeyPath) -> bool:
     setting = setting_for(path)
     if setting is not None and setting.secret:
         return True
-    if not path or not isinstance(path[-1], str):
+    if not path:
         return False
-    name = path[-1]
-    if len(path) > 1 and path[-2] == "headers":
+    return _named_secret(path[-1], path[-2] if len(path) > 1 else None, path[:-1])
+
+
+def _named_secret(name: object, parent: object, above: KeyPath) -> bool:
+    """Whether the key ``name`` (below ``parent``, itself below the keys ``above``) holds a secret by its name."""
+    if not isinstance(name, str):
+        return False
+    if parent == "headers":
         return bool(_SECRET_HEADER.search(name))
     if name.lower() == "key":
-        return any(isinstance(p, str) and p.lower() in _KEY_IS_SECRET_UNDER for p in path[:-1])
+        return any(isinstance(p, str) and p.lower() in _KEY_IS_SECRET_UNDER for p in above)
     return bool(_SECRET_NAMES.match(name.lower().replace("-", "_")))
+
+
+_LONGEST_SETTING = max(len(s.pattern) for s in SETTINGS)
+
+
+def secret_at_or_above(path: KeyPath, start: int = 0) -> bool:
+    """Whether ``path[: i + 1]`` is secret for some ``i >= start`` (a value below a secret key is secret too), in
+    time linear in the length of ``path``: a dotted key of 100,000 segments is read in an error excerpt."""
+    credentials = False  # a key above is one under which `key` is a secret
+    for i, name in enumerate(path):
+        if i >= start:
+            if i < _LONGEST_SETTING:
+                setting = setting_for(path[: i + 1])
+                if setting is not None and setting.secret:
+                    return True
+            if isinstance(name, str) and name.lower() == "key" and i > 0 and path[i - 1] != "headers":
+                if credentials:
+                    return True
+            elif _named_secret(name, path[i - 1] if i else None, ()):
+                return True
+        credentials = credentials or (isinstance(name, str) and name.lower() in _KEY_IS_SECRET_UNDER)
+    return False
 
 
 def mask_url_password(text: str) -> str:
@@ -390,7 +418,7 @@ def masked(value: Any, path: KeyPath = ()) -> Any:
 
     Everything under a secret key is secret too (`session_secret { apiserver: ... }`, `password: ["a", "b"]`).
     """
-    return _masked(value, path, any(is_secret(path[:i]) for i in range(1, len(path))))
+    return _masked(value, path, secret_at_or_above(path[:-1]))
 
 
 def _masked(value: Any, path: KeyPath, inherited: bool) -> Any:

@@ -16,7 +16,7 @@ from typing import Any
 from ..hocon import KeyPath, strict_equal
 from ..model.env_names import ENV_PREFIXES, miscased_prefix
 from ..model.keys import MISSING, lookup
-from ..model.schema import MASK, is_secret, value_secrets
+from ..model.schema import MASK, secret_at_or_above, value_secrets
 from .server_reading import guarded_includes, plain, short_message
 
 _MISSING: Any = object()
@@ -188,7 +188,7 @@ def env_problem(override: EnvOverride, error: Exception) -> tuple[str, str]:
 
 def _secret_value(override: EnvOverride) -> bool:
     path = tuple(override.key.split("."))
-    return any(is_secret(path[: i + 1]) for i in range(len(path))) or bool(value_secrets(override.value))
+    return secret_at_or_above(path) or bool(value_secrets(override.value))
 
 
 def ignored_env(env: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -199,7 +199,8 @@ def ignored_env(env: Mapping[str, str]) -> list[tuple[str, str]]:
 def parse_env_value(override: EnvOverride) -> Any:
     """What the server makes of one override: pyhocon parses `key: value` (raises when it cannot)."""
     with guarded_includes() as factory:
-        return plain(factory.parse_string(f"{override.key}: {override.value}"))
+        tree = factory.parse_string(f"{override.key}: {override.value}")
+    return plain(tree)
 
 
 def env_text(value: Any, name: str, key: str) -> str:

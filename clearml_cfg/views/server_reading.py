@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -102,7 +103,7 @@ def read_file(path: Path, text: str | None = None) -> Any:
             if text is None:
                 data, _ = read_regular(path)
                 text = data.decode("utf-8")
-            return plain(factory.parse_string(text, os.path.dirname(path)))
+            tree = factory.parse_string(text, os.path.dirname(path))
     except _IncludeFailed as e:
         reason = f"its include of {e.filename} fails: {e.reason}"
         raise ConfigReadError(
@@ -114,6 +115,17 @@ def read_file(path: Path, text: str | None = None) -> Any:
         ) from None
     except ConfigReadError:
         raise
+    except RecursionError:
+        reason = (
+            "the server cannot load this file: its parser runs out of room (RecursionError) on keys nested this deep"
+        )
+        raise ConfigReadError(
+            f"{path}: {reason}",
+            "the server fails at start too (near 976 levels in all): nest the keys less deeply",
+            code="server-cannot-load",
+            path=path,
+            reason=reason,
+        ) from None
     except Exception as e:
         reason = f"the server cannot load this file: {short_message(e)}"
         line, column = _place(e)
@@ -126,6 +138,7 @@ def read_file(path: Path, text: str | None = None) -> Any:
             column=column,
             reason=reason,
         ) from None
+    return plain(tree)  # with the room of the command, not the server's: pyhocon's part is done
 
 
 _URL_PREFIXES = ("http://", "https://", "file://")
@@ -194,10 +207,27 @@ def guarded_includes() -> Iterator[Any]:
         return []  # never fetched
 
     factory.parse_file, factory.parse_URL = classmethod(parse_file), classmethod(parse_url)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(_stack_depth() + SERVER_ROOM)  # where pyhocon runs out of room, it does in the server
     try:
         yield factory
     finally:
+        sys.setrecursionlimit(limit)
         factory.parse_file, factory.parse_URL = original_file, original_url
+
+
+#: The frames pyhocon has in the server: Python's default limit (1,000) less the server's own calls below it. A
+#: dotted key of 976 parts in apiserver.conf stops the server (RecursionError); one of 975 does not.
+SERVER_ROOM = 989
+
+
+def _stack_depth() -> int:
+    depth = 0
+    frame: Any = sys._getframe()
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back
+    return depth
 
 
 _INCLUDE_HINT = "the server cannot start with it either: remove the include, or point it at a real file"
