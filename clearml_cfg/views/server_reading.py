@@ -69,6 +69,31 @@ def junk_warning(where: str, key: KeyPath, what: str, fix: str) -> str:
     )
 
 
+def as_server_reads(value: Any) -> Any:
+    """Our reading of a file (``Document.resolved``) in the form ``plain`` gives pyhocon's: a duration as pyhocon
+    makes it (``14 days`` is a relativedelta that reports 2 weeks), the rest as it is. A fresh copy: the
+    document's own tree is not to be changed."""
+    if isinstance(value, dict):
+        return {key: as_server_reads(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [as_server_reads(item) for item in value]
+    if isinstance(value, Period):
+        return _period(_pyhocon_duration(value))
+    return value
+
+
+def _pyhocon_duration(period: Period) -> Any:
+    """The object pyhocon makes of a duration: timedelta for milliseconds, relativedelta otherwise."""
+    from dateutil.relativedelta import relativedelta
+
+    if period.unit == "milliseconds":
+        return datetime.timedelta(milliseconds=period.amount)
+    if period.unit == "nanoseconds":
+        return relativedelta(microseconds=period.amount // 1000)
+    units: dict[str, Any] = {period.unit: period.amount}
+    return relativedelta(**units)
+
+
 _DELTA_UNITS = ("years", "months", "weeks", "days", "hours", "minutes", "seconds", "microseconds")
 
 
