@@ -8,6 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from ..console import Console
+from ..errors import UsageError
+from ..features.config import holds_secret
 from ..features.env import assignment, key_of, variable_for
 from ..features.explain import MISSING, explain
 from ..features.show import context, effective_view, shown
@@ -16,6 +18,7 @@ from ..model.keys import parse_key
 from ..model.schema import masked
 from ..model.values import ValueType, as_hocon, parse_value, show_value, to_json
 from ..views.effective import Effective
+from . import prompts
 from .options import Component, ConfigDir, Defaults, IgnoreBadEnv, Json, Quiet, ShowSecrets, make_options
 
 
@@ -177,6 +180,14 @@ def env_command(
     value: Annotated[
         str | None, typer.Argument(metavar="[VALUE]", help="Also print the assignment.", show_default=False)
     ] = None,
+    value_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--value-stdin",
+            help="Read VALUE from the first line of standard input, so that a secret stays out of the process list "
+            "and the shell history. On a terminal: a prompt that does not echo.",
+        ),
+    ] = False,
     value_type: Annotated[
         ValueType, typer.Option("--type", "-t", help="How to read VALUE (as for set).", case_sensitive=False)
     ] = ValueType.auto,
@@ -192,11 +203,20 @@ def env_command(
     """The CLEARML__ environment variable that sets KEY, and with VALUE the assignment quoted for a shell and for
     a docker-compose `environment:` block (the value written so that the server reads back exactly VALUE).
 
-    Keys with capitals, quoted parts or list indexes cannot be set by a variable: that is refused (exit 2).
+    Keys with capitals, quoted parts or list indexes cannot be set by a variable: that is refused (exit 2). A
+    secret given as VALUE is visible to other users in the process list: --value-stdin reads it instead.
 
     Example: clearml-cfg env apiserver.auth.cookies.domain .clearml.example.com
+
+    Example: printf '%s\\n' "$PW" | clearml-cfg env hosts.mongo.backend.password --value-stdin --shell
     """
     console = Console()
+    if value_stdin:
+        if value is not None:
+            raise UsageError("VALUE and --value-stdin both give the value", "pass only one of them")
+        value = prompts.read_value(
+            key, "--value-stdin", "printf '%s\\n' \"$VALUE\" | clearml-cfg env KEY --value-stdin"
+        )
     if reverse:
         found = key_of(key)
         console.data(to_json({"name": key, "key": found}) if json_output else found)
@@ -208,6 +228,8 @@ def env_command(
         return
     intended, _ = parse_value(value, value_type)
     result = assignment(path, intended, value)
+    if not value_stdin and holds_secret(path, intended):
+        console.warn(prompts.argv_secret_warning(f"the value of {format_path(path)}"))
     if json_output:
         console.data(to_json(result.as_json()))
     elif shell:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ...errors import ConfigReadError
 from ...io.atomic import change_mode
+from ...io.reading import read_regular
 from ...io.transaction import Change
 from ...model.layout import ConfigDirs, discover
 from ...views.effective import Effective, compute
@@ -113,7 +114,7 @@ def apply_fixes(options: Options, findings: list[Finding]) -> Outcome:
             fix = finding.fix
             assert fix is not None
             if fix.rewrite is not None:
-                raw = fix.file.read_bytes().decode("utf-8-sig", errors="strict")
+                raw = read_regular(fix.file)[0].decode("utf-8-sig", errors="strict")
                 tx.replace_text(fix.file, fix.rewrite(raw))
             elif fix.edit is not None:
                 fix.edit(tx.document(fix.file))
