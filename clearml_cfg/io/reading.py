@@ -59,10 +59,12 @@ _KINDS = (
 def _not_regular(path: Path, mode: int, what: str, hint: str | None) -> ConfigReadError:
     kind, effect = next(((k, e) for test, k, e in _KINDS if test(mode)), ("not a regular file", "it is no file"))
     reason = f"{kind}, not a regular file"
-    shown = f" (a link to {os.path.realpath(path)})" if os.path.islink(path) else ""
+    link = os.path.islink(path)
+    shown = f" (a link to {os.path.realpath(path)})" if link else ""
+    fix = f"remove the link, or point it at a real {what}" if link else "remove it, or move it out of the way"
     return ConfigReadError(
         f"{path}{shown} is {reason}",
-        hint or f"{effect}: remove it, or point the link at a real {what}",
+        hint or f"{effect}: {fix}",
         path=path,
         reason=f"it is {reason}",
     )
