@@ -26,13 +26,16 @@ class Case:
     env: dict[str, str] = field(default_factory=dict)
 
 
-def _files(**files: str | bytes) -> Setup:
+Content = str | Callable[[], str]  # a text, or what makes it (large ones are made when a case runs)
+
+
+def _files(**files: Content) -> Setup:
     def setup(config: Path, _: Path) -> None:
         config.mkdir(parents=True, exist_ok=True)
         for name, content in files.items():
-            path = config / name.replace("__", "/")
+            path = config / name
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+            path.write_text(content if isinstance(content, str) else content(), encoding="utf-8")
 
     return setup
 
@@ -53,10 +56,10 @@ def _fifo(name: str) -> Setup:
     return setup
 
 
-def _compose(text: str) -> Setup:
+def _compose(text: Content) -> Setup:
     def setup(config: Path, scratch: Path) -> None:
         config.mkdir(parents=True, exist_ok=True)
-        (scratch / "docker-compose.yml").write_text(text)
+        (scratch / "docker-compose.yml").write_text(text if isinstance(text, str) else text())
 
     return setup
 
@@ -171,14 +174,14 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "YAML nested 10,000 deep (expose)",
-        _compose("services:\n  mongo:\n    image: mongo\nx: " + "[" * 10_000 + "]" * 10_000 + "\n"),
+        _compose(lambda: "services:\n  mongo:\n    image: mongo\nx: " + "[" * 10_000 + "]" * 10_000 + "\n"),
         ("expose", "mongo", "--compose", "{scratch}/docker-compose.yml"),
         3,
         "error: {scratch}/docker-compose.yml:4:67: nested deeper than 64 levels: not a docker-compose file",
     ),
     Case(
         "a compose file with a 5 MB line (expose)",
-        _compose('services:\n  mongo:\n    image: mongo\n    x: "' + "a" * 5_000_000 + '"\n'),
+        _compose(lambda: 'services:\n  mongo:\n    image: mongo\n    x: "' + "a" * 5_000_000 + '"\n'),
         ("expose", "mongo", "--compose", "{scratch}/docker-compose.yml"),
         3,
         "error: {scratch}/docker-compose.yml:1:1: 4.8 MB is far too large for a docker-compose file (the limit is "
@@ -209,7 +212,7 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "a line of 8 MB in apiserver.conf",
-        _files(**{"apiserver.conf": 'x: "' + "a" * (8 * 1024 * 1024 - 10) + '"\n'}),
+        _files(**{"apiserver.conf": lambda: 'x: "' + "a" * (8 * 1024 * 1024 - 10) + '"\n'}),
         ("show",),
         0,
         "",
@@ -237,21 +240,21 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "a key of 100,000 parts (show)",
-        _files(**{"apiserver.conf": dotted(100_000) + ": 1\n"}),
+        _files(**{"apiserver.conf": lambda: dotted(100_000) + ": 1\n"}),
         ("show",),
         3,
         "error: {config}/apiserver.conf:1:1: keys nested deeper than 1000 levels are not supported",
     ),
     Case(
         "a key of 100,000 parts (set)",
-        _files(**{"apiserver.conf": dotted(100_000) + ": 1\n"}),
+        _files(**{"apiserver.conf": lambda: dotted(100_000) + ": 1\n"}),
         ("set", "apiserver.b", "1"),
         3,
         "error: {config}/apiserver.conf:1:1: keys nested deeper than 1000 levels are not supported",
     ),
     Case(
         "500,000 keys in 7.8 MB",
-        _files(**{"apiserver.conf": many_keys(500_000)}),
+        _files(**{"apiserver.conf": lambda: many_keys(500_000)}),
         ("show",),
         3,
         "error: {config}/apiserver.conf:1:1: 1,000,000 lines, separators and brackets are far more than a "
@@ -259,14 +262,14 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "masking a value of 100,000 characters",
-        _files(**{"apiserver.conf": f'x: "{"a" * 100_000}"\npassword: "{"b" * 100_000}"\n'}),
+        _files(**{"apiserver.conf": lambda: f'x: "{"a" * 100_000}"\npassword: "{"b" * 100_000}"\n'}),
         ("show",),
         0,
         "",
     ),
     Case(
         "masking a value of 300,000 characters",
-        _files(**{"apiserver.conf": f'x: "{"a://" * 75_000}"\ny: "{"a" * 300_000}"\n'}),
+        _files(**{"apiserver.conf": lambda: f'x: "{"a://" * 75_000}"\ny: "{"a" * 300_000}"\n'}),
         ("show",),
         0,
         "",
