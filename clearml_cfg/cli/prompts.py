@@ -62,10 +62,7 @@ def read_stdin_line(
         raw: bytes = buffer.readline(limit + 1)
         if len(raw) > limit:
             raise _too_long(option, what, limit, f"send {what} on one line of at most {limit // 1024:,} KB")
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise UsageError(f"{option}: {what} on stdin is not UTF-8 text", f"send {what} encoded as UTF-8") from None
+        line = _decoded(raw, option, what)
     else:
         line = sys.stdin.readline(limit + 1)
         if len(line) > limit:
@@ -87,11 +84,14 @@ def read_stdin_lines(option: str, *, what: str, limit: int = MAX_STDIN_LINE) -> 
     raw = buffer.read(limit + 1) if buffer is not None else sys.stdin.read(limit + 1).encode("utf-8")
     if len(raw) > limit:
         raise _too_long(option, what, limit, f"send {what} one per line, at most {limit // 1024:,} KB in all")
+    return [line for line in _decoded(raw, option, what).splitlines() if line.strip()]
+
+
+def _decoded(raw: bytes, option: str, what: str) -> str:
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise UsageError(f"{option}: {what} on stdin is not UTF-8 text", f"send {what} encoded as UTF-8") from None
-    return [line for line in text.splitlines() if line.strip()]
 
 
 def _too_long(option: str, what: str, limit: int, hint: str) -> UsageError:

@@ -111,6 +111,8 @@ def _path_copy(tree: Any, path: KeyPath) -> Any:
 
 
 def _describe(value: Any) -> str:
+    """What a value is, never what it holds: the hocon layer cannot tell a password from a port, and its messages
+    reach the screen."""
     if isinstance(value, Unresolved):
         return "computed by a substitution"
     if isinstance(value, dict):
@@ -119,7 +121,13 @@ def _describe(value: Any) -> str:
         return "a list"
     if value is None:
         return "null"
-    return f"the {type(value).__name__} {value!r}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"a string of {len(value)} characters"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return f"a {type(value).__name__}"
 
 
 def _first_difference(expected: Any, actual: Any, path: KeyPath = ()) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import json
 import os
 import stat
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from .reading import Stamp, read_regular
 
 BACKUP_SUFFIX = ".bak"
 TEMPORARY_SUFFIX = ".tmp"
+JOURNAL_NAME = ".clearml-cfg.journal"
 
 # ioctl FS_IOC_GETFLAGS and the inode flags that forbid replacing a file (Linux: chattr +i, chattr +a)
 _FS_IOC_GETFLAGS = 0x80086601
@@ -63,8 +65,6 @@ class _Staged:
 
 def install(writes: list[Write]) -> None:
     """Write every file, or none of them (a WriteError naming the file that failed)."""
-    from .journal import begin, finish
-
     staged: list[_Staged] = []
     try:
         for write in writes:
@@ -73,7 +73,7 @@ def install(writes: list[Write]) -> None:
             _check_unchanged(write)
         for item in staged:
             _check_still_ours(item)
-        journal = begin([(s.temporary, s.final, s.digest) for s in staged]) if _several(staged) else None
+        journal = begin_journal([(s.temporary, s.final, s.digest) for s in staged]) if _several(staged) else None
     except BaseException:
         _discard(staged)
         raise
@@ -81,10 +81,10 @@ def install(writes: list[Write]) -> None:
         _rename_all(staged)
     except WriteError:
         if journal is not None:
-            finish(journal)  # every file was put back: nothing is left to complete
+            finish_journal(journal)  # every file was put back: nothing is left to complete
         raise
     if journal is not None:
-        finish(journal)
+        finish_journal(journal)
     for directory in dict.fromkeys(s.final.parent for s in staged):
         fsync_directory(directory)
 
@@ -99,6 +99,23 @@ def write_atomically(target: Path, data: bytes, mode: int, owner: tuple[int, int
         raise
     _rename_all([item])
     fsync_directory(target.parent)
+
+
+def begin_journal(renames: list[tuple[Path, Path, str]]) -> Path:
+    """Write the journal of these renames (temporary, final, SHA-256 of the content) beside the first file; what
+    to complete should the command be killed before the last rename (``journal.py`` completes it)."""
+    path = renames[0][1].parent / JOURNAL_NAME
+    entries = [{"temporary": str(t), "final": str(f), "sha256": d} for t, f, d in renames]
+    data = json.dumps({"clearml-cfg": "journal", "renames": entries}, indent=1).encode("utf-8")
+    write_atomically(path, data, 0o600, None)
+    fsync_directory(path.parent)
+    return path
+
+
+def finish_journal(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    fsync_directory(path.parent)
 
 
 def change_mode(path: Path, mode: int) -> None:

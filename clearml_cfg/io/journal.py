@@ -10,7 +10,6 @@ itself: one planted by another user cannot make root rename anything of someone 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -20,9 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConfigReadError, WriteError
+from .atomic import JOURNAL_NAME, finish_journal, fsync_directory, write_error
+from .locking import lock_directory
 from .reading import read_regular
 
-JOURNAL_NAME = ".clearml-cfg.journal"
 # `.apiserver.conf.k3j9_x2a.tmp`: what tempfile.mkstemp makes for a file (see atomic._stage)
 _TEMPORARY = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp$")
 # the files clearml-cfg writes in a config directory: its files, their backups, and the journal
@@ -56,26 +56,6 @@ class Journal:
         return [r for r in self.renames if not r.pending]
 
 
-def begin(renames: list[tuple[Path, Path, str]]) -> Path:
-    """Write the journal of these renames (temporary, final, SHA-256 of the content) beside the first file."""
-    from .atomic import fsync_directory, write_atomically
-
-    path = renames[0][1].parent / JOURNAL_NAME
-    entries = [{"temporary": str(t), "final": str(f), "sha256": d} for t, f, d in renames]
-    data = json.dumps({"clearml-cfg": "journal", "renames": entries}, indent=1).encode("utf-8")
-    write_atomically(path, data, 0o600, None)
-    fsync_directory(path.parent)
-    return path
-
-
-def finish(path: Path) -> None:
-    from .atomic import fsync_directory
-
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
-    fsync_directory(path.parent)
-
-
 def find(directory: Path) -> Journal | None:
     """The journal left in ``directory`` (None: no edit was interrupted there)."""
     path = directory / JOURNAL_NAME
@@ -96,8 +76,6 @@ def complete(journal: Journal) -> list[Path]:
     """Make the renames the journal still lists, then remove it; returns the files completed.
 
     Refused (WriteError, nothing renamed) when a temporary file is not what the journal says it wrote."""
-    from .atomic import fsync_directory
-
     for rename in journal.pending:
         _check_trusted(journal, rename)
     completed = []
@@ -105,13 +83,11 @@ def complete(journal: Journal) -> list[Path]:
         try:
             os.replace(rename.temporary, rename.final)
         except OSError as e:
-            from .atomic import write_error
-
             raise write_error(e, rename.final, "complete the interrupted edit of") from e
         completed.append(rename.final)
     for directory in dict.fromkeys(r.final.parent for r in journal.renames):
         fsync_directory(directory)
-    finish(journal.path)
+    finish_journal(journal.path)
     return completed
 
 
@@ -155,8 +131,6 @@ def temporary_files(directory: Path) -> list[Path]:
 
 def recover(journal: Journal, lock_timeout: float) -> list[Path]:
     """``complete`` under the locks of every directory it renames in (a writer may be at work there)."""
-    from .locking import lock_directory
-
     directories = sorted({journal.path.parent, *(r.final.parent for r in journal.renames)})
     handles: list[int] = []
     try:
@@ -173,8 +147,6 @@ def recover(journal: Journal, lock_timeout: float) -> list[Path]:
 def remove_temporary(path: Path, lock_timeout: float) -> bool:
     """Remove a temporary file left by a killed command, under its directory's lock (a running command's own
     temporary files are gone once it releases the lock); False when it is gone already or a journal needs it."""
-    from .locking import lock_directory
-
     handles = lock_directory(path.parent, lock_timeout)
     try:
         journal = find(path.parent)
@@ -185,8 +157,6 @@ def remove_temporary(path: Path, lock_timeout: float) -> bool:
         except FileNotFoundError:
             return False
         except OSError as e:
-            from .atomic import write_error
-
             raise write_error(e, path, "remove") from e
         return True
     finally:

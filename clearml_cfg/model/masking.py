@@ -95,15 +95,20 @@ def mask_excerpt(line: str, column: int) -> str:
     The line did not parse, so the masking is by line; when its key looks secret, all after the separator goes.
     (``mask_source`` also knows the lines before it, and the file's key prefix.)
     """
-    spans = _line_spans(line)
+    return _excerpt(line, _merge([*_line_spans(line), *_line_key_spans(line)], line), column)
+
+
+def _line_key_spans(line: str) -> list[_Span]:
+    """All after the separator, when the line starts with a key that looks secret (`password: "S`): what the
+    parser made of the lines before may say otherwise (a string left open above), but hiding more is safe."""
     m = _LINE_KEY.match(line)
-    if m is not None:
-        segments = key_segments(m.group("key"))
-        rest = line[m.end() :]
-        value_start = m.end() + len(rest) - len(rest.lstrip(" \t"))
-        if schema.secret_at_or_above(segments) and value_start < len(line):
-            spans = _merge([*spans, (value_start, len(line), MASK)], line)
-    return _excerpt(line, spans, column)
+    if m is None:
+        return []
+    rest = line[m.end() :]
+    value_start = m.end() + len(rest) - len(rest.lstrip(" \t"))
+    if value_start < len(line) and schema.secret_at_or_above(key_segments(m.group("key"))):
+        return [(value_start, len(line), MASK)]
+    return []
 
 
 def mask_source(text: str, line: int, column: int, prefix: KeyPath | None) -> str:
@@ -120,7 +125,7 @@ def mask_source(text: str, line: int, column: int, prefix: KeyPath | None) -> st
     start = starts[line - 1]
     shown = source_line(text, start)
     spans = [(a - start, b - start, MASK) for a, b in _Scan(text, prefix or ()).secrets(start, start + len(shown))]
-    return _excerpt(shown, _merge([*spans, *_line_spans(shown)], shown), column)
+    return _excerpt(shown, _merge([*spans, *_line_spans(shown), *_line_key_spans(shown)], shown), column)
 
 
 _EXCERPT_SIDE = 100  # characters shown on each side of the caret, at most
@@ -168,6 +173,11 @@ _INVISIBLE = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u
 _TOKEN = re.compile(
     r'"""|"|\{|\}|\[|\]|,|\r\n|[\n\r]|#|//|\+=|[:=]|[ \t\f\v]+|\$\{[^}\n]*\}?|[^\s"{}\[\],:=#+$/]+|[+$/]'
 )
+
+
+# the rest of a quoted string, closed or not; whether what follows a word makes it a key
+_CLOSING_QUOTE = re.compile(r'[^"\\\r\n]*+(?:\\.[^"\\\r\n]*+)*+"?')
+_KEY_FOLLOWS = re.compile(r"[ \t]*(?:[:={]|\+=)")
 
 
 class _Scan:
@@ -231,9 +241,13 @@ class _Scan:
                 while position < len(text) and text[position] == '"':  # """a"""" ends after the last quote
                     position += 1
             elif token == '"':
-                closing = re.compile(r'(?:[^"\\\r\n]|\\.)*"?')
-                position = closing.match(text, position).end()  # type: ignore[union-attr]
-            if value is None and not in_list:
+                position = _CLOSING_QUOTE.match(text, position).end()  # type: ignore[union-attr]
+            as_key = value is None and not in_list
+            if not as_key and _KEY_FOLLOWS.match(text, position):  # `x:`, then `session_secret {` below: a key
+                if (value or secret) and position > begin:  # or a secret value the text broke off after
+                    found.append((max(m.start(), begin), min(position, end)))
+                as_key, value, started, key = True, None, False, []
+            if as_key:
                 written = text[m.start() : position]
                 key.extend([written.strip('"')] if written.startswith('"') else key_segments(written))
                 continue
@@ -282,7 +296,7 @@ def _line_spans(text: str, base: int = 0) -> list[_Span]:
     for m in _SECRET_ASSIGNMENT.finditer(text) if _SECRET_WORD.search(text) else ():
         if m.group("value") not in ('""', "null"):
             found.append((m.start("value"), m.end("value"), f'"{MASK}"'))
-    found.extend((start, end, MASK) for start, end in schema.value_secrets(text))
+    found.extend((start, end, MASK) for start, end in schema.embedded_secrets(text))
     return [(base + start, base + end, shown) for start, end, shown in _merge(found, text)]
 
 
@@ -298,7 +312,7 @@ def _spans(text: str, prefix: KeyPath | None) -> list[_Span]:
             for kind, start, end in zip(tree.kinds, tree.starts, ends, strict=True):
                 if kind is Kind.COMMENT:  # a commented-out `password: "..."` is still a password
                     found.extend(_line_spans(text[start:end], start))
-            found.extend((start, end, MASK) for start, end in schema.value_secrets(text))
+            found.extend((start, end, MASK) for start, end in schema.embedded_secrets(text))
             return _merge(found, text)
     spans: list[_Span] = []
     offset = 0
@@ -348,9 +362,13 @@ class _Walk:
                 elif secret and n.kind is not Kind.SUBSTITUTION:
                     yield n.start, n.end, MASK
             return
-        if not secret or not nodes:
+        if not nodes:
             return
         tokens = [n for n in nodes if not isinstance(n, (ObjectNode, ListNode))]
+        if not secret:  # a secret inside the value itself: `Server=db;Password=PW`, `x:` then `password: "PW"`
+            written = self.text[value.start : value.end]
+            yield from ((value.start + a, value.start + b, MASK) for a, b in schema.assigned_secrets(written))
+            return
         if all(t.kind is Kind.SUBSTITUTION for t in tokens):
             return  # `${?PASSWORD}` names where the secret is; it is not the secret
         breaks = "".join(_LINE_BREAK.findall(self.text, value.start, value.end))  # line numbers stay true

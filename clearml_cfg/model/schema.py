@@ -293,6 +293,13 @@ _QUERY_SECRET = re.compile(
     rf"[?&](?:[a-z0-9_.-]*[_.-])?(?:{_SECRET_WORDS}|api-key|access-token|signature|sig)=(?P<secret>[^&#\s\"']+)",
     re.IGNORECASE,
 )
+# a secret assigned inside a value: a connection string (`Server=db;Password=PW;`), a `password: PW` that the
+# parser took as the value of the key above it
+_ASSIGNED_SECRET = re.compile(
+    r"(?<![A-Za-z0-9_])(?:password|passwd|pwd|pass|passphrase|secret|token|api[-_]?key|access[-_]?key|"
+    r"secret[-_]?key)[ \t]*[:=][ \t]*(?P<secret>\"[^\"\n]*\"?|[^\s;,&#\"']+)",
+    re.IGNORECASE,
+)
 # an HTTP credential holds a digit (base64, JWT, hex): "basic settings" in a comment is no credential
 _HTTP_CREDENTIAL = re.compile(r"\b(?:bearer|basic)[ \t]+(?P<secret>[A-Za-z0-9._~+/=-]{8,})", re.IGNORECASE)
 
@@ -381,8 +388,18 @@ def url_passwords(text: str) -> Iterator[tuple[int, int]]:
 
 
 def value_secrets(text: str) -> list[tuple[int, int]]:
-    """Where ``text`` holds a secret by what it is, whatever its key: passwords in URLs, secret query
-    parameters, HTTP credentials (sorted, without overlaps)."""
+    """Where a value holds a secret by what it is, whatever its key: passwords in URLs, secret query parameters,
+    HTTP credentials (``embedded_secrets``), and secrets assigned inside it (`Server=db;Password=PW`, or
+    `password: PW` that the parser took as the value of the key above it). Sorted, without overlaps."""
+    found = embedded_secrets(text)
+    if ":" in text or "=" in text:
+        found.extend(assigned_secrets(text))
+    return _merged(found)
+
+
+def embedded_secrets(text: str) -> list[tuple[int, int]]:
+    """Passwords in URLs, secret query parameters and HTTP credentials in ``text`` (a value, or a whole file: none
+    of them depends on the key they are written under). Sorted, without overlaps."""
     found = list(url_passwords(text))
     if "=" in text:
         found.extend(m.span("secret") for m in _QUERY_SECRET.finditer(text))
@@ -390,6 +407,15 @@ def value_secrets(text: str) -> list[tuple[int, int]]:
         found.extend(
             m.span("secret") for m in _HTTP_CREDENTIAL.finditer(text) if any(c.isdigit() for c in m.group("secret"))
         )
+    return _merged(found)
+
+
+def assigned_secrets(text: str) -> list[tuple[int, int]]:
+    """Secrets assigned inside a text: `Password=PW;`, `token: T`."""
+    return [m.span("secret") for m in _ASSIGNED_SECRET.finditer(text)]
+
+
+def _merged(found: list[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
     for start, end in sorted(found):
         if merged and start < merged[-1][1]:
@@ -453,6 +479,9 @@ def walk(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, Any]]:
             yield from walk(item, (*path, index))
 
 
+_KINDS = {str: "a string", int: "a number", float: "a number", bool: "a boolean", Period: "a duration"}
+
+
 def problems(path: KeyPath, value: Any) -> list[tuple[KeyPath, str]]:
     """What is wrong with setting ``path`` to ``value``, checking every known key inside the value too."""
     found: list[tuple[KeyPath, str]] = []
@@ -470,6 +499,8 @@ def problems(path: KeyPath, value: Any) -> list[tuple[KeyPath, str]]:
         if setting.check is not None:
             message = setting.check(item)
             if message:
+                if setting.secret and not isinstance(item, (dict, list)):  # says what it is, not what it holds
+                    message = message.replace(_describe(item), _KINDS.get(type(item), "another kind of value"))
                 found.append((where, message))
                 continue
         if setting.keys is not None and isinstance(item, dict):

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import ConfigReadError, UsageError
 from ..hocon import Document, HoconRunaway, HoconSemanticError, KeyPath, Location, format_path
-from ..io.reading import Reader
+from ..io.reading import Reader, resolved_tree
 from ..model import schema
 from ..model.keys import MISSING, lookup
 from ..model.layout import ConfigDirs, ConfigFile, config_dirs, discover
@@ -168,19 +168,11 @@ def _server_reading(path: Path, document: Document) -> Any:
     includes, and the values we refuse where pyhocon hands the server junk. A runaway (a value copied into itself,
     a string doubled over and over) is refused before pyhocon takes minutes and gigabytes on it."""
     try:
-        resolved = document.resolved(os.environ)
-    except HoconRunaway as e:
-        raise ConfigReadError(
-            f"{path}:{e.line}:{e.column}: {e.reason}",
-            "the server would hang or run out of memory at start: write the values out instead",
-            code="server-cannot-load",
-            path=path,
-            line=e.line,
-            column=e.column,
-            reason=e.reason,
-        ) from None
-    except HoconSemanticError:
-        pass  # pyhocon decides: where we differ from it, its reading is what the server gets
+        resolved = resolved_tree(path, document, os.environ)
+    except ConfigReadError as e:
+        if isinstance(e.__cause__, HoconRunaway):
+            raise
+        # pyhocon decides: where we differ from it, its reading is what the server gets
     else:
         if not document.include_statements() and _depth(resolved) < _PYHOCON_SURE_DEPTH:
             return as_server_reads(resolved)

@@ -225,6 +225,22 @@ def test_a_group_member_cannot_take_a_shared_file_for_itself(shared: Path) -> No
 
 
 @needs_root
+def test_a_user_edits_a_file_of_its_own_keeping_owner_group_and_mode(shared: Path) -> None:
+    with throwaway_user() as owner:
+        config = shared / "c"
+        path = write(config / "apiserver.conf", ORIGINAL)
+        for made in (config, path):
+            os.chown(made, owner.uid, owner.gid)
+        path.chmod(0o640)
+        env = {"CLEARML_CONFIG_DIR": str(config), "PATH": os.environ.get("PATH", "")}
+        result = run_as(owner, [owner.gid], ["set", KEY, "true", "--quiet"], env)
+        assert (result.code, result.err) == (0, "")
+        info = path.stat()
+        assert (info.st_uid, info.st_gid, info.st_mode & 0o7777) == (owner.uid, owner.gid, 0o640)
+        assert path.read_text() == "# kept\nauth.cookies.secure: true\n"
+
+
+@needs_root
 def test_root_keeps_the_owner_group_and_mode_of_someone_elses_file(cli: Run, config_dir: Path) -> None:
     with throwaway_user() as owner, throwaway_group(owner) as group:
         path = write(config_dir / "apiserver.conf", ORIGINAL)

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from clearml_cfg.errors import ChangedOnDisk, WriteError
-from clearml_cfg.io import atomic, journal
-from clearml_cfg.io.atomic import Write, change_mode, install, write_atomically
-from clearml_cfg.io.journal import JOURNAL_NAME
+from clearml_cfg.io import atomic
+from clearml_cfg.io.atomic import JOURNAL_NAME, Write, change_mode, install, write_atomically
 from clearml_cfg.io.reading import read_regular
 
 
@@ -43,7 +42,7 @@ def test_several_files_are_renamed_under_a_journal_that_is_removed_after(
 def test_one_file_needs_no_journal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "a.conf"
     path.write_text("a: 1\n")
-    monkeypatch.setattr("clearml_cfg.io.journal.begin", lambda *_: pytest.fail("a journal for one file"))
+    monkeypatch.setattr(atomic, "begin_journal", lambda *_: pytest.fail("a journal for one file"))
     install([Write(path, b"a: 2\n", b"a: 1\n", backup=tmp_path / "a.conf.bak")])
     assert path.read_text() == "a: 2\n"
 
@@ -106,13 +105,13 @@ def test_the_journal_names_each_new_content_by_its_hash(tmp_path: Path, monkeypa
     for path in paths:
         path.write_text("old\n")
     begun: list[list[tuple[Path, Path, str]]] = []
-    real_begin = journal.begin
+    real_begin = atomic.begin_journal
 
     def begin(renames: list[tuple[Path, Path, str]]) -> Path:
         begun.append(renames)
         return real_begin(renames)
 
-    monkeypatch.setattr(journal, "begin", begin)
+    monkeypatch.setattr(atomic, "begin_journal", begin)
     install([Write(path, f"new {path.name}\n".encode(), b"old\n") for path in paths])
     ((first, second),) = begun
     assert (first[1], second[1]) == tuple(paths)

@@ -12,7 +12,8 @@ import pytest
 from filesystem import as_root, picture
 
 from clearml_cfg.errors import WriteError
-from clearml_cfg.io.journal import JOURNAL_NAME, begin, complete, find, temporary_files
+from clearml_cfg.io.atomic import JOURNAL_NAME, begin_journal
+from clearml_cfg.io.journal import complete, find, temporary_files
 
 
 def _pending(directory: Path, names: list[str]) -> Path:
@@ -23,7 +24,7 @@ def _pending(directory: Path, names: list[str]) -> Path:
         temporary = directory / f".{name}.abcd1234.tmp"
         temporary.write_text(f"new {name}\n")
         renames.append((temporary, directory / name, hashlib.sha256(f"new {name}\n".encode()).hexdigest()))
-    return begin(renames)
+    return begin_journal(renames)
 
 
 def test_complete_makes_the_renames_left_and_removes_the_journal(tmp_path: Path) -> None:
