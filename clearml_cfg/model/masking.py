@@ -125,7 +125,9 @@ def mask_source(text: str, line: int, column: int, prefix: KeyPath | None) -> st
     start = starts[line - 1]
     shown = source_line(text, start)
     spans = [(a - start, b - start, MASK) for a, b in _Scan(text, prefix or ()).secrets(start, start + len(shown))]
-    return _excerpt(shown, _merge([*spans, *_line_spans(shown), *_line_key_spans(shown)], shown), column)
+    if not spans:  # the lines above may have misled the scan (a string left open): the line's own key decides
+        spans = _line_key_spans(shown)
+    return _excerpt(shown, _merge([*spans, *_line_spans(shown)], shown), column)
 
 
 _EXCERPT_SIDE = 100  # characters shown on each side of the caret, at most
