@@ -479,10 +479,6 @@ def import_helm(options: Options, source: Path, component: str, *, force: bool) 
     with options.transaction() as tx:
         tx.lock(directory)
         for name, content in files.items():
-            if "/" in name or "\\" in name or name.startswith("."):
-                raise UsageError(
-                    f"{source}: the file name {name!r} leads out of the config directory", "keep plain file names"
-                )
             relative = name if (directory / name).exists() else nested.get(name, name)
             check_file_name(relative)
             target = directory / relative

@@ -194,8 +194,9 @@ class Transaction:
         except FileNotFoundError:
             pass
         except ConfigReadError:
-            if original is not None:  # bytes that are not text: kept as they were in the backup
-                before = original.decode("utf-8", "replace")
+            if original is None:  # not a regular file, or far too large: nothing to replace
+                raise
+            before = original.decode("utf-8", "replace")  # bytes that are not text: kept as they were in the backup
         self._open[key] = _Open(
             key, target, before, parse_document(key, text), secret, whole=True, original=original, stamp=stamp
         )
