@@ -102,15 +102,24 @@ class Transaction:
         if not directory.is_dir():
             self._pending.append(directory)
             return
-        self._lock_real([directory, *_linked_directories(directory)])
+        self._lock_real([directory, *_linked_directories(directory)], required={Path(os.path.realpath(directory))})
         self._locks.setdefault(directory, [])
 
-    def _lock_real(self, directories: list[Path]) -> None:
+    def _lock_real(self, directories: list[Path], required: set[Path] | None = None) -> None:
         """Lock the real directories (links resolved) not locked yet, in one order for every process: the
-        lock belongs to where the files are, whatever name leads there."""
+        lock belongs to where the files are, whatever name leads there.
+
+        ``required``: the directories whose lock must be had (None: all); another one that cannot be locked at
+        all (a file system without flock, read-only) is left: a file there is still checked, just before the
+        rename, against what was read. One held by another clearml-cfg is waited for in every case."""
         wanted = sorted({Path(os.path.realpath(d)) for d in directories} - self._locks.keys())
         for real in wanted:
-            self._locks[real] = lock_directory(real, self.lock_timeout)
+            try:
+                self._locks[real] = lock_directory(real, self.lock_timeout)
+            except WriteError as e:
+                if required is None or real in required or not isinstance(e.__cause__, OSError):
+                    raise
+                continue
             journal = find_journal(real)
             if journal is not None:
                 raise WriteError(
