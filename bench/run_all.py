@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARKS = ("bench_hocon.py", "bench_cli.py", "bench_users.py", "bench_limits.py")
+BENCHMARKS = ("bench_hocon.py", "bench_cli.py", "bench_users.py", "bench_limits.py", "bench_big.py")
 
 
 def main() -> None:

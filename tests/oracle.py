@@ -8,15 +8,20 @@ running, pyhocon catches exceptions in places, hypothesis runs code in gc callba
 
 from __future__ import annotations
 
+import copy
 import multiprocessing
+import os
 import resource
+import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from helpers import pyhocon_plain
 
-TIME_LIMIT = 5.0
+TIME_LIMIT = 5.0  # seconds of the judge's own CPU time: a loaded machine slows the clock, not the judgement
+WALL_LIMIT = 60.0  # and of the clock, should the judge be stopped from running at all
 MEMORY_LIMIT = 2 << 30  # bytes of address space for the judge: past that pyhocon fails with MemoryError
 
 # the repr of an object pyhocon leaves in a text (a duration's text, `relativedelta(seconds=+10)`, is a text)
@@ -88,10 +93,31 @@ class Worker:
     def send(self, message: Any) -> None:
         (self._connection or self._start()).send(message)
 
+    def _cpu_seconds(self) -> float:
+        """The process's CPU time so far (user + system), from /proc; the clock where there is no /proc."""
+        try:
+            fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return float("inf")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def _answered(self, connection: Connection, limit: float) -> bool:
+        """Whether the process answers before it has spent ``limit`` seconds of CPU (WALL_LIMIT of the clock at
+        most): pyhocon runs away on some texts, and is slow on a busy machine on none."""
+        started, spent = time.monotonic(), self._cpu_seconds()
+        use_clock = spent == float("inf")
+        while not connection.poll(0.05):
+            waited = time.monotonic() - started
+            if waited > max(WALL_LIMIT, limit) or (use_clock and waited > limit):
+                return False
+            if not use_clock and self._cpu_seconds() - spent > limit:
+                return False
+        return True
+
     def answer(self, limit: float) -> tuple[str, Any]:
         """("answer", what the process sent), ("timeout", None) or ("died", None); the process is replaced then."""
         assert self._connection is not None
-        if not self._connection.poll(limit):
+        if not self._answered(self._connection, limit):
             self.stop()
             return "timeout", None
         try:
@@ -116,12 +142,24 @@ class _Judge:
 
 _judge_process = _Judge()
 
+# One answer per text for the whole run: hypothesis replays an example to shrink it, and a judge that ran out of
+# time once (a loaded machine) must not answer differently the second time.
+_answers: dict[tuple[str, bool], tuple[str, Any]] = {}
+
+
+def _read(text: str, strict: bool) -> tuple[str, Any]:
+    key = (text, strict)
+    if key not in _answers:
+        _answers[key] = _judge_process.read(text, strict=strict)
+    state, value = _answers[key]
+    return state, copy.deepcopy(value)
+
 
 def oracle(text: str) -> tuple[str, Any]:
     """pyhocon's reading of ``text``: ("ok", plain value) or ("error", None)."""
-    return _judge_process.read(text, strict=False)
+    return _read(text, False)
 
 
 def strict_oracle(text: str) -> tuple[str, Any]:
     """Like :func:`oracle`, where a value pyhocon leaves as an object's repr (or the object) counts as failing."""
-    return _judge_process.read(text, strict=True)
+    return _read(text, True)

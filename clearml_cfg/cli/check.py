@@ -7,11 +7,12 @@ from typing import Annotated
 
 import typer
 
-from ..console import Console, wants_color
+from ..console import Console, escape_controls, wants_color
 from ..features.check.model import Finding, Severity
 from ..features.check.run import FIX_PASSES, apply_fixes, exit_code, preview_fixes, run_checks
 from ..model.layout import ConfigDirs
 from ..model.values import to_json
+from .command import add_commands
 from .options import ConfigDir, Defaults, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
 from .report import report
 
@@ -31,12 +32,12 @@ def check_command(
     quiet: Quiet = False,
     show_secrets: ShowSecrets = False,
 ) -> None:
-    """Find what would break the server, or be silently ignored by it, before it does.
+    """Find what would break the server, or be ignored by it.
 
-    Reads every config directory and the environment as the server does and reports each problem with its
-    file:line (or the variable), a stable code, why it matters and the fix. Exit 0: no errors (warnings alone
-    pass, or fail with --strict); 1: errors; 3: a file cannot be parsed. --fix repairs what is mechanical in the
-    files and checks again; with --dry-run it shows the diff of every pass and writes nothing.
+    Reads every config directory and the environment as the server does and reports each problem with its file:line (or
+    the variable), a stable code, why it matters and the fix. Exit 0: no errors (warnings alone pass, or fail with
+    --strict); 1: errors; 3: a file cannot be parsed. --fix repairs what is mechanical in the files and checks again;
+    with --dry-run it shows the diff of every pass and writes nothing.
 
     Example: clearml-cfg check --fix
     """
@@ -62,13 +63,14 @@ def check_command(
     if json_output:
         console.data(to_json([f.as_json() for f in findings]))
     else:
-        _print(console, findings, options.dirs.dirs[-1] if len(options.dirs.dirs) == 1 else None)
+        print_findings(console, findings, options.dirs.dirs[-1] if len(options.dirs.dirs) == 1 else None)
     code = exit_code(findings, strict)
     if code:
         raise typer.Exit(code)
 
 
-def _print(console: Console, findings: list[Finding], base: Path | None) -> None:
+def print_findings(console: Console, findings: list[Finding], base: Path | None) -> None:
+    """Each finding and its hint on stdout (coloured on a terminal), then a summary on stderr."""
     color = wants_color(console.out)
     for finding in findings:
         head = f"{finding.severity.value} {finding.where(base)} {finding.code}"
@@ -80,7 +82,7 @@ def _print(console: Console, findings: list[Finding], base: Path | None) -> None
             line.append(finding.severity.value, style=_STYLES[finding.severity])
             line.append(f" {finding.where(base)} ", style="bold")
             line.append(finding.code, style="dim")
-            line.append(f" {finding.message}")
+            line.append(f" {escape_controls(finding.message)}")
             RichConsole(file=console.out, highlight=False, soft_wrap=True).print(line)
         else:
             console.data(f"{head} {finding.message}")
@@ -94,5 +96,4 @@ def _print(console: Console, findings: list[Finding], base: Path | None) -> None
 
 
 def register(app: typer.Typer, names: list[str]) -> None:
-    if "check" in names:
-        app.command("check")(check_command)
+    add_commands(app, names, {"check": check_command})

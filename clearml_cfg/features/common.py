@@ -34,8 +34,6 @@ from ..model.values import show_value
 from ..views.effective import Effective, Origin
 from ..views.snapshot import Snapshot
 
-NOT_SET: Any = MISSING  # a setting nothing sets
-
 
 @dataclass
 class Options:
@@ -81,13 +79,13 @@ class Row:
     """One setting as the server will see it."""
 
     key: KeyPath
-    value: Any  # NOT_SET when nothing sets it
+    value: Any  # MISSING when nothing sets it
     origin: Origin | None
     label: str  # "default", "services.conf:5", "env CLEARML__...", or "-" when not set
 
     @property
     def is_set(self) -> bool:
-        return self.value is not NOT_SET
+        return self.value is not MISSING
 
     def as_json(self) -> dict[str, Any]:
         where = self.origin
@@ -122,7 +120,7 @@ def rows(effective: Effective, paths: Iterable[KeyPath]) -> list[Row]:
             value = lookup(effective.tree, path)
             origins = lookup(effective.origins, path)
         except KeyError:
-            found.append(Row(path, NOT_SET, None, "-"))
+            found.append(Row(path, MISSING, None, "-"))
             continue
         for relative, leaf, origin in effective.leaves(value, origins, ()):
             found.append(Row((*path, *relative), leaf, origin, effective.label(origin)))
@@ -145,7 +143,7 @@ def value_of(effective: Effective, path: KeyPath) -> Any:
     try:
         return lookup(effective.tree, path)
     except KeyError:
-        return NOT_SET
+        return MISSING
 
 
 def write_settings(
@@ -225,7 +223,7 @@ def not_taking_effect(snapshot: Snapshot, values: Mapping[KeyPath, Any], *, dry_
             if isinstance(origin, Origin) and origin.kind == "env":
                 warnings.append(f"{format_path(path)} would still read {shown}: {label} overrides every file")
             continue
-        if now is NOT_SET or not strict_equal(now, value):
+        if now is MISSING or not strict_equal(now, value):
             warnings.append(
                 f"{format_path(path)} still reads {shown}: {label} wins over what was written "
                 f"(see clearml-cfg explain {format_path(path)})"

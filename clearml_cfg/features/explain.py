@@ -10,13 +10,11 @@ from typing import Any
 
 from ..hocon import KeyPath, format_path, strict_equal
 from ..model.env_names import env_key, miscased_prefix
-from ..model.keys import lookup
+from ..model.keys import MISSING, lookup
 from ..model.known import misspelt_part
 from ..model.layout import KNOWN_NAMESPACES
 from ..views.effective import Effective, Layer, Origin, leaf_origins, origin_below
 from ..views.unread import known_namespace, outside_namespace, unread_keys
-
-MISSING: Any = object()
 
 # Variables the server applies when it connects, outside the merged tree (SERVER-SEMANTICS §4)
 _CONNECTION_VARIABLES = {

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import CfgError, UsageError
 from ..hocon import HoconError, KeyPath, format_path, strict_equal
-from ..io.reading import read_document
+from ..io.reading import Reader
 from ..model import schema
 from ..model.env_names import env_key, env_name
 from ..model.layout import ConfigDirs, discover
@@ -67,7 +67,7 @@ def holds_secrets(value: Any, path: KeyPath = ()) -> bool:
         plain = tuple(_plain_segment(s) for s in where)
         if (plain and plain[0] == "secure") or schema.is_secret(plain):
             return True
-        if isinstance(item, str) and schema.mask_url_password(item) != item:
+        if isinstance(item, str) and schema.value_secrets(item):
             return True
     return False
 
@@ -114,6 +114,7 @@ def export_variables(
     mask: bool = False,
     skip_unsettable: bool = False,
     refusal_hint: str = FILE_FORMATS_HINT,
+    reader: Reader | None = None,
 ) -> Variables:
     """The variables for ``component`` ("all", "apiserver" or "fileserver").
 
@@ -125,7 +126,8 @@ def export_variables(
 
     base_env = {name: value for name, value in env.items() if env_key(name) is None}  # overrides are not files
     explicit = ConfigDirs(dirs.dirs, "--config-dir")
-    files = compute(explicit, base_env, component="apiserver")
+    reader = reader if reader is not None else Reader()
+    files = compute(explicit, base_env, component="apiserver", reader=reader)
     tree: dict[str, Any] = {}  # with the API server's `-key` rule
     literal: dict[str, Any] = {}  # fileserver.* is read by the file server only, whose loader has no such rule
     for directory in dirs.dirs:
@@ -147,7 +149,8 @@ def export_variables(
         if not (len(path) == 1 and value == {} and not str(path[0]).startswith("-"))  # a file of comments only
         and reads(component, namespace(path))
     ]
-    for path, value in _dashes_for_the_server(settings):
+    # the file server's loader has no `-key` rule, in its variables' merge either: its variables keep their `-`
+    for path, value in settings if component == "fileserver" else _dashes_for_the_server(settings):
         try:
             name = env_name(path)
         except UsageError:
@@ -165,9 +168,9 @@ def export_variables(
             "them at '__'",
             refusal_hint,
         )
-    _check_same_configuration(explicit, base_env, real, component, refused, files.tree, refusal_hint)
+    _check_same_configuration(explicit, base_env, real, component, refused, files.tree, refusal_hint, reader)
     order = sorted(range(len(shown)), key=lambda i: shown[i].name)  # the order the server applies them in
-    notes = _environment_notes(dirs, env, [shown[i] for i in order])
+    notes = _environment_notes(dirs, env, [shown[i] for i in order], reader)
     return Variables([shown[i] for i in order], refused, notes)
 
 
@@ -239,6 +242,7 @@ def _check_same_configuration(
     skipped: list[KeyPath],
     apiserver_tree: dict[str, Any],
     hint: str,
+    reader: Reader,
 ) -> None:
     """Refuse variables from which a server would compute anything other than what it computes from the files."""
     from ..views.effective import compute
@@ -246,7 +250,9 @@ def _check_same_configuration(
     servers = ("apiserver", "fileserver") if component == "all" else (component,)
     for server in servers:
         given = {v.name: v.value for v in variables if reads(server, namespace(v.path))}
-        from_files = apiserver_tree if server == "apiserver" else compute(dirs, env, component=server).tree
+        from_files = (
+            apiserver_tree if server == "apiserver" else compute(dirs, env, component=server, reader=reader).tree
+        )
         try:
             from_variables = compute(ConfigDirs((), "--config-dir"), {**env, **given}, component=server).tree
         except CfgError as e:
@@ -314,16 +320,19 @@ class _Recording(Mapping[str, str]):
         return len(self.env)
 
 
-def from_environment(dirs: ConfigDirs, env: Mapping[str, str]) -> tuple[list[KeyPath], list[str]]:
+def from_environment(
+    dirs: ConfigDirs, env: Mapping[str, str], reader: Reader | None = None
+) -> tuple[list[KeyPath], list[str]]:
     """The settings whose value a `${VAR}` / `${?VAR}` substitution took from ``env``, and those variables.
 
     Found by resolving each file again with the looked-up variables changed: what changes came from them.
     """
+    reader = reader if reader is not None else Reader()
     paths: list[KeyPath] = []
     names: list[str] = []
     for directory in dirs.dirs:
         for config_file in discover(directory):
-            document = read_document(config_file.path)
+            document = reader.document(config_file.path)
             recording = _Recording(env)
             try:
                 resolved = document.to_dict(resolve=True, env=recording)
@@ -353,8 +362,10 @@ def _changed(a: Any, b: Any, path: KeyPath = ()) -> Iterator[KeyPath]:
         yield path
 
 
-def _environment_notes(dirs: ConfigDirs, env: Mapping[str, str], variables: list[Variable]) -> list[str]:
-    paths, names = from_environment(dirs, env)
+def _environment_notes(
+    dirs: ConfigDirs, env: Mapping[str, str], variables: list[Variable], reader: Reader
+) -> list[str]:
+    paths, names = from_environment(dirs, env, reader)
     if not paths:
         return []
 

@@ -20,14 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import NotSet, UsageError
-from ..hocon import Document, HoconEditError, KeyPath, format_path
+from ..hocon import Document, HoconEditError, KeyPath, QuotedKey, format_path
 from ..model import schema
-from ..model.keys import lookup
+from ..model.keys import MISSING, lookup
 from ..model.layout import ConfigFile, file_for_key
 from ..model.schema import validate
 from ..views.effective import Origin
 from ..views.files import FilesView
-from .common import NOT_SET, Options, Outcome, current, edit_hint, not_taking_effect, value_of
+from .common import Options, Outcome, current, edit_hint, not_taking_effect, value_of
 
 ENTERPRISE = "custom UI actions are a ClearML Enterprise feature: the open-source server ignores them"
 SECTION: KeyPath = ("services", "organization", "ui_actions")
@@ -62,7 +62,8 @@ def parse_header(text: str) -> tuple[str, str]:
     name, separator, value = text.partition(":")
     name = name.strip()
     if not separator or not _HEADER_NAME.fullmatch(name):
-        raise UsageError(f"--header {text!r} is not 'Name: value'", "e.g. --header 'Content-Type: application/json'")
+        shown = schema.mask_value_secrets(text[:80])  # it may be a credential without its colon
+        raise UsageError(f"--header {shown!r} is not 'Name: value'", "e.g. --header 'Content-Type: application/json'")
     return name, value.strip()
 
 
@@ -93,7 +94,7 @@ def build(
         header, value = parse_header(text)
         if header.lower() in (h.lower() for h in parsed):
             raise UsageError(f"--header {header!r} is given twice", "give each header once")
-        parsed[header] = value
+        parsed[QuotedKey(header)] = value  # quoted, as the ClearML docs write header names
     action: dict[str, Any] = {"method": chosen, "url": url}
     if payload is not None:
         action["payload"] = payload
@@ -121,12 +122,7 @@ class Action:
         return self.entry.get("name") if isinstance(self.entry, dict) else None
 
     def get(self, *path: str) -> Any:
-        node = self.entry
-        for segment in path:
-            if not isinstance(node, dict) or segment not in node:
-                return None
-            node = node[segment]
-        return node
+        return lookup(self.entry, path, None)
 
 
 @dataclass
@@ -151,7 +147,7 @@ def listing(options: Options, kind: str | None = None) -> Listing:
     for name in kinds:
         path = list_path(name)
         entries = value_of(effective, path)
-        if entries is NOT_SET:
+        if entries is MISSING:
             continue
         for where, message in schema.problems(path, entries):
             result.warnings.append(f"{format_path(where)} {message}")
@@ -182,12 +178,9 @@ def _target(options: Options, view: FilesView, kind: str) -> _Target:
     """Where the list of ``kind`` is edited: its winning definition when that is in the write directory."""
     path = list_path(kind)
     directory = options.dirs.write_dir
-    merged = view.merged()
-    entries: Any = merged
-    for segment in path:
-        entries = entries.get(segment, NOT_SET) if isinstance(entries, dict) else NOT_SET
+    entries = view.value(path)
     definitions = view.definitions(path)
-    if entries is NOT_SET or not definitions:
+    if entries is MISSING or not definitions:
         config_file, inner = file_for_key(directory, view.files(directory), path)
         return _Target(config_file, inner, [], None)
     if not isinstance(entries, list):
@@ -277,8 +270,8 @@ def add(options: Options, kind: str, entry: dict[str, Any], *, replace: bool) ->
     return _edit(options, kind, change, check, adding=entry)
 
 
-def remove(options: Options, kind: str, name: str) -> Outcome:
-    """Remove the action named ``name``; NotSet (exit 1) when there is none."""
+def remove(options: Options, kind: str, name: str, *, missing_ok: bool = False) -> Outcome:
+    """Remove the action named ``name``; NotSet (exit 1) when there is none, or with ``missing_ok`` a note."""
     kind = check_object(kind)
 
     def check(target: _Target) -> None:
@@ -298,7 +291,12 @@ def remove(options: Options, kind: str, name: str) -> Outcome:
         outcome.notes.append(f"removed {kind} action {name!r}")
         return entries
 
-    return _edit(options, kind, change, check)
+    try:
+        return _edit(options, kind, change, check)
+    except NotSet:  # check() found no such action: nothing was written
+        if not missing_ok:
+            raise
+        return Outcome(notes=[f"{kind} has no action named {name!r}; nothing to do"])
 
 
 def _quote(text: str) -> str:

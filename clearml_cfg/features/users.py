@@ -31,7 +31,8 @@ from ..errors import Message, NoMatch, NotSet, UsageError, WriteError
 from ..hocon import Document, HoconEditError, HoconKeyError, KeyPath, Unresolved, format_path, strict_equal
 from ..hocon.values import Substitution
 from ..io.transaction import Transaction
-from ..model.keys import lookup
+from ..model import schema
+from ..model.keys import MISSING, lookup
 from ..model.layout import ConfigFile, file_for_key
 from ..model.login import GUEST, GUEST_DEFAULTS, guest_user, not_sendable, truthy
 from ..model.passwords import MAX_BYTES, check_new_password, check_utf8
@@ -43,9 +44,9 @@ from .common import Options, Outcome, edit_hint
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-AUTH: KeyPath = ("apiserver", "auth")
-FIXED: KeyPath = (*AUTH, "fixed_users")
-USERS: KeyPath = (*FIXED, "users")
+FIXED: KeyPath = schema.FIXED_USERS
+AUTH: KeyPath = FIXED[:-1]
+USERS: KeyPath = schema.FIXED_USERS_LIST
 ENABLED: KeyPath = (*FIXED, "enabled")
 PASS_HASHED: KeyPath = (*FIXED, "pass_hashed")
 DELETE_MISSING: KeyPath = ("apiserver", "auth", "delete_missing_autocreated_users")
@@ -59,8 +60,6 @@ _WRAPPER = re.compile(r"""b(['"])(.*)\1""", re.DOTALL)
 
 #: ``progress(total, description)`` opens a progress display and gives back the function that advances it
 Progress = Callable[[int, str], AbstractContextManager[Callable[[], None]]]
-
-_MISSING: Any = object()
 
 
 # --- hashing ----------------------------------------------------------------------------------------------
@@ -329,8 +328,8 @@ def _entry_problems(entry: dict[str, Any]) -> list[str]:
     unknown = [k for k in entry if k not in USER_KEYS_REQUIRED + USER_KEYS_OPTIONAL]
     if unknown:
         found.append(f"the server rejects the key(s) {', '.join(unknown)}: every fixed-user login fails")
-    name = entry.get("username", _MISSING)
-    if name is not _MISSING:
+    name = entry.get("username", MISSING)
+    if name is not MISSING:
         if not isinstance(name, str):
             found.append(f"the username is {_describe(name)}: it never matches a login; quote it")
         elif not name:
@@ -643,10 +642,10 @@ class _Target:
 def _directory_in_effect(view: FilesView, fixed: dict[str, Any]) -> Path:
     """Where the list the server uses is written: lists are replaced whole when directories merge, so an edit
     elsewhere would hide it. The winning directory when no file writes a list."""
-    users = fixed.get("users", _MISSING)
-    if users is not _MISSING:
+    users = fixed.get("users", MISSING)
+    if users is not MISSING:
         for loaded, inner in reversed(view.definitions(USERS)):
-            if strict_equal(_lookup(loaded.tree, inner), users):
+            if strict_equal(lookup(loaded.tree, inner, MISSING), users):
                 return loaded.file.directory
     return view.dirs.write_dir
 
@@ -679,8 +678,8 @@ def _open(options: Options, tx: Transaction | None) -> _Target:
         loaded = view.loaded(config_file)
         document = loaded.document if loaded else Document("")
     here = document.unresolved()
-    fixed_here = _lookup(here, base)
-    if fixed_here is not _MISSING and not isinstance(fixed_here, dict):
+    fixed_here = lookup(here, base, MISSING)
+    if fixed_here is not MISSING and not isinstance(fixed_here, dict):
         raise UsageError(
             f"{config_file.path}: {format_path(base) or 'the file'} is {_describe(fixed_here)}, not an object",
             "fix the file by hand: fixed_users is { enabled, pass_hashed, users: [...] }",
@@ -734,13 +733,6 @@ def _target_file(view: FilesView, directory: Path) -> tuple[ConfigFile, KeyPath]
     return config_file, inner[:-1]
 
 
-def _lookup(tree: Any, path: KeyPath) -> Any:
-    try:
-        return lookup(tree, path)
-    except KeyError:
-        return _MISSING
-
-
 def _check_in_effect(
     view: FilesView,
     config_file: ConfigFile,
@@ -752,8 +744,8 @@ def _check_in_effect(
     """Refuse to edit a list the server does not use: editing it would hide the users that are in effect."""
     if "users" not in effective:
         return
-    here = _lookup(document.resolved(options.env), (*base, "users"))
-    if here is not _MISSING and strict_equal(here, effective["users"]):
+    here = lookup(document.resolved(options.env), (*base, "users"), MISSING)
+    if here is not MISSING and strict_equal(here, effective["users"]):
         return
     elsewhere = [loaded.file.path for loaded, _ in view.definitions(USERS) if loaded.file.path != config_file.path]
     places = ", ".join(str(p) for p in elsewhere) or "another file"
@@ -770,10 +762,10 @@ def _check_takes_effect(target: _Target, options: Options, *, hashed: bool | Non
     tree = target.document.resolved(options.env)
     target.view.add(target.file, target.document)  # a new file: the view shares the edited document otherwise
     merged = target.view.merged(AUTH)
-    effective = _lookup(merged, FIXED)
-    wanted = _lookup(tree, (*target.base, "users"))
+    effective = lookup(merged, FIXED, MISSING)
+    wanted = lookup(tree, (*target.base, "users"), MISSING)
     problems = []
-    if not isinstance(effective, dict) or not strict_equal(effective.get("users", _MISSING), wanted):
+    if not isinstance(effective, dict) or not strict_equal(effective.get("users", MISSING), wanted):
         problems.append("the list of users")
     elif hashed is not None and effective.get("pass_hashed", False) is not hashed:
         problems.append("pass_hashed")
@@ -813,8 +805,8 @@ def _warn_overridden(
         variable = env.variable(path)
         if variable is None:
             continue
-        written = _lookup(merged, path)
-        written = defaults.get(path) if written is _MISSING else written
+        written = lookup(merged, path, MISSING)
+        written = defaults.get(path) if written is MISSING else written
         now = env.value(path, defaults.get(path))
         if strict_equal(written, now):
             continue
@@ -1098,12 +1090,17 @@ def change_password(
     return outcome
 
 
-def remove_user(options: Options, username: str) -> Outcome:
-    """Remove every entry of ``username``; the server deletes the user at its next start (by default)."""
+def remove_user(options: Options, username: str, *, missing_ok: bool = False) -> Outcome:
+    """Remove every entry of ``username``; the server deletes the user at its next start (by default).
+
+    No such user: NotSet (exit 1), or with ``missing_ok`` a note and nothing written."""
     outcome = Outcome()
     with options.transaction() as tx:
         target = _open(options, tx)
         found = target.indexes(username)
+        if not found and missing_ok:
+            outcome.notes.append(f"there is no user {username!r} in {target.file.path}; nothing to do")
+            return outcome
         if not found:
             raise NotSet(
                 f"there is no user {username!r} in {target.file.path}",
@@ -1119,10 +1116,10 @@ def remove_user(options: Options, username: str) -> Outcome:
     env = _env_view(merged, options, outcome)
     _warn_overridden(env, merged, target, (USERS,), outcome)
     server = env.tree if env is not None else merged  # what the server reads once it restarts
-    delete = _lookup(server, DELETE_MISSING)
+    delete = lookup(server, DELETE_MISSING, MISSING)
     variable = env.variable(DELETE_MISSING) if env is not None else None
-    origin = f", set by {variable}" if variable else " by default" if delete is _MISSING else " in the configuration"
-    if delete is _MISSING or delete:
+    origin = f", set by {variable}" if variable else " by default" if delete is MISSING else " in the configuration"
+    if delete is MISSING or delete:
         outcome.warnings.append(
             f"the server deletes the user {username!r} at its next start "
             f"({format_path(DELETE_MISSING)} is true{origin})"
@@ -1133,6 +1130,6 @@ def remove_user(options: Options, username: str) -> Outcome:
             "but cannot log in with a password any more"
         )
     target.note_where(outcome)
-    if left == 0 and _lookup(server, ENABLED) is True:
+    if left == 0 and lookup(server, ENABLED, MISSING) is True:
         outcome.warnings.append("no fixed user is left: nobody can log in to the web app")
     return outcome

@@ -13,8 +13,9 @@ from typing import Any
 from ..errors import UsageError
 from ..hocon import KeyPath
 from ..model.durations import describe_seconds
+from ..model.keys import MISSING
 from ..model.schema import MAX_SECONDS
-from .common import NOT_SET, Options, Outcome, Row, current, invalid, rows, value_of, write_settings
+from .common import Options, Outcome, Row, current, invalid, rows, value_of, write_settings
 
 SECTION: KeyPath = ("services", "tasks", "non_responsive_tasks_watchdog")
 ENABLED: KeyPath = (*SECTION, "enabled")
@@ -69,7 +70,7 @@ def configure(options: Options, *, enabled: bool | None, threshold: int | None, 
 
 
 def _check(threshold: Any, interval: Any) -> list[str]:
-    if not all(isinstance(v, int) and not isinstance(v, bool) and v is not NOT_SET for v in (threshold, interval)):
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v is not MISSING for v in (threshold, interval)):
         return []
     if interval > threshold:
         return [

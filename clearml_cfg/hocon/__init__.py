@@ -10,7 +10,7 @@ from .errors import (
     HoconEditUnresolvable,
     HoconError,
     HoconKeyError,
-    HoconRunawayError,
+    HoconRunaway,
     HoconSemanticError,
     HoconSyntaxError,
 )
@@ -24,7 +24,7 @@ __all__ = [
     "HoconEditUnresolvable",
     "HoconError",
     "HoconKeyError",
-    "HoconRunawayError",
+    "HoconRunaway",
     "HoconSemanticError",
     "HoconSyntaxError",
     "KeyPath",

@@ -46,9 +46,9 @@ class HoconSemanticError(HoconError):
         self.column = column
 
 
-class HoconRunawayError(HoconSemanticError):
-    """pyhocon never finishes reading the text (a value copied into itself, substitutions that go round): the
-    server hangs at start-up, or runs out of memory. Nothing should hand the text to pyhocon to find out."""
+class HoconRunaway(HoconSemanticError):
+    """pyhocon's reading of the text never ends, or would take gigabytes: a value copied into itself over and
+    over, a string doubled again and again. The server would hang or run out of memory at start."""
 
 
 class HoconEditError(HoconError):

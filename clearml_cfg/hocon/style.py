@@ -24,12 +24,6 @@ def line_end(text: str, pos: int) -> int:
     return m.start() if m else len(text)
 
 
-def line_break_end(text: str, pos: int) -> int:
-    """Offset just past the line break that ends the line holding ``pos``."""
-    m = _LINE_BREAK.search(text, pos)
-    return m.end() if m else len(text)
-
-
 def indent_of(text: str, pos: int) -> str:
     start = line_start(text, pos)
     end = start

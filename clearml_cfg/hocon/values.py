@@ -7,10 +7,12 @@ from typing import Any
 
 
 class QuotedKey(str):
-    """A key that pyhocon keeps in its quotes, because it holds one of ``$}[]:=+#`^?!@*&.`` (``"a.b"``, ``"-x.y"``).
+    """A key written in quotes. pyhocon keeps the quotes of a key that holds one of ``$}[]:=+#`^?!@*&.``
+    (``"a.b"``, ``"-x.y"``), and the server's `-key` rule looks at the key as pyhocon stores it, starting with a
+    quote, so a ``"-x.y"`` never replaces anything. A name the reader knows quoted (an HTTP header such as
+    ``"Content-Type"``, as the ClearML docs write it) is written quoted even where it could go bare.
 
-    It compares and hashes as its text without the quotes; what differs is that the server's `-key` rule looks
-    at the key as pyhocon stores it, which starts with a quote, so a ``"-x.y"`` never replaces anything.
+    It reads, compares and hashes as its text without the quotes.
     """
 
     __slots__ = ()

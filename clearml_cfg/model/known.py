@@ -16,6 +16,7 @@ from typing import Any
 
 from ..hocon import KeyPath
 from . import schema
+from .keys import lookup
 from .layout import KNOWN_NAMESPACES
 
 CUTOFF = 0.8  # difflib ratio for an open set of names: `task` ~ `tasks`, not `port` ~ `host`
@@ -29,7 +30,7 @@ def known_children(parent: KeyPath, trees: Iterable[Any] = ()) -> list[str]:
     if holder is not None and holder.keys:
         names.update(holder.keys)
     for tree in trees:
-        node = _below(tree, parent)
+        node = lookup(tree, parent, None)
         if isinstance(node, dict):
             names.update(str(key) for key in node)
     return sorted(names)
@@ -113,12 +114,3 @@ def unknown_name(path: KeyPath, trees: Iterable[Any] = ()) -> Misspelt | None:
         return None
     close = close_name(name, known)
     return Misspelt(path, (*parent, close), False) if close else None
-
-
-def _below(tree: Any, path: KeyPath) -> Any:
-    node = tree
-    for segment in path:
-        if not isinstance(node, dict) or segment not in node:
-            return None
-        node = node[segment]
-    return node

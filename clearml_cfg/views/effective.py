@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigReadError, UsageError
-from ..hocon import Document, HoconRunawayError, HoconSemanticError, KeyPath, Location, format_path
+from ..hocon import Document, HoconRunaway, HoconSemanticError, KeyPath, Location, format_path
 from ..io.reading import Reader, resolved_tree
 from ..model import schema
 from ..model.keys import MISSING, lookup
 from ..model.layout import ConfigDirs, ConfigFile, conf_directory, config_dirs, discover
 from ..model.merge import EmptyKey, Renames, land, landed_path, merge_traced, put_file
 from .environment import EnvOverride, env_overrides, env_problem, ignored_env, parse_env_value
-from .server_reading import junk, junk_warning, read_file
+from .server_reading import junk, junk_warning, read_file, url_include_warning, url_includes
 
 COMPONENTS = ("apiserver", "fileserver")
 IMAGE_DEFAULTS = {
@@ -165,7 +165,7 @@ def _our_reading(config_file: ConfigFile, warnings: list[str], reader: Reader) -
     try:
         document = reader.document(path)
     except ConfigReadError as e:
-        if not isinstance(e.__cause__, HoconSemanticError) or isinstance(e.__cause__, HoconRunawayError):
+        if not isinstance(e.__cause__, HoconSemanticError) or isinstance(e.__cause__, HoconRunaway):
             raise
         text = reader.text(path)
         try:
@@ -175,27 +175,31 @@ def _our_reading(config_file: ConfigFile, warnings: list[str], reader: Reader) -
         if not any(junk(value)):
             warnings.append(f"{e.message}; the server reads it anyway: shown as pyhocon reads it")
         return Document(text), value
-    _refuse_runaway(path, document)
     text = document.text
-    return document, reader.derived(path, "pyhocon", text, lambda: read_file(path, text))
+    return document, reader.derived(path, "pyhocon", text, lambda: _server_reading(path, document))
 
 
-def _refuse_runaway(path: Path, document: Document) -> None:
-    """Raise where our reading finds that pyhocon would never finish (the server hangs): never ask pyhocon."""
+def _server_reading(path: Path, document: Document) -> Any:
+    """The server's reading of the file: pyhocon's, as the server reads it at every start.
+
+    Our own reading goes first, as a guard: a runaway (a value copied into itself, a string doubled over and over)
+    is refused with its place before pyhocon spends minutes and gigabytes on it, or never returns. Where our
+    reading fails otherwise, or succeeds, pyhocon still decides: its quirks are what the server gets."""
     try:
         resolved_tree(path, document, os.environ)  # pyhocon resolves from the process's environment
     except ConfigReadError as e:
-        if isinstance(e.__cause__, HoconRunawayError):
+        if isinstance(e.__cause__, HoconRunaway):
             raise ConfigReadError(
-                f"{e.message}: the server hangs at start-up",
+                e.message,
                 "fix the file by hand: a value must not be built from itself",
                 detail=e.detail,
                 code="server-cannot-load",
                 path=e.path,
                 line=e.line,
                 column=e.column,
-                reason=f"{e.reason}: the server hangs at start-up",
+                reason=e.reason,
             ) from None
+    return read_file(path, document.text)
 
 
 def _file_layer(config_file: ConfigFile, kind: str, warnings: list[str], reader: Reader) -> Layer:
@@ -208,6 +212,8 @@ def _file_layer(config_file: ConfigFile, kind: str, warnings: list[str], reader:
     for inner, what in junk(value):
         where = base.at(_line_of(locations, inner)).label()
         warnings.append(junk_warning(where, (*prefix, *inner), what, "write the value itself, quoted"))
+    for location, url in url_includes(document):
+        warnings.append(url_include_warning(base.at(location.line).label(), url))
     tree: dict[str, Any] = {}
     origin_tree: dict[str, Any] = {}
     put_file(tree, prefix, value)
@@ -493,11 +499,3 @@ def removed_defaults(effective: Effective) -> list[tuple[KeyPath, Any]]:
         except KeyError:
             removed.append((path, default))
     return removed
-
-
-def known_keys(effective: Effective) -> set[KeyPath]:
-    return {path for path, _, _ in effective.leaves(effective.defaults, {})}
-
-
-def format_key(path: KeyPath) -> str:
-    return format_path(path)

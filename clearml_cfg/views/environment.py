@@ -16,9 +16,8 @@ from typing import Any
 from ..hocon import KeyPath, strict_equal
 from ..model.env_names import ENV_PREFIXES, miscased_prefix
 from ..model.keys import MISSING, lookup
-from .server_reading import plain, pyhocon_factory, short_message
-
-_MISSING: Any = object()
+from ..model.schema import MASK, secret_at_or_above, value_secrets
+from .server_reading import guarded_includes, plain, short_message
 
 
 @dataclass(frozen=True)
@@ -44,14 +43,14 @@ class Overridden:
             if isinstance(node, str):
                 return node  # a variable replaced a parent with something that is not an object
             if not isinstance(node, dict) or segment not in node:
-                node = _MISSING
+                node = MISSING
                 break
             node = node[segment]
         if isinstance(node, str):
             return node
-        if node is not _MISSING and not isinstance(node, dict):
+        if node is not MISSING and not isinstance(node, dict):
             return None  # a leaf from the files
-        if strict_equal(_lookup(self.files, path), _lookup(self.tree, path)):
+        if strict_equal(lookup(self.files, path, MISSING), lookup(self.tree, path, MISSING)):
             return None
         # Gone, or an object some of whose keys changed: the last variable set at or above it decides.
         for variable in reversed(self.variables):
@@ -61,8 +60,8 @@ class Overridden:
         return None
 
     def value(self, path: KeyPath, default: Any = None) -> Any:
-        found = _lookup(self.tree, path)
-        return default if found is _MISSING else found
+        found = lookup(self.tree, path, MISSING)
+        return default if found is MISSING else found
 
 
 def touching(env: Mapping[str, str], section: KeyPath) -> list[Variable]:
@@ -124,15 +123,6 @@ def _shape(tree: Any, leaf: str | None) -> Any:
     return leaf
 
 
-def _lookup(tree: Any, path: KeyPath) -> Any:
-    node = tree
-    for segment in path:
-        if not isinstance(node, dict) or segment not in node:
-            return _MISSING
-        node = node[segment]
-    return node
-
-
 @dataclass(frozen=True)
 class EnvOverride:
     variable: str
@@ -160,7 +150,8 @@ def env_name_problem(override: EnvOverride) -> tuple[str, str] | None:
     if not override.key:
         return f"a variable named only by the prefix sets an empty key: {_FAILED}", f"unset {override.variable}"
     try:
-        pyhocon_factory().parse_string(f"{override.key}: null")
+        with guarded_includes() as factory:
+            factory.parse_string(f"{override.key}: null")
     except Exception:
         return (
             f"the name makes the key {override.key!r}: {_FAILED}",
@@ -170,18 +161,35 @@ def env_name_problem(override: EnvOverride) -> tuple[str, str] | None:
 
 
 def env_problem(override: EnvOverride, error: Exception) -> tuple[str, str]:
-    """Why the server cannot parse an override, as a message and a hint: is it the name or the value?"""
+    """Why the server cannot parse an override, as a message and a hint: is it the name or the value?
+
+    The value of a secret key (or one holding a URL password, a token) is never repeated: not in the message,
+    not in pyhocon's own words, not in the quoted example of the hint."""
     failed = _FAILED
     named = env_name_problem(override)
+    secret = _secret_value(override)
+    value = f"'{MASK}'" if secret else repr(override.value)
+    reason = short_message(error)
+    if secret and override.value:
+        reason = reason.replace(override.value, MASK)
     if named is not None and not override.key:
-        return f"{override.variable}={override.value!r}: {named[0]}", named[1]
+        return f"{override.variable}={value}: {named[0]}", named[1]
     if named is not None:
-        return f"{override.variable}: {named[0]} ({short_message(error)})", named[1]
-    return (
-        f"{override.variable}={override.value!r}: {failed} ({short_message(error)})",
-        f"quote the value, e.g. {override.variable}={_quoted(override.value)} (clearml-cfg env KEY VALUE writes "
-        "it), or unset it",
+        return f"{override.variable}: {named[0]} ({reason})", named[1]
+    example = (
+        f"{override.variable}='\"{MASK}\"' with the value inside the double quotes"
+        if secret
+        else (f"{override.variable}={_quoted(override.value)}")
     )
+    return (
+        f"{override.variable}={value}: {failed} ({reason})",
+        f"quote the value, e.g. {example} (clearml-cfg env KEY --value-stdin writes it), or unset it",
+    )
+
+
+def _secret_value(override: EnvOverride) -> bool:
+    path = tuple(override.key.split("."))
+    return secret_at_or_above(path) or bool(value_secrets(override.value))
 
 
 def ignored_env(env: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -191,7 +199,9 @@ def ignored_env(env: Mapping[str, str]) -> list[tuple[str, str]]:
 
 def parse_env_value(override: EnvOverride) -> Any:
     """What the server makes of one override: pyhocon parses `key: value` (raises when it cannot)."""
-    return plain(pyhocon_factory().parse_string(f"{override.key}: {override.value}"))
+    with guarded_includes() as factory:
+        tree = factory.parse_string(f"{override.key}: {override.value}")
+    return plain(tree)
 
 
 def env_text(value: Any, name: str, key: str) -> str:

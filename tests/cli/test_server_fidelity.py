@@ -1,5 +1,5 @@
 """The effective view where it used to differ from the server (issue 14, classes A-E), each case as the server's
-own loader computes it (tests/test_server_differential.py runs random ones against it)."""
+own loader computes it (tests/views/test_server_differential.py runs random ones against it)."""
 
 from __future__ import annotations
 
@@ -135,8 +135,9 @@ def test_a_value_the_server_never_finishes_reading_is_an_error_at_once(config_di
         )
         assert run.returncode == 3, run
     assert run.stdout == (
-        "error apiserver.conf:1:8 server-cannot-load pyhocon never finishes reading this value (it overrides itself): "
-        "the server hangs at start-up\n  hint: fix the file by hand: a value must not be built from itself\n"
+        "error apiserver.conf:1:8 server-cannot-load pyhocon never finishes reading this value: it overrides itself "
+        "(the server would hang at start)\n"
+        "  hint: fix the file by hand: a value must not be built from itself\n"
     )
 
 
@@ -157,6 +158,28 @@ def test_check_reads_the_other_files_as_they_are(cli: Run, config_dir: Path, bro
     assert [(f["code"], Path(f["file"]).name) for f in json.loads(result.out)] == [
         ("server-cannot-load" if "$" in broken else "parse-error", "services.conf")
     ]
+
+
+@pytest.mark.parametrize("broken", ['url: "http://x/"${id}\n', "fifo"])
+def test_check_keeps_the_real_findings_and_fixes_only_them(cli: Run, config_dir: Path, broken: str) -> None:
+    """A file the server cannot load (or that cannot be read) leaves the others' findings, and --fix, as they are."""
+    hashed = "JDJiJDA0JGdMbzBSbUVuWUlUL3Z2ZTJaVzRKVU9uUzVyWXpMOVVtcUFOYXJxRi5VMmRzN1JiUWFwQzZH"
+    text = (
+        f'auth.fixed_users {{ enabled: true, pass_hashed: true, users: [{{ username: "jane", password: "{hashed}", '
+        'name: "Jane" }] }\nauth.cookies.domain: "clearml.example.com"\n'
+    )
+    write(config_dir / "apiserver.conf", text).chmod(0o600)
+    if broken == "fifo":
+        os.mkfifo(config_dir / "services.conf")
+    else:
+        write(config_dir / "services.conf", broken)
+    codes = sorted(f["code"] for f in json.loads(cli("check", "--json").out))
+    failing = {"fifo": "unreadable-file"}.get(broken, "server-cannot-load")
+    assert codes == sorted(["cookie-domain-no-dot", failing])
+    fixed = cli("check", "--fix")
+    dotted = text.replace('"clearml.example.com"', '".clearml.example.com"')
+    assert (config_dir / "apiserver.conf").read_text() == dotted
+    assert fixed.code == 3
 
 
 # --- env and set values ---------------------------------------------------------------------------------------------

@@ -145,12 +145,11 @@ def test_what_pyhocon_leaves_unresolved_is_an_error() -> None:
         parse(text).to_dict()
 
 
-# Deliberate differences, each because pyhocon's answer cannot be what anyone wants:
-# --- the deliberate differences from pyhocon, numbered as README.md lists them ----------------------------------
+# --- the deliberate differences from pyhocon, numbered as docs/hocon.md lists them ------------------------------------
 
 
 def test_each_deliberate_difference(tmp_path: Path) -> None:
-    from clearml_cfg.hocon import HoconRunawayError
+    from clearml_cfg.hocon import HoconRunaway
 
     # 1. null or an include inside a value that no later definition replaces: pyhocon makes junk of it
     assert "NoneValue object at 0x" in pyhocon_plain("a: null x")["a"]
@@ -167,9 +166,9 @@ def test_each_deliberate_difference(tmp_path: Path) -> None:
     assert "ConfigValues" in repr(pyhocon_plain(text))
     with pytest.raises(HoconSemanticError):
         parse(text).to_dict()
-    # 3. a value copied into itself for ever: the server never starts (tests/test_server_differential.py, case E,
+    # 3. a value copied into itself for ever: the server never starts (tests/views/test_server_differential.py, case E,
     # has the server's own loader hang on it); we say so at once
-    with pytest.raises(HoconRunawayError):
+    with pytest.raises(HoconRunaway):
         parse("y { n: ${HOME} }\ny: ${?NOPE}\n").to_dict()
     # 4. a byte-order mark: pyhocon refuses the file, we read it and say so
     with pytest.raises(Exception):  # noqa: B017 -- pyhocon raises pyparsing's exception

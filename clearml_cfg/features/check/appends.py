@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...hocon import format_path
+from ...model import schema
 from .model import Context, Finding, Severity
 
-_FIXED_USERS = ("apiserver", "auth", "fixed_users", "users")
+_FIXED_USERS = schema.FIXED_USERS_LIST
 
 
 def check_appends(context: Context) -> Iterator[Finding]:

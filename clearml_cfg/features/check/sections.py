@@ -7,7 +7,9 @@ credentials, hosts, loggers) are not. A test checks the lists against ``../share
 
 from __future__ import annotations
 
-FIXED_USERS = ("apiserver", "auth", "fixed_users")
+from ...model import schema
+
+FIXED_USERS = schema.FIXED_USERS
 FIXED_USERS_KEYS = ("enabled", "pass_hashed", "users")
 
 COMPLETE: dict[tuple[str, ...], tuple[str, ...]] = {

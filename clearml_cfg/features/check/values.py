@@ -18,7 +18,7 @@ _AREAS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("apiserver", "auth", "cookies"), "cookie"),
     (("apiserver", "cors"), "cors"),
     (("fileserver", "cors"), "cors"),
-    (("apiserver", "auth", "fixed_users"), "fixed-user"),
+    (schema.FIXED_USERS, "fixed-user"),
     (("services", "organization", "ui_actions"), "ui-action"),
     (("apiserver", "listen"), "listen"),
 )
@@ -32,7 +32,7 @@ def _area(path: KeyPath) -> str:
 
 
 # these have checkers of their own (checks/users.py, checks/ui_actions.py)
-_OWN_CHECKER = (("apiserver", "auth", "fixed_users"), ("services", "organization", "ui_actions"))
+_OWN_CHECKER = (schema.FIXED_USERS, schema.UI_ACTIONS)
 
 
 def check_values(context: Context) -> Iterator[Finding]:

@@ -7,7 +7,7 @@ server, our effective configuration (``views.effective.compute``, on the server'
 exactly what the loaders compute, or both must refuse: the loader raises (server-config's exit 3) where we
 raise the exit-3 error, and a loader that never finishes is an exit 3 for us too.
 
-``HYPOTHESIS_EXAMPLES=2000 python -m pytest tests/test_server_differential.py`` runs it longer.
+``HYPOTHESIS_EXAMPLES=2000 python -m pytest tests/views/test_server_differential.py`` runs it longer.
 """
 
 from __future__ import annotations
