@@ -24,7 +24,16 @@ from typing import Any
 
 from .deep import with_room
 from .errors import HoconRunaway, HoconSemanticError, line_and_column
-from .parser import PERIOD, PERIOD_UNITS, PYHOCON_FRAMES, gc_paused, key_segments, parse_tree, unescape
+from .parser import (
+    PERIOD,
+    PERIOD_UNITS,
+    PYHOCON_FRAMES,
+    gc_paused,
+    include_of,
+    key_segments,
+    parse_tree,
+    unescape,
+)
 from .syntax import Field, Include, Kind, ListNode, ObjectNode, Token, Tree, ValueNode
 from .values import Period, QuotedPart, Substitution, Unresolved
 
@@ -148,6 +157,8 @@ def _text_of(value: Any, offset: int) -> str:
         return period_text(value)
     if isinstance(value, Unresolved):
         return _Junk(offset, "pyhocon cannot compute this value (it would write the repr of an object)")
+    if isinstance(value, _Junk):
+        return value  # str() would make plain text of it
     return str(value)
 
 
@@ -499,6 +510,13 @@ class _Builder:
         """``ListParser``: empty strings are dropped; computed elements know their list and index."""
         items: list[Any] = []
         for element in node.elements:
+            single = element.single()
+            if isinstance(single, Token) and single.kind is Kind.INCLUDE:
+                # pyhocon's list takes in what the include brings: nothing for a file that is not there (or not
+                # followed here), the included tree's (key, value) pairs otherwise
+                if self.include and self.include(include_of(single)):
+                    items.append(_Junk(single.start, "an include inside a list puts pairs in it (pyhocon's garbage)"))
+                continue
             value = self.value(element)
             if isinstance(value, str) and value == "":
                 continue

@@ -322,9 +322,7 @@ class _Parser:
     def _include(self, m: re.Match[str]) -> Include:
         start = self.pos
         self._emit(Kind.INCLUDE, m.end())
-        quoted = m.group("q1") or m.group("kq1") or m.group("q2") or m.group("kq2")
-        kind = m.group("k1") or m.group("k2") or ""
-        return Include(start, m.end(), unescape(quoted[1:-1]), kind, bool(m.group("required")))
+        return _include_statement(m, start)
 
     def _gap(self) -> None:
         """Blanks, line breaks and comments (pyhocon allows them between a key, its separator and its value)."""
@@ -532,3 +530,18 @@ def unescape(raw: str) -> str:
     if "\\" not in raw:
         return raw
     return _ESCAPE.sub(lambda m: _REPLACEMENTS.get(m.group(), m.group()), raw)
+
+
+def _include_statement(m: re.Match[str], start: int) -> Include:
+    quoted = m.group("q1") or m.group("kq1") or m.group("q2") or m.group("kq2")
+    kind = m.group("k1") or m.group("k2") or ""
+    return Include(start, m.end(), unescape(quoted[1:-1]), kind, bool(m.group("required")))
+
+
+def include_of(token: Token) -> Include:
+    """The statement an INCLUDE token holds (one inside a list or a value, where no Include node is made)."""
+    m = _INCLUDE.match(token.text)
+    assert m is not None, token
+    include = _include_statement(m, 0)
+    include.start, include.end = token.start, token.end
+    return include

@@ -3,10 +3,12 @@ case is judged by pyhocon itself."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
-from oracle import oracle
+from helpers import pyhocon_plain
+from oracle import oracle, strict_oracle
 
 from clearml_cfg.hocon import HoconEditError, HoconEditUnresolvable, HoconSemanticError, HoconSyntaxError, parse
 
@@ -90,10 +92,30 @@ def test_an_edit_pyhocon_could_not_load_afterwards_is_refused(text: str, action:
         "t: 3 months x\n",
         'api_server: """http://x"\n',  # no closing """: pyhocon reads "" and "http://x"
         'a: """"\n',
+        # an include in a list brings nothing when its file is not there (or, without a loader, not followed)
+        '[include "x.conf"\n { name: a }]\n',
+        'a: [1, include "x.conf", 2]\n',
+        'a: [include "x.conf"]\n',
     ],
 )
 def test_what_pyhocon_reads_is_read(text: str) -> None:
     assert oracle(text) == ("ok", parse(text).to_dict())
+
+
+@pytest.mark.parametrize("text", ['b: include "x.conf" text\n', 'h: "a"include "x.conf"\n', 'a: [include "x" x]\n'])
+def test_an_include_joined_to_text_is_junk_to_the_end(text: str) -> None:
+    """pyhocon writes the include's repr into the text: the junk stays junk whatever it is joined to."""
+    assert strict_oracle(text)[0] == "error"
+    with pytest.raises(HoconSemanticError):
+        parse(text).to_dict()
+
+
+def test_an_include_of_a_file_in_a_list_is_junk(tmp_path: Path) -> None:
+    """With the file there, pyhocon puts its (key, value) pairs into the list: the server gets no value it can use."""
+    (tmp_path / "x.conf").write_text("q: 1\n")
+    assert pyhocon_plain('a: [include "x.conf", 1]\n', basedir=str(tmp_path)) == {"a": [("q", 1), 1]}
+    with pytest.raises(HoconSemanticError):
+        parse('a: [include "x.conf", 1]\n').to_dict(include=lambda include: {"q": 1})
 
 
 def test_a_duration_is_the_text_pyhocon_makes_of_it() -> None:

@@ -39,7 +39,7 @@ pytestmark = pytest.mark.skipif(
     not SERVER_CONFIG.is_file() or not DEFAULTS["apiserver"].is_dir(), reason="../shared/tools/server-config is absent"
 )
 T = TypeVar("T")
-EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", 120))
+EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", 200))
 
 # --- scenarios ------------------------------------------------------------------------------------------------
 
