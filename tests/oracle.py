@@ -37,14 +37,17 @@ def _holds(value: Any, test: Any) -> bool:
 
 
 def _judge(text: str, strict: bool) -> tuple[str, Any]:
-    from pyhocon.config_tree import ConfigValues
+    from pyhocon.config_tree import ConfigInclude, ConfigValues
 
     try:
         value = pyhocon_plain(text)
     except Exception:
         return "error", None
     if strict and _holds(
-        value, lambda v: isinstance(v, ConfigValues) or (isinstance(v, str) and any(g in v for g in _GARBAGE))
+        value,
+        lambda v: (
+            isinstance(v, (ConfigValues, ConfigInclude)) or (isinstance(v, str) and any(g in v for g in _GARBAGE))
+        ),
     ):
         return "error", None  # handing the server an object's repr (or the object) counts as failing
     return "ok", value
