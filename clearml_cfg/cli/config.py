@@ -19,6 +19,7 @@ from .options import (
     ConfigDir,
     Defaults,
     DryRun,
+    Force,
     IgnoreBadEnv,
     Json,
     NoBackup,
@@ -153,9 +154,7 @@ def set_command(
             case_sensitive=False,
         ),
     ] = ValueType.auto,
-    force: Annotated[
-        bool, typer.Option("--force", "-f", help="Write a key outside the sections the server reads.")
-    ] = False,
+    force: Force = False,
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
     no_backup: NoBackup = False,
@@ -165,8 +164,9 @@ def set_command(
 ) -> None:
     """Set KEY to VALUE in the file that holds it, keeping every comment; shows the diff.
 
-    Known keys are validated first (a watchdog threshold must be a whole number of seconds, passwords must be
-    strings, ...): an invalid value is exit 2 and nothing is written.
+    The write obeys the rules of clearml-cfg check: an edit that check would call an error (a value the server
+    cannot use, a misspelt key, a key outside the sections the server reads, a login it breaks) is exit 2 and
+    nothing is written, unless --force; a warning it adds is shown after the diff.
 
     A secret (a password, a key) given as VALUE is visible to other users in the process list and stays in
     the shell history: --value-stdin reads it from standard input instead.
@@ -207,6 +207,7 @@ def unset_command(
     missing_ok: Annotated[bool, typer.Option("--missing-ok", help="Succeed (exit 0) when KEY is not set.")] = False,
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
+    force: Force = False,
     no_backup: NoBackup = False,
     quiet: Quiet = False,
     show_secrets: ShowSecrets = False,
@@ -218,7 +219,7 @@ def unset_command(
 
     Example: clearml-cfg unset apiserver.auth.cookies.domain
     """
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
     outcome = unset_value(options, parse_key(key), missing_ok)
     report(console, outcome, dry_run=dry_run, json_output=json_output)

@@ -10,7 +10,7 @@ import typer
 from ..console import Console
 from ..hocon import format_path
 from ..model.values import to_json
-from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, make_options
+from .options import ConfigDir, DryRun, Force, Json, NoBackup, Quiet, make_options
 from .report import report
 from .tables import shown
 
@@ -56,6 +56,7 @@ def cors_command(
     ] = Service.both,
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
+    force: Force = False,
     no_backup: NoBackup = False,
     quiet: Quiet = False,
     json_output: Json = False,
@@ -72,7 +73,7 @@ def cors_command(
     from ..features import cors
 
     console = Console(quiet=quiet)
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force, quiet=quiet)
     if not origin and credentials is None:
         current = cors.state(options, service.value)
         if json_output:

@@ -9,7 +9,7 @@ from typer.core import TyperGroup
 
 from ..console import Console
 from ..model.values import to_json
-from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
+from .options import ConfigDir, DryRun, Force, Json, NoBackup, Quiet, ShowSecrets, make_options
 from .report import report
 
 HELP = (
@@ -127,6 +127,7 @@ def add_command(
     ] = False,
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
+    force: Force = False,
     no_backup: NoBackup = False,
     quiet: Quiet = False,
     json_output: Json = False,
@@ -146,7 +147,7 @@ def add_command(
     entry, notes = ui_actions.build(
         name, url=url, method=method, tooltip=tooltip, payload=payload, headers=header or []
     )
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force, quiet=quiet)
     outcome = ui_actions.add(options, kind, entry, replace=replace)
     outcome.notes[:0] = notes
     outcome.notes.append(ui_actions.ENTERPRISE)
@@ -213,6 +214,7 @@ def remove_command(
     name: NameArgument,
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
+    force: Force = False,
     no_backup: NoBackup = False,
     quiet: Quiet = False,
     json_output: Json = False,
@@ -226,7 +228,7 @@ def remove_command(
 
     console = Console(quiet=quiet, show_secrets=show_secrets)
     kind = ui_actions.check_object(kind)
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force, quiet=quiet)
     outcome = ui_actions.remove(options, kind, name)
     outcome.notes.append(ui_actions.ENTERPRISE)
     report(console, outcome, dry_run=dry_run, json_output=json_output, extra={"notes": outcome.notes})

@@ -10,13 +10,10 @@ import typer
 from ..console import Console
 from ..features.common import Outcome
 from ..features.users import (
-    DEFAULT_ROUNDS,
     UserInfo,
     UsersReport,
     add_user,
     change_password,
-    check_rounds,
-    hash_password,
     list_users,
     login_check,
     prepare_add,
@@ -24,9 +21,10 @@ from ..features.users import (
     remove_user,
     verify_password,
 )
+from ..model.logins import DEFAULT_ROUNDS, check_rounds, hash_password
 from ..model.values import to_json
 from . import prompts
-from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
+from .options import ConfigDir, DryRun, Force, Json, NoBackup, Quiet, ShowSecrets, make_options
 from .report import report
 
 Username = Annotated[
@@ -115,6 +113,7 @@ def add_user_command(
     rounds: Rounds = None,
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
+    force: Force = False,
     no_backup: NoBackup = False,
     quiet: Quiet = False,
     show_secrets: ShowSecrets = False,
@@ -128,7 +127,7 @@ def add_user_command(
 
     Example: echo "$PW" | clearml-cfg add-user jane --name "Jane Doe" --password-stdin
     """
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
     obtained = prompts.obtain(
         label=f"New password for {username}",
@@ -163,6 +162,7 @@ def passwd_command(
     rounds: Rounds = None,
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
+    force: Force = False,
     no_backup: NoBackup = False,
     quiet: Quiet = False,
     show_secrets: ShowSecrets = False,
@@ -174,7 +174,7 @@ def passwd_command(
 
     Example: clearml-cfg passwd jane --generate
     """
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
     obtained = prompts.obtain(
         label=f"New password for {username}",
@@ -193,6 +193,7 @@ def remove_user_command(
     username: Username,
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
+    force: Force = False,
     no_backup: NoBackup = False,
     quiet: Quiet = False,
     show_secrets: ShowSecrets = False,
@@ -205,7 +206,7 @@ def remove_user_command(
 
     Example: clearml-cfg remove-user jane
     """
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
     outcome = remove_user(options, username)
     report(console, outcome, dry_run=dry_run, json_output=json_output)

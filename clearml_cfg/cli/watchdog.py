@@ -10,7 +10,7 @@ from ..console import Console
 from ..features.common import Row
 from ..model.durations import describe_seconds, parse_duration
 from ..model.values import show_value
-from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, make_options
+from .options import ConfigDir, DryRun, Force, Json, NoBackup, Quiet, make_options
 from .report import report
 from .tables import show_rows
 
@@ -48,6 +48,7 @@ def watchdog_command(
     ] = None,
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
+    force: Force = False,
     no_backup: NoBackup = False,
     quiet: Quiet = False,
     json_output: Json = False,
@@ -66,7 +67,7 @@ def watchdog_command(
     console = Console(quiet=quiet)
     seconds_threshold = _seconds(threshold, "--threshold")
     seconds_interval = _seconds(interval, "--interval")
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force, quiet=quiet)
     if enable is None and seconds_threshold is None and seconds_interval is None:
         current = watchdog.state(options)
         show_rows(console, current.rows, json_output=json_output, warnings=current.warnings, value=_with_duration)

@@ -15,6 +15,7 @@ from ..model.keys import MISSING
 from ..model.layout import check_namespace, file_for_key
 from ..model.schema import validate
 from ..views.files import FilesView, where_to_set
+from .check.rules import Rules
 from .common import Options, Outcome, edit_hint
 
 
@@ -35,7 +36,9 @@ def set_value(options: Options, path: KeyPath, value: Any) -> Outcome:
     outcome = Outcome()
     with options.transaction() as tx:
         tx.lock(directory)
-        view = FilesView(options.dirs, options.env, tx.reader)
+        snapshot = options.snapshot(tx.reader)
+        view = snapshot.files
+        rules = Rules(snapshot, [path])
         config_file, inner = file_for_key(directory, view.files(directory), path)
         secret = config_file.namespace in ("secure",) or holds_secret(path, value)
         document = tx.document(config_file.path, secret=secret)
@@ -49,6 +52,7 @@ def set_value(options: Options, path: KeyPath, value: Any) -> Outcome:
             ) from None
         except HoconEditError as e:
             raise UsageError(f"cannot set {format_path(path)} in {config_file.path}: {e}", edit_hint(e)) from None
+        outcome.warnings.extend(rules.verdict(force=options.force))
         outcome.changes = tx.commit()
     if not options.dry_run:
         view.add(config_file, document)
@@ -88,7 +92,8 @@ def unset_value(options: Options, path: KeyPath, missing_ok: bool) -> Outcome:
         if not tx.locked and not options.dry_run:
             found = []
         else:
-            found = FilesView(options.dirs, options.env, tx.reader).definitions(path)
+            snapshot = options.snapshot(tx.reader)
+            found = snapshot.files.definitions(path)
         if not found:
             if missing_ok:
                 outcome.notes.append(f"{format_path(path)} is not set; nothing to do")
@@ -97,6 +102,7 @@ def unset_value(options: Options, path: KeyPath, missing_ok: bool) -> Outcome:
                 f"{format_path(path)} is not set in the configuration files ({options.dirs.describe()})",
                 "--missing-ok makes this a success",
             )
+        rules = Rules(snapshot, [path])
         for loaded, inner in found:
             document = tx.document(loaded.file.path)
             try:
@@ -107,6 +113,7 @@ def unset_value(options: Options, path: KeyPath, missing_ok: bool) -> Outcome:
                 raise UsageError(
                     f"cannot remove {format_path(path)} from {loaded.file.path}: {e}", edit_hint(e)
                 ) from None
+        outcome.warnings.extend(rules.verdict(force=options.force))
         outcome.changes = tx.commit()
     return outcome
 

@@ -316,27 +316,43 @@ class Document:
             raise HoconKeyError(f"{format_path(key[:-1])} has {len(elements)} element(s); there is no [{index}]")
         return elements[index]
 
-    def field_locations(self) -> dict[KeyPath, Location]:
-        """Where every key (and list element object) is last written, in one pass over the file."""
-        from .edit import fields_under, list_elements
+    def field_locations(self, keep: Callable[[KeyPath], bool] | None = None) -> dict[KeyPath, Location]:
+        """Where every key (and list element object) is last written, in one pass over the file.
+
+        ``keep``: which keys (as written) to look at; a key it rejects is skipped with everything below it, so
+        that a question about one section does not walk the whole file."""
         from .syntax import ListNode, ObjectNode
 
         found: dict[KeyPath, Location] = {}
         if not isinstance(self._tree.root, ObjectNode):
             return found
+
+        def visit(obj: ObjectNode, prefix: KeyPath, pending: list[tuple[ObjectNode, KeyPath]]) -> None:
+            for field in obj.fields:
+                path = prefix + field.key.segments
+                if keep is not None and not keep(path):
+                    continue
+                found[path] = self._location(field.start)
+                single = field.value.single()
+                if isinstance(single, ObjectNode):
+                    visit(single, path, pending)
+                elif isinstance(single, ListNode):
+                    lists.append((single, path))
+
+        from .edit import list_elements
+
         pending: list[tuple[ObjectNode, KeyPath]] = [(self._tree.root, ())]
         while pending:
             node, base = pending.pop()
-            for ref in fields_under(node, base):
-                found[ref.path] = self._location(ref.field.start)
-                single = ref.field.value.single()
-                if isinstance(single, ListNode):
-                    for index, element in enumerate(list_elements(single)):
-                        item = element.single()
-                        element_path = (*ref.path, index)
-                        found[element_path] = self._location(element.start)
-                        if isinstance(item, ObjectNode):
-                            pending.append((item, element_path))
+            lists: list[tuple[ListNode, KeyPath]] = []
+            visit(node, base, pending)
+            for single, path in lists:
+                for index, element in enumerate(list_elements(single)):
+                    item = element.single()
+                    element_path = (*path, index)
+                    found[element_path] = self._location(element.start)
+                    if isinstance(item, ObjectNode):
+                        pending.append((item, element_path))
         return found
 
     def appends_in_blocks(self) -> list[BlockAppend]:

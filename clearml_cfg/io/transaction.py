@@ -20,7 +20,7 @@ from ..errors import ConfigReadError, UsageError, WriteError
 from ..hocon import Document
 from .atomic import Write, backup_path, install, umask, write_atomically, write_error
 from .locking import DEFAULT_LOCK_TIMEOUT, lock_directory
-from .reading import Reader, parse_document, read_text
+from .reading import Reader, parse_document
 
 # --- reading ----------------------------------------------------------------------------------------------
 
@@ -159,7 +159,11 @@ class Transaction:
                 before: str | None = self.reader.text(key)
             except FileNotFoundError:
                 before = None
-            document = Document("") if before is None else self.reader.document(key)
+            if before is None:
+                document = Document("")
+                self.reader.adopt(key, document)  # views on this reader see the file the commit will create
+            else:
+                document = self.reader.document(key)
             original = before.encode("utf-8") if before is not None else None
             opened = _Open(key, target, before, document, secret, original=original)
             self._open[key] = opened
@@ -172,7 +176,7 @@ class Transaction:
         target = Path(os.path.realpath(key)) if key.is_symlink() else key
         original = None
         try:
-            before: str | None = read_text(key)
+            before: str | None = self._reader.text(key)
         except (FileNotFoundError, ConfigReadError):
             before = None
             if key.is_file():
@@ -180,7 +184,9 @@ class Transaction:
                 before = original.decode("utf-8", "replace")
         if before is not None and original is None:
             original = before.encode("utf-8")
-        self._open[key] = _Open(key, target, before, parse_document(key, text), secret, whole=True, original=original)
+        document = parse_document(key, text)
+        self._reader.adopt(key, document)
+        self._open[key] = _Open(key, target, before, document, secret, whole=True, original=original)
 
     def changes(self) -> list[Change]:
         found = []

@@ -9,7 +9,10 @@ the tree below already holds ``name`` (the apiserver's loader only; the file ser
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import Any
+
+from ..hocon import KeyPath
 
 
 def put_file(tree: dict[str, Any], prefix: tuple[str, ...], content: Any) -> None:
@@ -63,3 +66,27 @@ def merge_traced(
         else:
             base[key] = copy.deepcopy(value)
             notes[key] = copy.deepcopy(note)
+
+
+def spells(written: str | int, segment: str | int) -> bool:
+    """Whether a key written ``written`` can set ``segment``: itself, or ``-segment`` which replaces it."""
+    return written == segment or (isinstance(segment, str) and written == "-" + segment)
+
+
+def on_the_way(written: KeyPath, path: KeyPath) -> bool:
+    """Whether what is written at ``written`` can decide the value at ``path``: it leads there, or lies below."""
+    return all(spells(w, s) for w, s in zip(written, path, strict=False))
+
+
+def pruned(tree: Any, paths: Sequence[KeyPath]) -> Any:
+    """``tree`` with only what can decide the values at ``paths``: at each level the keys on the way (and their
+    ``-key`` forms), everything below a path's end. Merging is key by key, so merging pruned trees gives the
+    values at ``paths`` exactly, without copying the rest."""
+    if any(not path for path in paths) or not isinstance(tree, dict):
+        return tree
+    found: dict[str, Any] = {}
+    for key, value in tree.items():
+        going = [path[1:] for path in paths if spells(key, path[0])]
+        if going:
+            found[key] = pruned(value, going)
+    return found

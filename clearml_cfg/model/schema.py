@@ -223,6 +223,7 @@ FIXED_USERS: tuple[str, ...] = ("apiserver", "auth", "fixed_users")
 FIXED_USERS_LIST: tuple[str, ...] = (*FIXED_USERS, "users")
 COOKIES: tuple[str, ...] = ("apiserver", "auth", "cookies")
 UI_ACTIONS: tuple[str, ...] = ("services", "organization", "ui_actions")
+UI_ACTIONS_ENTERPRISE = "custom UI actions are a ClearML Enterprise feature: the open-source server ignores them"
 
 SETTINGS: tuple[Setting, ...] = (
     # web login (SERVER-SEMANTICS §5); the default apiserver.conf has the block commented out

@@ -9,7 +9,8 @@ from typing import Any
 from ...hocon import KeyPath, Unresolved, format_path
 from ...hocon.values import QuotedPart, Substitution
 from ...model.schema import UI_ACTION_METHODS, UI_ACTION_OBJECTS
-from ..ui_action import ENTERPRISE, SECTION
+from ...model.schema import UI_ACTIONS as SECTION
+from ...model.schema import UI_ACTIONS_ENTERPRISE as ENTERPRISE
 from .model import Context, Finding, Fix, LoadedFile, Severity
 
 

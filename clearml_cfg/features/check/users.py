@@ -11,11 +11,13 @@ from typing import Any
 
 from ...hocon import KeyPath, Unresolved, format_path
 from ...model.keys import lookup
+from ...model.logins import duplicate_usernames, password_kind, repaired_hash
 from ...model.passwords import MAX_BYTES
+from ...model.schema import FIXED_USERS as FIXED
+from ...model.schema import FIXED_USERS_LIST as USERS
 from ...model.schema import USER_KEYS_OPTIONAL, USER_KEYS_REQUIRED
 from ...model.values import show_value
 from ...views.effective import Effective
-from ..users import FIXED, USERS, duplicate_usernames, password_kind, repaired_hash
 from .model import Context, Finding, Fix, LoadedEnv, LoadedFile, Severity, Source
 from .sections import CLOSE_IN_COMPLETE, FIXED_USERS_KEYS
 

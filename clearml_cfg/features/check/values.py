@@ -99,11 +99,19 @@ def _check_one(source: Source, inner: KeyPath, path: KeyPath, value: Any) -> Ite
 
 
 def _unknown(source: Source, inner: KeyPath, path: KeyPath, close: str | None, keys: tuple[str, ...] | None) -> Finding:
+    """A key no server code reads. Next to a known key it nearly spells, it is a typo of that key, whose setting
+    then silently does not apply: an error (misspelt-key). Otherwise a warning (unknown-key)."""
     parent = path[:-1]
     if close is not None:
-        hint = f"did you mean {format_path((*parent, close))}? (the server ignores unknown keys silently)"
-    else:
-        hint = f"{format_path(parent)} takes {', '.join(keys or ())}; the server ignores any other key silently"
+        return source.finding(
+            inner,
+            "misspelt-key",
+            Severity.ERROR,
+            f"no server code reads {format_path(path)}: the server ignores it silently, so the setting meant "
+            "does not apply",
+            f"did you mean {format_path((*parent, close))}?",
+        )
+    hint = f"{format_path(parent)} takes {', '.join(keys or ())}; the server ignores any other key silently"
     return source.finding(inner, "unknown-key", Severity.WARNING, f"no server code reads {format_path(path)}", hint)
 
 
