@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import UsageError
-from ..hocon import KeyPath, format_path, strict_equal
+from ..hocon import HoconEditError, KeyPath, format_path, strict_equal
 from ..model.env_names import ENV_PREFIXES, env_key, env_name, miscased_prefix
 from ..model.keys import MISSING, lookup
 from ..views.environment import EnvOverride, env_text, parse_env_value
@@ -51,7 +51,13 @@ def assignment(path: KeyPath, value: Any, typed: str) -> Assignment:
     for the message when no text can)."""
     name = env_name(path)
     key = ".".join(str(s) for s in path)
-    text = env_text(value, name, key)
+    try:
+        text = env_text(value, name, key)
+    except HoconEditError as e:  # a value HOCON cannot write at all (an empty key)
+        raise UsageError(
+            f"{typed!r} cannot be passed through {name}: {e}",
+            "pass it as text with --type string, or change it so that HOCON can write it",
+        ) from None
     read_back = lookup(parse_env_value(EnvOverride(name, key, text)), path, MISSING)
     if read_back is MISSING or not strict_equal(read_back, value):
         raise UsageError(

@@ -22,7 +22,7 @@ from ..io.reading import Reader
 from ..model import schema
 from ..model.keys import MISSING, lookup
 from ..model.layout import ConfigDirs, ConfigFile, config_dirs
-from ..model.merge import merge_traced, on_the_way, pruned, put_file
+from ..model.merge import merge_traced, on_the_way, pruned, put_along, put_file
 from .environment import EnvOverride, env_overrides, env_problem, ignored_env, parse_env_value
 from .files import listing, will_exist
 from .server_reading import junk, junk_warning, read_file
@@ -180,7 +180,7 @@ def _file_layer(
     else:
         paths = _inside(config_file.prefix, along[0])
         if paths is None:
-            return None
+            return _beside(config_file, kind, replaces, along[0])
         document = reader.document(config_file.path)
         value = pruned(document.resolved(along[1]), paths)
         locations = document.field_locations(lambda written: any(on_the_way(written, path) for path in paths))
@@ -196,6 +196,17 @@ def _file_layer(
     put_file(tree, prefix, value)
     put_file(origin_tree, prefix, origins)
     return Layer(base, tree, origin_tree, config_file.directory, replaces, prefix, written)
+
+
+def _beside(config_file: ConfigFile, kind: str, replaces: bool, paths: Sequence[KeyPath]) -> Layer | None:
+    """A file that sets nothing along ``paths`` but whose name makes sections on their way objects
+    (``services/tasks.conf`` for ``services.x``): the merge goes into an object it finds, applying `-key`s, so
+    those sections count; None for a file that has nothing to do with them."""
+    tree: dict[str, Any] = {}
+    if not put_along(tree, config_file.prefix, {}, paths):
+        return None
+    base = Origin(kind, config_file.path, None, config_file.relative)
+    return Layer(base, tree, _origin_tree(tree, base, {}), config_file.directory, replaces, config_file.prefix)
 
 
 def _inside(prefix: tuple[str, ...], paths: Sequence[KeyPath]) -> list[KeyPath] | None:

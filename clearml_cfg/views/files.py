@@ -16,7 +16,7 @@ from ..hocon import Document, KeyPath
 from ..io.reading import Reader, resolved_tree
 from ..model.keys import MISSING, lookup
 from ..model.layout import SUFFIX, ConfigDirs, ConfigFile, discover
-from ..model.merge import merge, on_the_way, pruned, put_file
+from ..model.merge import merge, on_the_way, put_along, put_file
 
 
 def listing(directory: Path, reader: Reader, conf_dirs: list[Path] | None = None) -> list[ConfigFile]:
@@ -130,8 +130,8 @@ class FilesView:
                 prefix = loaded.file.prefix
                 if along is None:
                     put_file(tree, prefix, loaded.tree)
-                elif on_the_way(prefix, along):
-                    put_file(tree, prefix, pruned(loaded.tree, [along[len(prefix) :]]))
+                else:
+                    put_along(tree, prefix, loaded.tree, [along])
             merge(result, tree, dash_rule=True)
         return result
 
