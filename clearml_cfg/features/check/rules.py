@@ -44,7 +44,7 @@ class Refused(UsageError):
         more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
         super().__init__(
             f"{_where(first)}{first.message} [{first.code}]{more}; nothing was written",
-            f"{first.hint.rstrip('.')} (--force writes it anyway)",
+            f"{first.hint}{' ' if first.hint.endswith(('?', '.')) else '; '}--force writes it anyway",
             detail="\n".join(f"  {_where(f)}{f.message} [{f.code}]" for f in findings[1:]) or None,
         )
         self.findings = findings
