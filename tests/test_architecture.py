@@ -67,3 +67,9 @@ def test_the_tests_mirror_the_package() -> None:
     assert [d for d in directories if not (PACKAGE / d).is_dir()] == []
     names = [path.name for path in tests.rglob("test_*.py")]
     assert sorted({n for n in names if names.count(n) > 1}) == []
+    # at the top: only what checks the project as a whole
+    assert sorted(path.name for path in tests.glob("test_*.py")) == [
+        "test_architecture.py",
+        "test_docs.py",
+        "test_quality.py",
+    ]

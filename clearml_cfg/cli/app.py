@@ -41,6 +41,9 @@ COMMANDS: dict[str, str] = {
     "ui-action": "ui_action",
     "subdomain": "subdomain",
     "expose": "expose",
+    "edit": "edit",
+    "restore": "restore",
+    "diff": "diff",
 }
 HELP = (
     "Manage the configuration of a self-hosted ClearML Server without losing a comment or a byte.\n\n"

@@ -62,13 +62,14 @@ def check_command(
     if json_output:
         console.data(to_json([f.as_json() for f in findings]))
     else:
-        _print(console, findings, options.dirs.dirs[-1] if len(options.dirs.dirs) == 1 else None)
+        print_findings(console, findings, options.dirs.dirs[-1] if len(options.dirs.dirs) == 1 else None)
     code = exit_code(findings, strict)
     if code:
         raise typer.Exit(code)
 
 
-def _print(console: Console, findings: list[Finding], base: Path | None) -> None:
+def print_findings(console: Console, findings: list[Finding], base: Path | None) -> None:
+    """Each finding and its hint on stdout (coloured on a terminal), then a summary on stderr."""
     color = wants_color(console.out)
     for finding in findings:
         head = f"{finding.severity.value} {finding.where(base)} {finding.code}"

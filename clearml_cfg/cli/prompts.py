@@ -124,3 +124,24 @@ def obtain(
     if before_prompt is not None:
         before_prompt()
     return Obtained(prompt(label, confirm=confirm))
+
+
+def choose(question: str, choices: dict[str, str], *, default: str, on_end: str) -> str:
+    """One of ``choices`` (a letter and what it does), asked on the terminal until the answer is one of them.
+
+    An empty answer is ``default``; the end of input (Ctrl-D) is ``on_end``, the choice that changes nothing."""
+    menu = ", ".join(f"[{letter}] {what}" for letter, what in choices.items())
+    while True:
+        sys.stderr.write(f"{question} {menu} ({default}): ")
+        sys.stderr.flush()
+        line = sys.stdin.readline()
+        if not line:
+            sys.stderr.write("\n")
+            return on_end
+        answer = line.strip().lower()
+        if not answer:
+            return default
+        found = [letter for letter, what in choices.items() if answer in (letter, what.lower(), what.split()[0])]
+        if found:
+            return found[0]
+        sys.stderr.write(f"answer one of {', '.join(choices)}\n")

@@ -403,8 +403,8 @@ def _helm(
 # --- import -------------------------------------------------------------------------------------------------
 
 
-def files_from_helm(text: str, source: str, component: str) -> tuple[dict[str, str], list[str]]:
-    """The `additionalConfigs` files of a Helm values file, and notes on what is not imported."""
+def helm_values(text: str, source: str) -> dict[str, Any]:
+    """A Helm values file, loaded (a ConfigReadError when it is not a YAML mapping)."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
@@ -414,34 +414,78 @@ def files_from_helm(text: str, source: str, component: str) -> tuple[dict[str, s
         raise ConfigReadError(f"{source} is not valid YAML: {' '.join(str(e).split())}", "check the file") from None
     if not isinstance(values, dict):
         raise ConfigReadError(f"{source} is not a Helm values mapping", "pass the values.yaml of the chart release")
+    return values
+
+
+def additional_configs(values: dict[str, Any], section: str, source: str) -> tuple[dict[str, str], list[str]]:
+    """The `.conf` files of ``section``.additionalConfigs, and notes on the entries the server ignores."""
+    part = values.get(section) or {}
+    if not isinstance(part, dict):
+        return {}, []
+    configs = part.get("additionalConfigs") or {}
+    if not isinstance(configs, dict):
+        raise ConfigReadError(f"{source}: {section}.additionalConfigs must be a mapping of file name to text")
+    files: dict[str, str] = {}
+    notes: list[str] = []
+    for name, content in configs.items():
+        where = f"{source}: {section}.additionalConfigs[{name!r}]"
+        if not isinstance(name, str) or not _CONFIGMAP_KEY.fullmatch(name) or name.startswith("."):
+            raise ConfigReadError(f"{where}: not a file name clearml-cfg can write")
+        if not isinstance(content, str):
+            raise ConfigReadError(f"{where}: the content must be text")
+        if not name.endswith(".conf"):
+            notes.append(
+                f"{section}.additionalConfigs[{name!r}] is not a .conf file: the server ignores it, so it was skipped"
+            )
+            continue
+        files[name] = content
+    return files, notes
+
+
+def extra_envs(values: dict[str, Any], section: str, source: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """The variables ``section``.extraEnvs puts into the container, as the container gets them (Kubernetes
+    expands `$$` and `$(NAME)`), and notes on the entries whose value is not in the file (`valueFrom`)."""
+    part = values.get(section) or {}
+    entries = part.get("extraEnvs") if isinstance(part, dict) else None
+    if not entries:
+        return [], []
+    if not isinstance(entries, list):
+        raise ConfigReadError(f"{source}: {section}.extraEnvs must be a list of {{name, value}}")
+    found: list[tuple[str, str]] = []
+    notes: list[str] = []
+    for index, entry in enumerate(entries):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name:
+            raise ConfigReadError(f"{source}: {section}.extraEnvs[{index}] has no name")
+        value = entry.get("value")
+        if value is None:
+            if "valueFrom" in entry:
+                notes.append(f"{section}.extraEnvs {name} takes its value from the cluster (valueFrom): left out")
+                continue
+            value = ""
+        found.append((name, kube.expand_env_value(str(value), dict(found))))
+    return found, notes
+
+
+def files_from_helm(text: str, source: str, component: str) -> tuple[dict[str, str], list[str]]:
+    """The `additionalConfigs` files of a Helm values file, and notes on what is not imported."""
+    values = helm_values(text, source)
     files: dict[str, str] = {}
     notes: list[str] = []
     sections = ["apiserver", "fileserver"] if component == "all" else [component]
     for section in sections:
-        part = values.get(section) or {}
-        if not isinstance(part, dict):
-            continue
-        configs = part.get("additionalConfigs") or {}
-        if not isinstance(configs, dict):
-            raise ConfigReadError(f"{source}: {section}.additionalConfigs must be a mapping of file name to text")
+        configs, skipped = additional_configs(values, section, source)
+        notes += skipped
         for name, content in configs.items():
-            where = f"{source}: {section}.additionalConfigs[{name!r}]"
-            if not isinstance(name, str) or not _CONFIGMAP_KEY.fullmatch(name) or name.startswith("."):
-                raise ConfigReadError(f"{where}: not a file name clearml-cfg can write")
-            if not isinstance(content, str):
-                raise ConfigReadError(f"{where}: the content must be text")
-            if not name.endswith(".conf"):
-                notes.append(
-                    f"{section}.additionalConfigs[{name!r}] is not a .conf file: "
-                    "the server ignores it, so it was skipped"
-                )
-                continue
             if name in files and files[name] != content:
                 raise ConfigReadError(
-                    f"{where}: differs from apiserver.additionalConfigs[{name!r}]", "keep one of the two"
+                    f"{source}: {section}.additionalConfigs[{name!r}]: differs from apiserver.additionalConfigs"
+                    f"[{name!r}]",
+                    "keep one of the two",
                 )
             files[name] = content
-        extra = part.get("extraEnvs") or []
+        part = values.get(section) or {}
+        extra = part.get("extraEnvs") if isinstance(part, dict) else None
         if isinstance(extra, list) and extra:
             notes.append(
                 f"{section}.extraEnvs sets {len(extra)} variable(s), not imported: "

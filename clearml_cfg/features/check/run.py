@@ -135,7 +135,7 @@ def preview_fixes(options: Options, findings: list[Finding], recheck: Recheck) -
 
     Falls back to the first pass alone when a directory cannot be copied as it is (a file it cannot read)."""
     with tempfile.TemporaryDirectory(prefix="clearml-cfg-check-") as scratch:
-        copies = _copy_dirs(options.dirs, Path(scratch))
+        copies = copy_dirs(options.dirs, Path(scratch))
         if copies is None:
             return apply_fixes(options, findings)
         shadow = Options(
@@ -179,7 +179,7 @@ def preview_fixes(options: Options, findings: list[Finding], recheck: Recheck) -
     return result
 
 
-def _copy_dirs(dirs: ConfigDirs, scratch: Path) -> list[Path] | None:
+def copy_dirs(dirs: ConfigDirs, scratch: Path) -> list[Path] | None:
     """A copy of each directory's *.conf files (links followed, modes kept) and of its *.conf directories."""
     copies = []
     for index, directory in enumerate(dirs.dirs):
