@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -62,32 +63,46 @@ class Console:
         RichConsole(file=self.out, highlight=False, soft_wrap=True).print(highlight_hocon(text), end="")
 
     def table(
-        self,
-        headers: list[str],
-        rows: list[list[str]],
-        *,
-        boxed: bool = False,
-        alarm: Callable[[list[str]], bool] | None = None,
+        self, headers: list[str], rows: list[list[str]], *, styles: list[str] | None = None, keys: int = 1
     ) -> None:
-        """Rows as a table on a terminal (``boxed``: with lines; rows ``alarm`` picks in red); as aligned columns
-        when piped."""
-        if wants_color(self.out):
-            from rich.console import Console as RichConsole
-            from rich.table import Table
+        """Rows under their headers, no cell ever cut: fitted to the width of a terminal (cells wrap at spaces,
+        or each row becomes a record when even that does not fit); one aligned line per row when piped.
 
-            table = (
-                Table(*headers, header_style="bold")
-                if boxed
-                else Table(*headers, box=None, pad_edge=False, header_style="bold")
-            )
-            for row in rows:
-                table.add_row(*row, style="red" if alarm is not None and alarm(row) else None)
-            RichConsole(file=self.out, highlight=False, soft_wrap=True).print(table)
+        ``keys``: how many leading columns name the row (never wrapped); ``styles``: a rich style per row
+        (colour only where colour is wanted)."""
+        from . import columns
+
+        if not (is_terminal(self.out) or wants_color(self.out)):
+            for line in columns.aligned([headers, *rows]):
+                self.data(line)
             return
-        widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers) - 1)]
-        for row in [headers, *rows]:
-            cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-            self.data("  ".join([*cells, row[-1]]).rstrip())
+        width = shutil.get_terminal_size().columns
+        row_styles = styles or [""] * len(rows)
+        widths = columns.widths_for([headers, *rows], width, keys)
+        lines: list[tuple[str, str]] = []
+        if widths is not None:
+            for block, style in zip(columns.grid([headers, *rows], widths), ["bold", *row_styles], strict=True):
+                lines += [(line, style) for line in block]
+        else:
+            for n, (block, style) in enumerate(
+                zip(columns.records(headers, rows, width, keys), row_styles, strict=True)
+            ):
+                lines += [("", "")] if n else []
+                lines += [(block[0], f"bold {style}".strip()), *((line, style) for line in block[1:])]
+        self._styled(lines)
+
+    def _styled(self, lines: list[tuple[str, str]]) -> None:
+        """Lines on stdout, each in its style when colour is wanted; never wrapped again."""
+        if not wants_color(self.out):
+            for line, _ in lines:
+                self.data(line)
+            return
+        from rich.console import Console as RichConsole
+        from rich.text import Text
+
+        console = RichConsole(file=self.out, highlight=False, soft_wrap=True)
+        for line, style in lines:
+            console.print(Text(line, style=style))
 
     # --- messages (stderr) --------------------------------------------------------------------------------
 

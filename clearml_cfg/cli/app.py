@@ -16,7 +16,8 @@ import typer
 
 from .. import __version__
 from ..console import Console
-from ..errors import CfgError, ExitCode
+from ..errors import CfgError, ExitCode, InternalError, Interrupted, UsageError
+from .command import Group
 
 # command name -> the cli module that registers it
 COMMANDS: dict[str, str] = {
@@ -44,12 +45,15 @@ COMMANDS: dict[str, str] = {
     "edit": "edit",
     "restore": "restore",
     "diff": "diff",
+    "secure": "secure",
 }
 HELP = (
     "Manage the configuration of a self-hosted ClearML Server without losing a comment or a byte.\n\n"
     "Every edit shows its diff, is verified before it is written, and keeps a backup. "
     "Exit codes: 0 done, 1 the answer is no (not set, no match, errors found), 2 bad usage or value, "
-    "3 a config file cannot be read, 4 cannot write."
+    "3 a config file cannot be read, 4 cannot write.\n\n"
+    "Example: CLEARML_CONFIG_DIR=./clearml-config clearml-cfg init\n\n"
+    "Example: clearml-cfg explain apiserver.auth.cookies.secure"
 )
 
 
@@ -72,8 +76,10 @@ def build_app(command: str | None = None) -> typer.Typer:
     app = typer.Typer(
         name="clearml-cfg",
         help=HELP,
+        cls=Group,
         no_args_is_help=True,
         pretty_exceptions_enable=False,
+        rich_markup_mode=None,  # help is plain text, laid out by cli/helptext: no markup to swallow `[a, b]`
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     app.callback()(root)
@@ -114,49 +120,76 @@ def run(argv: list[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     command = _command_in(arguments)
     console = Console()
+    json_output = "--json" in (arguments[: arguments.index("--")] if "--" in arguments else arguments)
     undecodable = _undecodable(arguments)
     if undecodable is not None:
-        console.error(undecodable)
-        return int(undecodable.exit_code)
+        return _fail(console, undecodable, json_output)
     try:
         result = build_app(command)(args=arguments, prog_name="clearml-cfg", standalone_mode=False)
     except CfgError as e:
-        console.error(e)
-        return int(e.exit_code)
+        return _fail(console, e, json_output)
     except typer.Exit as e:
         return int(e.exit_code)
     except (typer.Abort, KeyboardInterrupt):
-        sys.stderr.write("aborted\n")
-        return 130
+        result = ExitCode.INTERRUPTED
     except typer.TyperException as e:
         if type(e).__name__ == "NoArgsIsHelpError":
             sys.stdout.write(e.format_message() + "\n")
             return int(ExitCode.USAGE)
-        message = e.format_message().rstrip(".")
-        where = f"clearml-cfg {command}" if command else "clearml-cfg"
-        hint = f"see '{where} --help'"
-        if command is None and message.startswith("No such command"):
-            typed = next((a for a in arguments if not a.startswith("-")), "")
-            close = difflib.get_close_matches(typed, list(COMMANDS), n=1)
-            hint = f"did you mean 'clearml-cfg {close[0]}'? " + hint if close else hint
-        elif message.startswith("No such option: "):
-            hint = _dash_value_hint(arguments, message.removeprefix("No such option: "), command) or hint
-        console.error(CfgError(message[:1].lower() + message[1:], hint))
-        return int(getattr(e, "exit_code", ExitCode.USAGE))
+        return _fail(console, _usage_error(e, arguments, command), json_output)
     except BrokenPipeError:
         return 0  # `clearml-cfg show | head` closed the pipe: nothing left to say
     except Exception as e:  # a bug: say so in two lines rather than a traceback, unless asked for it
         if os.environ.get("CLEARML_CFG_DEBUG"):
             raise
-        console.error(
-            CfgError(
-                f"internal error: {type(e).__name__}: {e}",
-                "this is a bug in clearml-cfg; no file was left half-written. "
-                "CLEARML_CFG_DEBUG=1 shows the traceback for a report",
-            )
+        bug = InternalError(
+            f"internal error: {type(e).__name__}: {e}",
+            "this is a bug in clearml-cfg; no file was left half-written. "
+            "CLEARML_CFG_DEBUG=1 shows the traceback for a report",
         )
-        return int(ExitCode.INTERNAL)
+        return _fail(console, bug, json_output)
+    if result == ExitCode.INTERRUPTED:  # typer turns Ctrl-C into this exit code
+        sys.stderr.write("\n")  # the shell's prompt goes on a line of its own, not after ours
+        if json_output:
+            _json_error(console, Interrupted("interrupted"))
     return int(result) if isinstance(result, int) else 0
+
+
+def _fail(console: Console, error: CfgError, json_output: bool) -> int:
+    """The error on stderr (and, with --json, as a JSON document on stdout); its exit code."""
+    console.error(error)
+    if json_output:
+        _json_error(console, error)
+    return int(error.exit_code)
+
+
+def _json_error(console: Console, error: CfgError) -> None:
+    from ..model.values import to_json
+
+    document = {"message": error.message, "hint": error.hint, "exit_code": int(error.exit_code), "code": error.code}
+    console.data(to_json({"error": document}))
+
+
+def _usage_error(error: typer.TyperException, arguments: list[str], command: str | None) -> UsageError:
+    """Click's usage error as ours (exit 2): its message, and a hint that names the --help of the command at
+    fault. (Click's other errors come from parameter types this tool does not use.)"""
+    from typer._click.exceptions import NoSuchOption
+
+    context = getattr(error, "ctx", None)
+    where = context.command_path if context is not None else "clearml-cfg"
+    hint = f"see '{where} --help'"
+    if isinstance(error, NoSuchOption):
+        message = f"no such option: {error.option_name}"
+        if error.possibilities:
+            hint = f"did you mean {' or '.join(sorted(error.possibilities))}? {hint}"
+        hint = _dash_value_hint(arguments, error.option_name, command) or hint
+        return UsageError(message, hint)
+    typed = next((a for a in arguments if not a.startswith("-")), "")
+    if command is None and typed and typed not in COMMANDS:
+        close = difflib.get_close_matches(typed, list(COMMANDS), n=1)
+        hint = f"did you mean 'clearml-cfg {close[0]}'? {hint}" if close else hint
+    message = error.format_message().rstrip(".")
+    return UsageError(message[:1].lower() + message[1:], hint)
 
 
 def _dash_value_hint(arguments: list[str], option: str, command: str | None) -> str | None:

@@ -14,7 +14,9 @@ from ..model.keys import format_key, lookup, parse_key
 from ..model.schema import masked
 from ..model.values import ValueType, as_hocon, format_value, parse_value, to_json
 from . import prompts
+from .command import add_commands
 from .options import (
+    VALUE_TYPES,
     Component,
     ConfigDir,
     Defaults,
@@ -22,6 +24,7 @@ from .options import (
     Force,
     IgnoreBadEnv,
     Json,
+    MissingOk,
     NoBackup,
     Quiet,
     ShowSecrets,
@@ -38,8 +41,8 @@ KeyArgument = Annotated[
     str,
     typer.Argument(
         metavar="KEY",
-        help="Full key as the server sees it, file name first: apiserver.auth.cookies.domain, "
-        'services.tasks.non_responsive_tasks_watchdog.threshold_sec, a."x.y", users[0].name.',
+        help="Full key as the server sees it, file name first: apiserver.auth.cookies.domain; a part that holds "
+        'a dot in quotes (apiserver.cors."x.y"), list elements by index (users[0].name).',
         show_default=False,
     ),
 ]
@@ -53,9 +56,7 @@ def register(app: typer.Typer, names: list[str]) -> None:
         "unset": unset_command,
         "show": show_command,
     }
-    for name, function in commands.items():
-        if name in names:
-            app.command(name)(function)
+    add_commands(app, names, commands)
 
 
 def init_command(
@@ -68,10 +69,10 @@ def init_command(
     quiet: Quiet = False,
     json_output: Json = False,
 ) -> None:
-    """Create the config directory and commented starter files (apiserver.conf, services.conf, fileserver.conf).
+    """Create the config directory with commented starter files.
 
-    The starter files only explain; they change none of the server's defaults. Existing files are kept unless
-    --force. Running it again is a no-op.
+    The starter files, apiserver.conf, services.conf and fileserver.conf, only explain; they change none of the server's
+    defaults. Existing files are kept unless --force. Running it again is a no-op.
 
     Example: CLEARML_CONFIG_DIR=./clearml-config clearml-cfg init
     """
@@ -97,12 +98,15 @@ def get_command(
     show_secrets: ShowSecrets = False,
     quiet: Quiet = False,
 ) -> None:
-    """Print the value the configuration files give KEY (all config directories merged as the server does).
+    """Print the value of KEY in the configuration files.
 
-    Strings print raw, objects and lists as HOCON (or JSON with --json). Exit 1 when KEY is not set.
-    --effective: the value the server computes (defaults, files, then CLEARML__ variables).
+    All config directories are merged as the server merges them. Strings print raw, objects and lists as HOCON (or JSON
+    with --json). Exit 1 when KEY is not set. --effective: the value the server computes (defaults, files, then
+    CLEARML__ variables).
 
-    Example: clearml-cfg get services.tasks.non_responsive_tasks_watchdog.threshold_sec --effective
+    Example: clearml-cfg get apiserver.auth.cookies.max_age --effective
+
+    Example: clearml-cfg get services.tasks --json
     """
     path = parse_key(key)
     console = Console(quiet=quiet)
@@ -149,9 +153,11 @@ def set_command(
         typer.Option(
             "--type",
             "-t",
-            help="How to read VALUE. auto: as the server reads an env value (true, 7200, [a, b], {a: 1}, "
-            "else text); string keeps 007 and true as text.",
-            case_sensitive=False,
+            metavar="TYPE",
+            click_type=VALUE_TYPES,
+            help="How to read VALUE. auto: as the server reads a CLEARML__ variable (true is a boolean, 7200 a "
+            "number, [a, b] a list, {a: 1} an object, anything else text); string: always text (007 stays 007); "
+            "int, float, bool, json, hocon: exactly that, or exit 2.",
         ),
     ] = ValueType.auto,
     force: Force = False,
@@ -162,14 +168,15 @@ def set_command(
     show_secrets: ShowSecrets = False,
     json_output: Json = False,
 ) -> None:
-    """Set KEY to VALUE in the file that holds it, keeping every comment; shows the diff.
+    """Set KEY to VALUE in the file that holds it; shows the diff.
 
-    The write obeys the rules of clearml-cfg check: an edit that check would call an error (a value the server
-    cannot use, a misspelt key, a key outside the sections the server reads, a login it breaks) is exit 2 and
-    nothing is written, unless --force; a warning it adds is shown after the diff.
+    Every comment and blank line stays; only the value changes. The write obeys the rules of clearml-cfg check: an
+    edit check would call an error (a value the server cannot use, a misspelt key, a key outside the sections the
+    server reads, a login it breaks) is exit 2 and nothing is written, unless --force; a warning it adds is shown
+    after the diff.
 
-    A secret (a password, a key) given as VALUE is visible to other users in the process list and stays in
-    the shell history: --value-stdin reads it from standard input instead.
+    A secret (a password, a key) given as VALUE is visible to other users in the process list and stays in the shell
+    history: --value-stdin reads it from standard input instead.
 
     Example: clearml-cfg set apiserver.auth.cookies.domain .clearml.example.com
 
@@ -204,7 +211,7 @@ def set_command(
 
 def unset_command(
     key: KeyArgument,
-    missing_ok: Annotated[bool, typer.Option("--missing-ok", help="Succeed (exit 0) when KEY is not set.")] = False,
+    missing_ok: MissingOk = False,
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
     force: Force = False,
@@ -213,9 +220,10 @@ def unset_command(
     show_secrets: ShowSecrets = False,
     json_output: Json = False,
 ) -> None:
-    """Remove KEY from every configuration file that sets it (its lines, nothing else); shows the diff.
+    """Remove KEY from every configuration file that sets it; shows the diff.
 
-    Exit 1 when KEY is not set, unless --missing-ok.
+    Its lines go, with the comment lines right above it that belong to it (a comment block that is its own), and nothing
+    else. Exit 1 when KEY is not set, unless --missing-ok.
 
     Example: clearml-cfg unset apiserver.auth.cookies.domain
     """
@@ -245,12 +253,12 @@ def show_command(
     show_secrets: ShowSecrets = False,
     quiet: Quiet = False,
 ) -> None:
-    """Print what the configuration files set, merged as the server merges them (HOCON, or JSON with --json).
+    """Print the configuration, merged as the server merges it.
 
-    --effective shows the configuration exactly as the server computes it: its defaults, then each config
-    directory, then TRAINS__/CLEARML__ variables; --origin adds where each value comes from (default,
-    apiserver.conf:14, env CLEARML__...), --changed keeps what differs from the defaults. Secrets print as
-    ******** unless --show-secrets. Highlighted on a terminal, plain when piped.
+    HOCON (or JSON with --json) of what the files set; --effective shows the configuration exactly as the server
+    computes it: its defaults, then each config directory, then TRAINS__/CLEARML__ variables; --origin adds where each
+    value comes from (default, apiserver.conf:14, env CLEARML__...), --changed keeps what differs from the defaults.
+    Secrets print as ******** unless --show-secrets. Highlighted on a terminal, plain when piped.
 
     Example: clearml-cfg show apiserver.auth --effective --origin
     """

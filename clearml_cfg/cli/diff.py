@@ -12,6 +12,7 @@ from ..errors import Message
 from ..features import diff
 from ..hocon import format_path
 from ..model.values import show_value, to_json
+from .command import add_commands
 from .options import Json, Quiet, ShowSecrets
 
 _MARKS = {"changed": "~", "added": "+", "removed": "-"}
@@ -19,8 +20,7 @@ _SERVERS = {"apiserver": "the API server", "fileserver": "the file server"}
 
 
 def register(app: typer.Typer, names: list[str]) -> None:
-    if "diff" in names:
-        app.command("diff")(diff_command)
+    add_commands(app, names, {"diff": diff_command})
 
 
 def diff_command(

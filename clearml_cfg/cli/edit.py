@@ -16,9 +16,11 @@ from ..features import edit
 from ..features.check.model import Finding
 from ..features.common import Options
 from ..io.reading import read_text
+from ..model.values import to_json
 from . import prompts
 from .check import print_findings
-from .options import ConfigDir, NoBackup, Quiet, ShowSecrets, make_options
+from .command import add_commands
+from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
 from .report import report, shown_path
 
 #: Tried in this order when neither VISUAL nor EDITOR is set (Debian's choice of the user's editor first).
@@ -26,8 +28,7 @@ FALLBACK_EDITORS = ("sensible-editor", "editor", "nano", "vi")
 
 
 def register(app: typer.Typer, names: list[str]) -> None:
-    if "edit" in names:
-        app.command("edit")(edit_command)
+    add_commands(app, names, {"edit": edit_command})
 
 
 def edit_command(
@@ -50,12 +51,14 @@ def edit_command(
         ),
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Install despite new check errors (never despite a syntax error).")
+        bool, typer.Option("--force", "-f", help="Install despite new check errors (never despite a syntax error).")
     ] = False,
     config_dir: ConfigDir = None,
+    dry_run: DryRun = False,
     no_backup: NoBackup = False,
     quiet: Quiet = False,
     show_secrets: ShowSecrets = False,
+    json_output: Json = False,
 ) -> None:
     """Edit a configuration file by hand, safely: in $VISUAL or $EDITOR, on a private copy.
 
@@ -66,7 +69,7 @@ def edit_command(
 
     Example: EDITOR=nano clearml-cfg edit services
     """
-    options = make_options(config_dir, backup=not no_backup, force=force, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
     session = edit.open_session(options.dirs, file)
     if check_file is not None:
@@ -78,14 +81,27 @@ def edit_command(
         if verdict.syntax is not None:
             raise verdict.syntax
         _unchecked(console, verdict)
-        print_findings(console, [*verdict.errors, *verdict.warnings], session.file.directory)
+        findings = [*verdict.errors, *verdict.warnings]
+        if json_output:
+            console.data(to_json({"findings": [f.as_json() for f in findings], "exit_code": verdict.exit_code}))
+        else:
+            print_findings(console, findings, session.file.directory)
         if verdict.exit_code:
             raise typer.Exit(verdict.exit_code)
         return
     command = editor(options.env)
     workspace = edit.Workspace.create(session)
     try:
-        _edit_until_done(console, options, session, workspace, command, force=force, show_secrets=show_secrets)
+        _edit_until_done(
+            console,
+            options,
+            session,
+            workspace,
+            command,
+            force=force,
+            show_secrets=show_secrets,
+            json_output=json_output,
+        )
     finally:
         workspace.close()
 
@@ -126,6 +142,7 @@ def _edit_until_done(
     *,
     force: bool,
     show_secrets: bool,
+    json_output: bool,
 ) -> None:
     base = session.file.directory
     shown = shown_path(session.file.path)
@@ -187,7 +204,7 @@ def _edit_until_done(
             if choice == "e":
                 workspace.write(edit.with_note(text, [_problem(f, base) for f in blocking]))
                 continue
-        _install(console, options, session, workspace, text, verdict)
+        _install(console, options, session, workspace, text, verdict, json_output=json_output)
         return
 
 
@@ -198,6 +215,8 @@ def _install(
     workspace: edit.Workspace,
     text: str,
     verdict: edit.Verdict,
+    *,
+    json_output: bool,
 ) -> None:
     try:
         outcome = edit.install(options, session, text, kept=workspace.copy)
@@ -207,7 +226,7 @@ def _install(
     base = session.file.directory
     outcome.warnings.extend(edit.warning(f, base) for f in [*verdict.errors, *verdict.warnings])
     _unchecked(console, verdict)
-    report(console, outcome, dry_run=False, json_output=False)
+    report(console, outcome, dry_run=options.dry_run, json_output=json_output)
 
 
 def _unchecked(console: Console, verdict: edit.Verdict) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import Enum
 from typing import Annotated, Any
 
 import typer
 
 from ..console import Console
-from ..features.env import assignment, key_of, variable_for
+from ..features.env import assignment, key_of, variable_for, written_in
 from ..features.explain import explain
 from ..features.show import context, effective_view, shown
 from ..hocon import KeyPath, format_path
@@ -16,7 +17,19 @@ from ..model.keys import MISSING, parse_key
 from ..model.schema import masked
 from ..model.values import ValueType, as_hocon, parse_value, show_value, to_json
 from ..views.effective import Effective
-from .options import Component, ConfigDir, Defaults, IgnoreBadEnv, Json, Quiet, ShowSecrets, make_options
+from .command import Alias, add_commands
+from .options import (
+    VALUE_TYPES,
+    Choice,
+    Component,
+    ConfigDir,
+    Defaults,
+    IgnoreBadEnv,
+    Json,
+    Quiet,
+    ShowSecrets,
+    make_options,
+)
 
 
 def compute_effective(
@@ -33,10 +46,8 @@ def compute_effective(
 
 
 def report_context(console: Console, effective: Effective) -> None:
-    notes, warnings = context(effective)
-    for note in notes:
-        console.note(note)
-    for warning in warnings:
+    """The warnings about the view as a whole."""
+    for warning in context(effective):
         console.warn(warning)
 
 
@@ -51,6 +62,9 @@ def show_effective(
     show_secrets: bool,
 ) -> None:
     found = shown(effective, path, origin=origin, changed=changed, show_secrets=show_secrets)
+    names_a_default = any(row.origin is not None and row.origin.kind == "default" for row in found.rows)
+    if effective.defaults_note and (names_a_default or found.removed):  # says what "default" stands for
+        console.note(effective.defaults_note)
     if json_output:
         console.data(to_json(found.as_json(origin=origin)))
     elif not origin:
@@ -88,11 +102,11 @@ def explain_command(
     show_secrets: ShowSecrets = False,
     quiet: Quiet = False,
 ) -> None:
-    """Why KEY has its effective value: every layer that sets it, which one wins and why, and what will not work.
+    """Why KEY has its effective value: every layer that sets it.
 
-    Layers: the defaults, each config file in the server's order, then TRAINS__/CLEARML__ variables. Warns about a
-    key no server code reads (with the closest real one), a misspelt variable prefix, a value the server cannot
-    parse, CORS set for the wrong server. Exit 1 when KEY is not set at all.
+    Which layer wins, and why. Layers: the defaults, each config file in the server's order, then TRAINS__/CLEARML__
+    variables. Warns about what will not work: a key no server code reads (with the closest real one), a misspelt
+    variable prefix, a value the server cannot parse, CORS set for the wrong server. Exit 1 when KEY is not set at all.
 
     Example: clearml-cfg explain apiserver.auth.cookies.domain
     """
@@ -151,6 +165,7 @@ def explain_command(
                     ]
                     for step in result.steps
                 ],
+                keys=2,  # the winner's mark and the layer
             )
             if any(step.merged for step in result.steps):
                 console.note(
@@ -169,6 +184,12 @@ def explain_command(
 # --- env ---------------------------------------------------------------------------------------------------
 
 
+class EnvFormat(str, Enum):
+    both = "both"
+    shell = "shell"
+    compose = "compose"
+
+
 def env_command(
     key: Annotated[
         str,
@@ -178,41 +199,61 @@ def env_command(
         str | None, typer.Argument(metavar="[VALUE]", help="Also print the assignment.", show_default=False)
     ] = None,
     value_type: Annotated[
-        ValueType, typer.Option("--type", "-t", help="How to read VALUE (as for set).", case_sensitive=False)
+        ValueType,
+        typer.Option("--type", "-t", metavar="TYPE", click_type=VALUE_TYPES, help="How to read VALUE (as for set)."),
     ] = ValueType.auto,
     reverse: Annotated[
         bool, typer.Option("--reverse", "-r", help="KEY is a variable name: print the key it sets.")
     ] = False,
-    shell: Annotated[bool, typer.Option("--shell", help="Print only the shell assignment.")] = False,
-    compose: Annotated[
-        bool, typer.Option("--compose", help="Print only the docker-compose `environment:` line.")
-    ] = False,
+    output_format: Annotated[
+        EnvFormat,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            click_type=Choice([f.value for f in EnvFormat]),
+            help="With VALUE: the assignment for a shell (shell), for a docker-compose environment: block "
+            "(compose), or both.",
+        ),
+    ] = EnvFormat.both,
+    config_dir: ConfigDir = None,
     json_output: Json = False,
+    quiet: Quiet = False,
 ) -> None:
-    """The CLEARML__ environment variable that sets KEY, and with VALUE the assignment quoted for a shell and for
-    a docker-compose `environment:` block (the value written so that the server reads back exactly VALUE).
+    """The CLEARML__ variable that sets KEY, and its assignment.
 
-    Keys with capitals, quoted parts or list indexes cannot be set by a variable: that is refused (exit 2).
+    With VALUE: the assignment for a shell and for a docker-compose environment: block. The value is written so that the
+    server reads back exactly VALUE. Keys with capitals, quoted parts or list indexes cannot be set by a variable: that
+    is refused (exit 2). A note names the lines of the configuration files that set KEY: the variable overrides them.
+    With --reverse: the key a variable sets.
 
     Example: clearml-cfg env apiserver.auth.cookies.domain .clearml.example.com
+
+    Example: clearml-cfg env --reverse CLEARML__APISERVER__AUTH__COOKIES__DOMAIN
     """
-    console = Console()
+    console = Console(quiet=quiet)
     if reverse:
         found = key_of(key)
         console.data(to_json({"name": key, "key": found}) if json_output else found)
         return
     path = parse_key(key)
+    places = written_in(make_options(config_dir, quiet=quiet), path)
+    notes = [
+        f"{', '.join(places)} {'sets' if len(places) == 1 else 'set'} {format_path(path)} too: the variable "
+        f"overrides {'it' if len(places) == 1 else 'them'} (the server applies variables last)"
+    ][: bool(places)]
+    for note in notes:
+        console.note(note)
     if value is None:
         name = variable_for(path)
-        console.data(to_json({"key": format_path(path), "name": name}) if json_output else name)
+        console.data(to_json({"key": format_path(path), "name": name, "notes": notes}) if json_output else name)
         return
     intended, _ = parse_value(value, value_type)
     result = assignment(path, intended, value)
     if json_output:
-        console.data(to_json(result.as_json()))
-    elif shell:
+        console.data(to_json({**result.as_json(), "notes": notes}))
+    elif output_format is EnvFormat.shell:
         console.data(result.shell)
-    elif compose:
+    elif output_format is EnvFormat.compose:
         console.data(result.compose)
     else:
         console.data(f"# shell\nexport {result.shell}\n# docker-compose, under environment:\n{result.compose}")
@@ -220,6 +261,9 @@ def env_command(
 
 def register(app: typer.Typer, names: list[str]) -> None:
     commands: dict[str, Callable[..., None]] = {"explain": explain_command, "env": env_command}
-    for name, function in commands.items():
-        if name in names:
-            app.command(name)(function)
+    add_commands(
+        app,
+        names,
+        commands,
+        env=[Alias(("--shell",), "--format", sets="shell"), Alias(("--compose",), "--format", sets="compose")],
+    )

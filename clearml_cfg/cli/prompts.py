@@ -75,9 +75,13 @@ def read_value(label: str, option: str, example: str) -> str:
 
 
 def prompt(label: str, *, confirm: bool) -> str:
-    """Ask on the terminal without echo; with ``confirm``, ask again and insist that both agree."""
+    """Ask on the terminal without echo; with ``confirm``, ask again and insist that both agree.
+
+    An empty answer is refused at once, before any second question. Ctrl-C is left to app.run (exit 130)."""
     try:
         first = getpass.getpass(f"{label}: ")
+        if not first:
+            raise UsageError("no password was typed", "run the command again and type the password")
         if confirm:
             second = getpass.getpass(f"{label} (again): ")
             if first != second:
@@ -91,38 +95,39 @@ def obtain(
     *,
     label: str,
     stdin: bool = False,
-    stdin_option: str = "--password-stdin",
     generate_one: bool = False,
     argv: str | None = None,
     confirm: bool = True,
-    before_prompt: Callable[[], None] | None = None,
+    check_first: Callable[[], None] | None = None,
 ) -> Obtained:
     """The password from the one source the user named, else from a prompt on a terminal.
 
-    ``stdin_option`` names the option that reads stdin in messages (``--password-stdin``, or ``--stdin`` for
-    hash-password). No source and no terminal is a usage error that names it: scripts must never hang on a prompt.
-    ``before_prompt`` runs the checks that can fail without a password, so that nobody types one in vain.
+    No source and no terminal is a usage error that names --password-stdin: scripts must never hang on a prompt.
+    ``check_first`` runs the checks that can fail without a password before a person is asked for one, so that
+    nobody types one in vain, and before the "no password" error, so that the error is the one that matters
+    (``passwd nobody`` is "no such user", exit 1, with or without a terminal). A password given by an option
+    needs no early check: the command checks everything under its lock, reading the files once.
     """
     named = [
         name
-        for name, given in ((stdin_option, stdin), ("--generate", generate_one), ("--password", argv is not None))
+        for name, given in (("--password-stdin", stdin), ("--generate", generate_one), ("--password", argv is not None))
         if given
     ]
     if len(named) > 1:
         raise UsageError(f"{' and '.join(named)} both give the password", "use only one of them")
+    if check_first is not None and not named:
+        check_first()
     if argv is not None:
         return Obtained(argv, warnings=[ARGV_WARNING])
     if stdin:
-        return Obtained(read_stdin_line(stdin_option))
+        return Obtained(read_stdin_line("--password-stdin"))
     if generate_one:
         return Obtained(generate(), generated=True)
     if not interactive():
         raise UsageError(
             "no password given, and stdin is not a terminal to ask on",
-            f'pipe it in with {stdin_option}, e.g. echo "$PW" | clearml-cfg ... {stdin_option}',
+            'pipe it in with --password-stdin, e.g. echo "$PW" | clearml-cfg ... --password-stdin',
         )
-    if before_prompt is not None:
-        before_prompt()
     return Obtained(prompt(label, confirm=confirm))
 
 
@@ -145,3 +150,14 @@ def choose(question: str, choices: dict[str, str], *, default: str, on_end: str)
         if found:
             return found[0]
         sys.stderr.write(f"answer one of {', '.join(choices)}\n")
+
+
+def confirm(question: str) -> bool:
+    """Ask a yes/no question on the terminal (stderr, so that stdout keeps only data); no is the default."""
+    sys.stderr.write(f"{question} [y/N]: ")
+    sys.stderr.flush()
+    try:
+        answer = sys.stdin.readline()
+    except UnicodeDecodeError:
+        answer = ""
+    return answer.strip().lower() in ("y", "yes")

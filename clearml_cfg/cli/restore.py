@@ -10,13 +10,13 @@ from ..console import Console
 from ..errors import UsageError
 from ..features import restore
 from ..model.values import to_json
-from .options import ConfigDir, DryRun, Json, Quiet, ShowSecrets, make_options
+from .command import add_commands
+from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
 from .report import report, shown_path
 
 
 def register(app: typer.Typer, names: list[str]) -> None:
-    if "restore" in names:
-        app.command("restore")(restore_command)
+    add_commands(app, names, {"restore": restore_command})
 
 
 def restore_command(
@@ -33,19 +33,21 @@ def restore_command(
     ] = False,
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
+    no_backup: NoBackup = False,
     json_output: Json = False,
     quiet: Quiet = False,
     show_secrets: ShowSecrets = False,
 ) -> None:
     """Undo the last change of a file: put NAME.conf.bak back, showing the difference first.
 
-    The content it replaces becomes the new backup, so a second restore goes forward again. Refused when there is
-    no backup; a warning when the file was changed by something else after its backup was made (restoring undoes
-    that too). --list shows every backup, when it was made and how many lines a restore would change.
+    The content it replaces becomes the new backup (unless --no-backup), so a second restore goes forward again.
+    Refused when there is no backup; a warning when the file was changed by something else after its backup was
+    made (restoring undoes that too). --list shows every backup, when it was made and how many lines a restore
+    would change.
 
     Example: clearml-cfg restore services
     """
-    options = make_options(config_dir, dry_run=dry_run, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
     if list_backups:
         if file is not None:

@@ -12,6 +12,7 @@ from ..hocon import HoconEditError, KeyPath, format_path, strict_equal
 from ..model.env_names import ENV_PREFIXES, env_key, env_name, miscased_prefix
 from ..model.keys import MISSING, lookup
 from ..views.environment import EnvOverride, env_text, parse_env_value
+from .common import Options
 
 
 @dataclass(frozen=True)
@@ -82,3 +83,14 @@ def key_of(name: str) -> str:
     if key is None:
         raise UsageError(f"{name} is not an override: those start with CLEARML__ or TRAINS__")
     return key
+
+
+def written_in(options: Options, path: KeyPath) -> list[str]:
+    """Where the configuration files set ``path`` (``file:line``): a variable for it overrides each of them."""
+    several = len(options.dirs.dirs) > 1
+    places = []
+    for loaded, inner in options.snapshot().files.definitions(path):
+        location = loaded.document.locate(inner)
+        where = str(loaded.file.path) if several else loaded.file.relative
+        places.append(f"{where}:{location.line}" if location else where)
+    return places

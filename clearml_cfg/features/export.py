@@ -284,6 +284,8 @@ def _file_format(
     notes: list[str] = []
     if fmt == "helm":
         return _helm(dirs, env, files, component, fileserver_configs, mask, warnings, reader)
+    if fmt == "k8s-configmap":
+        _refuse_server_secrets(files, "a ConfigMap")
     if component == "fileserver":
         raise UsageError(
             "the chart mounts an existing ConfigMap or Secret for the API server only",
@@ -322,6 +324,20 @@ def _file_format(
     return Exported(dump_yaml(manifest), secret, notes, warnings)
 
 
+def _refuse_server_secrets(files: list[ExportFile], where: str) -> None:
+    """secure.conf holds the keys that sign every token and session of the server: it goes into a Kubernetes
+    Secret, never into a ConfigMap (readable by whoever can read the namespace), whatever else the format does."""
+    holding = [f.name for f in files if f.namespace == "secure"]
+    if holding:
+        raise UsageError(
+            f"{', '.join(holding)} hold{'s' if len(holding) == 1 else ''} the server's own secrets, and this format "
+            f"would put {'it' if len(holding) == 1 else 'them'} into {where} "
+            "readable by anyone who can read the namespace",
+            "export --format k8s-secret --name NAME instead, kubectl apply it, and set "
+            "apiserver.existingAdditionalConfigsSecret=NAME: the chart then mounts every file from that Secret",
+        )
+
+
 def _helm(
     dirs: ConfigDirs,
     env: Mapping[str, str],
@@ -336,12 +352,14 @@ def _helm(
     notes: list[str] = []
     mounted: list[ExportFile] = []  # what goes into additionalConfigs
     secret = False
+    theirs = [f for f in files if f.namespace in FILESERVER_NAMESPACES]  # the file server reads no other file
+    in_configmaps = [*(files if component in ("all", "apiserver") else []), *(theirs if fileserver_configs else [])]
+    _refuse_server_secrets(in_configmaps, "additionalConfigs, which the chart puts into a ConfigMap,")
     if component in ("all", "apiserver"):
         values["apiserver"] = {"additionalConfigs": {f.name: _verbatim(f.text) for f in files}}
         mounted += files
     if component in ("all", "fileserver"):
         if fileserver_configs:
-            theirs = [f for f in files if f.namespace in FILESERVER_NAMESPACES]  # it reads no other file
             values["fileserver"] = {"additionalConfigs": {f.name: _verbatim(f.text) for f in theirs}}
             mounted += [f for f in theirs if f not in mounted]
             warnings.append(

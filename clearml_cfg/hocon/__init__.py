@@ -14,7 +14,7 @@ from .errors import (
     HoconSyntaxError,
 )
 from .paths import KeyPath, format_path, parse_path
-from .values import Period, Unresolved, strict_equal
+from .values import Period, QuotedKey, Unresolved, strict_equal
 
 __all__ = [
     "Document",
@@ -28,6 +28,7 @@ __all__ = [
     "KeyPath",
     "Location",
     "Period",
+    "QuotedKey",
     "Unresolved",
     "format_path",
     "parse",

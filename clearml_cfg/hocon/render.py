@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import HoconEditError
-from .values import Period
+from .values import Period, QuotedKey
 
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _BAD_IN_QUOTED_KEY = re.compile(r'["\\\r\n]')
@@ -38,8 +38,8 @@ def render_string(value: str) -> str:
 
 
 def render_key(segment: str) -> str:
-    """One key segment: bare when pyhocon reads it back unchanged, else quoted (a whole key only)."""
-    if _PLAIN_KEY.fullmatch(segment):
+    """One key segment: bare when pyhocon reads it back unchanged (and it is no QuotedKey), else quoted."""
+    if _PLAIN_KEY.fullmatch(segment) and not isinstance(segment, QuotedKey):
         return segment
     if not segment:
         raise HoconEditError("an empty key cannot be written")
@@ -53,7 +53,7 @@ def render_key(segment: str) -> str:
 
 def dotted_key(segments: tuple[str, ...]) -> str | None:
     """`a.b.c` when every segment is bare; pyhocon cannot read a quoted segment inside a dotted key."""
-    if all(_PLAIN_KEY.fullmatch(s) for s in segments):
+    if all(_PLAIN_KEY.fullmatch(s) and not isinstance(s, QuotedKey) for s in segments):
         return ".".join(segments)
     return None
 

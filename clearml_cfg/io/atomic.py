@@ -34,6 +34,7 @@ class Write:
     original: bytes | None  # the content now; None for a new file
     secret: bool = False  # a new file is created readable by its owner only
     backup: Path | None = None  # keep ``original`` here (always owner-only: it may hold secrets)
+    private: bool = False  # an existing file too ends up readable by its owner only (its other bits kept)
 
 
 @dataclass
@@ -76,7 +77,9 @@ def _prepare(write: Write) -> list[_Staged]:
             raise write_error(e, target, "inspect") from e
         if not os.access(target, os.W_OK):
             raise _not_writable(target, info)
-    mode = stat.S_IMODE(info.st_mode) if info else (0o600 if write.secret else 0o666 & ~umask())
+    mode = stat.S_IMODE(info.st_mode) if info else (0o600 if write.secret or write.private else 0o666 & ~umask())
+    if write.private:
+        mode &= ~0o077  # set on the temporary file: the new content is never readable by others, even briefly
     owner = (info.st_uid, info.st_gid) if info else None
     staged = []
     if write.backup is not None and write.original is not None:

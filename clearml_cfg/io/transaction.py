@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -50,10 +51,16 @@ class _Open:
     path: Path
     target: Path
     before: str | None
-    document: Document
+    document: Document | None  # None: a file that is not a configuration file (``edit_text``)
     secret: bool = False
     whole: bool = False  # given its whole text (replace_text): a new file is written even when empty
     original: bytes | None = None  # the bytes on disk, kept as the backup (``before`` may be a lossy reading)
+    private: bool = False  # readable by its owner only once written, even if it was not before
+    text: str = ""  # the new text of a file that is not a configuration file
+
+    @property
+    def after(self) -> str:
+        return self.document.text if self.document is not None else self.text
 
 
 @dataclass
@@ -146,10 +153,11 @@ class Transaction:
             raise RuntimeError("a transaction reads files only once it holds its lock")
         return self._reader
 
-    def document(self, path: Path, *, secret: bool = False) -> Document:
+    def document(self, path: Path, *, secret: bool = False, private: bool = False) -> Document:
         """The parsed file (an empty document for a file that does not exist yet), read once per transaction.
 
         ``secret``: the file will hold secrets, so a new file is created readable by its owner only.
+        ``private``: an existing file too is made readable by its owner only (the server's own secrets).
         """
         key = Path(os.path.abspath(path))
         opened = self._open.get(key)
@@ -167,8 +175,27 @@ class Transaction:
             original = before.encode("utf-8") if before is not None else None
             opened = _Open(key, target, before, document, secret, original=original)
             self._open[key] = opened
+        if opened.document is None:
+            raise RuntimeError(f"{key} is open as a text file in this transaction")
         opened.secret = opened.secret or secret
+        opened.private = opened.private or private
         return opened.document
+
+    def edit_text(self, path: Path, edit: Callable[[str | None], str], *, private: bool = False) -> None:
+        """Edit a file that is not a configuration file (a docker-compose ``.env``) with the others, all or
+        nothing: ``edit`` gets its text as read under the lock (None: no such file) and returns the new text."""
+        key = Path(os.path.abspath(path))
+        if key in self._open:
+            raise RuntimeError(f"{key} is already open in this transaction")
+        target = Path(os.path.realpath(key)) if key.is_symlink() else key
+        try:
+            before: str | None = self.reader.text(key)
+        except FileNotFoundError:
+            before = None
+        original = before.encode("utf-8") if before is not None else None
+        self._open[key] = _Open(
+            key, target, before, None, secret=private, original=original, private=private, text=edit(before)
+        )
 
     def replace_text(self, path: Path, text: str, *, secret: bool = False) -> None:
         """Give a file a whole new text (starter files, imports); the old one need not parse."""
@@ -191,7 +218,7 @@ class Transaction:
     def changes(self) -> list[Change]:
         found = []
         for opened in self._open.values():
-            after = opened.document.text
+            after = opened.after
             if after != (opened.before if opened.before is not None else "") or (
                 opened.before is None and opened.whole
             ):
@@ -226,7 +253,9 @@ class Transaction:
             if self.backup and opened.original is not None:
                 change.backup = backup_path(change.target)
             keep = change.backup if change.target not in self.backed_up else None
-            writes.append(Write(change.target, change.after.encode("utf-8"), opened.original, opened.secret, keep))
+            writes.append(
+                Write(change.target, change.after.encode("utf-8"), opened.original, opened.secret, keep, opened.private)
+            )
         install(writes)
         for change in changes:
             change.written = True

@@ -27,7 +27,7 @@ _Span = tuple[int, int, str]  # start, end, what is shown instead
 # `auth.token_secret = x`, `{ user_key: "K", user_secret: "S" }`; the key may be quoted or dotted, and start the
 # line or follow a blank, `{`, `,`, `.` or a diff marker.
 _SECRET_ASSIGNMENT = re.compile(
-    r"""(?:^|(?<=[\s{,.+"-]))"?(?:password|passwd|[a-z_]*secret[a-z_]*|[a-z_]*token|user_key|access_key|"""
+    r"""(?:^|(?<=[\s{,.+"-]))"?(?:password|passwd|[a-z_]*secret[a-z_]*|[a-z_]*token|user_key|[a-z_]*access_key|"""
     r"""account_key|key)"?\s*[:=]\s*(?P<value>"(?:[^"\\]|\\.)*"|[^\s#,}\]]+)""",
     re.IGNORECASE,
 )
@@ -148,8 +148,9 @@ def _merge(spans: list[_Span], text: str) -> list[_Span]:
 def _line_spans(text: str, base: int = 0) -> list[_Span]:
     found: list[_Span] = []
     for m in _SECRET_ASSIGNMENT.finditer(text) if _SECRET_WORD.search(text) else ():
-        if m.group("value") not in ('""', "null"):
-            found.append((m.start("value"), m.end("value"), f'"{MASK}"'))
+        value = m.group("value")
+        if value not in ('""', "null"):  # quoted as written: a fix that only quotes a value still shows
+            found.append((m.start("value"), m.end("value"), f'"{MASK}"' if value.startswith('"') else MASK))
     found.extend((start, end, MASK) for start, end in schema.url_passwords(text))
     return [(base + start, base + end, shown) for start, end, shown in _merge(found, text)]
 

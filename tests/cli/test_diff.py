@@ -65,6 +65,13 @@ def production(tmp_path: Path) -> Path:
     return populate(tmp_path / "production", PRODUCTION)
 
 
+@pytest.fixture
+def for_helm(staging: Path) -> Path:
+    """Staging as Helm takes it: the chart puts additionalConfigs into a ConfigMap, so export refuses secure.conf."""
+    (staging / "secure.conf").unlink()
+    return staging
+
+
 def compared(cli: Run, *args: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
     result = cli("diff", "--json", *args, env=env)
     assert result.code in (0, 1), result
@@ -83,19 +90,20 @@ def changes(document: dict[str, Any]) -> set[tuple[str, str]]:
 @pytest.mark.parametrize("effective", [False, True])
 @pytest.mark.parametrize("fileserver_configs", [False, True])
 def test_a_directory_equals_its_own_helm_export(
-    cli: Run, staging: Path, tmp_path: Path, effective: bool, fileserver_configs: bool
+    cli: Run, for_helm: Path, tmp_path: Path, effective: bool, fileserver_configs: bool
 ) -> None:
     values = tmp_path / "values.yaml"
     flags = ["--fileserver-configs"] if fileserver_configs else []
-    assert cli("export", "--format", "helm", "-c", str(staging), "-o", str(values), *flags).code == 0
-    result = cli("diff", str(staging), str(values), *(["--effective"] if effective else []))
+    assert cli("export", "--format", "helm", "-c", str(for_helm), "-o", str(values), *flags).code == 0
+    result = cli("diff", str(for_helm), str(values), *(["--effective"] if effective else []))
     assert result.code == 0, result
     assert result.out == ""
-    code, document = compared(cli, str(values), str(staging))
+    code, document = compared(cli, str(values), str(for_helm))
     assert (code, document["differences"]) == (0, [])
 
 
-def test_an_edited_export_names_the_key_and_the_values_file(cli: Run, staging: Path, tmp_path: Path) -> None:
+def test_an_edited_export_names_the_key_and_the_values_file(cli: Run, for_helm: Path, tmp_path: Path) -> None:
+    staging = for_helm
     values = tmp_path / "values.yaml"
     assert cli("export", "--format", "helm", "-c", str(staging), "-o", str(values)).code == 0
     text = values.read_text()
@@ -110,22 +118,23 @@ def test_an_edited_export_names_the_key_and_the_values_file(cli: Run, staging: P
 
 
 def test_the_file_servers_variables_are_compared_as_the_file_server_reads_them(
-    cli: Run, staging: Path, tmp_path: Path
+    cli: Run, for_helm: Path, tmp_path: Path
 ) -> None:
+    staging = for_helm
     values = tmp_path / "values.yaml"
     assert cli("export", "--format", "helm", "-c", str(staging), "-o", str(values)).code == 0
     text = values.read_text()
-    assert "staging-token-s3cr3t" in text
-    values.write_text(text.replace("value: staging-token-s3cr3t", "value: other-token"))
+    assert "value: '\"mongodb://admin:mongo-pw@" in text  # the file server's variable
+    values.write_text(text.replace("value: '\"mongodb://admin:mongo-pw@", "value: '\"mongodb://admin:other-pw@"))
     code, document = compared(cli, str(staging), str(values))
     assert code == 1
     [difference] = document["differences"]
-    assert (difference["key"], difference["servers"]) == ("secure.auth.token_secret", ["fileserver"])
-    assert difference["a"]["value"] == difference["b"]["value"] == "********"
+    assert (difference["key"], difference["servers"]) == ("hosts.mongo.backend.host", ["fileserver"])
+    assert difference["a"]["value"] == difference["b"]["value"] == "mongodb://admin:********@mongo:27017/backend"
     assert "extraEnvs" in difference["b"]["origin"]
     shown = cli("diff", str(staging), str(values))
-    assert "~ secure.auth.token_secret  (as the file server reads it)" in shown.out
-    assert "token" not in shown.out.replace("token_secret", "")
+    assert "~ hosts.mongo.backend.host  (as the file server reads it)" in shown.out
+    assert "mongo-pw" not in shown.out and "other-pw" not in shown.out
 
 
 # --- staging and production -----------------------------------------------------------------------------------------
@@ -299,11 +308,13 @@ def test_a_random_directory_equals_its_own_export(name: str, text: str, fmt: str
         assert code == 0, (text, out.getvalue(), err.getvalue())
 
 
-# --- the README's example ------------------------------------------------------------------------------------------
+# --- the reference's example ------------------------------------------------------------------------------------------
 
 
 def test_the_readme_example_is_real(cli: Run, tmp_path: Path) -> None:
-    block = re.search(r"```console\n\$ clearml-cfg diff (\S+) (\S+)\n(.*?)```", (REPO / "README.md").read_text(), re.S)
+    block = re.search(
+        r"```console\n\$ clearml-cfg diff (\S+) (\S+)\n(.*?)```", (REPO / "docs" / "commands.md").read_text(), re.S
+    )
     assert block
     first, second, shown = block.groups()
     populate(tmp_path / first, {"apiserver.conf": 'auth {\n  cookies.domain: ".staging.example.com"\n}\n'})

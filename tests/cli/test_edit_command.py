@@ -428,7 +428,9 @@ def test_the_readme_script_editor_works(cli: Run, config_dir: Path) -> None:
 
     from helpers import REPO
 
-    line = re.search(r"^EDITOR=(\"sed .*?\") clearml-cfg edit (\S+) ", (REPO / "README.md").read_text(), re.M)
+    line = re.search(
+        r"^EDITOR=(\"sed .*?\") clearml-cfg edit (\S+) ", (REPO / "docs" / "commands.md").read_text(), re.M
+    )
     assert line
     services = write(config_dir / "services.conf", "tasks.non_responsive_tasks_watchdog.threshold_sec: 7200\n")
     result = cli("edit", line.group(2), env={"EDITOR": shlex.split(line.group(1))[0]})

@@ -14,7 +14,7 @@ from ruamel.yaml import YAML
 
 from clearml_cfg.errors import ConfigReadError, UsageError
 from clearml_cfg.features.common import Options
-from clearml_cfg.features.export import FORMATS, export, export_files, files_from_helm, import_helm
+from clearml_cfg.features.export import FORMATS, dump_yaml, export, export_files, files_from_helm, import_helm
 from clearml_cfg.model.layout import ConfigDirs
 from clearml_cfg.views.effective import compute
 from clearml_cfg.views.files import FilesView
@@ -36,11 +36,19 @@ FILES = {
     "services/tasks.conf": "non_responsive_tasks_watchdog.threshold_sec: 60\n",
 }
 FLAT = {name.replace("/", "."): text for name, text in FILES.items()}
+# helm and k8s-configmap put every file into a ConfigMap: they refuse secure.conf, so they get the others
+IN_CONFIGMAPS = ("helm", "k8s-configmap")
+PUBLIC = {name: text for name, text in FILES.items() if name != "secure.conf"}
 
 
 @pytest.fixture
 def dirs(tmp_path: Path) -> ConfigDirs:
     return dirs_of(config_dir(tmp_path / "config", FILES))
+
+
+@pytest.fixture
+def public_dirs(tmp_path: Path) -> ConfigDirs:
+    return dirs_of(config_dir(tmp_path / "public", PUBLIC))
 
 
 def load(text: str) -> Any:
@@ -63,24 +71,41 @@ def variables_of(fmt: str, text: str) -> dict[str, dict[str, str]]:
     }
 
 
-def test_the_file_formats_carry_every_file_byte_for_byte(dirs: ConfigDirs) -> None:
-    helm = load(export(dirs, {}, "helm").text)
-    assert helm["apiserver"]["additionalConfigs"] == FLAT
+def test_the_file_formats_carry_every_file_byte_for_byte(dirs: ConfigDirs, public_dirs: ConfigDirs) -> None:
     secret = load(export(dirs, {}, "k8s-secret").text)
     assert secret["kind"] == "Secret"
     assert {name: base64.b64decode(data).decode() for name, data in secret["data"].items()} == FLAT
-    configmap = load(export(dirs, {}, "k8s-configmap", name="cfg", namespace="clearml").text)
+    public = {name.replace("/", "."): text for name, text in PUBLIC.items()}
+    helm = load(export(public_dirs, {}, "helm").text)
+    assert helm["apiserver"]["additionalConfigs"] == public
+    configmap = load(export(public_dirs, {}, "k8s-configmap", name="cfg", namespace="clearml").text)
     assert (configmap["kind"], configmap["metadata"]["name"], configmap["metadata"]["namespace"]) == (
         "ConfigMap",
         "cfg",
         "clearml",
     )
-    assert configmap["data"] == FLAT
+    assert configmap["data"] == public
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"fmt": "k8s-configmap"},
+        {"fmt": "helm"},
+        {"fmt": "helm", "component": "apiserver"},
+        {"fmt": "helm", "component": "fileserver", "fileserver_configs": True},
+    ],
+)
+def test_secure_conf_never_goes_into_a_configmap(dirs: ConfigDirs, arguments: dict[str, Any]) -> None:
+    with pytest.raises(UsageError):
+        export(dirs, {}, **arguments)
+    assert export(dirs, {}, "helm", component="fileserver").secret  # its settings as variables: no ConfigMap
 
 
 @pytest.mark.parametrize("fmt", ["env", "compose", "helm-env", "helm"])
 def test_the_variables_give_each_server_the_configuration_the_files_give_it(dirs: ConfigDirs, fmt: str) -> None:
-    given = variables_of(fmt, export(dirs, {}, fmt).text)
+    component = "fileserver" if fmt == "helm" else "all"  # helm gives the API server the files (no secure.conf)
+    given = variables_of(fmt, export(dirs, {}, fmt, component=component).text)
     for server in ("apiserver", "fileserver"):
         if fmt == "helm" and server == "apiserver":
             continue  # the API server gets the files themselves
@@ -105,13 +130,16 @@ def test_json_is_the_files_merged_tree_split_by_server(dirs: ConfigDirs) -> None
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_every_format_holding_secrets_says_so_and_masks_them_when_asked(dirs: ConfigDirs, fmt: str) -> None:
+def test_every_format_holding_secrets_says_so_and_masks_them_when_asked(
+    dirs: ConfigDirs, public_dirs: ConfigDirs, fmt: str
+) -> None:
+    dirs, secrets = (public_dirs, SECRETS[:1]) if fmt in IN_CONFIGMAPS else (dirs, SECRETS)
     real = export(dirs, {}, fmt)
     assert real.secret
-    assert all(secret in _readable(real.text) for secret in SECRETS)
+    assert all(secret in _readable(real.text) for secret in secrets)
     masked = export(dirs, {}, fmt, mask=True)
     assert masked.secret
-    assert not any(secret in _readable(masked.text) for secret in SECRETS)
+    assert not any(secret in _readable(masked.text) for secret in secrets)
     assert len(masked.notes) == len(real.notes) + 1  # that the output is for reading only
 
 
@@ -193,9 +221,11 @@ def test_a_sub_file_and_its_parent_setting_one_key_are_warned_of(tmp_path: Path)
 # --- import ---------------------------------------------------------------------------------------------------
 
 
-def test_helm_values_import_back_into_the_same_files(dirs: ConfigDirs, tmp_path: Path) -> None:
+def test_helm_values_import_back_into_the_same_files(public_dirs: ConfigDirs, tmp_path: Path) -> None:
     values = tmp_path / "values.yaml"
-    values.write_text(export(dirs, {}, "helm").text)
+    exported = load(export(public_dirs, {}, "helm").text)
+    exported["apiserver"]["additionalConfigs"]["secure.conf"] = FILES["secure.conf"]  # as a values file may hold it
+    values.write_text(dump_yaml(exported))
     files, notes = files_from_helm(values.read_text(), str(values), "all")
     assert files == FLAT and len(notes) == 1  # the file server's extraEnvs are not imported
     target = config_dir(tmp_path / "new", {"services/tasks.conf": "# will be replaced\n"})

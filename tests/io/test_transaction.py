@@ -294,3 +294,94 @@ def test_write_output_is_private_when_it_holds_secrets(tmp_path: Path) -> None:
     write_output(private, "b\n", private=True)
     assert stat.S_IMODE(private.stat().st_mode) == 0o600 and private.read_text() == "b\n"
     assert public.read_text() == "a\n"
+
+
+# --- owner-only files, and a file that is not HOCON ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("mode", "expected"), [(0o644, 0o600), (0o640, 0o600), (0o600, 0o600), (0o4755, 0o4700)])
+def test_private_makes_an_existing_file_owner_only(tmp_path: Path, mode: int, expected: int) -> None:
+    path = tmp_path / "secure.conf"
+    path.write_text("a: 1\n")
+    path.chmod(mode)
+    with Transaction() as tx:
+        tx.lock(tmp_path)
+        tx.document(path, private=True).set(("a",), 2)
+        tx.commit()
+    assert path.stat().st_mode & 0o7777 == expected
+    assert (tmp_path / "secure.conf.bak").stat().st_mode & 0o777 == 0o600
+
+
+def test_without_private_the_mode_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "apiserver.conf"
+    path.write_text("a: 1\n")
+    path.chmod(0o644)
+    with Transaction() as tx:
+        tx.lock(tmp_path)
+        tx.document(path).set(("a",), 2)
+        tx.commit()
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_new_private_file_is_owner_only_whatever_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0)
+    try:
+        with Transaction() as tx:
+            tx.lock(tmp_path)
+            tx.document(tmp_path / "secure.conf", private=True).set(("a",), "x")
+            tx.edit_text(tmp_path / ".env", lambda text: "A=1\n", private=True)
+            tx.commit()
+    finally:
+        os.umask(old)
+    assert (tmp_path / "secure.conf").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / ".env").stat().st_mode & 0o777 == 0o600
+
+
+def test_edit_text_gets_the_text_and_writes_with_the_others(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_bytes(b"A=1\r\n")
+    seen: list[str | None] = []
+
+    def edit(text: str | None) -> str:
+        seen.append(text)
+        return (text or "") + "B=2\r\n"
+
+    with Transaction() as tx:
+        tx.lock(tmp_path)
+        tx.edit_text(env, edit)
+        tx.document(tmp_path / "x.conf").set(("a",), 1)
+        changes = tx.commit()
+    assert seen == ["A=1\r\n"]
+    assert env.read_bytes() == b"A=1\r\nB=2\r\n"
+    assert [(c.path.name, c.prefix, c.written) for c in changes] == [(".env", None, True), ("x.conf", ("x",), True)]
+
+
+def test_a_text_file_is_not_opened_as_a_document(tmp_path: Path) -> None:
+    with Transaction(dry_run=True) as tx, pytest.raises(RuntimeError):
+        tx.edit_text(tmp_path / ".env", lambda text: "")
+        tx.document(tmp_path / ".env")
+
+
+def test_edit_text_is_all_or_nothing(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    (tmp_path / "x.conf").write_text("a: 1\n")
+    (tmp_path / "x.conf.bak").mkdir()  # the backup cannot be made: nothing may be written
+    with Transaction() as tx, pytest.raises(WriteError):
+        tx.lock(tmp_path)
+        tx.edit_text(env, lambda text: "A=1\n")
+        tx.document(tmp_path / "x.conf").set(("a",), 2)
+        tx.commit()
+    assert not env.exists()
+    assert (tmp_path / "x.conf").read_text() == "a: 1\n"
+
+
+def test_an_unchanged_text_file_is_not_written(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("A=1\n")
+    env.chmod(0o644)
+    before = env.stat().st_mtime_ns
+    with Transaction() as tx:
+        tx.lock(tmp_path)
+        tx.edit_text(env, lambda text: text or "", private=True)
+        assert tx.commit() == []
+    assert env.stat().st_mtime_ns == before and env.stat().st_mode & 0o777 == 0o644

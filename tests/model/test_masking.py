@@ -68,7 +68,8 @@ def test_the_files_key_prefix_decides() -> None:
 
 def test_text_that_does_not_parse_is_masked_line_by_line() -> None:
     assert mask_text('password: "a"\n{ broken\n', FIXED) == 'password: "********"\n{ broken\n'
-    assert mask_line('  - password: "x", user_key = y') == '  - password: "********", user_key = "********"'
+    assert mask_line('  - password: "x", user_key = y') == '  - password: "********", user_key = ********'
+    assert mask_line("CLEARML_AGENT_ACCESS_KEY=K1\n") == "CLEARML_AGENT_ACCESS_KEY=********\n"  # a .env line
 
 
 def test_a_diff_compares_the_secrets_it_hides() -> None:

@@ -42,6 +42,7 @@ class Fix:
     edit: Callable[[Document], None] | None = None
     rewrite: Callable[[str], str] | None = None
     mode: int | None = None
+    private: bool = False  # the edited file becomes readable by its owner only (it holds the server's secrets)
 
     @classmethod
     def setting(cls, description: str, file: Path, at: KeyPath, value: Any) -> Fix:

@@ -115,7 +115,7 @@ def apply_fixes(options: Options, findings: list[Finding]) -> Outcome:
                 raw = fix.file.read_bytes().decode("utf-8-sig", errors="strict")
                 tx.replace_text(fix.file, fix.rewrite(raw))
             elif fix.edit is not None:
-                fix.edit(tx.document(fix.file))
+                fix.edit(tx.document(fix.file, private=fix.private))
         outcome.changes = tx.commit()
     for finding in fixable:
         fix = finding.fix
