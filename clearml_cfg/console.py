@@ -1,21 +1,34 @@
 """All output. Data goes to stdout; messages, warnings and diffs go to stderr.
 
 Colour (rich) only on a terminal and without NO_COLOR; rich is imported only when something is coloured, so
-a piped `get` never pays for it. Secrets are masked in diffs unless the user insists.
+a piped `get` never pays for it. Secrets are masked in diffs unless the user insists. Control characters (an
+escape sequence in a value can recolour, retitle or rewrite the terminal) are shown escaped, as ``\\u001b``: always
+in messages and diffs, and in data when it goes to a terminal (a pipe gets the value exactly).
 """
 
 from __future__ import annotations
 
 import difflib
 import os
+import re
 import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO
 
-from .errors import CfgError, Message
+from .errors import CfgError, ChangedOnDisk, Message
 from .hocon import KeyPath
+
+# C0 and C1 controls but tab and line feed (a CR alone, not one of CRLF), DEL, and the invisible marks that
+# reorder text ("Trojan Source"): each shown as a Python escape
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]|\r(?!\n)")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every control character shown as an escape, ``\\u001b`` or ``\\r``: one that JSON and a quoted
+    HOCON string read back as the same character."""
+    return _CONTROL.sub(lambda m: "\\r" if m.group() == "\r" else f"\\u{ord(m.group()):04x}", text)
 
 
 def is_terminal(stream: IO[str]) -> bool:
@@ -48,6 +61,8 @@ class Console:
     # --- data (stdout) ------------------------------------------------------------------------------------
 
     def data(self, text: str) -> None:
+        if is_terminal(self.out):
+            text = escape_controls(text)
         self.out.write(text if text.endswith("\n") else text + "\n")
         self.out.flush()
 
@@ -56,6 +71,7 @@ class Console:
         if not wants_color(self.out):
             self.data(text)
             return
+        text = escape_controls(text)
         from rich.console import Console as RichConsole
 
         from .highlight import highlight_hocon
@@ -69,9 +85,11 @@ class Console:
         or each row becomes a record when even that does not fit); one aligned line per row when piped.
 
         ``keys``: how many leading columns name the row (never wrapped); ``styles``: a rich style per row
-        (colour only where colour is wanted)."""
+        (colour only where colour is wanted). Control characters in a cell are shown escaped, on a terminal and
+        in a pipe alike: a table is for reading, one line per row (--json gives values exactly)."""
         from . import columns
 
+        rows = [[escape_controls(cell) for cell in row] for row in rows]
         if not (is_terminal(self.out) or wants_color(self.out)):
             for line in columns.aligned([headers, *rows]):
                 self.data(line)
@@ -107,6 +125,7 @@ class Console:
     # --- messages (stderr) --------------------------------------------------------------------------------
 
     def _say(self, prefix: str, message: str, style: str) -> None:
+        message = escape_controls(message)
         if wants_color(self.err):
             from rich.console import Console as RichConsole
             from rich.text import Text
@@ -141,7 +160,14 @@ class Console:
     def error(self, error: CfgError) -> None:
         self._say("error: ", error.message, "bold red")
         if error.detail:
-            self.err.write(error.detail.rstrip("\n") + "\n")
+            self.err.write(escape_controls(error.detail.rstrip("\n")) + "\n")
+        if isinstance(error, ChangedOnDisk) and error.now is not None:  # what the other program changed
+            self.err.writelines(
+                escape_controls(line) + "\n"
+                for line in unified_diff(
+                    str(error.path), error.before, error.now, show_secrets=self.show_secrets, prefix=error.prefix
+                )
+            )
         if error.hint:
             self.hint(error.hint)
 
@@ -179,7 +205,10 @@ class Console:
         that is not a configuration file."""
         if self.quiet:
             return
-        lines = list(unified_diff(label, before, after, show_secrets=self.show_secrets, prefix=prefix))
+        lines = [
+            escape_controls(line)
+            for line in unified_diff(label, before, after, show_secrets=self.show_secrets, prefix=prefix)
+        ]
         if not lines:
             return
         if not wants_color(self.err):

@@ -124,3 +124,27 @@ class Interrupted(CfgError):
 
     exit_code = ExitCode.INTERRUPTED
     code = "interrupted"
+
+
+class ChangedOnDisk(WriteError):
+    """A file changed on disk after the command read it: another program's edit, refused rather than overwritten
+    (exit 4). ``before`` is the text read, ``now`` the text on disk (None: the file is gone or unreadable), and
+    ``prefix`` the key path the file's content lands under (for masking the diff; None: not a config file)."""
+
+    code = "changed-on-disk"
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        path: Path,
+        before: str,
+        now: str | None,
+        prefix: tuple[str, ...] | None = None,
+    ) -> None:
+        super().__init__(message, hint)
+        self.path = path
+        self.before = before
+        self.now = now
+        self.prefix = prefix

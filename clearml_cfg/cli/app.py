@@ -17,6 +17,8 @@ import typer
 from .. import __version__
 from ..console import Console
 from ..errors import CfgError, ExitCode, InternalError, Interrupted, UsageError
+from ..hocon.deep import with_room
+from ..hocon.parser import MAX_DEPTH, MAX_KEY_DEPTH
 from .command import Group
 
 # command name -> the cli module that registers it
@@ -125,7 +127,12 @@ def run(argv: list[str] | None = None) -> int:
     if undecodable is not None:
         return _fail(console, undecodable, json_output)
     try:
-        result = build_app(command)(args=arguments, prog_name="clearml-cfg", standalone_mode=False)
+        # Room for documents nested as deep as they may be (1,000-part keys): every layer walks trees recursively
+        # (merging, masking, JSON), and a RecursionError would be a crash, not a message.
+        result = with_room(
+            MAX_KEY_DEPTH + MAX_DEPTH,
+            lambda: build_app(command)(args=arguments, prog_name="clearml-cfg", standalone_mode=False),
+        )
     except CfgError as e:
         return _fail(console, e, json_output)
     except typer.Exit as e:

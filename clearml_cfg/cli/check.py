@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..console import Console, wants_color
+from ..console import Console, escape_controls, wants_color
 from ..features.check.model import Finding, Severity
 from ..features.check.run import FIX_PASSES, apply_fixes, exit_code, preview_fixes, run_checks
 from ..model.layout import ConfigDirs
@@ -82,7 +82,7 @@ def print_findings(console: Console, findings: list[Finding], base: Path | None)
             line.append(finding.severity.value, style=_STYLES[finding.severity])
             line.append(f" {finding.where(base)} ", style="bold")
             line.append(finding.code, style="dim")
-            line.append(f" {finding.message}")
+            line.append(f" {escape_controls(finding.message)}")
             RichConsole(file=console.out, highlight=False, soft_wrap=True).print(line)
         else:
             console.data(f"{head} {finding.message}")

@@ -200,10 +200,7 @@ def set_command(
     parsed, note = parse_value(value, value_type)
     outcome = set_value(options, path, parsed)
     if not value_stdin and holds_secret(path, parsed):
-        outcome.warnings.append(
-            f"the value of {format_key(path)} was on the command line: other users can see it in the process list, "
-            "and it stays in the shell history; --value-stdin reads it from standard input instead"
-        )
+        outcome.warnings.append(prompts.argv_secret_warning(f"the value of {format_key(path)}"))
     if note:
         outcome.remarks.append(note)
     report(console, outcome, dry_run=dry_run, json_output=json_output)

@@ -9,6 +9,8 @@ from typing import Annotated, Any
 import typer
 
 from ..console import Console
+from ..errors import UsageError
+from ..features.config import holds_secret
 from ..features.env import assignment, key_of, variable_for, written_in
 from ..features.explain import explain
 from ..features.show import context, effective_view, shown
@@ -17,6 +19,7 @@ from ..model.keys import MISSING, parse_key
 from ..model.schema import masked
 from ..model.values import ValueType, as_hocon, parse_value, show_value, to_json
 from ..views.effective import Effective
+from . import prompts
 from .command import Alias, add_commands
 from .options import (
     VALUE_TYPES,
@@ -198,6 +201,14 @@ def env_command(
     value: Annotated[
         str | None, typer.Argument(metavar="[VALUE]", help="Also print the assignment.", show_default=False)
     ] = None,
+    value_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--value-stdin",
+            help="Read VALUE from the first line of standard input, so that a secret stays out of the process list "
+            "and the shell history. On a terminal: a prompt that does not echo.",
+        ),
+    ] = False,
     value_type: Annotated[
         ValueType,
         typer.Option("--type", "-t", metavar="TYPE", click_type=VALUE_TYPES, help="How to read VALUE (as for set)."),
@@ -223,14 +234,23 @@ def env_command(
 
     With VALUE: the assignment for a shell and for a docker-compose environment: block. The value is written so that the
     server reads back exactly VALUE. Keys with capitals, quoted parts or list indexes cannot be set by a variable: that
-    is refused (exit 2). A note names the lines of the configuration files that set KEY: the variable overrides them.
-    With --reverse: the key a variable sets.
+    is refused (exit 2). A secret given as VALUE is visible to other users in the process list: --value-stdin reads it
+    instead. A note names the lines of the configuration files that set KEY: the variable overrides them. With
+    --reverse: the key a variable sets.
 
     Example: clearml-cfg env apiserver.auth.cookies.domain .clearml.example.com
+
+    Example: printf '%s\\n' "$PW" | clearml-cfg env hosts.mongo.backend.password --value-stdin --format shell
 
     Example: clearml-cfg env --reverse CLEARML__APISERVER__AUTH__COOKIES__DOMAIN
     """
     console = Console(quiet=quiet)
+    if value_stdin:
+        if value is not None:
+            raise UsageError("VALUE and --value-stdin both give the value", "pass only one of them")
+        value = prompts.read_value(
+            key, "--value-stdin", "printf '%s\\n' \"$VALUE\" | clearml-cfg env KEY --value-stdin"
+        )
     if reverse:
         found = key_of(key)
         console.data(to_json({"name": key, "key": found}) if json_output else found)
@@ -249,6 +269,8 @@ def env_command(
         return
     intended, _ = parse_value(value, value_type)
     result = assignment(path, intended, value)
+    if not value_stdin and holds_secret(path, intended):
+        console.warn(prompts.argv_secret_warning(f"the value of {format_path(path)}"))
     if json_output:
         console.data(to_json({**result.as_json(), "notes": notes}))
     elif output_format is EnvFormat.shell:

@@ -22,6 +22,14 @@ ARGV_WARNING = (
 )
 
 
+def argv_secret_warning(what: str, instead: str = "--value-stdin reads it from standard input instead") -> str:
+    """The warning for a secret given on the command line (the user insisted: it is used, and said)."""
+    return (
+        f"{what} was on the command line: other users can see it in the process list, and it stays in the shell "
+        f"history; {instead}"
+    )
+
+
 @dataclass
 class Obtained:
     """A password, and how it was obtained (a generated one is printed once; argv earns a warning)."""
@@ -37,20 +45,28 @@ def interactive() -> bool:
     return bool(isatty and isatty())
 
 
-def read_stdin_line(option: str, *, what: str = "the password", empty: str | None = None) -> str:
+#: The longest line a --*-stdin option reads: far more than any password or value, far less than a pipe can send.
+MAX_STDIN_LINE = 1024 * 1024
+
+
+def read_stdin_line(
+    option: str, *, what: str = "the password", empty: str | None = None, limit: int = MAX_STDIN_LINE
+) -> str:
     """The first line of stdin without its line ending; every other character (spaces included) is kept.
 
     ``what`` names the input in messages; ``empty`` is the message and hint when stdin has nothing (a default
-    that fits a password otherwise)."""
+    that fits a password otherwise). At most ``limit`` bytes are read: `cat /dev/zero | ...` is refused, not
+    read until memory runs out."""
     buffer = getattr(sys.stdin, "buffer", None)
     if buffer is not None:
-        raw: bytes = buffer.readline()
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise UsageError(f"{option}: {what} on stdin is not UTF-8 text", f"send {what} encoded as UTF-8") from None
+        raw: bytes = buffer.readline(limit + 1)
+        if len(raw) > limit:
+            raise _too_long(option, what, limit, f"send {what} on one line of at most {limit // 1024:,} KB")
+        line = _decoded(raw, option, what)
     else:
-        line = sys.stdin.readline()
+        line = sys.stdin.readline(limit + 1)
+        if len(line) > limit:
+            raise _too_long(option, what, limit, f"send {what} on one line of at most {limit // 1024:,} KB")
     if not line:
         if empty is not None:
             raise UsageError(f"{option}: standard input is empty", empty)
@@ -60,6 +76,26 @@ def read_stdin_line(option: str, *, what: str = "the password", empty: str | Non
         if line.endswith("\r"):
             line = line[:-1]
     return line
+
+
+def read_stdin_lines(option: str, *, what: str, limit: int = MAX_STDIN_LINE) -> list[str]:
+    """Every line of stdin (their line endings dropped, blank lines skipped), at most ``limit`` bytes in all."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    raw = buffer.read(limit + 1) if buffer is not None else sys.stdin.read(limit + 1).encode("utf-8")
+    if len(raw) > limit:
+        raise _too_long(option, what, limit, f"send {what} one per line, at most {limit // 1024:,} KB in all")
+    return [line for line in _decoded(raw, option, what).splitlines() if line.strip()]
+
+
+def _decoded(raw: bytes, option: str, what: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{option}: {what} on stdin is not UTF-8 text", f"send {what} encoded as UTF-8") from None
+
+
+def _too_long(option: str, what: str, limit: int, hint: str) -> UsageError:
+    return UsageError(f"{option}: standard input holds more than {limit // 1024:,} KB: that is not {what}", hint)
 
 
 def read_value(label: str, option: str, example: str) -> str:

@@ -9,6 +9,7 @@ import typer
 from ..console import Console
 from ..model.schema import UI_ACTION_METHODS, UI_ACTION_OBJECTS
 from ..model.values import to_json
+from . import prompts
 from .command import Group, add_commands
 from .options import Choice, ConfigDir, DryRun, Force, Json, MissingOk, NoBackup, Quiet, ShowSecrets, make_options
 from .report import report
@@ -130,6 +131,14 @@ def add_command(
             show_default=False,
         ),
     ] = None,
+    headers_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--headers-stdin",
+            help="Read request headers from standard input, one 'NAME: VALUE' per line, so that a token or an "
+            "Authorization header stays out of the process list and the shell history.",
+        ),
+    ] = False,
     replace: Annotated[
         bool, typer.Option("--replace", help="Replace the action of the same name instead of refusing.")
     ] = False,
@@ -148,19 +157,45 @@ def add_command(
     same NAME needs --replace.
 
     Example: clearml-cfg ui-action add task 'Run CI' --url 'https://ci.example.com/run/${id}' --method POST
+
+    Example: echo "Authorization: Bearer $TOKEN" | clearml-cfg ui-action add task 'Run CI' --url URL --headers-stdin
     """
     from ..features import ui_action as ui_actions
 
     console = Console(quiet=quiet, show_secrets=show_secrets)
     kind = ui_actions.check_object(kind)
+    typed = header or []
+    piped = prompts.read_stdin_lines("--headers-stdin", what="request headers") if headers_stdin else []
     entry, notes = ui_actions.build(
-        name, url=url, method=method, tooltip=tooltip, payload=payload, headers=header or []
+        name, url=url, method=method, tooltip=tooltip, payload=payload, headers=typed + piped
     )
     options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force, quiet=quiet)
     outcome = ui_actions.add(options, kind, entry, replace=replace)
+    outcome.warnings.extend(_secrets_on_the_command_line(typed, url))
     outcome.notes[:0] = notes
     outcome.notes.append(ui_actions.ENTERPRISE)
     report(console, outcome, dry_run=dry_run, json_output=json_output, extra={"notes": outcome.notes})
+
+
+def _secrets_on_the_command_line(headers: list[str], url: str) -> list[str]:
+    """Warnings for credentials given as arguments: headers that carry them, a password in the url."""
+    from ..features.ui_action import parse_header
+    from ..model.schema import is_secret, url_passwords
+
+    warnings = [
+        prompts.argv_secret_warning(f"the {name} header", "--headers-stdin reads headers from standard input instead")
+        for name, _ in map(parse_header, headers)
+        if is_secret(("headers", name))
+    ]
+    if any(url_passwords(url)):
+        warnings.append(
+            prompts.argv_secret_warning(
+                "a password in the url",
+                "and every browser that shows the menu gets it too: send it as an Authorization header with "
+                "--headers-stdin instead",
+            )
+        )
+    return warnings
 
 
 def list_command(

@@ -20,10 +20,10 @@ from typing import Any
 
 from ..errors import ConfigReadError, UsageError
 from ..hocon import KeyPath, format_path
-from ..io.reading import Reader, read_text
+from ..io.reading import Reader, read_regular, read_text
 from ..model import schema
 from ..model.env_names import is_shell_name
-from ..model.layout import ConfigDirs, discover, file_prefix
+from ..model.layout import ConfigDirs, check_file_name, discover, file_prefix
 from ..views.files import FilesView
 from . import kube
 from .common import Options, Outcome
@@ -249,7 +249,18 @@ def _variable_format(
         return Exported(dump_yaml({"environment": block}) if block else "environment: {}\n", secret, notes)
     if any("$" in v.value for v in variables):
         notes.append("`$$` is a literal `$`: Kubernetes expands $(VAR) in env values")
-    return Exported(_helm_env(variables, component), secret, notes)
+    warnings = [_extra_envs_warning([v.name for v in variables if v.secret], "extraEnvs")] if secret else []
+    return Exported(_helm_env(variables, component), secret, notes, warnings)
+
+
+def _extra_envs_warning(names: list[str], where: str) -> str:
+    """The chart writes extraEnvs into the Deployment as plain values: anyone who can read it reads them."""
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return (
+        f"{shown} carr{'ies' if len(names) == 1 else 'y'} passwords or secrets, and the chart puts {where} into the "
+        "Deployment as plain values, readable by anyone who can read the namespace: keep them in a Kubernetes "
+        "Secret and reference it with valueFrom.secretKeyRef instead"
+    )
 
 
 def _entries(variables: list[Variable]) -> list[dict[str, str]]:
@@ -379,6 +390,10 @@ def _helm(
             )
             values["fileserver"] = {"extraEnvs": _entries(exported.variables)}
             secret = any(v.secret for v in exported.variables)
+            if secret:
+                warnings.append(
+                    _extra_envs_warning([v.name for v in exported.variables if v.secret], "fileserver.extraEnvs")
+                )
             notes += exported.notes
             notes.append(
                 "the file server's settings go as fileserver.extraEnvs: the chart has no "
@@ -518,14 +533,14 @@ def import_helm(options: Options, source: Path, component: str, *, force: bool) 
     """Write the `additionalConfigs` files of a Helm values file into the config directory that wins."""
     from ..io.reading import parse_document
 
+    hint = "pass the values file of the release (helm get values ...)"
     try:
-        text = source.read_text(encoding="utf-8")
+        data, _ = read_regular(source, what="Helm values file", hint=hint)
+        text = data.decode("utf-8")
     except FileNotFoundError:
-        raise UsageError(
-            f"{source} does not exist", "pass the values file of the release (helm get values ...)"
-        ) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigReadError(f"cannot read {source}: {e}") from None
+        raise UsageError(f"{source} does not exist", hint) from None
+    except UnicodeDecodeError as e:
+        raise ConfigReadError(f"cannot read {source}: not UTF-8 text (at byte {e.start})", hint) from None
     files, notes = files_from_helm(text, str(source), component)
     outcome = Outcome(notes=notes)
     directory = options.dirs.write_dir
@@ -536,6 +551,7 @@ def import_helm(options: Options, source: Path, component: str, *, force: bool) 
         tx.lock(directory)
         for name, content in files.items():
             relative = name if (directory / name).exists() else nested.get(name, name)
+            check_file_name(relative)
             target = directory / relative
             document = parse_document(target, content)  # a file the server could not read is not imported
             unreadable = False

@@ -63,7 +63,8 @@ def parse_header(text: str) -> tuple[str, str]:
     name, separator, value = text.partition(":")
     name = name.strip()
     if not separator or not _HEADER_NAME.fullmatch(name):
-        raise UsageError(f"--header {text!r} is not 'Name: value'", "e.g. --header 'Content-Type: application/json'")
+        shown = schema.mask_value_secrets(text[:80])  # it may be a credential without its colon
+        raise UsageError(f"--header {shown!r} is not 'Name: value'", "e.g. --header 'Content-Type: application/json'")
     return name, value.strip()
 
 

@@ -10,6 +10,7 @@ from .errors import (
     HoconEditUnresolvable,
     HoconError,
     HoconKeyError,
+    HoconRunaway,
     HoconSemanticError,
     HoconSyntaxError,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "HoconEditUnresolvable",
     "HoconError",
     "HoconKeyError",
+    "HoconRunaway",
     "HoconSemanticError",
     "HoconSyntaxError",
     "KeyPath",

@@ -16,7 +16,8 @@ from typing import Any
 from ..hocon import KeyPath, strict_equal
 from ..model.env_names import ENV_PREFIXES, miscased_prefix
 from ..model.keys import MISSING, lookup
-from .server_reading import plain, pyhocon_factory, short_message
+from ..model.schema import MASK, secret_at_or_above, value_secrets
+from .server_reading import guarded_includes, plain, short_message
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,8 @@ def env_name_problem(override: EnvOverride) -> tuple[str, str] | None:
     if not override.key:
         return f"a variable named only by the prefix sets an empty key: {_FAILED}", f"unset {override.variable}"
     try:
-        pyhocon_factory().parse_string(f"{override.key}: null")
+        with guarded_includes() as factory:
+            factory.parse_string(f"{override.key}: null")
     except Exception:
         return (
             f"the name makes the key {override.key!r}: {_FAILED}",
@@ -147,18 +149,35 @@ def env_name_problem(override: EnvOverride) -> tuple[str, str] | None:
 
 
 def env_problem(override: EnvOverride, error: Exception) -> tuple[str, str]:
-    """Why the server cannot parse an override, as a message and a hint: is it the name or the value?"""
+    """Why the server cannot parse an override, as a message and a hint: is it the name or the value?
+
+    The value of a secret key (or one holding a URL password, a token) is never repeated: not in the message,
+    not in pyhocon's own words, not in the quoted example of the hint."""
     failed = _FAILED
     named = env_name_problem(override)
+    secret = _secret_value(override)
+    value = f"'{MASK}'" if secret else repr(override.value)
+    reason = short_message(error)
+    if secret and override.value:
+        reason = reason.replace(override.value, MASK)
     if named is not None and not override.key:
-        return f"{override.variable}={override.value!r}: {named[0]}", named[1]
+        return f"{override.variable}={value}: {named[0]}", named[1]
     if named is not None:
-        return f"{override.variable}: {named[0]} ({short_message(error)})", named[1]
-    return (
-        f"{override.variable}={override.value!r}: {failed} ({short_message(error)})",
-        f"quote the value, e.g. {override.variable}={_quoted(override.value)} (clearml-cfg env KEY VALUE writes "
-        "it), or unset it",
+        return f"{override.variable}: {named[0]} ({reason})", named[1]
+    example = (
+        f"{override.variable}='\"{MASK}\"' with the value inside the double quotes"
+        if secret
+        else (f"{override.variable}={_quoted(override.value)}")
     )
+    return (
+        f"{override.variable}={value}: {failed} ({reason})",
+        f"quote the value, e.g. {example} (clearml-cfg env KEY --value-stdin writes it), or unset it",
+    )
+
+
+def _secret_value(override: EnvOverride) -> bool:
+    path = tuple(override.key.split("."))
+    return secret_at_or_above(path) or bool(value_secrets(override.value))
 
 
 def ignored_env(env: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -168,7 +187,9 @@ def ignored_env(env: Mapping[str, str]) -> list[tuple[str, str]]:
 
 def parse_env_value(override: EnvOverride) -> Any:
     """What the server makes of one override: pyhocon parses `key: value` (raises when it cannot)."""
-    return plain(pyhocon_factory().parse_string(f"{override.key}: {override.value}"))
+    with guarded_includes() as factory:
+        tree = factory.parse_string(f"{override.key}: {override.value}")
+    return plain(tree)
 
 
 def env_text(value: Any, name: str, key: str) -> str:

@@ -49,11 +49,10 @@ def test_a_byte_that_is_not_utf8_is_located(tmp_path: Path) -> None:
 
 def test_a_file_too_large_is_refused_before_it_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write(tmp_path / "a.conf", "a: 1\n" * 30)
-    monkeypatch.setattr(reading, "MAX_FILE_BYTES", 100)
-    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("read a file that is too large"))
+    monkeypatch.setattr(reading.os, "read", lambda fd, size: pytest.fail("read a file that is too large"))
     with pytest.raises(ConfigReadError) as caught:
-        read_text(path)
-    assert (caught.value.path, caught.value.line) == (path, 1)
+        reading.read_regular(path, 100)
+    assert caught.value.path == path and "far too large" in caught.value.message
 
 
 @pytest.mark.parametrize("kind", ["directory", "dangling link", "link loop"])
@@ -84,10 +83,10 @@ def test_a_file_without_read_permission(tmp_path: Path) -> None:
 def test_a_permission_error_is_a_read_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write(tmp_path / "a.conf", "a: 1\n")
 
-    def denied(self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied", str(self))
+    def denied(name: object, flags: int, *args: Any) -> int:
+        raise PermissionError(13, "Permission denied", str(name))
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    monkeypatch.setattr(reading.os, "open", denied)
     with pytest.raises(ConfigReadError) as caught:
         read_text(path)
     assert caught.value.path == path
@@ -126,8 +125,8 @@ class Counted:
 
 @pytest.fixture
 def counted(monkeypatch: pytest.MonkeyPatch) -> tuple[Counted, Counted]:
-    reads, parses = Counted(reading.read_text), Counted(reading.parse_document)
-    monkeypatch.setattr(reading, "read_text", reads)
+    reads, parses = Counted(reading.read_stamped), Counted(reading.parse_document)
+    monkeypatch.setattr(reading, "read_stamped", reads)
     monkeypatch.setattr(reading, "parse_document", parses)
     return reads, parses
 

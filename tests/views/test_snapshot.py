@@ -34,14 +34,14 @@ def test_each_view_is_made_once(snapshot: Snapshot) -> None:
 
 
 def test_every_view_reads_a_file_once(snapshot: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = reading.read_text
+    real = reading.read_stamped
     reads: list[Path] = []
 
-    def counted(path: Path) -> str:
+    def counted(path: Path) -> tuple[str, reading.Stamp]:
         reads.append(path)
         return real(path)
 
-    monkeypatch.setattr(reading, "read_text", counted)
+    monkeypatch.setattr(reading, "read_stamped", counted)
     snapshot.files.merged()
     snapshot.effective()
     snapshot.effective("fileserver")
@@ -72,7 +72,7 @@ def test_refresh_follows_an_edit_without_reading_again(snapshot: Snapshot, monke
     path = snapshot.dirs.dirs[0] / "apiserver.conf"
     snapshot.reader.document(path).set(("auth", "x"), 7)
     assert snapshot.effective() is before  # not yet: a view is made once
-    monkeypatch.setattr(reading, "read_text", lambda path: pytest.fail(f"read {path} again"))
+    monkeypatch.setattr(reading, "read_stamped", lambda path: pytest.fail(f"read {path} again"))
     snapshot.refresh()
     assert snapshot.effective().tree["apiserver"]["auth"]["x"] == 7
     assert snapshot.files.value(("apiserver", "auth", "x")) == 7

@@ -8,8 +8,10 @@ import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from ...errors import ConfigReadError
 from ...hocon import Document, KeyPath, format_path
 from ...io.atomic import backup_path
+from ...io.reading import read_regular
 from ...model import schema
 from ...model.credentials import is_public_default, set_fresh
 from .model import Context, Finding, Fix, LoadedEnv, LoadedFile, Severity
@@ -91,9 +93,9 @@ def check_backups(context: Context) -> Iterator[Finding]:
             mode = stat.S_IMODE(info.st_mode)
             if not mode & 0o004 or not stat.S_ISREG(info.st_mode):
                 continue
-            text = backup.read_bytes().decode("utf-8-sig")
+            text = read_regular(backup)[0].decode("utf-8-sig")
             holds_secret = mask_text(text, loaded.prefix) != text
-        except (OSError, UnicodeDecodeError, ValueError):
+        except (OSError, ConfigReadError, UnicodeDecodeError, ValueError):
             continue  # unreadable or not text: nothing to say about its content
         if holds_secret:
             yield Finding(
