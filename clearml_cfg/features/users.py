@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import os
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import partial
@@ -38,12 +38,13 @@ from ..model.logins import (
     DEFAULT_ROUNDS,
     broken_hash_reason,
     check_rounds,
+    decodes_to_bcrypt,
     describe,
     duplicate_usernames,
     entry_problems,
     hash_password,
-    looks_hashed,
     password_kind,
+    repaired_hash,
     secret_kind,
 )
 from ..model.passwords import MAX_BYTES, check_new_password, check_utf8
@@ -736,41 +737,21 @@ def add_user(
 
 def _migrate(target: _Target, rounds: int, progress: Progress | None, outcome: Outcome) -> None:
     """Hash every plain-text password of the file and set ``pass_hashed: true``: the file stays in one mode."""
-    pending: list[tuple[int, str, str]] = []
-    for index, entry in enumerate(target.users):
-        if not isinstance(entry, dict) or "password" not in entry:
-            continue  # the server cannot use this entry in any mode; list-users reports it
-        who = entry.get("username", f"users[{index}]")
-        value = entry["password"]
-        if not isinstance(value, str):
-            raise UsageError(
-                f"cannot switch {target.file.path} to hashed passwords: the password of {who!r} is "
-                f"{secret_kind(value)}, which cannot be hashed faithfully",
-                f"give {who!r} a password as text first (clearml-cfg passwd {who} keeps the plain-text mode), "
-                "or add this user with --plaintext",
-            )
-        if not value:
-            raise UsageError(
-                f"cannot switch {target.file.path} to hashed passwords: the password of {who!r} is empty",
-                f"give {who!r} a password first (clearml-cfg passwd {who}), or add this user with --plaintext",
-            )
-        if len(value.encode("utf-8")) > MAX_BYTES:
-            raise UsageError(
-                f"cannot switch {target.file.path} to hashed passwords: the password of {who!r} is longer than "
-                f"{MAX_BYTES} bytes, more than bcrypt can use",
-                f"give {who!r} a shorter one first (clearml-cfg passwd {who}), or add this user with --plaintext",
-            )
-        if looks_hashed(value):
-            outcome.warnings.append(
-                f"the plain-text password of {who!r} looks like a bcrypt hash; it is hashed as the text it is, "
-                "so the login still takes that text"
-            )
-        pending.append((index, str(who), value))
-    hashes = _hash_all([value for _, _, value in pending], rounds, progress)
-    for (index, who, _), stored in zip(pending, hashes, strict=True):
-        target.edit(
-            f"hash the password of {who!r}",
-            partial(target.document.set, (*target.base, "users", index, "password"), stored),
+    pending, kept = [], []
+    for index, who, value in _passwords(target):
+        if _is_some_hash(value):
+            # Nobody types an 80-character hash at a login: it was pasted while pass_hashed was false (check calls
+            # it an error), and the hashed file now gives the login the password it was made from.
+            _store_repaired(target, index, who, value, outcome)
+            kept.append(who)
+            continue
+        _check_hashable(target, who, value)
+        pending.append((index, who, value))
+    _store_hashes(target, pending, rounds, progress)
+    if kept:
+        outcome.notes.append(
+            f"the password(s) of {', '.join(map(repr, kept))} were bcrypt hashes already: kept as hashes, so the "
+            "login takes the password(s) they were made from"
         )
     target.edit("set pass_hashed", lambda: target.document.set((*target.base, "pass_hashed"), True))
     if pending:
@@ -779,6 +760,135 @@ def _migrate(target: _Target, rounds: int, progress: Progress | None, outcome: O
             f"the file now stores bcrypt hashes (pass_hashed: true): the plain-text password(s) of {names} were "
             "hashed too, so they log in as before"
         )
+
+
+def _passwords(target: _Target) -> Iterator[tuple[int, str, Any]]:
+    """Each entry of the file that has a password: its index, who it is, the password as written."""
+    for index, entry in enumerate(target.users):
+        if isinstance(entry, dict) and "password" in entry:  # an entry without one is list-users' to report
+            yield index, str(entry.get("username", f"users[{index}]")), entry["password"]
+
+
+def _check_hashable(target: _Target, who: str, value: Any) -> None:
+    """Refuse a password that cannot become a faithful bcrypt hash: not text, empty, or over bcrypt's limit."""
+    if not isinstance(value, str):
+        problem = f"is {secret_kind(value)}, which cannot be hashed faithfully"
+        fix = f"give {who!r} a password as text first (clearml-cfg passwd {who} keeps the plain-text mode)"
+    elif not value:
+        problem, fix = "is empty", f"give {who!r} a password first (clearml-cfg passwd {who})"
+    elif len(value.encode("utf-8")) > MAX_BYTES:
+        problem = f"is longer than {MAX_BYTES} bytes, more than bcrypt can use"
+        fix = f"give {who!r} a shorter one first (clearml-cfg passwd {who})"
+    else:
+        return
+    raise UsageError(
+        f"cannot switch {target.file.path} to hashed passwords: the password of {who!r} {problem}",
+        f"{fix}, or add this user with --plaintext",
+    )
+
+
+def _store_hashes(target: _Target, pending: list[tuple[int, str, str]], rounds: int, progress: Progress | None) -> None:
+    hashes = _hash_all([value for _, _, value in pending], rounds, progress)
+    for (index, who, _), stored in zip(pending, hashes, strict=True):
+        target.edit(
+            f"hash the password of {who!r}",
+            partial(target.document.set, (*target.base, "users", index, "password"), stored),
+        )
+
+
+def _store_repaired(target: _Target, index: int, who: str, value: Any, outcome: Outcome) -> None:
+    """Keep a hash as the hash it is, in the form the server reads (a b'...' wrapper or a raw $2b$ hash fixed)."""
+    repaired = repaired_hash(value)
+    if repaired is None:
+        return
+    target.edit(
+        f"store the hash of {who!r} as base64",
+        partial(target.document.set, (*target.base, "users", index, "password"), repaired),
+    )
+    outcome.notes.append(f"the hash of {who!r} was pasted in the wrong form: stored as the server reads it")
+
+
+def _is_some_hash(value: Any) -> bool:
+    """A bcrypt hash in the form the server reads, or pasted in a form --fix repairs."""
+    return isinstance(value, str) and (decodes_to_bcrypt(value) or repaired_hash(value) is not None)
+
+
+#: The two ways the server can store passwords (pass_hashed true / false).
+PASSWORD_MODES = ("hashed", "plain")
+
+
+def set_password_mode(
+    options: Options, mode: str, *, rounds: int | None = None, progress: Progress | None = None
+) -> Outcome:
+    """Store every user's password the way ``mode`` says, changing ``pass_hashed`` with the passwords.
+
+    "hashed": every plain-text password is bcrypt-hashed (so each user logs in as before), a hash pasted in the
+    wrong form is stored right, and a plain-text password left in a hashed file (no login worked) is hashed as
+    the text it is. "plain": only when no password is hashed yet, since a hash cannot be turned back into its
+    password."""
+    if mode not in PASSWORD_MODES:
+        raise UsageError(f"MODE {mode!r} is not one of {', '.join(PASSWORD_MODES)}", "use hashed or plain")
+    cost = _check_cost(False, rounds)
+    outcome = Outcome()
+    with options.transaction() as tx:
+        target = _open(options, tx)
+        rules = Rules(target.snapshot, [FIXED])
+        if mode == "plain":
+            _to_plain(target, outcome)
+        elif target.hashed:
+            _repair_hashed(target, cost, progress, outcome)
+        else:
+            _migrate(target, cost, progress, outcome)
+        merged = _check_takes_effect(target, options, hashed=mode == "hashed", enabled=False)
+        outcome.warnings.extend(rules.verdict(force=options.force))
+        outcome.changes = tx.commit()
+    env = _env_view(merged, options, outcome)
+    _warn_overridden(env, merged, target, (USERS, PASS_HASHED), outcome)
+    target.note_where(outcome)
+    return outcome
+
+
+def _repair_hashed(target: _Target, rounds: int, progress: Progress | None, outcome: Outcome) -> None:
+    """A hashed file: store right each hash pasted in the wrong form, hash each password left as plain text."""
+    pending, repaired = [], 0
+    for index, who, value in _passwords(target):
+        if _is_some_hash(value):
+            repaired += repaired_hash(value) is not None
+            _store_repaired(target, index, who, value, outcome)
+            continue
+        _check_hashable(target, who, value)
+        pending.append((index, who, value))
+    _store_hashes(target, pending, rounds, progress)
+    if pending:
+        names = ", ".join(repr(who) for _, who, _ in pending)
+        outcome.warnings.append(
+            f"the password(s) of {names} were plain text in a file of hashes, so no login worked; they are hashed "
+            "now, as the text they were: tell the user(s), or set new ones with clearml-cfg passwd"
+        )
+    if not repaired and not pending:
+        outcome.notes.append(f"every password in {target.file.path} is already a bcrypt hash: nothing to change")
+
+
+def _to_plain(target: _Target, outcome: Outcome) -> None:
+    """pass_hashed false, when no password is a hash (plain text left in a hashed file is then read as the
+    text it is): a hash cannot be turned back into its password."""
+    if not target.hashed:
+        outcome.notes.append(f"{target.file.path} already stores plain-text passwords: nothing to change")
+        return
+    hashes = [who for _, who, value in _passwords(target) if _is_some_hash(value)]
+    if hashes:
+        names = ", ".join(repr(who) for who in hashes)
+        raise UsageError(
+            f"cannot store the passwords of {target.file.path} as plain text: {names} "
+            f"{'has a bcrypt hash' if len(hashes) == 1 else 'have bcrypt hashes'}, and a "
+            "hash cannot be turned back into its password",
+            "keep pass_hashed: true (a new password for a user: clearml-cfg passwd USERNAME)",
+        )
+    target.edit("set pass_hashed", lambda: target.document.set((*target.base, "pass_hashed"), False))
+    outcome.warnings.append(
+        "passwords will be stored as plain text: whoever can read the file can read them "
+        "(add-user without --plaintext switches the file back to hashes)"
+    )
 
 
 def change_password(

@@ -13,10 +13,10 @@ import unicodedata
 from typing import Any
 
 from ..errors import UsageError
-from ..hocon import Unresolved
+from ..hocon import Unresolved, format_path
 from .keys import MISSING
 from .passwords import check_new_password
-from .schema import USER_KEYS_OPTIONAL, USER_KEYS_REQUIRED
+from .schema import FIXED_USERS_LIST, USER_KEYS_OPTIONAL, USER_KEYS_REQUIRED
 
 DEFAULT_ROUNDS = 12
 MIN_ROUNDS, MAX_ROUNDS = 4, 31
@@ -183,3 +183,18 @@ def duplicate_usernames(users: list[Any]) -> dict[str, int]:
 
 #: Unicode categories no login form can send: control characters (newline, tab, ...) and line separators
 CONTROL = ("Cc", "Zl", "Zp")
+
+
+def refuse_password_edit(path: tuple[str | int, ...], username: Any, force: bool) -> None:
+    """A user's password is passwd's to write: in the file's mode (a bcrypt hash when pass_hashed is true) and
+    from a prompt or stdin, never the command line. ``set`` writes VALUE as it is, so it is refused there."""
+    if force or len(path) != len(FIXED_USERS_LIST) + 2 or path[: len(FIXED_USERS_LIST)] != FIXED_USERS_LIST:
+        return
+    if not isinstance(path[-2], int) or path[-1] != "password":
+        return
+    who = username if isinstance(username, str) and username and ":" not in username else "USERNAME"
+    raise UsageError(
+        f"{format_path(path)} is a web-login password: set would store VALUE as it is, as plain text even when "
+        "the file stores bcrypt hashes, and VALUE is seen in the process list",
+        f"clearml-cfg passwd {who} stores it in the file's mode from a prompt or stdin; --force writes VALUE as it is",
+    )
