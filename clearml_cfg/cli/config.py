@@ -19,6 +19,7 @@ from .options import (
     VALUE_TYPES,
     Component,
     ConfigDir,
+    Create,
     Defaults,
     DryRun,
     Force,
@@ -76,7 +77,7 @@ def init_command(
 
     Example: CLEARML_CONFIG_DIR=./clearml-config clearml-cfg init
     """
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, create=True, force=force, quiet=quiet)
     console = Console(quiet=quiet)
     outcome = init_dir(options)
     report(console, outcome, dry_run=dry_run, json_output=json_output)
@@ -164,6 +165,7 @@ def set_command(
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
     no_backup: NoBackup = False,
+    create: Create = False,
     quiet: Quiet = False,
     show_secrets: ShowSecrets = False,
     json_output: Json = False,
@@ -182,7 +184,7 @@ def set_command(
 
     Example: printf '%s\\n' "$SECRET" | clearml-cfg set secure.http.session_secret.apiserver --value-stdin
     """
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, create=create, force=force, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
     path = parse_key(key)
     if value_stdin:
@@ -224,7 +226,7 @@ def unset_command(
 
     Example: clearml-cfg unset apiserver.auth.cookies.domain
     """
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, create=False, force=force, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
     outcome = unset_value(options, parse_key(key), missing_ok)
     report(console, outcome, dry_run=dry_run, json_output=json_output)

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..hocon import HoconEditError, HoconEditRefused, HoconEditUnresolvable
 from ..io.reading import Reader
 from ..io.transaction import Change, Transaction
-from ..model.layout import ConfigDirs, servers_reading
+from ..model.layout import ConfigDirs, missing_dirs, refuse_missing, servers_reading
 from ..views.snapshot import Snapshot
 
 
@@ -25,18 +25,35 @@ class Options:
     backup: bool = True
     force: bool = False
     lock_timeout: float = 10.0
+    #: None: the command only reads; else whether it may create the winning directory when missing (--create)
+    create: bool | None = None
     #: files already backed up by this command: a second write keeps the backup of the first version
     backed_up: set[Path] = field(default_factory=set)
 
     def transaction(self) -> Transaction:
+        self.require_dirs()
         return Transaction(
-            dry_run=self.dry_run, backup=self.backup, lock_timeout=self.lock_timeout, backed_up=self.backed_up
+            dry_run=self.dry_run,
+            backup=self.backup,
+            lock_timeout=self.lock_timeout,
+            backed_up=self.backed_up,
+            read_only_ok=self.force,
         )
 
     def snapshot(self, reader: Reader | None = None) -> Snapshot:
         """The command's one reading of the configuration; a write passes its transaction's reader (taken
         after the lock), so that what it reads and what it edits are the same documents."""
+        self.require_dirs()
         return Snapshot(self.dirs, self.env, reader)
+
+    def require_dirs(self) -> None:
+        """Refuse (NoConfigDir) a directory that does not exist: a mistyped --config-dir must neither read as
+        "nothing is set" nor start a new directory. A write may create the winning one with --create, and the
+        server's default directory as it always could."""
+        may_create = self.create is True or (self.create is False and self.dirs.origin == "default")
+        for directory in missing_dirs(self.dirs):
+            if not (may_create and directory == self.dirs.write_dir and not directory.exists()):
+                raise refuse_missing(self.dirs, directory)
 
 
 @dataclass

@@ -73,6 +73,7 @@ class Transaction:
     backup: bool = True
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     backed_up: set[Path] = field(default_factory=set)
+    read_only_ok: bool = False  # --force: replace a file that has no write bit (root could anyway)
     _locks: dict[Path, list[int]] = field(default_factory=dict)
     _open: dict[Path, _Open] = field(default_factory=dict)
     _dirs: list[Path] = field(default_factory=list)  # the config directories locked (the files' key prefixes)
@@ -295,6 +296,7 @@ class Transaction:
                     opened.private,
                     expected=opened.stamp,
                     prefix=change.prefix,
+                    read_only_ok=self.read_only_ok,
                 )
             )
         install(writes)
