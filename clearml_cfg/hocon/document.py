@@ -189,6 +189,8 @@ class Document:
         # the file itself satisfies.
         self._resolution: Any = _MISSING
         self._line_starts: list[int] | None = None
+        # the `include` statements of the tree they were found in (a walk of every field: read by several views)
+        self._includes: tuple[Tree, list[tuple[KeyPath, Location, Include]]] | None = None
 
     # --- text ---------------------------------------------------------------------------------------------
 
@@ -404,7 +406,10 @@ class Document:
         from .edit import fields_under
         from .syntax import ObjectNode
 
-        root = self._tree.root
+        tree = self._tree
+        if self._includes is not None and self._includes[0] is tree:
+            return list(self._includes[1])
+        root = tree.root
         if not isinstance(root, ObjectNode):
             return []
         objects: list[tuple[ObjectNode, KeyPath]] = [(root, ())]
@@ -412,12 +417,14 @@ class Document:
             single = ref.field.value.single()
             if isinstance(single, ObjectNode):
                 objects.append((single, ref.path))
-        return [
+        found = [
             (base, self._location(entry.start), entry)
             for node, base in objects
             for entry in node.entries
             if isinstance(entry, Include)
         ]
+        self._includes = (tree, found)
+        return list(found)
 
     def value_text(self, path: KeyPath | str) -> str | None:
         """The source text of the value of the last definition of ``path`` (`007` where get() says 7)."""
@@ -630,7 +637,7 @@ class Document:
         for name in current:
             if name not in value:
                 step = parse_tree(text)
-                text = apply_splices(text, Planner(step, detect_style(step)).unset((*path, name)))
+                text = apply_splices(text, Planner(step, detect_style(step)).unset((*path, name), comments=False))
         if not value:
             step = parse_tree(text)
             if _lookup(evaluate(step, resolve=False), path) is _MISSING:  # it existed only through its keys

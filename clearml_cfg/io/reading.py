@@ -304,6 +304,7 @@ class Reader:
         self._documents[key] = document
         self._texts.pop(key, None)
         self.adopted[key] = document
+
     def stamp(self, path: Path) -> Stamp | None:
         """What the file was when ``text`` read it (None: not read, or not readable): a write refuses to replace
         a file that is no longer what was read."""
