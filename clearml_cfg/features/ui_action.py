@@ -150,7 +150,7 @@ def listing(options: Options, kind: str | None = None) -> Listing:
         entries = value_of(effective, path)
         if entries is MISSING:
             continue
-        for where, message in schema.problems(path, entries):
+        for where, message, *_ in schema.problems(path, entries):
             result.warnings.append(f"{format_path(where)} {message}")
         if not isinstance(entries, list):
             continue

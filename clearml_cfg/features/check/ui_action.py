@@ -45,7 +45,7 @@ def check_ui_actions(context: Context) -> Iterator[Finding]:
                     loaded,
                     (*inner, kind),
                     "ui-action-unknown-object",
-                    Severity.WARNING,
+                    Severity.ERROR,  # like a misspelt key: the actions meant silently do not appear
                     f"the web app shows no context menu for {kind!r}: actions are for {', '.join(UI_ACTION_OBJECTS)}",
                     f"did you mean {close[0]}?" if close else "move them under one of those",
                 )

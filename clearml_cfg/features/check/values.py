@@ -13,24 +13,6 @@ from ...model.known import unknown_name
 from .model import Context, Finding, Fix, LoadedEnv, LoadedFile, Severity, Source
 from .sections import CLOSE_IN_COMPLETE, COMPLETE
 
-_AREAS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("services", "tasks", "non_responsive_tasks_watchdog"), "watchdog"),
-    (("apiserver", "auth", "cookies"), "cookie"),
-    (("apiserver", "cors"), "cors"),
-    (("fileserver", "cors"), "cors"),
-    (schema.FIXED_USERS, "fixed-user"),
-    (("services", "organization", "ui_actions"), "ui-action"),
-    (("apiserver", "listen"), "listen"),
-)
-
-
-def _area(path: KeyPath) -> str:
-    for prefix, name in _AREAS:
-        if tuple(path[: len(prefix)]) == prefix:
-            return name
-    return "setting"
-
-
 # these have checkers of their own (checks/users.py, checks/ui_actions.py)
 _OWN_CHECKER = (schema.FIXED_USERS, schema.UI_ACTIONS)
 
@@ -71,7 +53,7 @@ def _check_one(source: Source, inner: KeyPath, path: KeyPath, value: Any) -> Ite
         )
         return
     holder = schema.setting_for(parent)
-    area = _area(path)
+    area = schema.area(path)
     if holder is not None and holder.keys is not None and name not in holder.keys:
         close = difflib.get_close_matches(name, holder.keys, n=1)
         yield source.finding(
@@ -118,16 +100,15 @@ def _unknown(source: Source, inner: KeyPath, path: KeyPath, close: str | None, k
 def _invalid(
     source: Source, inner: KeyPath, path: KeyPath, value: Any, problem: str, setting: schema.Setting
 ) -> Finding:
-    area = _area(path)
-    code = f"{area}-not-seconds" if setting.kind == "seconds" else f"{area}-invalid-value"
+    code = schema.invalid_code(path, setting)
     fix = None
     seconds = _as_seconds(value) if setting.kind == "seconds" else None
-    hint = f"{format_path(path)} takes {setting.kind}"
+    hint = schema.fix_hint(path, setting, value)
     if seconds is not None and isinstance(source, LoadedFile):
         fix = Fix.setting(f"write {format_path(path)} as {seconds}", source.path, inner, seconds)
-        hint += f": --fix writes {seconds}"
+        hint = f"--fix writes {seconds}"
     elif isinstance(source, LoadedEnv):
-        hint += (
+        hint = f"{format_path(path)} takes {setting.kind}" + (
             f": set {source.variable}={seconds}"
             if seconds is not None and inner == tuple(source.override.key.split("."))
             else f"; change {source.variable} (a variable: --fix edits files only)"
