@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import CfgError, NotSet, UsageError
+from ..errors import CfgError, Message, NotSet, UsageError
 from ..hocon import (
     HoconEditError,
     HoconKeyError,
@@ -90,11 +90,11 @@ def invalid(found: Iterable[Row]) -> list[str]:
     """A warning for every shown value the server cannot use (``threshold_sec: 2 hours``), naming its origin."""
     from ..model import schema
 
-    warnings = []
+    warnings: list[str] = []
     for row in found:
         if row.is_set:
-            for where, message in schema.problems(row.key, row.value):
-                warnings.append(f"{format_path(where)} {message} (set at {row.label})")
+            for where, message, hint, _ in schema.problems(row.key, row.value):
+                warnings.append(Message(f"{format_path(where)} {message} (set at {row.label})", hint))
     return warnings
 
 
@@ -156,7 +156,7 @@ def not_taking_effect(snapshot: Snapshot, values: Mapping[KeyPath, Any], *, dry_
     warnings: list[str] = []
     for path, value in values.items():
         try:
-            effective = snapshot.effective(component_of(path), ignore_bad_env=True)
+            effective = snapshot.effective(component_of(path), ignore_bad_env=True, along=[path])
         except CfgError as e:  # the write is done; a file elsewhere that the server cannot read is its own problem
             warnings.append(f"could not check what the server now reads: {e.message}")
             return warnings

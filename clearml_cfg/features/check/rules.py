@@ -70,9 +70,11 @@ class Rules:
     """The findings before an edit, to judge the configuration after it (the snapshot's documents are the ones
     the transaction edits, so the same snapshot shows both)."""
 
-    def __init__(self, snapshot: Snapshot, edited: Iterable[KeyPath]) -> None:
+    def __init__(self, snapshot: Snapshot, edited: Iterable[KeyPath] | None) -> None:
+        """``edited``: the keys the edit sets or removes; None for an edit that can change anything (whole files
+        given a new text), judged over the whole configuration."""
         self.snapshot = snapshot
-        self.along = focus(edited)
+        self.along = None if edited is None else focus(edited)
         self.before = self._findings()
 
     def _findings(self) -> list[Finding]:
