@@ -891,3 +891,26 @@ def test_backups_that_are_private_or_hold_no_secret_are_not_reported(
     write(config_dir / "apiserver.conf", "auth.fixed_users.enabled: true\n")
     write(config_dir / "apiserver.conf.bak", text).chmod(mode)
     assert "backup-readable" not in codes(findings(cli))
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "https://clearml.example.com",
+        "clearml.example.com:8080",
+        "clearml.example.com/",
+        "https://app.clearml.example.com/",
+    ],
+)
+def test_a_cookie_domain_that_is_no_host_is_fixed_by_taking_the_host(cli: Run, config_dir: Path, written: str) -> None:
+    path = write(config_dir / "apiserver.conf", f'auth.cookies.domain: "{written}"\n')
+    found = one(findings(cli), "cookie-domain-not-a-host")
+    assert (found["severity"], found["fixable"]) == ("error", True)
+    assert cli("check", "--fix", "-q").code == 0
+    assert path.read_text() == 'auth.cookies.domain: ".clearml.example.com"\n'
+    assert findings(cli) == []
+
+
+def test_localhost_as_cookie_domain_is_its_own_finding(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", 'auth.cookies.domain: "localhost"\n')
+    assert [(f["code"], f["severity"]) for f in findings(cli)] == [("cookie-domain-local", "warning")]
