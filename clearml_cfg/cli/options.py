@@ -53,6 +53,22 @@ ConfigDir = Annotated[
     ),
 ]
 DryRun = Annotated[bool, typer.Option("--dry-run", "-n", help="Show the diff, write nothing.")]
+Force = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        "-f",
+        help="Write even what clearml-cfg check would call an error (a misspelt key, a value the server cannot use).",
+    ),
+]
+Create = Annotated[
+    bool,
+    typer.Option(
+        "--create",
+        help="Create the config directory if it does not exist (else refused: a mistyped --config-dir must not start "
+        "a new one).",
+    ),
+]
 NoBackup = Annotated[bool, typer.Option("--no-backup", help="Do not keep the previous content as NAME.conf.bak.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors (and data asked for).")]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
@@ -78,9 +94,18 @@ def lock_timeout(env: dict[str, str]) -> float:
 
 
 def make_options(
-    config_dir: str | None, *, dry_run: bool = False, backup: bool = True, force: bool = False, quiet: bool = False
+    config_dir: str | None,
+    *,
+    dry_run: bool = False,
+    backup: bool = True,
+    force: bool = False,
+    quiet: bool = False,
+    create: bool | None = None,
 ) -> Options:
-    """The options every command works with; warns (on stderr) about a directory list the server reads oddly."""
+    """The options every command works with; warns (on stderr) about a directory list the server reads oddly.
+
+    ``create``: None for a command that only reads (its directories must exist), else whether a write may create
+    the winning directory (--create; the server's default one is always created)."""
     env = dict(os.environ)
     dirs = config_dirs(config_dir, env)
     if dirs.warnings and not quiet:
@@ -95,6 +120,7 @@ def make_options(
         backup=backup,
         force=force,
         lock_timeout=lock_timeout(env),
+        create=create,
     )
 
 

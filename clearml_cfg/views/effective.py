@@ -21,9 +21,10 @@ from ..hocon import Document, HoconRunaway, HoconSemanticError, KeyPath, Locatio
 from ..io.reading import Reader, resolved_tree
 from ..model import schema
 from ..model.keys import MISSING, lookup
-from ..model.layout import ConfigDirs, ConfigFile, conf_directory, config_dirs, discover
-from ..model.merge import EmptyKey, Renames, land, landed_path, merge_traced, put_file
+from ..model.layout import ConfigDirs, ConfigFile, conf_directory, config_dirs
+from ..model.merge import EmptyKey, Renames, land, landed_path, merge_traced, on_the_way, pruned, put_along, put_file
 from .environment import EnvOverride, env_overrides, env_problem, ignored_env, parse_env_value
+from .files import listing, will_exist
 from .server_reading import junk, junk_warning, read_file, url_include_warning, url_includes
 
 COMPONENTS = ("apiserver", "fileserver")
@@ -202,10 +203,26 @@ def _server_reading(path: Path, document: Document) -> Any:
     return read_file(path, document.text)
 
 
-def _file_layer(config_file: ConfigFile, kind: str, warnings: list[str], reader: Reader) -> Layer:
-    document, value = _our_reading(config_file, warnings, reader)
+#: A view along some keys (the keys, and the environment that file substitutions read), or None: everything.
+Along = tuple[Sequence[KeyPath], Mapping[str, str]] | None
+
+
+def _file_layer(
+    config_file: ConfigFile, kind: str, warnings: list[str], reader: Reader, along: Along = None
+) -> Layer | None:
+    """One file's layer; with ``along``, only what lies along those keys (None when the file sets none of it)."""
+    locations: Mapping[KeyPath, Location]
+    if along is None:
+        document, value = _our_reading(config_file, warnings, reader)
+        locations = document.field_locations()
+    else:
+        paths = _inside(config_file.prefix, along[0])
+        if paths is None:
+            return _beside(config_file, kind, along[0])
+        document = reader.document(config_file.path)
+        value = pruned(document.resolved(along[1]), paths)
+        locations = document.field_locations(lambda written: any(on_the_way(written, path) for path in paths))
     base = Origin(kind, config_file.path, None, config_file.relative)
-    locations = document.field_locations()
     origins = _origin_tree(value, base, locations, document.include_locations())
     prefix = config_file.prefix
     written = _written(prefix, locations, base)
@@ -219,6 +236,24 @@ def _file_layer(config_file: ConfigFile, kind: str, warnings: list[str], reader:
     put_file(tree, prefix, value)
     put_file(origin_tree, prefix, origins)
     return Layer(base, tree, origin_tree, config_file.directory, set(), prefix, written, tree)
+
+
+def _beside(config_file: ConfigFile, kind: str, paths: Sequence[KeyPath]) -> Layer | None:
+    """A file that sets nothing along ``paths`` but whose name makes sections on their way objects
+    (``services/tasks.conf`` for ``services.x``): the merge goes into an object it finds, applying `-key`s, so
+    those sections count; None for a file that has nothing to do with them."""
+    tree: dict[str, Any] = {}
+    if not put_along(tree, config_file.prefix, {}, paths):
+        return None
+    base = Origin(kind, config_file.path, None, config_file.relative)
+    return Layer(base, tree, _origin_tree(tree, base, {}), config_file.directory, set(), config_file.prefix, {}, tree)
+
+
+def _inside(prefix: tuple[str, ...], paths: Sequence[KeyPath]) -> list[KeyPath] | None:
+    """The paths inside a file of key prefix ``prefix`` that lie along ``paths`` (``()``: the whole file); None
+    when the file holds nothing on the way to any of them."""
+    found = [path[len(prefix) :] for path in paths if on_the_way(prefix, path)]
+    return found or None
 
 
 def _written(prefix: tuple[str, ...], locations: Mapping[KeyPath, Location], base: Origin) -> dict[KeyPath, Origin]:
@@ -295,11 +330,19 @@ def compute(
     ignore_bad_env: bool = False,
     reader: Reader | None = None,
     without: Collection[Path] = (),
+    along: Sequence[KeyPath] | None = None,
 ) -> Effective:
     """The server's view. ``reader``: the command's reader, so that files it read already are not read again.
     ``without``: files (or directories named *.conf) to leave out, as if they were fixed: `check` reads the rest
-    of the configuration right while it reports those."""
+    of the configuration right while it reports those.
+
+    ``along``: only what lies along these keys, each file read with our own parser instead of pyhocon (it reads
+    every file it accepts as pyhocon does; docs/hocon.md lists the few differences), so that a few sections can be
+    judged in a fraction of the time: what the rules applied to an edit use. The variables are all merged (they
+    merge with each other first, so one off the way can still replace a section on it).
+    """
     reader = reader if reader is not None else Reader()
+    focus: Along = None if along is None else (tuple(along), env)
     if component not in COMPONENTS:
         raise UsageError(f"unknown component {component!r}", f"use one of {', '.join(COMPONENTS)}")
     replaces = component == "apiserver"  # the file server's loader has no `-key` rule
@@ -318,7 +361,7 @@ def compute(
             raise UsageError(
                 f"--defaults {defaults_dir}: not a directory", "point it at a server's config/default folder"
             )
-        default_layers = [_file_layer(f, "default", warnings, reader) for f in _discover(defaults_dir)]
+        default_layers = _file_layers(defaults_dir, "default", warnings, reader, focus)
         _merge_directory(tree, origins, default_layers, replaces)
         for layer in default_layers:
             written.update(layer.written)
@@ -335,12 +378,12 @@ def compute(
     read = component_dirs(dirs, component)
     used_dirs: list[Path] = []
     for directory in read.dirs:
-        if not directory.is_dir():
+        if not will_exist(directory, reader):
             if read.origin != "default":
                 warnings.append(f"{directory} (from {read.origin}) is not a directory: the server skips it")
             continue
         used_dirs.append(directory)
-        file_layers = [_file_layer(f, "file", warnings, reader) for f in _discover(directory, without)]
+        file_layers = _file_layers(directory, "file", warnings, reader, focus, without)
         _merge_directory(tree, origins, file_layers, replaces)
         layers.extend(file_layers)
 
@@ -441,16 +484,23 @@ def _merge_environment(
     return [layer for layer, _ in layers]
 
 
-def _discover(directory: Path, without: Collection[Path] = ()) -> list[ConfigFile]:
-    """The files the server reads, after checking for a link named *.conf to a directory, which it also tries
-    to read as a file (and crashes)."""
+def _file_layers(
+    directory: Path, kind: str, warnings: list[str], reader: Reader, focus: Along, without: Collection[Path] = ()
+) -> list[Layer]:
+    found = (_file_layer(f, kind, warnings, reader, focus) for f in _discover(directory, reader, without))
+    return [layer for layer in found if layer is not None]
+
+
+def _discover(directory: Path, reader: Reader, without: Collection[Path] = ()) -> list[ConfigFile]:
+    """The files the server reads (and those the command creates), after checking for a link named *.conf to a
+    directory, which it also tries to read as a file (and crashes)."""
     for root, subdirs, _ in os.walk(directory):
         for name in subdirs:
             where = Path(root, name)
             if name.endswith(".conf") and os.path.islink(where) and where not in without:
                 read_file(where)  # raises the server's error
     conf_dirs: list[Path] = []
-    found = discover(directory, conf_dirs)
+    found = listing(directory, reader, conf_dirs)
     for where in conf_dirs:
         if where not in without:
             raise conf_directory(where)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from ...errors import ConfigReadError
+from ...hocon import KeyPath
 from ...io.atomic import change_mode
-from ...io.reading import read_regular
+from ...io.reading import Reader, read_regular
 from ...io.transaction import Change
 from ...model.layout import ConfigDirs, discover
 from ...views.effective import Effective, compute
-from ..common import Options, Outcome
+from ..base import Options, Outcome
 from .appends import check_appends
 from .environment import check_environment
 from .files import check_dirs, check_files
@@ -36,9 +37,17 @@ MAX_FAILING_FILES = 20  # files the server cannot load, left out one by one to r
 
 
 def run_checks(
-    dirs: ConfigDirs, env: Mapping[str, str], defaults_dir: Path | None = None, *, show_secrets: bool = False
+    dirs: ConfigDirs,
+    env: Mapping[str, str],
+    defaults_dir: Path | None = None,
+    *,
+    show_secrets: bool = False,
+    reader: Reader | None = None,
+    along: Sequence[KeyPath] | None = None,
 ) -> list[Finding]:
-    context = load_context(dirs, env, show_secrets=show_secrets)
+    """Every finding of every checker. ``reader``: the command's (a write judges its edited documents);
+    ``along``: only what lies along these keys (see rules.py)."""
+    context = load_context(dirs, env, show_secrets=show_secrets, reader=reader, along=along)
     findings = list(context.unreadable)
     findings.extend(check_dirs(context))
     findings.extend(check_files(context))
@@ -49,7 +58,7 @@ def run_checks(
     findings.extend(check_permissions(context))
     findings.extend(check_backups(context))
     findings.extend(check_leftovers(context))
-    effective, failures = _effective_without_failures(context, defaults_dir)
+    effective, failures = _effective_without_failures(context, defaults_dir, along)
     findings.extend(failures)
     if effective is not None:
         findings.extend(check_effective(context, effective))
@@ -62,7 +71,9 @@ def run_checks(
     return _distinct(findings)
 
 
-def _effective_without_failures(context: Context, defaults_dir: Path | None) -> tuple[Effective | None, list[Finding]]:
+def _effective_without_failures(
+    context: Context, defaults_dir: Path | None, along: Sequence[KeyPath] | None
+) -> tuple[Effective | None, list[Finding]]:
     """The server's view of every file it can load: a file that cannot be read, or that the server cannot load,
     is reported and left out, so that the other files are checked as they are (not as if they were absent)."""
     failures: list[Finding] = []
@@ -76,6 +87,7 @@ def _effective_without_failures(context: Context, defaults_dir: Path | None) -> 
                 ignore_bad_env=True,
                 reader=context.reader,
                 without=without,
+                along=along,
             )
         except ConfigReadError as e:
             failures.append(_cannot_load(e))
