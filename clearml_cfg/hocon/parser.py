@@ -42,7 +42,9 @@ _QUOTED_VALUE = r'"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"'
 _WS = re.compile(r"[ \t]+")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _COMMENT = re.compile(r"(?:#|//)[^\r\n]*")
-_LEADING_TRIVIA = re.compile(r"(?:[ \t\r\n]+|(?:#|//)[^\r\n]*)*")
+# What may come before a root written in braces or brackets: blanks, line breaks, comments, and commas (pyhocon's
+# comment_eol: a run of line breaks and commas, then a comment)
+_LEADING_TRIVIA = re.compile(r"(?:[ \t\r\n]+|(?:[\r\n,]+[ \t]*)?(?:#|//)[^\r\n]*)*")
 # pyhocon's key Word has a blank but no tab; pyparsing turns tabs into blanks before it looks, so we allow both.
 _KEY_WORD = re.compile(r"[A-Za-z0-9\xc0-\xd6\xd8-\xf6\xf8-\xff._\- /\t]+")
 _KEY_QUOTED = re.compile(r'"[^"\n\r\\]*+(?:\\.[^"\n\r\\]*+)*+"')
@@ -211,7 +213,10 @@ class _Parser:
         first = _LEADING_TRIVIA.match(self.text, self.pos).end()  # type: ignore[union-attr]
         root: Root
         if first < self.n and self.text[first] in "[{":
-            self._gap()
+            while self.pos < first:
+                self._gap()
+                if self.pos < first and self.text[self.pos] == ",":
+                    self._mark(Kind.COMMA, self.pos + 1)
             root = self._list(1) if self.text[self.pos] == "[" else self._object(1)
             while self.pos < self.n:
                 self._ws()

@@ -102,6 +102,23 @@ def test_what_pyhocon_reads_is_read(text: str) -> None:
     assert oracle(text) == ("ok", parse(text).to_dict())
 
 
+@pytest.mark.parametrize(
+    "text", [", # x\n{\n a: 1\n}\n", ",\n,\n// x\n[1, 2]\n", ",\n{ a: 1 }\n", ", ,# x\n{ a: 1 }\n", ",\na: 1\n"]
+)
+def test_commas_before_the_root_are_read_as_pyhocon_reads_them(text: str) -> None:
+    """pyhocon skips a run of commas and line breaks before a root in braces only when a comment follows it."""
+    theirs = strict_oracle(text)
+    try:
+        document = parse(text)
+    except HoconSyntaxError:
+        assert theirs[0] == "error"
+        return
+    assert document.render() == text and theirs == ("ok", document.to_dict())
+    if isinstance(theirs[1], dict):
+        document.set("b", 2)
+        assert strict_oracle(document.text) == ("ok", {**theirs[1], "b": 2})
+
+
 @pytest.mark.parametrize("text", ['b: include "x.conf" text\n', 'h: "a"include "x.conf"\n', 'a: [include "x" x]\n'])
 def test_an_include_joined_to_text_is_junk_to_the_end(text: str) -> None:
     """pyhocon writes the include's repr into the text: the junk stays junk whatever it is joined to."""
