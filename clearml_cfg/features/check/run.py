@@ -22,7 +22,7 @@ from .layered import check_effective
 from .leftovers import check_leftovers
 from .model import Context, Finding, Severity, load_context
 from .overlaps import check_overlaps
-from .secrets import check_backups, check_permissions, check_secrets
+from .secrets import check_backups, check_built_in_secrets, check_permissions, check_secrets
 from .ui_action import check_ui_actions
 from .users import check_users
 from .values import check_values
@@ -62,6 +62,9 @@ def run_checks(
     findings.extend(failures)
     if effective is not None:
         findings.extend(check_effective(context, effective))
+    if effective is not None and not failures and not context.unreadable:
+        # the configuration loads whole: what no file sets is the server's built-in value
+        findings.extend(check_built_in_secrets(context))
     findings.extend(check_users(context, effective))
     findings.extend(check_ui_actions(context))
     findings.extend(check_environment(context))

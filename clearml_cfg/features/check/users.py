@@ -64,6 +64,7 @@ def check_users(context: Context, effective: Effective | None) -> Iterator[Findi
         if not isinstance(value, bool):
             yield _invalid_mode(context, effective, key, value)
     duplicates = duplicate_usernames(merged_users) if isinstance(merged_users, list) else {}
+    computed = _computed_passwords(merged_users)
     for source in context.sources:
         yield from _block_keys(source)
         found = _users_in(source)
@@ -71,9 +72,24 @@ def check_users(context: Context, effective: Effective | None) -> Iterator[Findi
             continue
         inner, users = found
         for index, entry in enumerate(users):
+            if isinstance(entry, dict) and isinstance(entry.get("password"), Unresolved):
+                entry = {**entry, "password": computed.get(entry.get("username"), entry["password"])}
             yield from _entry(source, (*inner, index), entry, hashed, duplicates)
         if isinstance(source, LoadedFile):
             yield from _readable_plain_text(source, users, hashed)
+
+
+def _computed_passwords(users: Any) -> dict[Any, Any]:
+    """Each user's password as the server computes it (a `password: ${pw}` is checked by what it gives), by
+    username; a username listed twice has no single password to check this way."""
+    if not isinstance(users, list):
+        return {}
+    names = [u.get("username") for u in users if isinstance(u, dict)]
+    return {
+        u["username"]: u["password"]
+        for u in users
+        if isinstance(u, dict) and "password" in u and names.count(u.get("username")) == 1
+    }
 
 
 _SET_MODE = "clearml-cfg set apiserver.auth.fixed_users.pass_hashed true (or false)"
@@ -331,7 +347,7 @@ def _readable_plain_text(loaded: LoadedFile, users: list[Any], hashed: bool) -> 
             Severity.WARNING,
             f"{loaded.file.relative} holds plain-text passwords and every user of this machine can read it "
             f"(mode {mode:o})",
-            "hash them (clearml-cfg add-user migrates the file), and chmod 600 it (--fix does)",
+            "hash them (clearml-cfg password-mode hashed), and chmod 600 it (--fix does)",
             loaded.path,
             fix=Fix(f"chmod 600 {loaded.path}", loaded.path, mode=mode & ~0o077),
         )

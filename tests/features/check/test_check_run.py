@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from config_files import config_dir, dirs_of
+from helpers import own_secrets
 
 from clearml_cfg.features.check.run import UNREADABLE, apply_fixes, exit_code, preview_fixes, run_checks
 from clearml_cfg.features.common import Options
@@ -18,6 +19,7 @@ FILES = {
         'auth.fixed_users { enabled: true, users: [{ username: "a", password: "12345678", name: "A" }] }\n'
     ),
     "services.conf": "tasks.non_responsive_tasks_watchdog.threshold_sec: 2 hours\n",
+    "secure.conf": own_secrets(),
 }
 FOUND = {"fixed-user-plain-world-readable", "cookie-domain-no-dot", "watchdog-not-seconds"}
 
