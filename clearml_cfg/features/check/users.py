@@ -72,8 +72,9 @@ def check_users(context: Context, effective: Effective | None) -> Iterator[Findi
             continue
         inner, users = found
         for index, entry in enumerate(users):
-            if isinstance(entry, dict) and isinstance(entry.get("password"), Unresolved):
-                entry = {**entry, "password": computed.get(entry.get("username"), entry["password"])}
+            username = entry.get("username") if isinstance(entry, dict) else None
+            if isinstance(entry, dict) and isinstance(username, str) and isinstance(entry.get("password"), Unresolved):
+                entry = {**entry, "password": computed.get(username, entry["password"])}
             yield from _entry(source, (*inner, index), entry, hashed, duplicates)
         if isinstance(source, LoadedFile):
             yield from _readable_plain_text(source, users, hashed)
@@ -84,12 +85,9 @@ def _computed_passwords(users: Any) -> dict[Any, Any]:
     username; a username listed twice has no single password to check this way."""
     if not isinstance(users, list):
         return {}
-    names = [u.get("username") for u in users if isinstance(u, dict)]
-    return {
-        u["username"]: u["password"]
-        for u in users
-        if isinstance(u, dict) and "password" in u and names.count(u.get("username")) == 1
-    }
+    named = [u for u in users if isinstance(u, dict) and isinstance(u.get("username"), str) and "password" in u]
+    names = [u["username"] for u in named]
+    return {u["username"]: u["password"] for u in named if names.count(u["username"]) == 1}
 
 
 _SET_MODE = "clearml-cfg set apiserver.auth.fixed_users.pass_hashed true (or false)"
