@@ -6,7 +6,6 @@ a piped `get` never pays for it. Secrets are masked in diffs unless the user ins
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -197,6 +196,8 @@ def unified_diff(
 
     Lines are compared with the secrets they hide, so a change of a secret alone still shows as a changed line.
     """
+    import difflib
+
     if show_secrets:
         old = old_keys = (before or "").splitlines()
         new = new_keys = after.splitlines()

@@ -17,6 +17,7 @@ import typer
 from .. import __version__
 from ..console import Console
 from ..errors import CfgError, ExitCode
+from . import guarded
 
 # command name -> the cli module that registers it
 COMMANDS: dict[str, str] = {
@@ -110,19 +111,20 @@ def _undecodable(arguments: list[str]) -> CfgError | None:
 def run(argv: list[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     command = _command_in(arguments)
-    console = Console()
     undecodable = _undecodable(arguments)
     if undecodable is not None:
-        console.error(undecodable)
+        Console().error(undecodable)
         return int(undecodable.exit_code)
+    return guarded(lambda: _invoke(arguments, command))
+
+
+def _invoke(arguments: list[str], command: str | None) -> object:
+    """The Typer application on ``arguments``; its own exits and usage errors become exit codes here."""
     try:
         result = build_app(command)(args=arguments, prog_name="clearml-cfg", standalone_mode=False)
-    except CfgError as e:
-        console.error(e)
-        return int(e.exit_code)
     except typer.Exit as e:
         return int(e.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
+    except typer.Abort:
         sys.stderr.write("aborted\n")
         return 130
     except typer.TyperException as e:
@@ -138,22 +140,9 @@ def run(argv: list[str] | None = None) -> int:
             hint = f"did you mean 'clearml-cfg {close[0]}'? " + hint if close else hint
         elif message.startswith("No such option: "):
             hint = _dash_value_hint(arguments, message.removeprefix("No such option: "), command) or hint
-        console.error(CfgError(message[:1].lower() + message[1:], hint))
+        Console().error(CfgError(message[:1].lower() + message[1:], hint))
         return int(getattr(e, "exit_code", ExitCode.USAGE))
-    except BrokenPipeError:
-        return 0  # `clearml-cfg show | head` closed the pipe: nothing left to say
-    except Exception as e:  # a bug: say so in two lines rather than a traceback, unless asked for it
-        if os.environ.get("CLEARML_CFG_DEBUG"):
-            raise
-        console.error(
-            CfgError(
-                f"internal error: {type(e).__name__}: {e}",
-                "this is a bug in clearml-cfg; no file was left half-written. "
-                "CLEARML_CFG_DEBUG=1 shows the traceback for a report",
-            )
-        )
-        return int(ExitCode.INTERNAL)
-    return int(result) if isinstance(result, int) else 0
+    return result
 
 
 def _dash_value_hint(arguments: list[str], option: str, command: str | None) -> str | None:

@@ -8,12 +8,13 @@ from typing import Annotated
 import typer
 
 from ..console import Console
-from ..errors import NotSet, UsageError
-from ..features.config import get_value, holds_secret, init_dir, set_value, show_tree, unset_value
-from ..model.keys import format_key, lookup, parse_key
+from ..errors import UsageError
+from ..features.config import holds_secret, init_dir, set_value, show_tree, unset_value
+from ..model.keys import format_key, parse_key
 from ..model.schema import masked
 from ..model.values import ValueType, as_hocon, format_value, parse_value, to_json
 from . import prompts
+from .get import print_value
 from .options import (
     Component,
     ConfigDir,
@@ -103,28 +104,18 @@ def get_command(
 
     Example: clearml-cfg get services.tasks.non_responsive_tasks_watchdog.threshold_sec --effective
     """
-    path = parse_key(key)
-    console = Console(quiet=quiet)
-    try:
-        if effective:
-            from .explain import compute_effective
-
-            view = compute_effective(config_dir, component, defaults, ignore_bad_env, path, quiet=quiet)
-            for warning in view.warnings:
-                console.warn(warning)
-            try:
-                value = lookup(view.tree, path)
-            except KeyError:
-                raise NotSet(f"{format_key(path)} is not set in the server's effective configuration") from None
-        else:
-            options = make_options(config_dir, quiet=quiet)
-            value = get_value(options, path)
-    except NotSet as e:
-        if default is None:
-            raise NotSet(e.message, "--default VALUE prints a fallback instead") from None
-        value = default
-    shown = value if show_secrets else masked(value, path)
-    console.data(to_json(shown) if json_output else format_value(shown))
+    print_value(
+        key,
+        default,
+        effective,
+        config_dir,
+        component,
+        defaults,
+        ignore_bad_env,
+        json_output=json_output,
+        show_secrets=show_secrets,
+        quiet=quiet,
+    )
 
 
 def set_command(

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import CfgError, NotSet, UsageError
 from ..hocon import (
@@ -25,14 +25,16 @@ from ..hocon import (
     format_path,
     strict_equal,
 )
-from ..io.reading import Reader
-from ..io.transaction import Change, Transaction
 from ..model.keys import MISSING, lookup
 from ..model.layout import ConfigDirs, file_for_key, servers_reading
 from ..model.schema import masked, validate
 from ..model.values import show_value
-from ..views.effective import Effective, Origin
-from ..views.snapshot import Snapshot
+
+if TYPE_CHECKING:  # loaded where used: `get`, which only reads the files, does without them
+    from ..io.reading import Reader
+    from ..io.transaction import Change, Transaction
+    from ..views.effective import Effective, Origin
+    from ..views.snapshot import Snapshot
 
 
 @dataclass
@@ -49,6 +51,8 @@ class Options:
     backed_up: set[Path] = field(default_factory=set)
 
     def transaction(self) -> Transaction:
+        from ..io.transaction import Transaction
+
         return Transaction(
             dry_run=self.dry_run, backup=self.backup, lock_timeout=self.lock_timeout, backed_up=self.backed_up
         )
@@ -56,6 +60,8 @@ class Options:
     def snapshot(self, reader: Reader | None = None) -> Snapshot:
         """The command's one reading of the configuration; a write passes its transaction's reader (taken
         after the lock), so that what it reads and what it edits are the same documents."""
+        from ..views.snapshot import Snapshot
+
         return Snapshot(self.dirs, self.env, reader)
 
 
@@ -205,6 +211,8 @@ def not_taking_effect(snapshot: Snapshot, values: Mapping[KeyPath, Any], *, dry_
     After a write: the effective value (the snapshot refreshed after the edit) is compared with what was
     written. In a dry run only an environment variable (which wins over any file) is reported.
     """
+    from ..views.effective import Origin
+
     warnings: list[str] = []
     for path, value in values.items():
         try:
