@@ -23,7 +23,7 @@ from ..model import schema
 from ..model.keys import MISSING, lookup
 from ..model.layout import ConfigDirs, ConfigFile, config_dirs, discover
 from ..model.merge import merge_traced, put_file
-from .environment import EnvOverride, env_overrides, env_problem, ignored_env, parse_env_value
+from .environment import EnvOverride, env_overrides, env_problem, ignored_env, parse_env_value, read_env_values
 from .server_reading import junk, junk_warning, read_file
 
 COMPONENTS = ("apiserver", "fileserver")
@@ -302,7 +302,9 @@ def compute(
             merge_traced(directory_tree, directory_origins, layer.tree, layer.origins, dash_rule=False)
         merge_traced(tree, origins, directory_tree, directory_origins, dash_rule=replaces)
 
-    for override in env_overrides(env):
+    overrides = env_overrides(env)
+    read_env_values((override.key, override.value) for override in overrides)
+    for override in overrides:
         env_layer = _env_layer(override, replaces, ignore_bad=ignore_bad_env, warnings=warnings)
         if env_layer is None:
             continue

@@ -21,7 +21,7 @@ from ...model.keys import lookup
 from ...model.layout import ConfigDirs, ConfigFile, discover
 from ...model.schema import walk
 from ...views.effective import Effective, Origin, origin_below
-from ...views.environment import EnvOverride, env_overrides, parse_env_value
+from ...views.environment import EnvOverride, env_overrides, parse_env_value, read_env_values
 
 
 class Severity(str, Enum):
@@ -314,7 +314,9 @@ def load_context(dirs: ConfigDirs, env: Mapping[str, str], *, show_secrets: bool
             loaded = _load(context, config_file)
             if loaded is not None:
                 context.files.append(loaded)
-    for override in env_overrides(env):
+    overrides = env_overrides(env)
+    read_env_values((override.key, override.value) for override in overrides)
+    for override in overrides:
         try:
             tree = parse_env_value(override)
         except Exception:
