@@ -481,7 +481,7 @@ class Document:
             pruned = _path_copy(pruned, key[:depth])
             del _lookup(pruned, key[: depth - 1])[key[depth - 1]]
             accepted.append(pruned)
-        text = self._apply(Planner(self._tree, self.style).unset(key))
+        text = self._apply(Planner(self._tree).unset(key))
         self._commit(text, accepted, f"remove {format_path(key)}")
 
     @_gc_paused
@@ -503,7 +503,7 @@ class Document:
             self.set(key, [value])
             return
         action = f"append to {format_path(key)}"
-        planner = Planner(self._tree, self.style)
+        planner = Planner(self._tree)
         if isinstance(current, Unresolved):
             self._append_to_computed(planner, key, current, value)
             return
@@ -586,11 +586,9 @@ class Document:
 
     def _set_text(self, tree: Tree, path: KeyPath, value: Any, current: Any) -> str:
         from .edit import Planner, apply_splices
-        from .style import detect_style
 
-        style = detect_style(tree)
         if not (isinstance(value, dict) and isinstance(current, dict)):
-            return apply_splices(tree.text, Planner(tree, style).set(path, value))
+            return apply_splices(tree.text, Planner(tree).set(path, value))
         # An object over an object: edit key by key so that comments and layout inside it survive.
         text = tree.text
         for name, item in value.items():
@@ -601,11 +599,11 @@ class Document:
         for name in current:
             if name not in value:
                 step = parse_tree(text)
-                text = apply_splices(text, Planner(step, detect_style(step)).unset((*path, name)))
+                text = apply_splices(text, Planner(step).unset((*path, name)))
         if not value:
             step = parse_tree(text)
             if _lookup(evaluate(step, resolve=False), path) is _MISSING:  # it existed only through its keys
-                text = apply_splices(text, Planner(step, detect_style(step)).set(path, {}))
+                text = apply_splices(text, Planner(step).set(path, {}))
         return text
 
     def _commit(
