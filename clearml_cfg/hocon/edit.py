@@ -125,6 +125,11 @@ class Planner:
             self._style = detect_style(self.tree)
         return self._style
 
+    def _layout(self, value: Any) -> Style:
+        """The style to render ``value`` in: a scalar is written alike in every layout, so reading the file's
+        (a pass over all of it) waits for a value that spans lines."""
+        return self.style if isinstance(value, (Mapping, list, tuple)) else Style()
+
     # --- finding things -----------------------------------------------------------------------------------
 
     def scope(self, path: KeyPath) -> tuple[ObjectNode, KeyPath]:
@@ -274,7 +279,7 @@ class Planner:
         inline = parent.braced and same_line(text, parent.start, parent.end)
         old = field.value.single()
         multiline_list = isinstance(old, ListNode) and not same_line(text, old.start, old.end)
-        rendered = render_value(value, self.style, indent, inline=inline, multiline_list=multiline_list)
+        rendered = render_value(value, self._layout(value), indent, inline=inline, multiline_list=multiline_list)
         if field.separator is None:
             if isinstance(value, Mapping):
                 return [Splice(field.value.start, field.value.end, rendered)]
@@ -515,7 +520,7 @@ class Planner:
         node = self.list_node(path[:-1])
         element = self.element(path)
         inline = same_line(text, node.start, node.end)
-        rendered = render_value(value, self.style, indent_of(text, element.start), inline=inline)
+        rendered = render_value(value, self._layout(value), indent_of(text, element.start), inline=inline)
         return [Splice(element.start, element.end, rendered)]
 
     def remove_element(self, path: KeyPath) -> list[Splice]:
