@@ -1,22 +1,48 @@
-"""Commands answered without building the Typer application: `--version`, and `get KEY` with plain options.
+"""Commands answered without building the Typer application: `--version`, `get KEY` and `add-user NAME` with
+plain options.
 
-Importing Typer costs more than everything `get` does with the server's sixteen default files, and scripts call
-`get` more than anything else. A command line here is read by a strict grammar that accepts a subset of what
-Typer accepts and reads it the same way (tests/cli/test_fast.py compares the two on generated command lines);
-anything else (`--help`, `--effective`, `-qc DIR`, `--`, an unknown option, a missing KEY) goes to Typer, which
-explains it.
+Importing Typer costs more than everything `get` does with the server's sixteen default files, and a third of
+what add-user adds to its bcrypt hash; scripts call these more than anything else. A command line here is read
+by a strict grammar that accepts a subset of what Typer accepts and reads it the same way (tests/cli/test_fast.py
+compares the two on generated command lines); anything else (`--help`, `--effective`, `--password`, `-qc DIR`,
+`--`, an unknown option, a missing argument) goes to Typer, which explains it.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any
+from collections.abc import Callable
+from importlib import import_module
+from typing import Any, NamedTuple
 
 from .. import __version__
 
-# `get`'s options as Typer declares them (cli/config.py): flags, and options that take one value
-_FLAGS = {"--json": "json_output", "--show-secrets": "show_secrets", "--quiet": "quiet", "-q": "quiet"}
-_VALUED = {"--default": "default", "--config-dir": "config_dir", "-c": "config_dir"}
+
+class Grammar(NamedTuple):
+    """A command's options as Typer declares them (in the command's cli module): flags, options that take one
+    value (and how Typer converts it), and the one argument."""
+
+    argument: str
+    flags: dict[str, str]
+    valued: dict[str, tuple[str, Callable[[str], Any]]]
+    run: str  # module:function that does the command's work, without Typer
+
+
+_SHARED_FLAGS = {"--json": "json_output", "--show-secrets": "show_secrets", "--quiet": "quiet", "-q": "quiet"}
+_CONFIG_DIR = {"--config-dir": ("config_dir", str), "-c": ("config_dir", str)}
+GRAMMARS = {
+    "get": Grammar("key", _SHARED_FLAGS, {"--default": ("default", str), **_CONFIG_DIR}, "get:print_value"),
+    "add-user": Grammar(
+        "username",
+        {
+            **_SHARED_FLAGS,
+            **{"--guest": "guest", "--password-stdin": "password_stdin", "--generate": "generate"},
+            **{"--plaintext": "plaintext", "--dry-run": "dry_run", "-n": "dry_run", "--no-backup": "no_backup"},
+        },
+        {"--name": ("name", str), "--company": ("company", str), "--rounds": ("rounds", int), **_CONFIG_DIR},
+        "add_user:add",
+    ),
+}
 
 
 def answer(arguments: list[str]) -> int | None:
@@ -26,37 +52,43 @@ def answer(arguments: list[str]) -> int | None:
         return 0
     if any(name.endswith("_COMPLETE") for name in os.environ):
         return None  # shell completion is Typer's
-    options = read_get(arguments)
+    options = read(arguments)
     if options is None:
         return None
     from . import guarded
-    from .get import print_value
 
-    return guarded(lambda: print_value(**options))
+    module, function = GRAMMARS[arguments[0]].run.split(":")
+    run = getattr(import_module(f"{__package__}.{module}"), function)
+    return guarded(lambda: run(**options))
 
 
-def read_get(arguments: list[str]) -> dict[str, Any] | None:
-    """The parameters Typer would pass to `get` for this command line, or None when it is not one read here."""
-    if not arguments or arguments[0] != "get" or any(_undecodable(a) for a in arguments):
+def read(arguments: list[str]) -> dict[str, Any] | None:
+    """The parameters Typer would pass to the command for this command line, or None when it is not read here."""
+    if not arguments or arguments[0] not in GRAMMARS or any(_undecodable(a) for a in arguments):
         return None
+    grammar = GRAMMARS[arguments[0]]
     options: dict[str, Any] = {}
     rest = arguments[1:]
     while rest:
         token = rest.pop(0)
         name, given = token.split("=", 1) if token.startswith("--") and "=" in token else (token, None)
-        if name in _FLAGS and given is None:
-            options[_FLAGS[name]] = True
-        elif name in _VALUED:
+        if name in grammar.flags and given is None:
+            options[grammar.flags[name]] = True
+        elif name in grammar.valued:
             if given is None:
                 if not rest or rest[0].startswith("-"):
                     return None
                 given = rest.pop(0)
-            options[_VALUED[name]] = given
-        elif token.startswith("-") or "key" in options:
+            parameter, convert = grammar.valued[name]
+            try:
+                options[parameter] = convert(given)
+            except ValueError:
+                return None  # Typer says what is wrong with it
+        elif token.startswith("-") or grammar.argument in options:
             return None
         else:
-            options["key"] = token
-    return options if "key" in options else None
+            options[grammar.argument] = token
+    return options if grammar.argument in options else None
 
 
 def _undecodable(argument: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import os
 import subprocess
@@ -16,38 +17,48 @@ from hypothesis import strategies as st
 from typer.main import get_command
 
 from clearml_cfg.cli.app import build_app
-from clearml_cfg.cli.fast import read_get
-from clearml_cfg.cli.get import print_value
+from clearml_cfg.cli.fast import GRAMMARS, read
 
 TOKENS = [
-    *["get", "a.b", "apiserver.auth.cookies.domain", "", "x y", "value", "=x", "-", "--", "-1", "-x", "--nope"],
+    *["get", "add-user", "a.b", "jane", "", "x y", "value", "=x", "-", "--", "-1", "-x", "--nope", "12", "x12"],
     *["--json", "--show-secrets", "--quiet", "-q", "--default", "--default=", "--default=v", "--default=-1"],
     *["--config-dir", "--config-dir=d", "-c", "-cdir", "-c=dir", "-qc", "-qe", "-e", "--effective", "--json=1"],
     *["--help", "-h", "--version", "-V", "--component", "apiserver", "--ignore-bad-env", "--defaults"],
+    *["--name", "--name=Jane Doe", "--company", "--guest", "--password-stdin", "--generate", "--password", "pw"],
+    *["--plaintext", "--rounds", "--rounds=4", "--rounds= 12", "--rounds=1_0", "--rounds=x", "-n", "--dry-run"],
+    *["--no-backup", "--guest=1"],
 ]
-DEFAULTS = {name: p.default for name, p in inspect.signature(print_value).parameters.items() if name != "key"}
+
+
+def defaults(command: str) -> dict[str, Any]:
+    module, function = GRAMMARS[command].run.split(":")
+    run = getattr(importlib.import_module(f"clearml_cfg.cli.{module}"), function)
+    return {
+        name: p.default for name, p in inspect.signature(run).parameters.items() if name != GRAMMARS[command].argument
+    }
 
 
 def typer_reading(arguments: list[str]) -> dict[str, Any] | None:
-    """The parameters Typer passes to `get` for ``arguments``, or None when it does not run `get` with them."""
-    group = get_command(build_app("get"))
+    """The parameters Typer passes to the command for ``arguments``, or None when it does not run it with them."""
+    command = arguments[0] if arguments and arguments[0] in GRAMMARS else "get"
+    group = get_command(build_app(command))
     try:
         context = group.make_context("clearml-cfg", list(arguments))
-        name, command, rest = group.resolve_command(context, [*context._protected_args, *context.args])
-        if name != "get" or command is None:
+        name, found, rest = group.resolve_command(context, [*context._protected_args, *context.args])
+        if name != command or found is None:
             return None
-        return dict(command.make_context(name, rest, parent=context).params)
+        return dict(found.make_context(name, rest, parent=context).params)
     except Exception:  # usage errors, --help, --version: Typer's to answer
         return None
 
 
 @settings(max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", 300)), deadline=None)
-@given(st.booleans(), st.lists(st.sampled_from(TOKENS), max_size=6))
-def test_a_command_line_read_here_is_read_as_typer_reads_it(get_first: bool, tokens: list[str]) -> None:
-    arguments = ["get", *tokens] if get_first else tokens
-    ours = read_get(arguments)
+@given(st.sampled_from([*GRAMMARS, None]), st.lists(st.sampled_from(TOKENS), max_size=6))
+def test_a_command_line_read_here_is_read_as_typer_reads_it(command: str | None, tokens: list[str]) -> None:
+    arguments = [command, *tokens] if command else tokens
+    ours = read(arguments)
     if ours is not None:
-        assert typer_reading(arguments) == {**DEFAULTS, **ours}
+        assert typer_reading(arguments) == {**defaults(arguments[0]), **ours}
 
 
 @pytest.mark.parametrize(
@@ -57,11 +68,14 @@ def test_a_command_line_read_here_is_read_as_typer_reads_it(get_first: bool, tok
         ["get", "a.b", "--json", "-q", "--show-secrets"],
         ["get", "--default", "none", "a.b"],
         ["get", "a.b", "--default=", "-c", "/etc/x:/etc/y", "--config-dir=/z"],
+        ["add-user", "jane", "--password-stdin"],
+        ["add-user", "jane", "--name", "Jane Doe", "--password-stdin", "--rounds", "12", "-q", "--no-backup"],
+        ["add-user", "--generate", "--guest", "--company=c1", "-n", "--json", "--show-secrets", "bob", "--plaintext"],
     ],
 )
 def test_the_common_command_lines_are_read_here(arguments: list[str]) -> None:
-    ours = read_get(arguments)
-    assert ours is not None and typer_reading(arguments) == {**DEFAULTS, **ours}
+    ours = read(arguments)
+    assert ours is not None and typer_reading(arguments) == {**defaults(arguments[0]), **ours}
 
 
 @pytest.mark.parametrize(
@@ -69,10 +83,11 @@ def test_the_common_command_lines_are_read_here(arguments: list[str]) -> None:
     [
         *(["get"], ["get", "a", "b"], ["get", "a", "--effective"], ["get", "a", "--"], ["get", "-qc", "d", "a"]),
         *(["get", "a", "--default", "-1"], ["get", "a", "--json=1"], ["get", "--help"], ["show", "a"], ["-V", "get"]),
+        *(["add-user", "jane", "--password", "pw"], ["add-user", "jane", "--rounds", "x"], ["add-user", "-n"]),
     ],
 )
 def test_anything_else_is_left_to_typer(arguments: list[str]) -> None:
-    assert read_get(arguments) is None
+    assert read(arguments) is None
 
 
 def test_version_is_the_same_either_way(cli: Run) -> None:
