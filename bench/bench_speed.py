@@ -44,34 +44,42 @@ SERVER_LOAD = (
 )
 PARSING = """
 import json, statistics, sys, time
-sys.path.insert(0, sys.argv[1])
-from bench_hocon import generate
 from clearml_cfg.hocon import parse
 
-def median(action, repeats):
-    times = []
-    for _ in range(repeats):
-        started = time.process_time()
-        action()
-        times.append(time.process_time() - started)
-    return statistics.median(times)
+small, large = (open(name, encoding="utf-8").read() for name in sys.argv[1:3])
 
-small, large = generate(5_000), generate(50_000)
-result = {"5000": median(lambda: parse(small).to_dict(), 5), "50000": median(lambda: parse(large).to_dict(), 3)}
-if sys.argv[2] == "pyhocon":
-    from pyhocon import ConfigFactory
-    result["pyhocon"] = median(lambda: ConfigFactory.parse_string(small), 3)
+def timed(action):
+    started = time.process_time()
+    action()
+    return time.process_time() - started
+
+ours, theirs = [], []
+for _ in range(5):  # in turns, so that a change in the machine's load hits both
+    ours.append(timed(lambda: parse(small).to_dict()))
+    if sys.argv[3] == "pyhocon":
+        from pyhocon import ConfigFactory
+        theirs.append(timed(lambda: ConfigFactory.parse_string(small)))
+whole = [timed(lambda: parse(large).to_dict()) for _ in range(3)]
+result = {"5000": statistics.median(ours), "50000": statistics.median(whole)}
+if theirs:
+    result["pyhocon"] = statistics.median(theirs)
 print(json.dumps(result))
 """
 
 
 class Run:
-    """One process: CPU seconds, wall seconds, peak resident MB."""
+    """One process: CPU seconds, wall seconds, peak resident MB. It runs in a directory of its own: Python puts
+    the working directory first on its path, which must not hold a clearml_cfg."""
 
     def __init__(self, args: list[str], env: dict[str, str], stdin: bytes = b"", allowed: tuple[int, ...] = (0,)):
         started = time.perf_counter()
         process = subprocess.Popen(
-            args, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            args,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            cwd=tempfile.gettempdir(),
         )
         assert process.stdin is not None and process.stderr is not None
         process.stdin.write(stdin)
@@ -122,7 +130,10 @@ def main() -> None:
         subprocess.run(["tar", "-x", "-C", str(before)], input=archive.stdout, check=True)
         trees = {"before": before, "after": REPO}
         rows = measure(trees, scratch, env, runs)
-        parsing = {name: _parsing(tree, env, name == "after") for name, tree in trees.items()}
+        texts = scratch / "5000.conf", scratch / "50000.conf"
+        for path, lines in zip(texts, (5_000, 50_000), strict=True):
+            path.write_text(generate(lines), encoding="utf-8")
+        parsing = {name: _parsing(tree, texts, env, name == "after") for name, tree in trees.items()}
     load_after = os.getloadavg()
     body = report(rows, parsing, args.before, runs, load_before, load_after)
     print(body)
@@ -219,13 +230,14 @@ def measure(trees: dict[str, Path], scratch: Path, env: dict[str, str], runs: in
     return found
 
 
-def _parsing(tree: Path, env: dict[str, str], with_pyhocon: bool) -> dict[str, float]:
+def _parsing(tree: Path, texts: tuple[Path, Path], env: dict[str, str], with_pyhocon: bool) -> dict[str, float]:
     result = subprocess.run(
-        [sys.executable, "-c", PARSING, str(Path(__file__).resolve().parent), "pyhocon" if with_pyhocon else "-"],
+        [sys.executable, "-c", PARSING, *map(str, texts), "pyhocon" if with_pyhocon else "-"],
         env={**env, "PYTHONPATH": str(tree)},
         capture_output=True,
         text=True,
         check=True,
+        cwd=tempfile.gettempdir(),
     )
     return {key: value * 1000 for key, value in json.loads(result.stdout).items()}
 
@@ -279,7 +291,7 @@ def report(
         cells = [f"{sign} {target:g}{unit}"]
         for side in (before, after):
             value, detail = side[key]
-            shown = f"{value:.0f}{unit}" if unit.strip() else f"{value:.2f}{unit}"
+            shown = f"{value:.2f}{unit}" if unit == "x" else f"{value:.0f}{unit}"
             cells.append(f"{shown} ({detail})")
         lines.append(f"| {what} | {' | '.join(cells)} | {'yes' if met else '**no**'} |")
     floors = (

@@ -25,7 +25,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import Message, NoMatch, NotSet, UsageError, WriteError
 from ..hocon import Document, HoconEditError, HoconKeyError, KeyPath, Unresolved, format_path, strict_equal
@@ -39,9 +39,6 @@ from ..model.schema import USER_KEYS_OPTIONAL, USER_KEYS_REQUIRED
 from ..views import environment as overrides
 from ..views.files import FilesView
 from .common import Options, Outcome, edit_hint
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future
 
 FIXED: KeyPath = schema.FIXED_USERS
 AUTH: KeyPath = FIXED[:-1]
@@ -81,17 +78,40 @@ def hash_password(password: str, rounds: int = DEFAULT_ROUNDS) -> str:
     return base64.b64encode(bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds))).decode("ascii")
 
 
-def _hash_later(password: str, rounds: int) -> Future[str]:
-    """Start hashing in a thread: bcrypt releases the GIL, so reading and editing the file costs no extra time."""
-    from concurrent.futures import ThreadPoolExecutor
+class _Hashing:
+    """A hash computed in a thread of its own: bcrypt releases the GIL, so reading and editing the file meanwhile
+    costs no extra time. bcrypt is imported first, in the calling thread: imported in the new one, it would wait
+    for the GIL behind all that the calling thread does meanwhile, and the hash would start late."""
 
-    check_new_password(password)
-    check_rounds(rounds)
-    pool = ThreadPoolExecutor(max_workers=1)
-    try:
-        return pool.submit(hash_password, password, rounds)
-    finally:
-        pool.shutdown(wait=False)
+    def __init__(self, password: str, rounds: int) -> None:
+        import threading
+
+        import bcrypt  # noqa: F401 -- see above
+
+        check_new_password(password)
+        check_rounds(rounds)
+        self._outcome: tuple[str | None, BaseException | None] = (None, None)
+        self._thread = threading.Thread(target=self._run, args=(password, rounds), daemon=True)
+        self._thread.start()
+
+    def _run(self, password: str, rounds: int) -> None:
+        try:
+            self._outcome = (hash_password(password, rounds), None)
+        except BaseException as e:  # handed to the thread that asks for the result
+            self._outcome = (None, e)
+
+    def result(self) -> str:
+        self._thread.join()
+        value, error = self._outcome
+        if error is not None:
+            raise error
+        assert value is not None
+        return value
+
+
+def _hash_later(password: str, rounds: int) -> _Hashing:
+    """Start hashing ``password`` (see _Hashing)."""
+    return _Hashing(password, rounds)
 
 
 def _hash_all(passwords: list[str], rounds: int, progress: Progress | None) -> list[str]:
