@@ -9,10 +9,9 @@ import typer
 
 from ..console import Console
 from ..errors import UsageError
-from ..features.config import holds_secret, init_dir, set_value, show_tree, unset_value
+from ..features.config import holds_secret, init_dir, set_value, unset_value
 from ..model.keys import format_key, parse_key
-from ..model.schema import masked
-from ..model.values import ValueType, as_hocon, format_value, parse_value, to_json
+from ..model.values import ValueType, parse_value
 from . import prompts
 from .get import print_value
 from .options import (
@@ -28,6 +27,7 @@ from .options import (
     make_options,
 )
 from .report import report
+from .show import show
 
 Effective = Annotated[
     bool,
@@ -244,27 +244,16 @@ def show_command(
 
     Example: clearml-cfg show apiserver.auth --effective --origin
     """
-    console = Console(quiet=quiet)
-    path = parse_key(namespace) if namespace else ()
-    if effective or origin or changed:
-        from .explain import compute_effective, report_context, show_effective
-
-        view = compute_effective(config_dir, component, defaults, ignore_bad_env, path, quiet=quiet)
-        report_context(console, view)
-        show_effective(
-            console, view, path, origin=origin, changed=changed, json_output=json_output, show_secrets=show_secrets
-        )
-        return
-    options = make_options(config_dir, quiet=quiet)
-    tree = show_tree(options, path)
-    shown = tree if show_secrets else masked(tree, path)
-    if json_output:
-        console.data(to_json(shown))
-        return
-    if isinstance(shown, dict):
-        text = as_hocon(shown)
-        if not text:
-            text = f"# nothing is set{' under ' + format_key(path) if path else ''} in {options.dirs.describe()}\n"
-        console.data_hocon(text)
-    else:
-        console.data_hocon(format_value(shown))
+    show(
+        namespace,
+        effective,
+        origin,
+        changed,
+        config_dir,
+        component,
+        defaults,
+        ignore_bad_env,
+        json_output=json_output,
+        show_secrets=show_secrets,
+        quiet=quiet,
+    )

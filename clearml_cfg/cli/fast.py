@@ -1,11 +1,11 @@
-"""Commands answered without building the Typer application: `--version`, `get KEY` and `add-user NAME` with
+"""Commands answered without building the Typer application: `--version`, and `get`, `show` and `add-user` with
 plain options.
 
-Importing Typer costs more than everything `get` does with the server's sixteen default files, and a third of
-what add-user adds to its bcrypt hash; scripts call these more than anything else. A command line here is read
-by a strict grammar that accepts a subset of what Typer accepts and reads it the same way (tests/cli/test_fast.py
-compares the two on generated command lines); anything else (`--help`, `--effective`, `--password`, `-qc DIR`,
-`--`, an unknown option, a missing argument) goes to Typer, which explains it.
+Importing Typer costs more than everything `get` does with the server's sixteen default files, an eighth of
+`show --effective`, a third of what add-user adds to its bcrypt hash; scripts call these more than anything else.
+A command line here is read by a strict grammar that accepts a subset of what Typer accepts and reads it the same
+way (tests/cli/test_fast.py compares the two on generated command lines); anything else (`--help`, `--password`,
+`-qc DIR`, `--`, an unknown option, a missing argument) goes to Typer, which explains it.
 """
 
 from __future__ import annotations
@@ -26,12 +26,28 @@ class Grammar(NamedTuple):
     flags: dict[str, str]
     valued: dict[str, tuple[str, Callable[[str], Any]]]
     run: str  # module:function that does the command's work, without Typer
+    optional: bool = False  # the argument may be left out
 
 
 _SHARED_FLAGS = {"--json": "json_output", "--show-secrets": "show_secrets", "--quiet": "quiet", "-q": "quiet"}
 _CONFIG_DIR = {"--config-dir": ("config_dir", str), "-c": ("config_dir", str)}
+# the server's view: get --effective and show --effective
+_EFFECTIVE_FLAGS = {"--effective": "effective", "-e": "effective", "--ignore-bad-env": "ignore_bad_env"}
+_EFFECTIVE_VALUED = {"--component": ("component", str), "--defaults": ("defaults", str)}
 GRAMMARS = {
-    "get": Grammar("key", _SHARED_FLAGS, {"--default": ("default", str), **_CONFIG_DIR}, "get:print_value"),
+    "get": Grammar(
+        "key",
+        {**_SHARED_FLAGS, **_EFFECTIVE_FLAGS},
+        {"--default": ("default", str), **_CONFIG_DIR, **_EFFECTIVE_VALUED},
+        "get:print_value",
+    ),
+    "show": Grammar(
+        "namespace",
+        {**_SHARED_FLAGS, **_EFFECTIVE_FLAGS, "--origin": "origin", "--changed": "changed"},
+        {**_CONFIG_DIR, **_EFFECTIVE_VALUED},
+        "show:show",
+        optional=True,
+    ),
     "add-user": Grammar(
         "username",
         {
@@ -88,7 +104,7 @@ def read(arguments: list[str]) -> dict[str, Any] | None:
             return None
         else:
             options[grammar.argument] = token
-    return options if grammar.argument in options else None
+    return options if grammar.optional or grammar.argument in options else None
 
 
 def _undecodable(argument: str) -> bool:

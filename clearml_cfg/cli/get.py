@@ -28,7 +28,7 @@ def print_value(
     console = Console(quiet=quiet)
     try:
         if effective:
-            from .explain import compute_effective
+            from .effective import compute_effective
 
             view = compute_effective(config_dir, component, defaults, ignore_bad_env, path, quiet=quiet)
             for warning in view.warnings:

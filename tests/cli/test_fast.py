@@ -26,16 +26,16 @@ TOKENS = [
     *["--help", "-h", "--version", "-V", "--component", "apiserver", "--ignore-bad-env", "--defaults"],
     *["--name", "--name=Jane Doe", "--company", "--guest", "--password-stdin", "--generate", "--password", "pw"],
     *["--plaintext", "--rounds", "--rounds=4", "--rounds= 12", "--rounds=1_0", "--rounds=x", "-n", "--dry-run"],
-    *["--no-backup", "--guest=1"],
+    *["--no-backup", "--guest=1", "show", "--origin", "--changed", "--defaults=/x", "--component=fileserver"],
 ]
 
 
 def defaults(command: str) -> dict[str, Any]:
+    """What the command's function takes when an option (or an optional argument) is not given."""
     module, function = GRAMMARS[command].run.split(":")
     run = getattr(importlib.import_module(f"clearml_cfg.cli.{module}"), function)
-    return {
-        name: p.default for name, p in inspect.signature(run).parameters.items() if name != GRAMMARS[command].argument
-    }
+    parameters = inspect.signature(run).parameters.items()
+    return {name: p.default for name, p in parameters if p.default is not inspect.Parameter.empty}
 
 
 def typer_reading(arguments: list[str]) -> dict[str, Any] | None:
@@ -68,6 +68,9 @@ def test_a_command_line_read_here_is_read_as_typer_reads_it(command: str | None,
         ["get", "a.b", "--json", "-q", "--show-secrets"],
         ["get", "--default", "none", "a.b"],
         ["get", "a.b", "--default=", "-c", "/etc/x:/etc/y", "--config-dir=/z"],
+        ["get", "a.b", "--effective", "--component", "fileserver", "--defaults=/d", "--ignore-bad-env"],
+        ["show"],
+        ["show", "apiserver.auth", "-e", "--origin", "--json", "--changed", "-c", "/x"],
         ["add-user", "jane", "--password-stdin"],
         ["add-user", "jane", "--name", "Jane Doe", "--password-stdin", "--rounds", "12", "-q", "--no-backup"],
         ["add-user", "--generate", "--guest", "--company=c1", "-n", "--json", "--show-secrets", "bob", "--plaintext"],
@@ -81,8 +84,9 @@ def test_the_common_command_lines_are_read_here(arguments: list[str]) -> None:
 @pytest.mark.parametrize(
     "arguments",
     [
-        *(["get"], ["get", "a", "b"], ["get", "a", "--effective"], ["get", "a", "--"], ["get", "-qc", "d", "a"]),
-        *(["get", "a", "--default", "-1"], ["get", "a", "--json=1"], ["get", "--help"], ["show", "a"], ["-V", "get"]),
+        *(["get"], ["get", "a", "b"], ["get", "a", "-eq"], ["get", "a", "--"], ["get", "-qc", "d", "a"]),
+        *(["show", "a", "b"], ["show", "--help"], ["show", "--origin=1"]),
+        *(["get", "a", "--default", "-1"], ["get", "a", "--json=1"], ["get", "--help"], ["list-users"], ["-V", "get"]),
         *(["add-user", "jane", "--password", "pw"], ["add-user", "jane", "--rounds", "x"], ["add-user", "-n"]),
     ],
 )
@@ -95,11 +99,12 @@ def test_version_is_the_same_either_way(cli: Run) -> None:
     assert cli("--version", "--json").code == 2  # not the bare command line: Typer's, which refuses it
 
 
-def test_get_and_version_do_not_import_typer(tmp_path: Path) -> None:
+def test_the_commands_read_here_do_not_import_typer(tmp_path: Path) -> None:
     write(tmp_path / "apiserver.conf", "a: 1\n")
     code = (
         "import sys; from clearml_cfg.cli import main; "
-        "codes = [main(['--version']), main(['get', 'apiserver.a'])]; "
+        "codes = [main(['--version']), main(['get', 'apiserver.a']), main(['get', '-e', 'apiserver.a'])]; "
+        "codes += [main(['show', '--json']), main(['show', '--effective', '--origin', 'apiserver'])]; "
         "print(codes, 'typer' in sys.modules)"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CLEARML", "TRAINS"))}
@@ -110,4 +115,4 @@ def test_get_and_version_do_not_import_typer(tmp_path: Path) -> None:
         check=True,
         env={**env, "CLEARML_CONFIG_DIR": str(tmp_path)},
     )
-    assert result.stdout.splitlines()[-1] == "[0, 0] False"
+    assert result.stdout.splitlines()[-1] == "[0, 0, 0, 0, 0] False"

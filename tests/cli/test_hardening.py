@@ -573,7 +573,7 @@ def test_arguments_that_are_not_utf8_are_refused_before_anything_is_written(cli:
     ("module", "name", "args"),
     [
         ("clearml_cfg.cli.get", "get_value", ["get", "apiserver.a"]),  # answered without Typer (cli/fast.py)
-        ("clearml_cfg.cli.config", "show_tree", ["show", "apiserver"]),  # through the Typer application
+        ("clearml_cfg.cli.users", "list_users", ["list-users"]),  # through the Typer application
     ],
 )
 def test_an_internal_error_is_two_lines_and_exit_70(

@@ -1,0 +1,65 @@
+"""The server's view on the command line: computing it for a command, and the output of show --effective and
+get --effective. No Typer here: ``fast.py`` runs these commands without building the application."""
+
+from __future__ import annotations
+
+from ..console import Console
+from ..features.show import context, effective_view, shown
+from ..hocon import KeyPath, format_path
+from ..model.values import as_hocon, show_value, to_json
+from ..views.effective import Effective
+from .context import make_options
+
+
+def compute_effective(
+    config_dir: str | None,
+    component: str | None,
+    defaults: str | None,
+    ignore_bad_env: bool,
+    path: KeyPath,
+    *,
+    quiet: bool = False,
+) -> Effective:
+    options = make_options(config_dir, quiet=quiet)
+    return effective_view(options, path, component=component, defaults=defaults, ignore_bad_env=ignore_bad_env)
+
+
+def report_context(console: Console, effective: Effective) -> None:
+    notes, warnings = context(effective)
+    for note in notes:
+        console.note(note)
+    for warning in warnings:
+        console.warn(warning)
+
+
+def show_effective(
+    console: Console,
+    effective: Effective,
+    path: KeyPath,
+    *,
+    origin: bool,
+    changed: bool,
+    json_output: bool,
+    show_secrets: bool,
+) -> None:
+    found = shown(effective, path, origin=origin, changed=changed, show_secrets=show_secrets)
+    if json_output:
+        console.data(to_json(found.as_json(origin=origin)))
+    elif not origin:
+        text = as_hocon(found.tree)
+        text += "".join(
+            f"# removed: {format_path(key)} (default {show_value(value)})\n" for key, value in found.removed
+        )
+        console.data_hocon(text or "# nothing\n")
+    else:
+        console.table(
+            ["KEY", "VALUE", "ORIGIN"],
+            [
+                [
+                    format_path(row.key),
+                    f"(removed; default {show_value(row.value)})" if row.removed else show_value(row.value),
+                    row.label,
+                ]
+                for row in found.rows
+            ],
+        )
