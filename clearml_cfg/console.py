@@ -10,10 +10,12 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from .errors import CfgError, Message
-from .hocon import KeyPath
+
+if TYPE_CHECKING:  # a command that hashes a password shows messages before it loads the HOCON layer
+    from .hocon import KeyPath
 
 
 def is_terminal(stream: IO[str]) -> bool:

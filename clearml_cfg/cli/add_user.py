@@ -1,13 +1,21 @@
-"""`add-user`: the command's work. No Typer here: ``fast.py`` runs it without building the application."""
+"""`add-user`: the command's work. No Typer here: ``fast.py`` runs it without building the application.
+
+The bcrypt hash is the slow part, and needs only the password: it starts as soon as the password is read, and
+the rest of the command (loading most of the tool, reading and editing the file) happens meanwhile.
+"""
 
 from __future__ import annotations
 
+import functools
+from typing import TYPE_CHECKING
+
 from ..console import Console
-from ..features.common import Outcome
-from ..features.users import add_user, prepare_add
+from ..errors import UsageError
+from ..model.passwords import DEFAULT_ROUNDS, Hashing
 from . import prompts
-from .context import make_options
-from .report import report
+
+if TYPE_CHECKING:
+    from ..features.common import Options, Outcome
 
 
 def add(
@@ -28,21 +36,34 @@ def add(
     json_output: bool = False,
 ) -> None:
     """Add a web-login user (see cli/users.py for the options)."""
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
+
+    @functools.cache
+    def options() -> Options:  # made when first needed: after the password, unless a prompt asks for it
+        from .context import make_options
+
+        return make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
+
+    def before_prompt() -> None:
+        from ..features.users import prepare_add
+
+        prepare_add(options(), username, name=name, company=company, plaintext=plaintext, rounds=rounds)
+
     obtained = prompts.obtain(
         label=f"New password for {username}",
         stdin=password_stdin,
         generate_one=generate,
         argv=password,
-        before_prompt=lambda: prepare_add(
-            options, username, name=name, company=company, plaintext=plaintext, rounds=rounds
-        ),
+        before_prompt=before_prompt,
     )
+    hashing = None if plaintext else _hashing(obtained.password, rounds)
+    from ..features.users import add_user
+
+    options()
     for warning in obtained.warnings:
         console.warn(warning)
     outcome = add_user(
-        options,
+        options(),
         username,
         obtained.password,
         name=name,
@@ -51,8 +72,17 @@ def add(
         plaintext=plaintext,
         rounds=rounds,
         progress=console.progress,
+        hashing=hashing,
     )
     finish(console, outcome, obtained, username, dry_run=dry_run, json_output=json_output)
+
+
+def _hashing(password: str, rounds: int | None) -> Hashing | None:
+    """The hash, started now; a password or cost that add_user refuses is left for it to refuse, in its order."""
+    try:
+        return Hashing(password, DEFAULT_ROUNDS if rounds is None else rounds)
+    except UsageError:
+        return None
 
 
 def finish(
@@ -65,6 +95,8 @@ def finish(
     json_output: bool,
 ) -> None:
     """Report the change; a generated password goes to stdout once (inside the JSON document with --json)."""
+    from .report import report
+
     extra = {"password": obtained.password} if obtained.generated else None
     report(console, outcome, dry_run=dry_run, json_output=json_output, extra=extra)
     if obtained.generated and not json_output:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import getpass
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..errors import UsageError
 from ..model.passwords import generate
@@ -22,13 +22,12 @@ ARGV_WARNING = (
 )
 
 
-@dataclass
-class Obtained:
+class Obtained(NamedTuple):
     """A password, and how it was obtained (a generated one is printed once; argv earns a warning)."""
 
     password: str
     generated: bool = False
-    warnings: list[str] = field(default_factory=list)
+    warnings: tuple[str, ...] = ()
 
 
 def interactive() -> bool:
@@ -111,7 +110,7 @@ def obtain(
     if len(named) > 1:
         raise UsageError(f"{' and '.join(named)} both give the password", "use only one of them")
     if argv is not None:
-        return Obtained(argv, warnings=[ARGV_WARNING])
+        return Obtained(argv, warnings=(ARGV_WARNING,))
     if stdin:
         return Obtained(read_stdin_line(stdin_option))
     if generate_one:

@@ -34,7 +34,12 @@ from ..io.transaction import Transaction
 from ..model import schema
 from ..model.keys import MISSING, lookup
 from ..model.layout import ConfigFile, file_for_key
-from ..model.passwords import MAX_BYTES, check_new_password, check_utf8
+from ..model.passwords import DEFAULT_ROUNDS as DEFAULT_ROUNDS
+from ..model.passwords import MAX_BYTES, Hashing, check_new_password, check_utf8
+from ..model.passwords import MAX_ROUNDS as MAX_ROUNDS
+from ..model.passwords import MIN_ROUNDS as MIN_ROUNDS
+from ..model.passwords import check_rounds as check_rounds
+from ..model.passwords import hash_password as hash_password
 from ..model.schema import USER_KEYS_OPTIONAL, USER_KEYS_REQUIRED
 from ..views import environment as overrides
 from ..views.files import FilesView
@@ -46,8 +51,6 @@ USERS: KeyPath = schema.FIXED_USERS_LIST
 ENABLED: KeyPath = (*FIXED, "enabled")
 PASS_HASHED: KeyPath = (*FIXED, "pass_hashed")
 DELETE_MISSING: KeyPath = ("apiserver", "auth", "delete_missing_autocreated_users")
-DEFAULT_ROUNDS = 12
-MIN_ROUNDS, MAX_ROUNDS = 4, 31
 
 #: A bcrypt hash as bcrypt.hashpw returns it: $2a$/$2b$/$2y$, a two-digit cost, 22 characters of salt, 31 of hash
 _BCRYPT = re.compile(rb"\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}")
@@ -59,59 +62,6 @@ Progress = Callable[[int, str], AbstractContextManager[Callable[[], None]]]
 
 
 # --- hashing ----------------------------------------------------------------------------------------------
-
-
-def check_rounds(rounds: int) -> None:
-    if not MIN_ROUNDS <= rounds <= MAX_ROUNDS:
-        raise UsageError(
-            f"--rounds {rounds} is outside bcrypt's range {MIN_ROUNDS}-{MAX_ROUNDS}",
-            f"each step doubles the time; the default {DEFAULT_ROUNDS} takes about a quarter of a second",
-        )
-
-
-def hash_password(password: str, rounds: int = DEFAULT_ROUNDS) -> str:
-    """What the server stores with ``pass_hashed: true``: base64 of a bcrypt hash, as ASCII text."""
-    check_new_password(password)  # before bcrypt sees it: bcrypt 4 would truncate, bcrypt 5 would raise
-    check_rounds(rounds)
-    import bcrypt
-
-    return base64.b64encode(bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds))).decode("ascii")
-
-
-class _Hashing:
-    """A hash computed in a thread of its own: bcrypt releases the GIL, so reading and editing the file meanwhile
-    costs no extra time. bcrypt is imported first, in the calling thread: imported in the new one, it would wait
-    for the GIL behind all that the calling thread does meanwhile, and the hash would start late."""
-
-    def __init__(self, password: str, rounds: int) -> None:
-        import threading
-
-        import bcrypt  # noqa: F401 -- see above
-
-        check_new_password(password)
-        check_rounds(rounds)
-        self._outcome: tuple[str | None, BaseException | None] = (None, None)
-        self._thread = threading.Thread(target=self._run, args=(password, rounds), daemon=True)
-        self._thread.start()
-
-    def _run(self, password: str, rounds: int) -> None:
-        try:
-            self._outcome = (hash_password(password, rounds), None)
-        except BaseException as e:  # handed to the thread that asks for the result
-            self._outcome = (None, e)
-
-    def result(self) -> str:
-        self._thread.join()
-        value, error = self._outcome
-        if error is not None:
-            raise error
-        assert value is not None
-        return value
-
-
-def _hash_later(password: str, rounds: int) -> _Hashing:
-    """Start hashing ``password`` (see _Hashing)."""
-    return _Hashing(password, rounds)
 
 
 def _hash_all(passwords: list[str], rounds: int, progress: Progress | None) -> list[str]:
@@ -856,18 +806,23 @@ def add_user(
     plaintext: bool = False,
     rounds: int | None = None,
     progress: Progress | None = None,
+    hashing: Hashing | None = None,
 ) -> Outcome:
     """Append ``{ username, password, name }`` (plus company / is_guest when given); enable fixed users.
 
     Hashed unless ``plaintext``. A plain-text file with users becomes a hashed one: their passwords are hashed
-    with the same cost and ``pass_hashed`` becomes true, so they log in as before.
+    with the same cost and ``pass_hashed`` becomes true, so they log in as before. ``hashing``: a hash started
+    already (the command line starts it as soon as it has the password), used when it is the one wanted.
     """
     _check_username(username)
     _check_details(name, company)
     check_new_password(password)
     cost = _check_cost(plaintext, rounds)
     # Hashing is the slow part and needs nothing from the file: it runs while the file is locked, read and edited.
-    hashing = None if plaintext else _hash_later(password, cost)
+    if plaintext:
+        hashing = None
+    elif hashing is None or not hashing.of(password, cost):
+        hashing = Hashing(password, cost)
     outcome = Outcome()
     with options.transaction() as tx:
         target = _open(options, tx)

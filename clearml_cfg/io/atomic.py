@@ -12,6 +12,7 @@ import contextlib
 import errno
 import os
 import stat
+import tempfile  # loaded with the transaction: add-user loads it while bcrypt works
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,8 +98,6 @@ def _prepare(write: Write) -> list[_Staged]:
 def _stage(
     final: Path, data: bytes, mode: int, owner: tuple[int, int] | None, *, previous: bytes | None, is_backup: bool
 ) -> _Staged:
-    import tempfile
-
     directory = final.parent
     try:
         directory.mkdir(parents=True, exist_ok=True)
