@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from ..console import Console, is_terminal
-from ..features.export import COMPONENTS, DEFAULT_NAME, FORMATS, export, import_helm
-from ..io.transaction import write_output
+from ..console import Console
+from ..features.export import COMPONENTS, DEFAULT_NAME, FORMATS, import_helm
+from .exporting import export_files
 from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
 from .report import report
 
@@ -66,28 +66,17 @@ def export_command(
 
     Example: clearml-cfg export --format helm -o clearml-config.yaml
     """
-    options = make_options(config_dir, quiet=quiet)
-    console = Console(quiet=quiet)
-    mask = output is None and not show_secrets and is_terminal(console.out)
-    exported = export(
-        options.dirs,
-        options.env,
+    export_files(
         fmt,
-        component=component,
-        name=name,
-        namespace=namespace,
-        fileserver_configs=fileserver_configs,
-        mask=mask,
+        component,
+        name,
+        namespace,
+        output,
+        fileserver_configs,
+        config_dir,
+        show_secrets=show_secrets,
+        quiet=quiet,
     )
-    for warning in exported.warnings:
-        console.warn(warning)
-    if output is None:
-        console.data(exported.text)
-    else:
-        write_output(output, exported.text, private=exported.secret)
-        console.info(f"wrote {output}" + (" (readable by you only: it holds secrets)" if exported.secret else ""))
-    for note in exported.notes:
-        console.note(note.replace("FILE", str(output)) if output else note)
 
 
 def import_command(

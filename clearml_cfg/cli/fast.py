@@ -1,5 +1,5 @@
-"""Commands answered without building the Typer application: `--version`, and `get`, `show` and `add-user` with
-plain options.
+"""Commands answered without building the Typer application: `--version`, and `get`, `show`, `export` and
+`add-user` with plain options.
 
 Importing Typer costs more than everything `get` does with the server's sixteen default files, an eighth of
 `show --effective`, a third of what add-user adds to its bcrypt hash; scripts call these more than anything else.
@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from importlib import import_module
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from .. import __version__
@@ -22,11 +23,12 @@ class Grammar(NamedTuple):
     """A command's options as Typer declares them (in the command's cli module): flags, options that take one
     value (and how Typer converts it), and the one argument."""
 
-    argument: str
+    argument: str | None  # None: the command takes no argument
     flags: dict[str, str]
     valued: dict[str, tuple[str, Callable[[str], Any]]]
     run: str  # module:function that does the command's work, without Typer
     optional: bool = False  # the argument may be left out
+    required: tuple[str, ...] = ()  # options that must be given
 
 
 _SHARED_FLAGS = {"--json": "json_output", "--show-secrets": "show_secrets", "--quiet": "quiet", "-q": "quiet"}
@@ -57,6 +59,22 @@ GRAMMARS = {
         },
         {"--name": ("name", str), "--company": ("company", str), "--rounds": ("rounds", int), **_CONFIG_DIR},
         "add_user:add",
+    ),
+    "export": Grammar(
+        None,
+        {
+            "--fileserver-configs": "fileserver_configs",
+            "--show-secrets": "show_secrets",
+            "--quiet": "quiet",
+            "-q": "quiet",
+        },
+        {
+            **{"--format": ("fmt", str), "-f": ("fmt", str), "--component": ("component", str)},
+            **{"--name": ("name", str), "--namespace": ("namespace", str)},
+            **{"--output": ("output", Path), "-o": ("output", Path), **_CONFIG_DIR},
+        },
+        "exporting:export_files",
+        required=("fmt",),
     ),
 }
 
@@ -100,11 +118,13 @@ def read(arguments: list[str]) -> dict[str, Any] | None:
                 options[parameter] = convert(given)
             except ValueError:
                 return None  # Typer says what is wrong with it
-        elif token.startswith("-") or grammar.argument in options:
+        elif token.startswith("-") or grammar.argument is None or grammar.argument in options:
             return None
         else:
             options[grammar.argument] = token
-    return options if grammar.optional or grammar.argument in options else None
+    if grammar.argument is not None and not grammar.optional and grammar.argument not in options:
+        return None
+    return options if all(name in options for name in grammar.required) else None
 
 
 def _undecodable(argument: str) -> bool:

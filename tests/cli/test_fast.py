@@ -27,6 +27,8 @@ TOKENS = [
     *["--name", "--name=Jane Doe", "--company", "--guest", "--password-stdin", "--generate", "--password", "pw"],
     *["--plaintext", "--rounds", "--rounds=4", "--rounds= 12", "--rounds=1_0", "--rounds=x", "-n", "--dry-run"],
     *["--no-backup", "--guest=1", "show", "--origin", "--changed", "--defaults=/x", "--component=fileserver"],
+    *["export", "--format", "helm", "-f", "--format=json", "--output", "-o", "out.yaml", "--fileserver-configs"],
+    *["--namespace", "--namespace=ns", "--name=x", "--component=all", "--output=", "-f=helm"],
 ]
 
 
@@ -47,9 +49,11 @@ def typer_reading(arguments: list[str]) -> dict[str, Any] | None:
         name, found, rest = group.resolve_command(context, [*context._protected_args, *context.args])
         if name != command or found is None:
             return None
-        return dict(found.make_context(name, rest, parent=context).params)
+        params = found.make_context(name, rest, parent=context).params
     except Exception:  # usage errors, --help, --version: Typer's to answer
         return None
+    # Typer turns the text of a Path option into a Path when it calls the command
+    return {key: Path(value) if key == "output" and value is not None else value for key, value in params.items()}
 
 
 @settings(max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", 300)), deadline=None)
@@ -71,6 +75,8 @@ def test_a_command_line_read_here_is_read_as_typer_reads_it(command: str | None,
         ["get", "a.b", "--effective", "--component", "fileserver", "--defaults=/d", "--ignore-bad-env"],
         ["show"],
         ["show", "apiserver.auth", "-e", "--origin", "--json", "--changed", "-c", "/x"],
+        ["export", "--format", "helm"],
+        ["export", "-f", "k8s-secret", "--name", "cfg", "--namespace=ns", "-o", "out.yaml", "--component", "all"],
         ["add-user", "jane", "--password-stdin"],
         ["add-user", "jane", "--name", "Jane Doe", "--password-stdin", "--rounds", "12", "-q", "--no-backup"],
         ["add-user", "--generate", "--guest", "--company=c1", "-n", "--json", "--show-secrets", "bob", "--plaintext"],
@@ -85,7 +91,7 @@ def test_the_common_command_lines_are_read_here(arguments: list[str]) -> None:
     "arguments",
     [
         *(["get"], ["get", "a", "b"], ["get", "a", "-eq"], ["get", "a", "--"], ["get", "-qc", "d", "a"]),
-        *(["show", "a", "b"], ["show", "--help"], ["show", "--origin=1"]),
+        *(["show", "a", "b"], ["show", "--help"], ["show", "--origin=1"], ["export"], ["export", "-f", "helm", "x"]),
         *(["get", "a", "--default", "-1"], ["get", "a", "--json=1"], ["get", "--help"], ["list-users"], ["-V", "get"]),
         *(["add-user", "jane", "--password", "pw"], ["add-user", "jane", "--rounds", "x"], ["add-user", "-n"]),
     ],
