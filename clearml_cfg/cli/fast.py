@@ -1,5 +1,5 @@
-"""Commands answered without building the Typer application: `--version`, and `get`, `show`, `export` and
-`add-user` with plain options.
+"""Commands answered without building the Typer application: `--version`, and `get`, `show`, `check`, `export`
+and `add-user` with plain options.
 
 Importing Typer costs more than everything `get` does with the server's sixteen default files, an eighth of
 `show --effective`, a third of what add-user adds to its bcrypt hash; scripts call these more than anything else.
@@ -59,6 +59,16 @@ GRAMMARS = {
         },
         {"--name": ("name", str), "--company": ("company", str), "--rounds": ("rounds", int), **_CONFIG_DIR},
         "add_user:add",
+    ),
+    "check": Grammar(
+        None,
+        {
+            **_SHARED_FLAGS,
+            **{"--strict": "strict", "--fix": "fix", "--dry-run": "dry_run", "-n": "dry_run"},
+            "--no-backup": "no_backup",
+        },
+        {**_CONFIG_DIR, "--defaults": ("defaults", str)},
+        "checking:check_files",
     ),
     "export": Grammar(
         None,

@@ -29,6 +29,7 @@ TOKENS = [
     *["--no-backup", "--guest=1", "show", "--origin", "--changed", "--defaults=/x", "--component=fileserver"],
     *["export", "--format", "helm", "-f", "--format=json", "--output", "-o", "out.yaml", "--fileserver-configs"],
     *["--namespace", "--namespace=ns", "--name=x", "--component=all", "--output=", "-f=helm"],
+    *["check", "--strict", "--fix", "--fix=1"],
 ]
 
 
@@ -75,6 +76,8 @@ def test_a_command_line_read_here_is_read_as_typer_reads_it(command: str | None,
         ["get", "a.b", "--effective", "--component", "fileserver", "--defaults=/d", "--ignore-bad-env"],
         ["show"],
         ["show", "apiserver.auth", "-e", "--origin", "--json", "--changed", "-c", "/x"],
+        ["check"],
+        ["check", "--json", "--strict", "--fix", "-n", "--no-backup", "--defaults", "/d", "-c", "/x", "-q"],
         ["export", "--format", "helm"],
         ["export", "-f", "k8s-secret", "--name", "cfg", "--namespace=ns", "-o", "out.yaml", "--component", "all"],
         ["add-user", "jane", "--password-stdin"],
