@@ -14,21 +14,33 @@ import os
 from collections.abc import Callable
 from importlib import import_module
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from .. import __version__
 
 
-class Grammar(NamedTuple):
+class Grammar:
     """A command's options as Typer declares them (in the command's cli module): flags, options that take one
-    value (and how Typer converts it), and the one argument."""
+    value (and how Typer converts it), and the one argument. (A plain class: a NamedTuple costs more to make.)"""
 
-    argument: str | None  # None: the command takes no argument
-    flags: dict[str, str]
-    valued: dict[str, tuple[str, Callable[[str], Any]]]
-    run: str  # module:function that does the command's work, without Typer
-    optional: bool = False  # the argument may be left out
-    required: tuple[str, ...] = ()  # options that must be given
+    __slots__ = ("argument", "flags", "optional", "required", "run", "valued")
+
+    def __init__(
+        self,
+        argument: str | None,  # None: the command takes no argument
+        flags: dict[str, str],
+        valued: dict[str, tuple[str, Callable[[str], Any]]],
+        run: str,  # module:function that does the command's work, without Typer
+        *,
+        optional: bool = False,  # the argument may be left out
+        required: tuple[str, ...] = (),  # options that must be given
+    ) -> None:
+        self.argument = argument
+        self.flags = flags
+        self.valued = valued
+        self.run = run
+        self.optional = optional
+        self.required = required
 
 
 _SHARED_FLAGS = {"--json": "json_output", "--show-secrets": "show_secrets", "--quiet": "quiet", "-q": "quiet"}
