@@ -1,21 +1,35 @@
 """All output. Data goes to stdout; messages, warnings and diffs go to stderr.
 
 Colour (rich) only on a terminal and without NO_COLOR; rich is imported only when something is coloured, so
-a piped `get` never pays for it. Secrets are masked in diffs unless the user insists.
+a piped `get` never pays for it. Secrets are masked in diffs unless the user insists. Control characters (an
+escape sequence in a value can recolour, retitle or rewrite the terminal) are shown escaped, as ``\\u001b``: always
+in messages and diffs, and in data when it goes to a terminal (a pipe gets the value exactly).
 """
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING
 
-from .errors import CfgError, Message
+from .errors import CfgError, ChangedOnDisk, Message
 
 if TYPE_CHECKING:  # a command that hashes a password shows messages before it loads the HOCON layer
     from .hocon import KeyPath
+
+# C0 and C1 controls but tab and line feed (a CR alone, not one of CRLF), DEL, and the invisible marks that
+# reorder text ("Trojan Source"): each shown as a Python escape
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]|\r(?!\n)")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every control character shown as an escape, ``\\u001b`` or ``\\r``: one that JSON and a quoted
+    HOCON string read back as the same character."""
+    return _CONTROL.sub(lambda m: "\\r" if m.group() == "\r" else f"\\u{ord(m.group()):04x}", text)
 
 
 def is_terminal(stream: IO[str]) -> bool:
@@ -48,6 +62,8 @@ class Console:
     # --- data (stdout) ------------------------------------------------------------------------------------
 
     def data(self, text: str) -> None:
+        if is_terminal(self.out):
+            text = escape_controls(text)
         self.out.write(text if text.endswith("\n") else text + "\n")
         self.out.flush()
 
@@ -56,6 +72,7 @@ class Console:
         if not wants_color(self.out):
             self.data(text)
             return
+        text = escape_controls(text)
         from rich.console import Console as RichConsole
 
         from .highlight import highlight_hocon
@@ -63,36 +80,53 @@ class Console:
         RichConsole(file=self.out, highlight=False, soft_wrap=True).print(highlight_hocon(text), end="")
 
     def table(
-        self,
-        headers: list[str],
-        rows: list[list[str]],
-        *,
-        boxed: bool = False,
-        alarm: Callable[[list[str]], bool] | None = None,
+        self, headers: list[str], rows: list[list[str]], *, styles: list[str] | None = None, keys: int = 1
     ) -> None:
-        """Rows as a table on a terminal (``boxed``: with lines; rows ``alarm`` picks in red); as aligned columns
-        when piped."""
-        if wants_color(self.out):
-            from rich.console import Console as RichConsole
-            from rich.table import Table
+        """Rows under their headers, no cell ever cut: fitted to the width of a terminal (cells wrap at spaces,
+        or each row becomes a record when even that does not fit); one aligned line per row when piped.
 
-            table = (
-                Table(*headers, header_style="bold")
-                if boxed
-                else Table(*headers, box=None, pad_edge=False, header_style="bold")
-            )
-            for row in rows:
-                table.add_row(*row, style="red" if alarm is not None and alarm(row) else None)
-            RichConsole(file=self.out, highlight=False, soft_wrap=True).print(table)
+        ``keys``: how many leading columns name the row (never wrapped); ``styles``: a rich style per row
+        (colour only where colour is wanted). Control characters in a cell are shown escaped, on a terminal and
+        in a pipe alike: a table is for reading, one line per row (--json gives values exactly)."""
+        from . import columns
+
+        rows = [[escape_controls(cell) for cell in row] for row in rows]
+        if not (is_terminal(self.out) or wants_color(self.out)):
+            for line in columns.aligned([headers, *rows]):
+                self.data(line)
             return
-        widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers) - 1)]
-        for row in [headers, *rows]:
-            cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-            self.data("  ".join([*cells, row[-1]]).rstrip())
+        width = shutil.get_terminal_size().columns
+        row_styles = styles or [""] * len(rows)
+        widths = columns.widths_for([headers, *rows], width, keys)
+        lines: list[tuple[str, str]] = []
+        if widths is not None:
+            for block, style in zip(columns.grid([headers, *rows], widths), ["bold", *row_styles], strict=True):
+                lines += [(line, style) for line in block]
+        else:
+            for n, (block, style) in enumerate(
+                zip(columns.records(headers, rows, width, keys), row_styles, strict=True)
+            ):
+                lines += [("", "")] if n else []
+                lines += [(block[0], f"bold {style}".strip()), *((line, style) for line in block[1:])]
+        self._styled(lines)
+
+    def _styled(self, lines: list[tuple[str, str]]) -> None:
+        """Lines on stdout, each in its style when colour is wanted; never wrapped again."""
+        if not wants_color(self.out):
+            for line, _ in lines:
+                self.data(line)
+            return
+        from rich.console import Console as RichConsole
+        from rich.text import Text
+
+        console = RichConsole(file=self.out, highlight=False, soft_wrap=True)
+        for line, style in lines:
+            console.print(Text(line, style=style))
 
     # --- messages (stderr) --------------------------------------------------------------------------------
 
     def _say(self, prefix: str, message: str, style: str) -> None:
+        message = escape_controls(message)
         if wants_color(self.err):
             from rich.console import Console as RichConsole
             from rich.text import Text
@@ -127,7 +161,14 @@ class Console:
     def error(self, error: CfgError) -> None:
         self._say("error: ", error.message, "bold red")
         if error.detail:
-            self.err.write(error.detail.rstrip("\n") + "\n")
+            self.err.write(escape_controls(error.detail.rstrip("\n")) + "\n")
+        if isinstance(error, ChangedOnDisk) and error.now is not None:  # what the other program changed
+            self.err.writelines(
+                escape_controls(line) + "\n"
+                for line in unified_diff(
+                    str(error.path), error.before, error.now, show_secrets=self.show_secrets, prefix=error.prefix
+                )
+            )
         if error.hint:
             self.hint(error.hint)
 
@@ -165,7 +206,10 @@ class Console:
         that is not a configuration file."""
         if self.quiet:
             return
-        lines = list(unified_diff(label, before, after, show_secrets=self.show_secrets, prefix=prefix))
+        lines = [
+            escape_controls(line)
+            for line in unified_diff(label, before, after, show_secrets=self.show_secrets, prefix=prefix)
+        ]
         if not lines:
             return
         if not wants_color(self.err):

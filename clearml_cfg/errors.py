@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     UNREADABLE = 3  # a configuration file cannot be read or parsed; nothing was written
     UNWRITABLE = 4  # cannot write: permission, read-only file system, lock not obtained in time
     INTERNAL = 70  # a bug in clearml-cfg (EX_SOFTWARE); files are left as they were, writes being atomic
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as a shell reports it)
 
 
 class Message(str):
@@ -38,6 +39,7 @@ class Message(str):
 
 class CfgError(Exception):
     exit_code: ExitCode = ExitCode.USAGE
+    code: str = "usage"  # a stable name for scripts (`--json` error documents); finer than the exit code
 
     def __init__(self, message: str, hint: str | None = None, *, detail: str | None = None) -> None:
         super().__init__(message)
@@ -47,15 +49,17 @@ class CfgError(Exception):
 
 
 class NotSet(CfgError):
-    """A key asked for is not set (exit 1)."""
+    """What was asked for is not there: a key, a user, an action (exit 1)."""
 
     exit_code = ExitCode.NO
+    code = "not-found"
 
 
 class NoMatch(CfgError):
     """A password does not match, or the server could not check it (exit 1)."""
 
     exit_code = ExitCode.NO
+    code = "no-match"
 
 
 class UsageError(CfgError):
@@ -98,3 +102,49 @@ class WriteError(CfgError):
     """A file cannot be written, or the lock cannot be taken (exit 4)."""
 
     exit_code = ExitCode.UNWRITABLE
+    code = "cannot-write"
+
+
+class InternalError(CfgError):
+    """A bug in clearml-cfg (exit 70): files are left as they were, writes being atomic."""
+
+    exit_code = ExitCode.INTERNAL
+    code = "internal"
+
+
+class Declined(CfgError):
+    """The user answered no to a question (exit 1): nothing was done."""
+
+    exit_code = ExitCode.NO
+    code = "declined"
+
+
+class Interrupted(CfgError):
+    """Ctrl-C at a prompt (exit 130): nothing was done."""
+
+    exit_code = ExitCode.INTERRUPTED
+    code = "interrupted"
+
+
+class ChangedOnDisk(WriteError):
+    """A file changed on disk after the command read it: another program's edit, refused rather than overwritten
+    (exit 4). ``before`` is the text read, ``now`` the text on disk (None: the file is gone or unreadable), and
+    ``prefix`` the key path the file's content lands under (for masking the diff; None: not a config file)."""
+
+    code = "changed-on-disk"
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        path: Path,
+        before: str,
+        now: str | None,
+        prefix: tuple[str, ...] | None = None,
+    ) -> None:
+        super().__init__(message, hint)
+        self.path = path
+        self.before = before
+        self.now = now
+        self.prefix = prefix

@@ -12,6 +12,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"
 HOCON_FIXTURES = sorted((DATA / "hocon").glob("*.conf"))
+COMMANDS_DOC = REPO / "docs" / "commands.md"  # the command reference the README links to
 REFERENCE = Path(os.environ.get("CLEARML_CFG_REFERENCE", REPO.parent / "shared" / "reference"))
 
 needs_reference = pytest.mark.skipif(not REFERENCE.is_dir(), reason="../shared/reference is not present")

@@ -8,14 +8,19 @@ running, pyhocon catches exceptions in places, hypothesis runs code in gc callba
 
 from __future__ import annotations
 
+import copy
 import multiprocessing
+import os
 import resource
+import time
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from helpers import pyhocon_plain
 
-TIME_LIMIT = 5.0
+TIME_LIMIT = 5.0  # seconds of the judge's own CPU time: a loaded machine slows the clock, not the judgement
+WALL_LIMIT = 60.0  # and of the clock, should the judge be stopped from running at all
 MEMORY_LIMIT = 2 << 30  # bytes of address space for the judge: past that pyhocon fails with MemoryError
 
 _GARBAGE = ("NoneValue object", "ConfigValues", "relativedelta(", ":00:")
@@ -75,10 +80,31 @@ class _Judge:
             self._connection.close()
         self._process = self._connection = None
 
+    def _cpu_seconds(self) -> float:
+        """The judge's CPU time so far (user + system), from /proc; the clock where there is no /proc."""
+        try:
+            fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return float("inf")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def _answered(self, connection: Connection) -> bool:
+        """Whether the judge answers before it has spent TIME_LIMIT seconds of CPU on the text (WALL_LIMIT of
+        the clock at most): pyhocon runs away on some texts, and is slow on a busy machine on none."""
+        started, spent = time.monotonic(), self._cpu_seconds()
+        use_clock = spent == float("inf")
+        while not connection.poll(0.05):
+            waited = time.monotonic() - started
+            if waited > WALL_LIMIT or (use_clock and waited > TIME_LIMIT):
+                return False
+            if not use_clock and self._cpu_seconds() - spent > TIME_LIMIT:
+                return False
+        return True
+
     def read(self, text: str, strict: bool) -> tuple[str, Any]:
         connection = self._connection or self._start()
         connection.send((text, strict))
-        if not connection.poll(TIME_LIMIT):
+        if not self._answered(connection):
             self._stop()
             return "error", None
         try:
@@ -93,11 +119,24 @@ class _Judge:
 _judge_process = _Judge()
 
 
+# One answer per text for the whole run: hypothesis replays an example to shrink it, and a judge that ran out of
+# time once (a loaded machine) must not answer differently the second time.
+_answers: dict[tuple[str, bool], tuple[str, Any]] = {}
+
+
+def _read(text: str, strict: bool) -> tuple[str, Any]:
+    key = (text, strict)
+    if key not in _answers:
+        _answers[key] = _judge_process.read(text, strict=strict)
+    state, value = _answers[key]
+    return state, copy.deepcopy(value)
+
+
 def oracle(text: str) -> tuple[str, Any]:
     """pyhocon's reading of ``text``: ("ok", plain value) or ("error", None)."""
-    return _judge_process.read(text, strict=False)
+    return _read(text, False)
 
 
 def strict_oracle(text: str) -> tuple[str, Any]:
     """Like :func:`oracle`, where a value pyhocon leaves as an object's repr (or the object) counts as failing."""
-    return _judge_process.read(text, strict=True)
+    return _read(text, True)

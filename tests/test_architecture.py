@@ -52,3 +52,22 @@ def test_no_code_reads_words_out_of_a_message() -> None:
         if pattern.search(line) or " in str(" in line
     ]
     assert not found, "\n".join(found)
+
+
+def test_the_tests_mirror_the_package() -> None:
+    """Unit tests of clearml_cfg/X/ live in tests/X/ (tests/cli/ runs the real command). Test files need unique
+    names across the tree: pytest imports them by name, as the directories are not packages."""
+    tests = REPO / "tests"
+    directories = [
+        path.relative_to(tests)
+        for path in tests.rglob("*")
+        if path.is_dir()
+        and not any(part.startswith((".", "__")) or part == "data" for part in path.relative_to(tests).parts)
+    ]
+    assert [d for d in directories if not (PACKAGE / d).is_dir()] == []
+    names = [path.name for path in tests.rglob("test_*.py")]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
+    # at the top: the tests of the package's own top-level modules, and what checks the project as a whole
+    top = {f"test_{path.stem}.py" for path in PACKAGE.glob("*.py")}
+    whole = {"test_architecture.py", "test_docs.py", "test_quality.py"}
+    assert sorted(p.name for p in tests.glob("test_*.py") if p.name not in top | whole) == []

@@ -13,6 +13,7 @@ from ..console import Console
 from ..errors import UsageError
 from ..model.passwords import DEFAULT_ROUNDS, Hashing
 from . import prompts
+from .context import make_options, read_settings
 
 if TYPE_CHECKING:
     from ..features.common import Options, Outcome
@@ -36,15 +37,14 @@ def add(
     json_output: bool = False,
 ) -> None:
     """Add a web-login user (see cli/users.py for the options)."""
+    settings = read_settings(config_dir, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
 
     @functools.cache
-    def options() -> Options:  # made when first needed: after the password, unless a prompt asks for it
-        from .context import make_options
+    def options() -> Options:  # the feature modules load after the hash has started, unless a prompt comes first
+        return make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet, settings=settings)
 
-        return make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
-
-    def before_prompt() -> None:
+    def check_first() -> None:
         from ..features.users import prepare_add
 
         prepare_add(options(), username, name=name, company=company, plaintext=plaintext, rounds=rounds)
@@ -54,12 +54,11 @@ def add(
         stdin=password_stdin,
         generate_one=generate,
         argv=password,
-        before_prompt=before_prompt,
+        check_first=check_first,
     )
     hashing = None if plaintext else _hashing(obtained.password, rounds)
     from ..features.users import add_user
 
-    options()
     for warning in obtained.warnings:
         console.warn(warning)
     outcome = add_user(

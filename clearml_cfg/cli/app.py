@@ -1,4 +1,4 @@
-"""The Typer application and the one place where errors become messages and exit codes.
+"""The Typer application, for every command line that ``fast.py`` does not answer itself.
 
 Only the command being run is registered (and only its module imported): building every command's click
 objects on each start would cost more as the tool grows. `--help`, completion and unknown commands get all.
@@ -15,9 +15,9 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from ..console import Console
-from ..errors import CfgError, ExitCode
+from ..errors import ExitCode, UsageError
 from . import guarded
+from .command import Group
 
 # command name -> the cli module that registers it
 COMMANDS: dict[str, str] = {
@@ -42,12 +42,18 @@ COMMANDS: dict[str, str] = {
     "ui-action": "ui_action",
     "subdomain": "subdomain",
     "expose": "expose",
+    "edit": "edit",
+    "restore": "restore",
+    "diff": "diff",
+    "secure": "secure",
 }
 HELP = (
     "Manage the configuration of a self-hosted ClearML Server without losing a comment or a byte.\n\n"
     "Every edit shows its diff, is verified before it is written, and keeps a backup. "
     "Exit codes: 0 done, 1 the answer is no (not set, no match, errors found), 2 bad usage or value, "
-    "3 a config file cannot be read, 4 cannot write."
+    "3 a config file cannot be read, 4 cannot write.\n\n"
+    "Example: CLEARML_CONFIG_DIR=./clearml-config clearml-cfg init\n\n"
+    "Example: clearml-cfg explain apiserver.auth.cookies.secure"
 )
 
 
@@ -70,8 +76,10 @@ def build_app(command: str | None = None) -> typer.Typer:
     app = typer.Typer(
         name="clearml-cfg",
         help=HELP,
+        cls=Group,
         no_args_is_help=True,
         pretty_exceptions_enable=False,
+        rich_markup_mode=None,  # help is plain text, laid out by cli/helptext: no markup to swallow `[a, b]`
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     app.callback()(root)
@@ -89,60 +97,47 @@ def _command_in(arguments: list[str]) -> str | None:
     return first if first in COMMANDS else None
 
 
-def _undecodable(arguments: list[str]) -> CfgError | None:
-    """An argument that is not UTF-8 (decoded by Python with surrogate escapes) cannot go into a config file.
-
-    The argument itself is not repeated: it may be a password.
-    """
-    for position, argument in enumerate(arguments, start=1):
-        bad = next((ord(c) - 0xDC00 for c in argument if 0xDC80 <= ord(c) <= 0xDCFF), None)
-        if bad is None:
-            continue
-        previous = arguments[position - 2] if position > 1 else ""
-        which = f"the value of {previous}" if previous.startswith("-") else f"argument {position}"
-        byte = "" if "password" in previous else f" (byte 0x{bad:02x})"  # nothing of a password's content
-        return CfgError(
-            f"{which} is not valid UTF-8 text{byte}",
-            "configuration files are UTF-8: check the terminal's locale (LANG/LC_ALL) or the script's encoding",
-        )
-    return None
-
-
 def run(argv: list[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     command = _command_in(arguments)
-    undecodable = _undecodable(arguments)
-    if undecodable is not None:
-        Console().error(undecodable)
-        return int(undecodable.exit_code)
-    return guarded(lambda: _invoke(arguments, command))
+    return guarded(arguments, lambda: _invoke(arguments, command))
 
 
 def _invoke(arguments: list[str], command: str | None) -> object:
-    """The Typer application on ``arguments``; its own exits and usage errors become exit codes here."""
+    """The Typer application on ``arguments``; its own exits and usage errors become exit codes and CfgErrors."""
     try:
-        result = build_app(command)(args=arguments, prog_name="clearml-cfg", standalone_mode=False)
+        return build_app(command)(args=arguments, prog_name="clearml-cfg", standalone_mode=False)
     except typer.Exit as e:
         return int(e.exit_code)
     except typer.Abort:
-        sys.stderr.write("aborted\n")
-        return 130
+        return ExitCode.INTERRUPTED
     except typer.TyperException as e:
         if type(e).__name__ == "NoArgsIsHelpError":
             sys.stdout.write(e.format_message() + "\n")
-            return int(ExitCode.USAGE)
-        message = e.format_message().rstrip(".")
-        where = f"clearml-cfg {command}" if command else "clearml-cfg"
-        hint = f"see '{where} --help'"
-        if command is None and message.startswith("No such command"):
-            typed = next((a for a in arguments if not a.startswith("-")), "")
-            close = difflib.get_close_matches(typed, list(COMMANDS), n=1)
-            hint = f"did you mean 'clearml-cfg {close[0]}'? " + hint if close else hint
-        elif message.startswith("No such option: "):
-            hint = _dash_value_hint(arguments, message.removeprefix("No such option: "), command) or hint
-        Console().error(CfgError(message[:1].lower() + message[1:], hint))
-        return int(getattr(e, "exit_code", ExitCode.USAGE))
-    return result
+            return ExitCode.USAGE
+        raise _usage_error(e, arguments, command) from None
+
+
+def _usage_error(error: typer.TyperException, arguments: list[str], command: str | None) -> UsageError:
+    """Click's usage error as ours (exit 2): its message, and a hint that names the --help of the command at
+    fault. (Click's other errors come from parameter types this tool does not use.)"""
+    from typer._click.exceptions import NoSuchOption
+
+    context = getattr(error, "ctx", None)
+    where = context.command_path if context is not None else "clearml-cfg"
+    hint = f"see '{where} --help'"
+    if isinstance(error, NoSuchOption):
+        message = f"no such option: {error.option_name}"
+        if error.possibilities:
+            hint = f"did you mean {' or '.join(sorted(error.possibilities))}? {hint}"
+        hint = _dash_value_hint(arguments, error.option_name, command) or hint
+        return UsageError(message, hint)
+    typed = next((a for a in arguments if not a.startswith("-")), "")
+    if command is None and typed and typed not in COMMANDS:
+        close = difflib.get_close_matches(typed, list(COMMANDS), n=1)
+        hint = f"did you mean 'clearml-cfg {close[0]}'? {hint}" if close else hint
+    message = error.format_message().rstrip(".")
+    return UsageError(message[:1].lower() + message[1:], hint)
 
 
 def _dash_value_hint(arguments: list[str], option: str, command: str | None) -> str | None:

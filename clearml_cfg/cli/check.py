@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from .checking import check_files
+from .command import add_commands
 from .options import ConfigDir, Defaults, DryRun, Json, NoBackup, Quiet, ShowSecrets
 
 
@@ -23,12 +24,12 @@ def check_command(
     quiet: Quiet = False,
     show_secrets: ShowSecrets = False,
 ) -> None:
-    """Find what would break the server, or be silently ignored by it, before it does.
+    """Find what would break the server, or be ignored by it.
 
-    Reads every config directory and the environment as the server does and reports each problem with its
-    file:line (or the variable), a stable code, why it matters and the fix. Exit 0: no errors (warnings alone
-    pass, or fail with --strict); 1: errors; 3: a file cannot be parsed. --fix repairs what is mechanical in the
-    files and checks again; with --dry-run it shows the diff of every pass and writes nothing.
+    Reads every config directory and the environment as the server does and reports each problem with its file:line (or
+    the variable), a stable code, why it matters and the fix. Exit 0: no errors (warnings alone pass, or fail with
+    --strict); 1: errors; 3: a file cannot be parsed. --fix repairs what is mechanical in the files and checks again;
+    with --dry-run it shows the diff of every pass and writes nothing.
 
     Example: clearml-cfg check --fix
     """
@@ -48,5 +49,4 @@ def check_command(
 
 
 def register(app: typer.Typer, names: list[str]) -> None:
-    if "check" in names:
-        app.command("check")(check_command)
+    add_commands(app, names, {"check": check_command})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..console import Console, wants_color
+from ..console import Console, escape_controls, wants_color
 from ..features.check.model import Finding, Severity
 from ..features.check.run import FIX_PASSES, apply_fixes, exit_code, preview_fixes, run_checks
 from ..model.layout import ConfigDirs
@@ -49,11 +49,12 @@ def check_files(
     if json_output:
         console.data(to_json([f.as_json() for f in findings]))
     else:
-        _print(console, findings, options.dirs.dirs[-1] if len(options.dirs.dirs) == 1 else None)
+        print_findings(console, findings, options.dirs.dirs[-1] if len(options.dirs.dirs) == 1 else None)
     return exit_code(findings, strict)
 
 
-def _print(console: Console, findings: list[Finding], base: Path | None) -> None:
+def print_findings(console: Console, findings: list[Finding], base: Path | None) -> None:
+    """Each finding and its hint on stdout (coloured on a terminal), then a summary on stderr."""
     color = wants_color(console.out)
     for finding in findings:
         head = f"{finding.severity.value} {finding.where(base)} {finding.code}"
@@ -65,7 +66,7 @@ def _print(console: Console, findings: list[Finding], base: Path | None) -> None
             line.append(finding.severity.value, style=_STYLES[finding.severity])
             line.append(f" {finding.where(base)} ", style="bold")
             line.append(finding.code, style="dim")
-            line.append(f" {finding.message}")
+            line.append(f" {escape_controls(finding.message)}")
             RichConsole(file=console.out, highlight=False, soft_wrap=True).print(line)
         else:
             console.data(f"{head} {finding.message}")

@@ -13,14 +13,17 @@ from ..features.config import holds_secret, init_dir, set_value, unset_value
 from ..model.keys import format_key, parse_key
 from ..model.values import ValueType, parse_value
 from . import prompts
+from .command import add_commands
 from .get import print_value
 from .options import (
+    VALUE_TYPES,
     Component,
     ConfigDir,
     Defaults,
     DryRun,
     IgnoreBadEnv,
     Json,
+    MissingOk,
     NoBackup,
     Quiet,
     ShowSecrets,
@@ -38,8 +41,8 @@ KeyArgument = Annotated[
     str,
     typer.Argument(
         metavar="KEY",
-        help="Full key as the server sees it, file name first: apiserver.auth.cookies.domain, "
-        'services.tasks.non_responsive_tasks_watchdog.threshold_sec, a."x.y", users[0].name.',
+        help="Full key as the server sees it, file name first: apiserver.auth.cookies.domain; a part that holds "
+        'a dot in quotes (apiserver.cors."x.y"), list elements by index (users[0].name).',
         show_default=False,
     ),
 ]
@@ -53,9 +56,7 @@ def register(app: typer.Typer, names: list[str]) -> None:
         "unset": unset_command,
         "show": show_command,
     }
-    for name, function in commands.items():
-        if name in names:
-            app.command(name)(function)
+    add_commands(app, names, commands)
 
 
 def init_command(
@@ -68,10 +69,10 @@ def init_command(
     quiet: Quiet = False,
     json_output: Json = False,
 ) -> None:
-    """Create the config directory and commented starter files (apiserver.conf, services.conf, fileserver.conf).
+    """Create the config directory with commented starter files.
 
-    The starter files only explain; they change none of the server's defaults. Existing files are kept unless
-    --force. Running it again is a no-op.
+    The starter files, apiserver.conf, services.conf and fileserver.conf, only explain; they change none of the server's
+    defaults. Existing files are kept unless --force. Running it again is a no-op.
 
     Example: CLEARML_CONFIG_DIR=./clearml-config clearml-cfg init
     """
@@ -97,12 +98,15 @@ def get_command(
     show_secrets: ShowSecrets = False,
     quiet: Quiet = False,
 ) -> None:
-    """Print the value the configuration files give KEY (all config directories merged as the server does).
+    """Print the value of KEY in the configuration files.
 
-    Strings print raw, objects and lists as HOCON (or JSON with --json). Exit 1 when KEY is not set.
-    --effective: the value the server computes (defaults, files, then CLEARML__ variables).
+    All config directories are merged as the server merges them. Strings print raw, objects and lists as HOCON (or JSON
+    with --json). Exit 1 when KEY is not set. --effective: the value the server computes (defaults, files, then
+    CLEARML__ variables).
 
-    Example: clearml-cfg get services.tasks.non_responsive_tasks_watchdog.threshold_sec --effective
+    Example: clearml-cfg get apiserver.auth.cookies.max_age --effective
+
+    Example: clearml-cfg get services.tasks --json
     """
     print_value(
         key,
@@ -139,9 +143,11 @@ def set_command(
         typer.Option(
             "--type",
             "-t",
-            help="How to read VALUE. auto: as the server reads an env value (true, 7200, [a, b], {a: 1}, "
-            "else text); string keeps 007 and true as text.",
-            case_sensitive=False,
+            metavar="TYPE",
+            click_type=VALUE_TYPES,
+            help="How to read VALUE. auto: as the server reads a CLEARML__ variable (true is a boolean, 7200 a "
+            "number, [a, b] a list, {a: 1} an object, anything else text); string: always text (007 stays 007); "
+            "int, float, bool, json, hocon: exactly that, or exit 2.",
         ),
     ] = ValueType.auto,
     force: Annotated[
@@ -154,13 +160,14 @@ def set_command(
     show_secrets: ShowSecrets = False,
     json_output: Json = False,
 ) -> None:
-    """Set KEY to VALUE in the file that holds it, keeping every comment; shows the diff.
+    """Set KEY to VALUE in the file that holds it; shows the diff.
 
-    Known keys are validated first (a watchdog threshold must be a whole number of seconds, passwords must be
-    strings, ...): an invalid value is exit 2 and nothing is written.
+    Every comment and blank line stays; only the value changes. Known keys are validated first (a watchdog threshold
+    must be a whole number of seconds, passwords must be strings, ...): an invalid value is exit 2 and nothing is
+    written.
 
-    A secret (a password, a key) given as VALUE is visible to other users in the process list and stays in
-    the shell history: --value-stdin reads it from standard input instead.
+    A secret (a password, a key) given as VALUE is visible to other users in the process list and stays in the shell
+    history: --value-stdin reads it from standard input instead.
 
     Example: clearml-cfg set apiserver.auth.cookies.domain .clearml.example.com
 
@@ -184,10 +191,7 @@ def set_command(
     parsed, note = parse_value(value, value_type)
     outcome = set_value(options, path, parsed)
     if not value_stdin and holds_secret(path, parsed):
-        outcome.warnings.append(
-            f"the value of {format_key(path)} was on the command line: other users can see it in the process list, "
-            "and it stays in the shell history; --value-stdin reads it from standard input instead"
-        )
+        outcome.warnings.append(prompts.argv_secret_warning(f"the value of {format_key(path)}"))
     if note:
         outcome.remarks.append(note)
     report(console, outcome, dry_run=dry_run, json_output=json_output)
@@ -195,7 +199,7 @@ def set_command(
 
 def unset_command(
     key: KeyArgument,
-    missing_ok: Annotated[bool, typer.Option("--missing-ok", help="Succeed (exit 0) when KEY is not set.")] = False,
+    missing_ok: MissingOk = False,
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
     no_backup: NoBackup = False,
@@ -203,9 +207,10 @@ def unset_command(
     show_secrets: ShowSecrets = False,
     json_output: Json = False,
 ) -> None:
-    """Remove KEY from every configuration file that sets it (its lines, nothing else); shows the diff.
+    """Remove KEY from every configuration file that sets it; shows the diff.
 
-    Exit 1 when KEY is not set, unless --missing-ok.
+    Its lines go, with the comment lines right above it that belong to it (a comment block that is its own), and nothing
+    else. Exit 1 when KEY is not set, unless --missing-ok.
 
     Example: clearml-cfg unset apiserver.auth.cookies.domain
     """
@@ -235,12 +240,12 @@ def show_command(
     show_secrets: ShowSecrets = False,
     quiet: Quiet = False,
 ) -> None:
-    """Print what the configuration files set, merged as the server merges them (HOCON, or JSON with --json).
+    """Print the configuration, merged as the server merges it.
 
-    --effective shows the configuration exactly as the server computes it: its defaults, then each config
-    directory, then TRAINS__/CLEARML__ variables; --origin adds where each value comes from (default,
-    apiserver.conf:14, env CLEARML__...), --changed keeps what differs from the defaults. Secrets print as
-    ******** unless --show-secrets. Highlighted on a terminal, plain when piped.
+    HOCON (or JSON with --json) of what the files set; --effective shows the configuration exactly as the server
+    computes it: its defaults, then each config directory, then TRAINS__/CLEARML__ variables; --origin adds where each
+    value comes from (default, apiserver.conf:14, env CLEARML__...), --changed keeps what differs from the defaults.
+    Secrets print as ******** unless --show-secrets. Highlighted on a terminal, plain when piped.
 
     Example: clearml-cfg show apiserver.auth --effective --origin
     """

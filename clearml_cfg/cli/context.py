@@ -6,11 +6,14 @@ No Typer here: the commands answered without building the Typer application (``f
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import UsageError
-from ..features.common import Options
 from ..io.locking import DEFAULT_LOCK_TIMEOUT
-from ..model.layout import config_dirs
+from ..model.layout import ConfigDirs, config_dirs
+
+if TYPE_CHECKING:  # add-user reads its settings before it loads the feature modules (cli/add_user.py)
+    from ..features.common import Options
 
 
 def lock_timeout(env: dict[str, str]) -> float:
@@ -27,10 +30,17 @@ def lock_timeout(env: dict[str, str]) -> float:
     return value
 
 
-def make_options(
-    config_dir: str | None, *, dry_run: bool = False, backup: bool = True, force: bool = False, quiet: bool = False
-) -> Options:
-    """The options every command works with; warns (on stderr) about a directory list the server reads oddly."""
+class Settings(NamedTuple):
+    """What the options of a command are made from: all that making them can refuse or warn about."""
+
+    dirs: ConfigDirs
+    env: dict[str, str]
+    lock_timeout: float
+
+
+def read_settings(config_dir: str | None, *, quiet: bool = False) -> Settings:
+    """The config directories and the environment; warns (on stderr) about a directory list the server reads
+    oddly, refuses a bad CLEARML_CFG_LOCK_TIMEOUT."""
     env = dict(os.environ)
     dirs = config_dirs(config_dir, env)
     if dirs.warnings and not quiet:
@@ -38,11 +48,20 @@ def make_options(
 
         for warning in dirs.warnings:
             Console().warn(warning)
-    return Options(
-        dirs=dirs,
-        env=env,
-        dry_run=dry_run,
-        backup=backup,
-        force=force,
-        lock_timeout=lock_timeout(env),
-    )
+    return Settings(dirs, env, lock_timeout(env))
+
+
+def make_options(
+    config_dir: str | None,
+    *,
+    dry_run: bool = False,
+    backup: bool = True,
+    force: bool = False,
+    quiet: bool = False,
+    settings: Settings | None = None,
+) -> Options:
+    """The options every command works with (``settings``: read already, with ``read_settings``)."""
+    from ..features.common import Options
+
+    dirs, env, timeout = settings if settings is not None else read_settings(config_dir, quiet=quiet)
+    return Options(dirs=dirs, env=env, dry_run=dry_run, backup=backup, force=force, lock_timeout=timeout)

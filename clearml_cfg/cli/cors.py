@@ -10,28 +10,33 @@ import typer
 from ..console import Console
 from ..hocon import format_path
 from ..model.values import to_json
-from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, make_options
+from .command import Alias, add_commands
+from .options import Choice, ConfigDir, DryRun, Json, NoBackup, Quiet, make_options
 from .report import report
 from .tables import shown
 
 
-class Service(str, Enum):
-    api = "api"
-    files = "files"
-    both = "both"
+class Component(str, Enum):
+    all = "all"
+    apiserver = "apiserver"
+    fileserver = "fileserver"
+
+
+OLD_SPELLINGS = [
+    Alias(("-o", "--origin"), "--allow-origin"),
+    Alias(("-s", "--service"), "--component", values={"api": "apiserver", "files": "fileserver", "both": "all"}),
+]
 
 
 def register(app: typer.Typer, names: list[str]) -> None:
-    if "cors" in names:
-        app.command("cors")(cors_command)
+    add_commands(app, names, {"cors": cors_command}, cors=OLD_SPELLINGS)
 
 
 def cors_command(
     origin: Annotated[
         list[str] | None,
         typer.Option(
-            "--origin",
-            "-o",
+            "--allow-origin",
             metavar="URL",
             help="An allowed origin: '*' or scheme://host[:port]. Repeat for several (written as a list).",
             show_default=False,
@@ -45,36 +50,37 @@ def cors_command(
             show_default=False,
         ),
     ] = None,
-    service: Annotated[
-        Service,
+    component: Annotated[
+        Component,
         typer.Option(
-            "--service",
-            "-s",
-            help="Which server: api (apiserver.conf), files (fileserver.conf) or both.",
-            case_sensitive=False,
+            "--component",
+            metavar="SERVER",
+            click_type=Choice([c.value for c in Component]),
+            help="Which server: apiserver (apiserver.conf), fileserver (fileserver.conf) or all.",
         ),
-    ] = Service.both,
+    ] = Component.all,
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
     no_backup: NoBackup = False,
     quiet: Quiet = False,
     json_output: Json = False,
 ) -> None:
-    """Show or change CORS of the API server (apiserver.conf `cors`) and of the file server (fileserver.conf `cors`).
+    """Show or change CORS of the API server and the file server.
 
-    Each server passes its own section to flask-cors; the file server never reads apiserver.conf (the ClearML docs
-    say otherwise), so --service both, the default, writes both files. Without --origin or --credentials: each
-    server's effective CORS settings with where they come from. '*' with credentials is a warning: browsers refuse
-    it, so the server echoes any request's origin instead.
+    Each server passes its own section to flask-cors: the API server apiserver.conf `cors`, the file server
+    fileserver.conf `cors`. The file server never reads apiserver.conf (the ClearML docs say otherwise), so --component
+    all, the default, writes both files. Without --allow-origin or --credentials: each server's effective CORS settings
+    with where they come from. '*' with credentials is a warning: browsers refuse it, so the server echoes any request's
+    origin instead.
 
-    Example: clearml-cfg cors --origin https://app.clearml.example.com --credentials
+    Example: clearml-cfg cors --allow-origin https://app.clearml.example.com --credentials
     """
     from ..features import cors
 
     console = Console(quiet=quiet)
     options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
     if not origin and credentials is None:
-        current = cors.state(options, service.value)
+        current = cors.state(options, component.value)
         if json_output:
             console.data(
                 to_json(
@@ -86,7 +92,7 @@ def cors_command(
                 )
             )
         else:
-            titles = {server.name: server for server in cors.SERVICES["both"]}
+            titles = {server.name: server for server in cors.COMPONENTS["all"]}
             for index, (name, found) in enumerate(current.rows.items()):
                 server = titles[name]
                 if index:
@@ -98,5 +104,5 @@ def cors_command(
         for note in current.notes:
             console.note(note)
         return
-    outcome = cors.configure(options, origins=origin or [], credentials=credentials, service=service.value)
+    outcome = cors.configure(options, origins=origin or [], credentials=credentials, component=component.value)
     report(console, outcome, dry_run=dry_run, json_output=json_output, extra={"notes": outcome.notes})

@@ -25,10 +25,8 @@ def compute_effective(
 
 
 def report_context(console: Console, effective: Effective) -> None:
-    notes, warnings = context(effective)
-    for note in notes:
-        console.note(note)
-    for warning in warnings:
+    """The warnings about the view as a whole."""
+    for warning in context(effective):
         console.warn(warning)
 
 
@@ -43,6 +41,9 @@ def show_effective(
     show_secrets: bool,
 ) -> None:
     found = shown(effective, path, origin=origin, changed=changed, show_secrets=show_secrets)
+    names_a_default = any(row.origin is not None and row.origin.kind == "default" for row in found.rows)
+    if effective.defaults_note and (names_a_default or found.removed):  # says what "default" stands for
+        console.note(effective.defaults_note)
     if json_output:
         console.data(to_json(found.as_json(origin=origin)))
     elif not origin:

@@ -1,21 +1,37 @@
-"""The server's view on the command line: explain, env, and the output of show --effective / get --effective."""
+"""The server's view on the command line: explain and env (show --effective and get --effective: effective.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import Enum
 from typing import Annotated, Any
 
 import typer
 
 from ..console import Console
-from ..features.env import assignment, key_of, variable_for
+from ..errors import UsageError
+from ..features.config import holds_secret
+from ..features.env import assignment, key_of, variable_for, written_in
 from ..features.explain import explain
 from ..hocon import format_path
 from ..model.keys import MISSING, parse_key
 from ..model.schema import masked
 from ..model.values import ValueType, parse_value, show_value, to_json
+from . import prompts
+from .command import Alias, add_commands
 from .effective import compute_effective
-from .options import Component, ConfigDir, Defaults, IgnoreBadEnv, Json, Quiet, ShowSecrets
+from .options import (
+    VALUE_TYPES,
+    Choice,
+    Component,
+    ConfigDir,
+    Defaults,
+    IgnoreBadEnv,
+    Json,
+    Quiet,
+    ShowSecrets,
+    make_options,
+)
 
 # --- explain -----------------------------------------------------------------------------------------------
 
@@ -32,11 +48,11 @@ def explain_command(
     show_secrets: ShowSecrets = False,
     quiet: Quiet = False,
 ) -> None:
-    """Why KEY has its effective value: every layer that sets it, which one wins and why, and what will not work.
+    """Why KEY has its effective value: every layer that sets it.
 
-    Layers: the defaults, each config file in the server's order, then TRAINS__/CLEARML__ variables. Warns about a
-    key no server code reads (with the closest real one), a misspelt variable prefix, a value the server cannot
-    parse, CORS set for the wrong server. Exit 1 when KEY is not set at all.
+    Which layer wins, and why. Layers: the defaults, each config file in the server's order, then TRAINS__/CLEARML__
+    variables. Warns about what will not work: a key no server code reads (with the closest real one), a misspelt
+    variable prefix, a value the server cannot parse, CORS set for the wrong server. Exit 1 when KEY is not set at all.
 
     Example: clearml-cfg explain apiserver.auth.cookies.domain
     """
@@ -95,6 +111,7 @@ def explain_command(
                     ]
                     for step in result.steps
                 ],
+                keys=2,  # the winner's mark and the layer
             )
             if any(step.merged for step in result.steps):
                 console.note(
@@ -113,6 +130,12 @@ def explain_command(
 # --- env ---------------------------------------------------------------------------------------------------
 
 
+class EnvFormat(str, Enum):
+    both = "both"
+    shell = "shell"
+    compose = "compose"
+
+
 def env_command(
     key: Annotated[
         str,
@@ -121,42 +144,81 @@ def env_command(
     value: Annotated[
         str | None, typer.Argument(metavar="[VALUE]", help="Also print the assignment.", show_default=False)
     ] = None,
+    value_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--value-stdin",
+            help="Read VALUE from the first line of standard input, so that a secret stays out of the process list "
+            "and the shell history. On a terminal: a prompt that does not echo.",
+        ),
+    ] = False,
     value_type: Annotated[
-        ValueType, typer.Option("--type", "-t", help="How to read VALUE (as for set).", case_sensitive=False)
+        ValueType,
+        typer.Option("--type", "-t", metavar="TYPE", click_type=VALUE_TYPES, help="How to read VALUE (as for set)."),
     ] = ValueType.auto,
     reverse: Annotated[
         bool, typer.Option("--reverse", "-r", help="KEY is a variable name: print the key it sets.")
     ] = False,
-    shell: Annotated[bool, typer.Option("--shell", help="Print only the shell assignment.")] = False,
-    compose: Annotated[
-        bool, typer.Option("--compose", help="Print only the docker-compose `environment:` line.")
-    ] = False,
+    output_format: Annotated[
+        EnvFormat,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            click_type=Choice([f.value for f in EnvFormat]),
+            help="With VALUE: the assignment for a shell (shell), for a docker-compose environment: block "
+            "(compose), or both.",
+        ),
+    ] = EnvFormat.both,
+    config_dir: ConfigDir = None,
     json_output: Json = False,
+    quiet: Quiet = False,
 ) -> None:
-    """The CLEARML__ environment variable that sets KEY, and with VALUE the assignment quoted for a shell and for
-    a docker-compose `environment:` block (the value written so that the server reads back exactly VALUE).
+    """The CLEARML__ variable that sets KEY, and its assignment.
 
-    Keys with capitals, quoted parts or list indexes cannot be set by a variable: that is refused (exit 2).
+    With VALUE: the assignment for a shell and for a docker-compose environment: block. The value is written so that the
+    server reads back exactly VALUE. Keys with capitals, quoted parts or list indexes cannot be set by a variable: that
+    is refused (exit 2). A secret given as VALUE is visible to other users in the process list: --value-stdin reads it
+    instead. A note names the lines of the configuration files that set KEY: the variable overrides them. With
+    --reverse: the key a variable sets.
 
     Example: clearml-cfg env apiserver.auth.cookies.domain .clearml.example.com
+
+    Example: printf '%s\\n' "$PW" | clearml-cfg env hosts.mongo.backend.password --value-stdin --format shell
+
+    Example: clearml-cfg env --reverse CLEARML__APISERVER__AUTH__COOKIES__DOMAIN
     """
-    console = Console()
+    console = Console(quiet=quiet)
+    if value_stdin:
+        if value is not None:
+            raise UsageError("VALUE and --value-stdin both give the value", "pass only one of them")
+        value = prompts.read_value(
+            key, "--value-stdin", "printf '%s\\n' \"$VALUE\" | clearml-cfg env KEY --value-stdin"
+        )
     if reverse:
         found = key_of(key)
         console.data(to_json({"name": key, "key": found}) if json_output else found)
         return
     path = parse_key(key)
+    places = written_in(make_options(config_dir, quiet=quiet), path)
+    notes = [
+        f"{', '.join(places)} {'sets' if len(places) == 1 else 'set'} {format_path(path)} too: the variable "
+        f"overrides {'it' if len(places) == 1 else 'them'} (the server applies variables last)"
+    ][: bool(places)]
+    for note in notes:
+        console.note(note)
     if value is None:
         name = variable_for(path)
-        console.data(to_json({"key": format_path(path), "name": name}) if json_output else name)
+        console.data(to_json({"key": format_path(path), "name": name, "notes": notes}) if json_output else name)
         return
     intended, _ = parse_value(value, value_type)
     result = assignment(path, intended, value)
+    if not value_stdin and holds_secret(path, intended):
+        console.warn(prompts.argv_secret_warning(f"the value of {format_path(path)}"))
     if json_output:
-        console.data(to_json(result.as_json()))
-    elif shell:
+        console.data(to_json({**result.as_json(), "notes": notes}))
+    elif output_format is EnvFormat.shell:
         console.data(result.shell)
-    elif compose:
+    elif output_format is EnvFormat.compose:
         console.data(result.compose)
     else:
         console.data(f"# shell\nexport {result.shell}\n# docker-compose, under environment:\n{result.compose}")
@@ -164,6 +226,9 @@ def env_command(
 
 def register(app: typer.Typer, names: list[str]) -> None:
     commands: dict[str, Callable[..., None]] = {"explain": explain_command, "env": env_command}
-    for name, function in commands.items():
-        if name in names:
-            app.command(name)(function)
+    add_commands(
+        app,
+        names,
+        commands,
+        env=[Alias(("--shell",), "--format", sets="shell"), Alias(("--compose",), "--format", sets="compose")],
+    )

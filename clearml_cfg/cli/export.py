@@ -10,9 +10,20 @@ import typer
 
 from ..console import Console
 from ..features.export import COMPONENTS, DEFAULT_NAME, FORMATS, import_helm
+from .command import Alias, add_commands
 from .exporting import export_files
-from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
+from .options import Choice, ConfigDir, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
 from .report import report
+
+Component = Annotated[
+    str,
+    typer.Option(
+        "--component",
+        metavar="SERVER",
+        click_type=Choice(COMPONENTS),
+        help="Which server's configuration: apiserver, fileserver, or all.",
+    ),
+]
 
 
 def export_command(
@@ -20,24 +31,27 @@ def export_command(
         str,
         typer.Option(
             "--format",
-            "-f",
-            metavar="|".join(FORMATS),
-            help="helm: values.yaml fragment (apiserver.additionalConfigs, fileserver.extraEnvs); k8s-secret / "
-            "k8s-configmap: a manifest for existingAdditionalConfigs*; env / compose / helm-env: CLEARML__ variables; "
-            "json: the merged tree.",
+            metavar="FORMAT",
+            click_type=Choice(FORMATS),
+            help="helm: a values.yaml fragment (apiserver.additionalConfigs, fileserver.extraEnvs); k8s-secret, "
+            "k8s-configmap: a manifest for existingAdditionalConfigsSecret or ...ConfigMap; env, compose, "
+            "helm-env: CLEARML__ variables for a shell, docker-compose or the chart's extraEnvs; json: the merged "
+            "tree.",
             show_default=False,
         ),
     ],
-    component: Annotated[
-        str, typer.Option("--component", metavar="|".join(COMPONENTS), help="Which server's configuration.")
-    ] = "all",
+    component: Component = "all",
     name: Annotated[
-        str, typer.Option("--name", help="metadata.name of the ConfigMap or Secret (a DNS-1123 subdomain).")
+        str,
+        typer.Option("--name", metavar="NAME", help="metadata.name of the ConfigMap or Secret (a DNS-1123 subdomain)."),
     ] = DEFAULT_NAME,
     namespace: Annotated[
         str | None,
         typer.Option(
-            "--namespace", help="metadata.namespace of the ConfigMap or Secret (a DNS-1123 label).", show_default=False
+            "--namespace",
+            metavar="NAMESPACE",
+            help="metadata.namespace of the ConfigMap or Secret (a DNS-1123 label).",
+            show_default=False,
         ),
     ] = None,
     output: Annotated[
@@ -57,14 +71,24 @@ def export_command(
     config_dir: ConfigDir = None,
     show_secrets: ShowSecrets = False,
     quiet: Quiet = False,
+    json_output: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help='Print one JSON document on stdout: {"format", "output", "text", "secret", "warnings", '
+            '"notes"} ("text" is null with --output).',
+        ),
+    ] = False,
 ) -> None:
-    """The config directory for every deployment: Helm values, Kubernetes manifests, env variables, JSON.
+    """The config directory as Helm values, manifests or variables.
 
-    File formats keep each file's text verbatim (comments included); variable formats write one CLEARML__ variable
-    per setting, checked to give the server exactly the configuration the files give it. On a terminal secrets are
-    masked; -o FILE or a pipe gets the real values.
+    File formats keep each file's text verbatim (comments included); variable formats write one CLEARML__ variable per
+    setting, checked to give the server exactly the configuration the files give it. On a terminal secrets are masked;
+    -o FILE or a pipe gets the real values.
 
     Example: clearml-cfg export --format helm -o clearml-config.yaml
+
+    Example: clearml-cfg export --format k8s-secret --namespace clearml
     """
     export_files(
         fmt,
@@ -76,6 +100,7 @@ def export_command(
         config_dir,
         show_secrets=show_secrets,
         quiet=quiet,
+        json_output=json_output,
     )
 
 
@@ -89,9 +114,7 @@ def import_command(
             show_default=False,
         ),
     ],
-    component: Annotated[
-        str, typer.Option("--component", metavar="|".join(COMPONENTS), help="Whose additionalConfigs to import.")
-    ] = "all",
+    component: Component = "all",
     force: Annotated[bool, typer.Option("--force", "-f", help="Replace files that differ (keeping backups).")] = False,
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
@@ -100,17 +123,13 @@ def import_command(
     show_secrets: ShowSecrets = False,
     json_output: Json = False,
 ) -> None:
-    """Write the additionalConfigs files of a Helm values file into the config directory, to edit them locally.
+    """Write the files of a Helm values file into the config directory.
 
-    Each file must parse; a file that exists with other content is kept unless --force. Then edit with clearml-cfg
-    and export back with --format helm.
+    The files are the chart's additionalConfigs, to edit them locally. Each file must parse; a file that exists with
+    other content is kept unless --force. Then edit with clearml-cfg and export back with --format helm.
 
     Example: clearml-cfg import --from-helm values.yaml
     """
-    if component not in COMPONENTS:
-        from ..errors import UsageError
-
-        raise UsageError(f"unknown component {component!r}", f"use one of {', '.join(COMPONENTS)}")
     options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
     outcome = import_helm(options, from_helm, component, force=force)
@@ -119,6 +138,4 @@ def import_command(
 
 def register(app: typer.Typer, names: list[str]) -> None:
     commands: dict[str, Callable[..., None]] = {"export": export_command, "import": import_command}
-    for command, function in commands.items():
-        if command in names:
-            app.command(command)(function)
+    add_commands(app, names, commands, export=[Alias(("-f",), "--format")])

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..console import Console, is_terminal
+from ..errors import Message
 from ..features.export import DEFAULT_NAME, export
 from ..io.transaction import write_output
+from ..model.values import to_json
 from .context import make_options
 
 
@@ -20,6 +22,7 @@ def export_files(
     config_dir: str | None = None,
     show_secrets: bool = False,
     quiet: bool = False,
+    json_output: bool = False,
 ) -> None:
     """`export` (see cli/export.py for the options)."""
     options = make_options(config_dir, quiet=quiet)
@@ -35,12 +38,23 @@ def export_files(
         fileserver_configs=fileserver_configs,
         mask=mask,
     )
+    notes = [note.replace("FILE", str(output)) if output else note for note in exported.notes]
     for warning in exported.warnings:
         console.warn(warning)
-    if output is None:
-        console.data(exported.text)
-    else:
+    if output is not None:
         write_output(output, exported.text, private=exported.secret)
         console.info(f"wrote {output}" + (" (readable by you only: it holds secrets)" if exported.secret else ""))
-    for note in exported.notes:
-        console.note(note.replace("FILE", str(output)) if output else note)
+    if json_output:
+        document = {
+            "format": fmt,
+            "output": None if output is None else str(output),
+            "text": exported.text if output is None else None,
+            "secret": exported.secret,
+            "warnings": [Message.full(warning) for warning in exported.warnings],
+            "notes": notes,
+        }
+        console.data(to_json(document))
+    elif output is None:
+        console.data(exported.text)
+    for note in notes:
+        console.note(note)

@@ -3,34 +3,38 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from ..console import Console
-from ..errors import UsageError
+from ..errors import Declined, UsageError
+from ..features.expose import SERVICE_PORTS
 from ..model.values import to_json
-from .options import DryRun, Json, Quiet, lock_timeout
+from .command import Alias, add_commands
+from .options import Choice, DryRun, Json, Quiet, Yes, lock_timeout
 from .report import report, shown_path
 
 
 def register(app: typer.Typer, names: list[str]) -> None:
-    if "expose" in names:
-        app.command("expose")(expose_command)
+    add_commands(app, names, {"expose": expose_command}, expose=[Alias(("-f",), "--compose")])
 
 
 def expose_command(
     services: Annotated[
         list[str] | None,
-        typer.Argument(metavar="[SERVICE]...", help="elasticsearch, mongo and/or redis.", show_default=False),
+        typer.Argument(
+            metavar="[SERVICE]...",
+            click_type=Choice(list(SERVICE_PORTS)),
+            help="elasticsearch, mongo and/or redis.",
+            show_default=False,
+        ),
     ] = None,
     compose: Annotated[
         str | None,
         typer.Option(
             "--compose",
-            "-f",
             metavar="FILE",
             help="The server's docker-compose.yml (or its directory). "
             "Default: ./docker-compose.yml, else /opt/clearml/docker-compose.yml.",
@@ -38,9 +42,7 @@ def expose_command(
         ),
     ] = None,
     remove: Annotated[bool, typer.Option("--remove", help="Stop publishing the ports instead.")] = False,
-    yes: Annotated[
-        bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (needed without a terminal).")
-    ] = False,
+    yes: Yes = False,
     dry_run: DryRun = False,
     no_backup: Annotated[
         bool, typer.Option("--no-backup", help="Do not keep the previous content as docker-compose.yml.bak.")
@@ -48,12 +50,14 @@ def expose_command(
     quiet: Quiet = False,
     json_output: Json = False,
 ) -> None:
-    """Publish the ports of elasticsearch (9200), mongo (27017) or redis (6379) in docker-compose.yml, or remove them.
+    """Publish (or stop publishing) the databases' ports.
 
-    Adds `ports: ["9200:9200"]` (and so on) to each service, keeping every comment and the layout of the file, with
-    a backup; exposing an exposed service changes nothing. The databases have no password in the standard set-up:
-    on a terminal it asks first, without one it needs --yes. Without SERVICE: which ports are published. Restart
-    the server afterwards (docker-compose down, docker-compose up -d).
+    Adds `ports: ["9200:9200"]` in the server's docker-compose.yml to elasticsearch (9200), mongo (27017) or redis
+    (6379), keeping every comment and the layout of the file, with a backup; exposing an exposed service changes
+    nothing. The databases have no password in the standard set-up: the diff and a caution come first, then on a
+    terminal a question (answering no is exit 1, nothing written); without a terminal it needs --yes (exit 2). --remove
+    asks nothing. Without SERVICE: which ports are published. Restart the server afterwards (docker-compose down,
+    docker-compose up -d).
 
     Example: clearml-cfg expose elasticsearch mongo --compose /opt/clearml/docker-compose.yml
     """
@@ -114,16 +118,18 @@ def expose_command(
 
 
 def _confirm(console: Console, services: list[str], path: Any, before: str, after: str) -> None:
-    """Show the diff, then ask on a terminal; without one, refuse unless --yes was given (nothing may prompt in CI)."""
-    if not sys.stdin.isatty():
+    """Show the diff and the caution, then ask on a terminal; without one, refuse unless --yes was given (nothing may
+    prompt in CI). No is exit 1, nothing written.
+    """
+    from ..features import expose
+    from . import prompts  # only when there is something to ask
+
+    console.diff(shown_path(Path(os.path.abspath(path))), before, after)
+    console.warn(expose.CAUTION)
+    if not prompts.interactive():
         raise UsageError(
             f"publishing {', '.join(services)} needs confirmation, and there is no terminal to ask on",
             "pass --yes if you mean it (the databases have no password in the standard set-up)",
         )
-    from ..features import expose
-
-    console.diff(shown_path(Path(os.path.abspath(path))), before, after)
-    console.warn(expose.CAUTION)
-    if not typer.confirm(f"Publish the port of {', '.join(services)} in {path}?", default=False, err=True):
-        console.info(f"nothing written: {path} is unchanged")
-        raise typer.Exit(1)
+    if not prompts.confirm(f"Publish the port of {', '.join(services)} in {path}?"):
+        raise Declined(f"not confirmed: {path} is unchanged", "pass --yes to publish without the question")

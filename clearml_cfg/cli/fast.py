@@ -4,17 +4,21 @@ and `add-user` with plain options.
 Importing Typer costs more than everything `get` does with the server's sixteen default files, an eighth of
 `show --effective`, a third of what add-user adds to its bcrypt hash; scripts call these more than anything else.
 A command line here is read by a strict grammar that accepts a subset of what Typer accepts and reads it the same
-way (tests/cli/test_fast.py compares the two on generated command lines); anything else (`--help`, `--password`,
-`-qc DIR`, `--`, an unknown option, a missing argument) goes to Typer, which explains it.
+way, and ends the same way: the same guard (``cli.guarded``) turns errors into messages, exit codes and --json
+error documents (tests/cli/test_fast.py compares the two readings, and the two outcomes, on generated command
+lines). Anything else (`--help`, `--password`, `-qc DIR`, `--`, an unknown option, an old spelling such as
+`export -f`, a value outside a fixed set, a missing argument) goes to Typer, which explains it.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import sys
 from collections.abc import Callable
 from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
 from .. import __version__
 
@@ -43,11 +47,28 @@ class Grammar:
         self.required = required
 
 
+def _choice(module: str, name: str) -> Callable[[str], str]:
+    """A value of the fixed set ``module.name`` (what ``options.Choice`` takes, case-sensitive), looked up when a
+    command line gives one; any other value is Typer's to refuse."""
+
+    def convert(value: str) -> str:
+        if value not in getattr(import_module(f"clearml_cfg.{module}"), name):
+            raise ValueError(value)
+        return value
+
+    return convert
+
+
 _SHARED_FLAGS = {"--json": "json_output", "--show-secrets": "show_secrets", "--quiet": "quiet", "-q": "quiet"}
-_CONFIG_DIR = {"--config-dir": ("config_dir", str), "-c": ("config_dir", str)}
+_Valued = dict[str, tuple[str, Callable[[str], Any]]]
+_CONFIG_DIR: _Valued = {"--config-dir": ("config_dir", str), "-c": ("config_dir", str)}
+_WRITES = {"--dry-run": "dry_run", "-n": "dry_run", "--no-backup": "no_backup"}
 # the server's view: get --effective and show --effective
 _EFFECTIVE_FLAGS = {"--effective": "effective", "-e": "effective", "--ignore-bad-env": "ignore_bad_env"}
-_EFFECTIVE_VALUED = {"--component": ("component", str), "--defaults": ("defaults", str)}
+_EFFECTIVE_VALUED: _Valued = {
+    "--component": ("component", _choice("views.effective", "COMPONENTS")),
+    "--defaults": ("defaults", str),
+}
 GRAMMARS = {
     "get": Grammar(
         "key",
@@ -65,33 +86,24 @@ GRAMMARS = {
     "add-user": Grammar(
         "username",
         {
-            **_SHARED_FLAGS,
-            **{"--guest": "guest", "--password-stdin": "password_stdin", "--generate": "generate"},
-            **{"--plaintext": "plaintext", "--dry-run": "dry_run", "-n": "dry_run", "--no-backup": "no_backup"},
+            **{**_SHARED_FLAGS, **_WRITES, "--guest": "guest", "--plaintext": "plaintext"},
+            **{"--password-stdin": "password_stdin", "--generate": "generate"},
         },
         {"--name": ("name", str), "--company": ("company", str), "--rounds": ("rounds", int), **_CONFIG_DIR},
         "add_user:add",
     ),
     "check": Grammar(
         None,
-        {
-            **_SHARED_FLAGS,
-            **{"--strict": "strict", "--fix": "fix", "--dry-run": "dry_run", "-n": "dry_run"},
-            "--no-backup": "no_backup",
-        },
+        {**_SHARED_FLAGS, **_WRITES, "--strict": "strict", "--fix": "fix"},
         {**_CONFIG_DIR, "--defaults": ("defaults", str)},
         "checking:check_files",
     ),
     "export": Grammar(
         None,
+        {**_SHARED_FLAGS, "--fileserver-configs": "fileserver_configs"},
         {
-            "--fileserver-configs": "fileserver_configs",
-            "--show-secrets": "show_secrets",
-            "--quiet": "quiet",
-            "-q": "quiet",
-        },
-        {
-            **{"--format": ("fmt", str), "-f": ("fmt", str), "--component": ("component", str)},
+            "--format": ("fmt", _choice("features.export", "FORMATS")),
+            "--component": ("component", _choice("features.export", "COMPONENTS")),
             **{"--name": ("name", str), "--namespace": ("namespace", str)},
             **{"--output": ("output", Path), "-o": ("output", Path), **_CONFIG_DIR},
         },
@@ -115,7 +127,29 @@ def answer(arguments: list[str]) -> int | None:
 
     module, function = GRAMMARS[arguments[0]].run.split(":")
     run = getattr(import_module(f"{__package__}.{module}"), function)
-    return guarded(lambda: run(**options))
+    return guarded(arguments, lambda: _as_typer_calls(run, options))
+
+
+def _as_typer_calls(run: Callable[..., object], options: dict[str, Any]) -> object:
+    """``run(**options)``, with what Typer's own call of a command makes of Ctrl-D and of a closed pipe."""
+    from ..errors import ExitCode
+
+    try:
+        return run(**options)
+    except EOFError:
+        sys.stderr.write("\n")
+        sys.stderr.flush()
+        return ExitCode.INTERRUPTED
+    except KeyboardInterrupt:
+        return ExitCode.INTERRUPTED
+    except OSError as e:
+        if e.errno != errno.EPIPE:
+            raise
+        from typer._click.utils import PacifyFlushWrapper  # only now: the pipe is closed, time no longer counts
+
+        sys.stdout = cast(TextIO, PacifyFlushWrapper(sys.stdout))
+        sys.stderr = cast(TextIO, PacifyFlushWrapper(sys.stderr))
+        sys.exit(1)
 
 
 def read(arguments: list[str]) -> dict[str, Any] | None:

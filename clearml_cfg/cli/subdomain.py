@@ -10,14 +10,14 @@ from ..console import Console
 from ..errors import UsageError
 from ..hocon import format_path
 from ..model.values import to_json
+from .command import add_commands
 from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, make_options
 from .report import report
 from .tables import shown
 
 
 def register(app: typer.Typer, names: list[str]) -> None:
-    if "subdomain" in names:
-        app.command("subdomain")(subdomain_command)
+    add_commands(app, names, {"subdomain": subdomain_command})
 
 
 def subdomain_command(
@@ -47,15 +47,17 @@ def subdomain_command(
     quiet: Quiet = False,
     json_output: Json = False,
 ) -> None:
-    """Serve ClearML on app.DOMAIN, api.DOMAIN and files.DOMAIN behind a load balancer.
+    """Serve ClearML on subdomains behind a load balancer.
 
-    Sets apiserver.conf `auth.cookies { httponly: true, secure: true, domain: ".DOMAIN", max_age }`, then prints
-    the three host names with their ports (web app 8080, API 8008, files 8081) and the load balancer's listeners
-    and target groups. Refuses a DOMAIN that is not a host name; warns when app.DOMAIN is two levels below the
-    registrable domain, which a free Cloudflare certificate does not cover. Without DOMAIN: the cookie settings
-    as the server will use them, with where each comes from.
+    The web app on app.DOMAIN, the API on api.DOMAIN, the files on files.DOMAIN. Sets apiserver.conf `auth.cookies {
+    httponly: true, secure: true, domain: ".DOMAIN", max_age }`, then prints the three host names with their ports (web
+    app 8080, API 8008, files 8081) and the load balancer's listeners and target groups. Refuses a DOMAIN that is not a
+    host name; warns when app.DOMAIN is two levels below the registrable domain, which a free Cloudflare certificate
+    does not cover. Without DOMAIN: the cookie settings as the server will use them, with where each comes from.
 
     Example: clearml-cfg subdomain clearml.example.com
+
+    Example: clearml-cfg subdomain --json
     """
     from ..features import subdomain
 

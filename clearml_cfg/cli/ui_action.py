@@ -5,28 +5,32 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
 from ..console import Console
+from ..model.schema import UI_ACTION_METHODS, UI_ACTION_OBJECTS
 from ..model.values import to_json
-from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
+from . import prompts
+from .command import Group, add_commands
+from .options import Choice, ConfigDir, DryRun, Json, MissingOk, NoBackup, Quiet, ShowSecrets, make_options
 from .report import report
 
 HELP = (
-    "Custom context-menu actions of the web app: services.conf `organization.ui_actions`. "
-    "A ClearML Enterprise feature: the open-source server ignores them.\n\n"
-    "Each action sends an HTTP request from the browser when it is clicked on a project, task, model, dataview or "
-    "queue; ${id} in its url becomes the object's id. Without a subcommand: the list, with the options of "
+    "Context-menu actions of the web app (ClearML Enterprise).\n\n"
+    "The actions are services.conf `organization.ui_actions`; the open-source server ignores them. Each action "
+    "sends an HTTP request from the browser when it is clicked on a project, task, model, dataview or queue; ${id} "
+    "in its url becomes the object's id. Without a subcommand: the list, with the options of "
     "list (clearml-cfg ui-action [OBJECT] [-c DIR] [--json]).\n\n"
-    "Example: clearml-cfg ui-action add task 'Run CI' --url 'https://ci.example.com/run/${id}' --method POST"
+    "Example: clearml-cfg ui-action add task 'Run CI' --url 'https://ci.example.com/run/${id}' --method POST\n\n"
+    "Example: clearml-cfg ui-action list --json"
 )
 #: Options of the subcommands that take a value: their value is not a subcommand's name
 _VALUED = ("-c", "--config-dir", "-u", "--url", "-m", "--method", "--tooltip", "--payload", "-H", "--header")
 
 
-class _ListByDefault(TyperGroup):
+class _ListByDefault(Group):
     """`ui-action` alone is `ui-action list`, options and OBJECT included (`ui-action task -c DIR --json`); a
-    subcommand's options may also come before its name (`ui-action -c DIR add ...`)."""
+    subcommand's options may also come before its name (`ui-action -c DIR add ...`).
+    """
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         position = _command_position(args, self.commands)
@@ -54,7 +58,12 @@ def _command_position(args: list[str], commands: object) -> int | None:
 
 ObjectArgument = Annotated[
     str,
-    typer.Argument(metavar="OBJECT", help="project, task, model, dataview or queue.", show_default=False),
+    typer.Argument(
+        metavar="OBJECT",
+        click_type=Choice(UI_ACTION_OBJECTS, case_sensitive=False),
+        help="project, task, model, dataview or queue.",
+        show_default=False,
+    ),
 ]
 NameArgument = Annotated[str, typer.Argument(metavar="NAME", help="The menu item's label.", show_default=False)]
 
@@ -67,12 +76,11 @@ def register(app: typer.Typer, names: list[str]) -> None:
         help=HELP,
         cls=_ListByDefault,
         invoke_without_command=True,
+        rich_markup_mode=None,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     group.callback()(group_callback)
-    group.command("add")(add_command)
-    group.command("list")(list_command)
-    group.command("remove")(remove_command)
+    add_commands(group, ["add", "list", "remove"], {"add": add_command, "list": list_command, "remove": remove_command})
     app.add_typer(group)
 
 
@@ -100,7 +108,8 @@ def add_command(
         typer.Option(
             "--method",
             "-m",
-            metavar="GET|POST|DELETE",
+            metavar="METHOD",
+            click_type=Choice(UI_ACTION_METHODS, case_sensitive=False),
             help="The request method. Default: GET, or POST when --payload is given.",
             show_default=False,
         ),
@@ -122,6 +131,14 @@ def add_command(
             show_default=False,
         ),
     ] = None,
+    headers_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--headers-stdin",
+            help="Read request headers from standard input, one 'NAME: VALUE' per line, so that a token or an "
+            "Authorization header stays out of the process list and the shell history.",
+        ),
+    ] = False,
     replace: Annotated[
         bool, typer.Option("--replace", help="Replace the action of the same name instead of refusing.")
     ] = False,
@@ -132,41 +149,73 @@ def add_command(
     json_output: Json = False,
     show_secrets: ShowSecrets = False,
 ) -> None:
-    """Add a context-menu action for OBJECT (project, task, model, dataview or queue). ClearML Enterprise only.
+    """Add a context-menu action for OBJECT (ClearML Enterprise only).
 
-    Writes services.conf `organization.ui_actions.OBJECT`, keeping the list's layout and comments. The url keeps
-    ${id} literally (the web app replaces it). A second action with the same NAME needs --replace.
+    OBJECT is project, task, model, dataview or queue. Writes services.conf `organization.ui_actions.OBJECT`, keeping
+    the list's layout and comments. The url keeps ${id} literally (the web app replaces it). A second action with the
+    same NAME needs --replace.
 
     Example: clearml-cfg ui-action add task 'Run CI' --url 'https://ci.example.com/run/${id}' --method POST
+
+    Example: echo "Authorization: Bearer $TOKEN" | clearml-cfg ui-action add task 'Run CI' --url URL --headers-stdin
     """
     from ..features import ui_action as ui_actions
 
     console = Console(quiet=quiet, show_secrets=show_secrets)
     kind = ui_actions.check_object(kind)
+    typed = header or []
+    piped = prompts.read_stdin_lines("--headers-stdin", what="request headers") if headers_stdin else []
     entry, notes = ui_actions.build(
-        name, url=url, method=method, tooltip=tooltip, payload=payload, headers=header or []
+        name, url=url, method=method, tooltip=tooltip, payload=payload, headers=typed + piped
     )
     options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
     outcome = ui_actions.add(options, kind, entry, replace=replace)
+    outcome.warnings.extend(_secrets_on_the_command_line(typed, url))
     outcome.notes[:0] = notes
     outcome.notes.append(ui_actions.ENTERPRISE)
     report(console, outcome, dry_run=dry_run, json_output=json_output, extra={"notes": outcome.notes})
 
 
+def _secrets_on_the_command_line(headers: list[str], url: str) -> list[str]:
+    """Warnings for credentials given as arguments: headers that carry them, a password in the url."""
+    from ..features.ui_action import parse_header
+    from ..model.schema import is_secret, url_passwords
+
+    warnings = [
+        prompts.argv_secret_warning(f"the {name} header", "--headers-stdin reads headers from standard input instead")
+        for name, _ in map(parse_header, headers)
+        if is_secret(("headers", name))
+    ]
+    if any(url_passwords(url)):
+        warnings.append(
+            prompts.argv_secret_warning(
+                "a password in the url",
+                "and every browser that shows the menu gets it too: send it as an Authorization header with "
+                "--headers-stdin instead",
+            )
+        )
+    return warnings
+
+
 def list_command(
     kind: Annotated[
         str | None,
-        typer.Argument(metavar="[OBJECT]", help="Only this object type.", show_default=False),
+        typer.Argument(
+            metavar="[OBJECT]",
+            click_type=Choice(UI_ACTION_OBJECTS, case_sensitive=False),
+            help="Only this object type: project, task, model, dataview or queue.",
+            show_default=False,
+        ),
     ] = None,
     config_dir: ConfigDir = None,
     quiet: Quiet = False,
     json_output: Json = False,
     show_secrets: ShowSecrets = False,
 ) -> None:
-    """List the context-menu actions the server's configuration defines (ClearML Enterprise only).
+    """List the context-menu actions of the web app (ClearML Enterprise only).
 
-    Header values that carry credentials (Authorization, Cookie, *token*, *key*, ...) and passwords inside urls
-    print as ******** unless --show-secrets.
+    Header values that carry credentials (Authorization, Cookie, *token*, *key*, ...) and passwords inside urls print as
+    ******** unless --show-secrets.
 
     Example: clearml-cfg ui-action list task --json
     """
@@ -199,6 +248,7 @@ def list_command(
                 [a.kind, _text(a.name), _text(a.get("action", "method")), _text(a.get("action", "url")), a.origin]
                 for a in found.actions
             ],
+            keys=2,  # an action is its object type and its name
         )
     else:
         where = f" for {kind}" if kind else ""
@@ -211,6 +261,7 @@ def list_command(
 def remove_command(
     kind: ObjectArgument,
     name: NameArgument,
+    missing_ok: MissingOk = False,
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
     no_backup: NoBackup = False,
@@ -218,7 +269,9 @@ def remove_command(
     json_output: Json = False,
     show_secrets: ShowSecrets = False,
 ) -> None:
-    """Remove the context-menu action NAME of OBJECT; exit 1 when there is none. ClearML Enterprise only.
+    """Remove the context-menu action NAME of OBJECT (ClearML Enterprise only).
+
+    Exit 1 when there is no such action, unless --missing-ok.
 
     Example: clearml-cfg ui-action remove task 'Run CI'
     """
@@ -227,7 +280,7 @@ def remove_command(
     console = Console(quiet=quiet, show_secrets=show_secrets)
     kind = ui_actions.check_object(kind)
     options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
-    outcome = ui_actions.remove(options, kind, name)
+    outcome = ui_actions.remove(options, kind, name, missing_ok=missing_ok)
     outcome.notes.append(ui_actions.ENTERPRISE)
     report(console, outcome, dry_run=dry_run, json_output=json_output, extra={"notes": outcome.notes})
 

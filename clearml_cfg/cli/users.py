@@ -24,7 +24,8 @@ from ..features.users import (
 from ..model.values import to_json
 from . import prompts
 from .add_user import add, finish
-from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
+from .command import Alias, add_commands
+from .options import ConfigDir, DryRun, Json, MissingOk, NoBackup, Quiet, ShowSecrets, make_options
 from .report import report
 
 Username = Annotated[
@@ -65,9 +66,7 @@ def register(app: typer.Typer, names: list[str]) -> None:
         "verify-password": verify_password_command,
         "hash-password": hash_password_command,
     }
-    for name, function in commands.items():
-        if name in names:
-            app.command(name)(function)
+    add_commands(app, names, commands, hash_password=[Alias(("--stdin",), "--password-stdin")])
 
 
 def add_user_command(
@@ -100,11 +99,13 @@ def add_user_command(
     show_secrets: ShowSecrets = False,
     json_output: Json = False,
 ) -> None:
-    """Add a web-login user to apiserver.conf (auth.fixed_users), with a bcrypt-hashed password; shows the diff.
+    """Add a web-login user, with a bcrypt-hashed password.
 
-    The password comes from a hidden prompt (asked twice), from one line of stdin with --password-stdin, or is
-    made by --generate. Fixed users are enabled if they were not. A file of plain-text passwords is switched to
-    hashes: the other users' passwords are hashed too, so they log in as before (--plaintext keeps plain text).
+    The user goes to apiserver.conf auth.fixed_users (or the file that holds the list), keeping every comment; the diff
+    is shown with passwords masked. The password comes from a hidden prompt (asked twice), from one line of stdin with
+    --password-stdin, or is made by --generate. Fixed users are enabled if they were not. A file of plain-text passwords
+    is switched to hashes: the other users' passwords are hashed too, so they log in as before (--plaintext keeps plain
+    text).
 
     Example: echo "$PW" | clearml-cfg add-user jane --name "Jane Doe" --password-stdin
     """
@@ -121,9 +122,9 @@ def add_user_command(
         config_dir,
         dry_run,
         no_backup,
-        quiet,
-        show_secrets,
-        json_output,
+        quiet=quiet,
+        show_secrets=show_secrets,
+        json_output=json_output,
     )
 
 
@@ -140,9 +141,11 @@ def passwd_command(
     show_secrets: ShowSecrets = False,
     json_output: Json = False,
 ) -> None:
-    """Change a web-login user's password, in the file's mode (a bcrypt hash, or plain text); shows the diff.
+    """Change a web-login user's password.
 
-    Exit 1 when there is no such user. Password sources as for add-user.
+    The password is stored in the file's mode (a bcrypt hash, or plain text) and the diff is shown with passwords
+    masked. Exit 1 when there is no such user, before any password is asked for. The password comes from the same
+    sources as for add-user.
 
     Example: clearml-cfg passwd jane --generate
     """
@@ -153,7 +156,7 @@ def passwd_command(
         stdin=password_stdin,
         generate_one=generate,
         argv=password,
-        before_prompt=lambda: prepare_change(options, username, rounds=rounds),
+        check_first=lambda: prepare_change(options, username, rounds=rounds),
     )
     for warning in obtained.warnings:
         console.warn(warning)
@@ -163,6 +166,7 @@ def passwd_command(
 
 def remove_user_command(
     username: Username,
+    missing_ok: MissingOk = False,
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
     no_backup: NoBackup = False,
@@ -170,16 +174,16 @@ def remove_user_command(
     show_secrets: ShowSecrets = False,
     json_output: Json = False,
 ) -> None:
-    """Remove a web-login user from apiserver.conf; shows the diff. Exit 1 when there is no such user.
+    """Remove a web-login user.
 
-    With apiserver.auth.delete_missing_autocreated_users true (the default), the server deletes the user at its
-    next start.
+    Every entry of USERNAME goes, and the diff is shown. Exit 1 when there is no such user, unless --missing-ok. With
+    apiserver.auth.delete_missing_autocreated_users true (the default), the server deletes the user at its next start.
 
     Example: clearml-cfg remove-user jane
     """
     options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
-    outcome = remove_user(options, username)
+    outcome = remove_user(options, username, missing_ok=missing_ok)
     report(console, outcome, dry_run=dry_run, json_output=json_output)
 
 
@@ -212,11 +216,12 @@ def list_users_command(
     json_output: Json = False,
     quiet: Quiet = False,
 ) -> None:
-    """List the web-login users as the server reads them: name, company, password kind and problems.
+    """List the web-login users as the server reads them.
 
-    The password kind is bcrypt, plain or broken (the server fails that login); problems are what would stop
-    a login: unquoted numbers, a pasted b'...' wrapper, raw $2b$ hashes, unknown keys, a missing name,
-    duplicate usernames. Never prints a password or a hash. A table on a terminal, aligned text when piped.
+    Each with name, company, password kind and problems. The password kind is bcrypt, plain or broken (the server fails
+    that login); problems are what would stop a login: unquoted numbers, a pasted b'...' wrapper, raw $2b$ hashes,
+    unknown keys, a missing name, duplicate usernames. Never prints a password or a hash. A table on a terminal, aligned
+    text when piped.
 
     Example: clearml-cfg list-users --json
     """
@@ -249,7 +254,8 @@ def list_users_command(
         return
     console.info(_summary(found))
     if found.users:
-        console.table(HEADERS, _rows(found.users), boxed=True, alarm=lambda row: row[3] == "broken")
+        rows = _rows(found.users)
+        console.table(HEADERS, rows, styles=["red" if row[3] == "broken" else "" for row in rows])
     for problem in found.problems:
         console.warn(problem)
     for note in found.notes:
@@ -261,11 +267,12 @@ def verify_password_command(
     password_stdin: PasswordStdin = False,
     config_dir: ConfigDir = None,
     quiet: Quiet = False,
+    json_output: Json = False,
 ) -> None:
-    """Check a password exactly as the server's login would; exit 0 on a match, 1 on a mismatch or unknown user.
+    """Check a password exactly as the server's login would.
 
-    Plain mode compares strings (an unquoted number never matches); hashed mode base64-decodes the stored value
-    and checks it with bcrypt. Prints a one-line reason on stderr.
+    Exit 0 on a match, 1 on a mismatch or an unknown user; a one-line reason goes to stderr. Plain mode compares strings
+    (an unquoted number never matches); hashed mode base64-decodes the stored value and checks it with bcrypt.
 
     Example: echo "$PW" | clearml-cfg verify-password jane --password-stdin
     """
@@ -277,22 +284,37 @@ def verify_password_command(
         console.warn(warning)
     for note in check.notes:
         console.note(note)
-    console.info(verify_password(check, obtained.password))
+    reason = verify_password(check, obtained.password)
+    console.info(reason)
+    if json_output:
+        console.data(
+            to_json(
+                {
+                    "username": username,
+                    "match": True,
+                    "reason": reason,
+                    "warnings": check.warnings,
+                    "notes": check.notes,
+                }
+            )
+        )
 
 
 def hash_password_command(
-    stdin: Annotated[
-        bool, typer.Option("--stdin", "--password-stdin", help="Read the password from the first line of stdin.")
-    ] = False,
+    password_stdin: PasswordStdin = False,
     rounds: Rounds = None,
+    json_output: Json = False,
 ) -> None:
-    """Print the value apiserver.conf stores with pass_hashed: true (base64 of a bcrypt hash), ready to paste.
+    """Print a password's bcrypt hash, as pass_hashed: true wants it.
 
-    Only the value goes to stdout, without a b'...' wrapper. Prompts twice on a terminal.
+    The value apiserver.conf stores is base64 of a bcrypt hash, ready to paste: only it goes to stdout, without a b'...'
+    wrapper (with --json: {"hash", "rounds"}). Prompts twice on a terminal.
 
     Example: clearml-cfg hash-password --rounds 12
+
+    Example: echo "$PW" | clearml-cfg hash-password --password-stdin
     """
     cost = DEFAULT_ROUNDS if rounds is None else rounds
-    check_rounds(cost)  # before anyone types a password
-    obtained = prompts.obtain(label="Password to hash", stdin=stdin, stdin_option="--stdin")
-    Console().data(hash_password(obtained.password, cost))
+    obtained = prompts.obtain(label="Password to hash", stdin=password_stdin, check_first=lambda: check_rounds(cost))
+    value = hash_password(obtained.password, cost)
+    Console().data(to_json({"hash": value, "rounds": cost}) if json_output else value)

@@ -10,14 +10,14 @@ from ..console import Console
 from ..features.common import Row
 from ..model.durations import describe_seconds, parse_duration
 from ..model.values import show_value
+from .command import Alias, add_commands
 from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, make_options
 from .report import report
 from .tables import show_rows
 
 
 def register(app: typer.Typer, names: list[str]) -> None:
-    if "watchdog" in names:
-        app.command("watchdog")(watchdog_command)
+    add_commands(app, names, {"watchdog": watchdog_command}, watchdog=[Alias(("-t",), "--threshold")])
 
 
 def watchdog_command(
@@ -29,7 +29,6 @@ def watchdog_command(
         str | None,
         typer.Option(
             "--threshold",
-            "-t",
             metavar="DURATION",
             help="Stop in-progress tasks that have not reported for this long (server default 2h). "
             "7200, 7200s, 90m, 2h, 1h30m or '2 hours'; written as whole seconds.",
@@ -52,12 +51,13 @@ def watchdog_command(
     quiet: Quiet = False,
     json_output: Json = False,
 ) -> None:
-    """Show or change the non-responsive task watchdog, which stops tasks that stopped reporting.
+    """Show or change the non-responsive task watchdog.
 
-    Without options: the watchdog as the server will run it, each value with where it comes from. With options:
-    writes services.conf `tasks.non_responsive_tasks_watchdog` (or services/tasks.conf where that file exists).
-    Durations are written as whole seconds: the server cannot read `2 hours` there. Zero, negative, unreadable
-    or longer than 10 years (3650d) is exit 2; an interval longer than the threshold is a warning.
+    The watchdog stops in-progress tasks that stopped reporting. Without options: the watchdog as the server will run
+    it, each value with where it comes from. With options: writes services.conf `tasks.non_responsive_tasks_watchdog`
+    (or services/tasks.conf where that file exists). Durations are written as whole seconds: the server cannot read `2
+    hours` there. Zero, negative, unreadable or longer than 10 years (3650d) is exit 2; an interval longer than the
+    threshold is a warning.
 
     Example: clearml-cfg watchdog --threshold 3h --interval 10m
     """

@@ -63,8 +63,9 @@ def _list_of(path: KeyPath) -> KeyPath:
 
 
 def holds_secret(path: KeyPath, value: Any) -> bool:
-    """Whether setting ``path`` to ``value`` writes a secret (at ``path`` or anywhere inside ``value``)."""
-    return any(schema.is_secret(where) for where, _ in schema.walk(value, path))
+    """Whether setting ``path`` to ``value`` writes a secret (at ``path`` or anywhere inside ``value``), by its key
+    or by what it is (a URL with a password)."""
+    return schema.holds_secret(value, path)
 
 
 def _overridden(view: FilesView, path: KeyPath, value: Any) -> list[str]:

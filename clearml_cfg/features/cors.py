@@ -2,7 +2,7 @@
 
 Each server hands its whole ``cors`` section to flask-cors: the API server reads ``apiserver.cors``
 (``apiserver.conf``), the file server reads ``fileserver.cors`` (``fileserver.conf``). The ClearML docs say to edit
-apiserver.conf for the file server; that changes nothing for it, so ``--service both`` (the default) writes both.
+apiserver.conf for the file server; that changes nothing for it, so ``--component all`` (the default) writes both.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class Server:
 
 API = Server("apiserver", "the API server", 8008)
 FILES = Server("fileserver", "the file server", 8081)
-SERVICES: dict[str, tuple[Server, ...]] = {"api": (API,), "files": (FILES,), "both": (API, FILES)}
+COMPONENTS: dict[str, tuple[Server, ...]] = {"all": (API, FILES), "apiserver": (API,), "fileserver": (FILES,)}
 
 WILDCARD = "*"
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
@@ -44,11 +44,11 @@ _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 _EXAMPLE = "https://app.example.com"
 
 
-def servers(service: str) -> tuple[Server, ...]:
+def servers(component: str) -> tuple[Server, ...]:
     try:
-        return SERVICES[service]
+        return COMPONENTS[component]
     except KeyError:
-        raise UsageError(f"--service {service!r}: use api, files or both") from None
+        raise UsageError(f"--component {component!r}: use {', '.join(COMPONENTS)}") from None
 
 
 def check_origin(text: str) -> str:
@@ -58,17 +58,19 @@ def check_origin(text: str) -> str:
         return origin
     scheme, separator, rest = origin.partition("://")
     if not separator or not _SCHEME.fullmatch(scheme.lower()):
-        raise UsageError(f"--origin {text!r} is not an origin", f"write '*' or scheme://host[:port], e.g. {_EXAMPLE}")
+        raise UsageError(
+            f"--allow-origin {text!r} is not an origin", f"write '*' or scheme://host[:port], e.g. {_EXAMPLE}"
+        )
     for mark, what in (("/", "a path"), ("?", "a query"), ("#", "a fragment"), ("@", "user information")):
         if mark in rest:
             raise UsageError(
-                f"--origin {text!r} has {what}: a browser's Origin header is only scheme://host[:port], so it "
+                f"--allow-origin {text!r} has {what}: a browser's Origin header is only scheme://host[:port], so it "
                 "would never match",
                 f"write {scheme}://{rest.split(mark)[0].rsplit('@', 1)[-1]}",
             )
     host, port = _split_port(rest, text)
     if not _valid_host(host):
-        raise UsageError(f"--origin {text!r}: {host!r} is not a host name or IP address", f"e.g. {_EXAMPLE}")
+        raise UsageError(f"--allow-origin {text!r}: {host!r} is not a host name or IP address", f"e.g. {_EXAMPLE}")
     shown_port = f":{port}" if port is not None else ""
     return f"{scheme.lower()}://{host.lower()}{shown_port}"
 
@@ -85,7 +87,7 @@ def _split_port(rest: str, text: str) -> tuple[str, int | None]:
         return host, None
     digits = after[1:] if after.startswith(":") else None
     if digits is None or not digits.isdigit() or not 1 <= int(digits) <= 65535:
-        raise UsageError(f"--origin {text!r}: the port must be a number from 1 to 65535", f"e.g. {_EXAMPLE}:8080")
+        raise UsageError(f"--allow-origin {text!r}: the port must be a number from 1 to 65535", f"e.g. {_EXAMPLE}:8080")
     return host, int(digits)
 
 
@@ -105,7 +107,7 @@ def origins_value(origins: list[str]) -> str | list[str]:
     """One origin is written as a string, several as a list (flask-cors takes either)."""
     checked = list(dict.fromkeys(check_origin(o) for o in origins))
     if WILDCARD in checked and len(checked) > 1:
-        raise UsageError("--origin '*' already allows every origin", "give either '*' or a list of origins")
+        raise UsageError("--allow-origin '*' already allows every origin", "give either '*' or a list of origins")
     return checked[0] if len(checked) == 1 else checked
 
 
@@ -120,10 +122,10 @@ def _allows_any(origins: Any) -> bool:
     return origins == WILDCARD or (isinstance(origins, list) and WILDCARD in origins)
 
 
-def state(options: Options, service: str = "both") -> State:
+def state(options: Options, component: str = "all") -> State:
     """Each server's effective CORS section, every value with its origin."""
     result = State()
-    for server in servers(service):
+    for server in servers(component):
         effective = current(options, server.name)
         keys = [(*server.section, "origins"), (*server.section, "supports_credentials")]
         section = value_of(effective, server.section)
@@ -149,14 +151,14 @@ def _wildcard_warning(server: Server, *, defaults: bool = False) -> str:
     return (
         f"{server.name}.cors allows any origin ('*') with credentials{whose}: browsers refuse credentials with a "
         "wildcard origin, so flask-cors echoes each request's origin instead and any web site can make "
-        f"logged-in requests to {server.title}; name your origins, e.g. --origin {_EXAMPLE}"
+        f"logged-in requests to {server.title}; name your origins, e.g. --allow-origin {_EXAMPLE}"
     )
 
 
-def configure(options: Options, *, origins: list[str], credentials: bool | None, service: str) -> Outcome:
-    """Write origins and/or supports_credentials for each server ``service`` names."""
+def configure(options: Options, *, origins: list[str], credentials: bool | None, component: str) -> Outcome:
+    """Write origins and/or supports_credentials for each server ``component`` names."""
     value = origins_value(origins) if origins else None
-    targets = servers(service)
+    targets = servers(component)
     values: dict[KeyPath, Any] = {}
     for server in targets:
         origins_key: KeyPath = (*server.section, "origins")

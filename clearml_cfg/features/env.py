@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import UsageError
-from ..hocon import KeyPath, format_path, strict_equal
+from ..hocon import HoconEditError, KeyPath, format_path, strict_equal
 from ..model.env_names import ENV_PREFIXES, env_key, env_name, miscased_prefix
 from ..model.keys import MISSING, lookup
 from ..views.environment import EnvOverride, env_text, parse_env_value
+from .common import Options
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,13 @@ def assignment(path: KeyPath, value: Any, typed: str) -> Assignment:
     for the message when no text can)."""
     name = env_name(path)
     key = ".".join(str(s) for s in path)
-    text = env_text(value, name, key)
+    try:
+        text = env_text(value, name, key)
+    except HoconEditError as e:  # a value HOCON cannot write at all (an empty key)
+        raise UsageError(
+            f"{typed!r} cannot be passed through {name}: {e}",
+            "pass it as text with --type string, or change it so that HOCON can write it",
+        ) from None
     read_back = lookup(parse_env_value(EnvOverride(name, key, text)), path, MISSING)
     if read_back is MISSING or not strict_equal(read_back, value):
         raise UsageError(
@@ -76,3 +83,14 @@ def key_of(name: str) -> str:
     if key is None:
         raise UsageError(f"{name} is not an override: those start with CLEARML__ or TRAINS__")
     return key
+
+
+def written_in(options: Options, path: KeyPath) -> list[str]:
+    """Where the configuration files set ``path`` (``file:line``): a variable for it overrides each of them."""
+    several = len(options.dirs.dirs) > 1
+    places = []
+    for loaded, inner in options.snapshot().files.definitions(path):
+        location = loaded.document.locate(inner)
+        where = str(loaded.file.path) if several else loaded.file.relative
+        places.append(f"{where}:{location.line}" if location else where)
+    return places

@@ -20,10 +20,10 @@ from typing import Any
 
 from ..errors import ConfigReadError, UsageError
 from ..hocon import KeyPath, format_path
-from ..io.reading import Reader, read_text
+from ..io.reading import Reader, read_regular, read_text
 from ..model import schema
 from ..model.env_names import is_shell_name
-from ..model.layout import ConfigDirs, discover, file_prefix
+from ..model.layout import ConfigDirs, check_file_name, discover, file_prefix
 from ..views.files import FilesView
 from . import kube
 from .common import Options, Outcome
@@ -249,7 +249,18 @@ def _variable_format(
         return Exported(dump_yaml({"environment": block}) if block else "environment: {}\n", secret, notes)
     if any("$" in v.value for v in variables):
         notes.append("`$$` is a literal `$`: Kubernetes expands $(VAR) in env values")
-    return Exported(_helm_env(variables, component), secret, notes)
+    warnings = [_extra_envs_warning([v.name for v in variables if v.secret], "extraEnvs")] if secret else []
+    return Exported(_helm_env(variables, component), secret, notes, warnings)
+
+
+def _extra_envs_warning(names: list[str], where: str) -> str:
+    """The chart writes extraEnvs into the Deployment as plain values: anyone who can read it reads them."""
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return (
+        f"{shown} carr{'ies' if len(names) == 1 else 'y'} passwords or secrets, and the chart puts {where} into the "
+        "Deployment as plain values, readable by anyone who can read the namespace: keep them in a Kubernetes "
+        "Secret and reference it with valueFrom.secretKeyRef instead"
+    )
 
 
 def _entries(variables: list[Variable]) -> list[dict[str, str]]:
@@ -284,6 +295,8 @@ def _file_format(
     notes: list[str] = []
     if fmt == "helm":
         return _helm(dirs, env, files, component, fileserver_configs, mask, warnings, reader)
+    if fmt == "k8s-configmap":
+        _refuse_server_secrets(files, "a ConfigMap")
     if component == "fileserver":
         raise UsageError(
             "the chart mounts an existing ConfigMap or Secret for the API server only",
@@ -322,6 +335,20 @@ def _file_format(
     return Exported(dump_yaml(manifest), secret, notes, warnings)
 
 
+def _refuse_server_secrets(files: list[ExportFile], where: str) -> None:
+    """secure.conf holds the keys that sign every token and session of the server: it goes into a Kubernetes
+    Secret, never into a ConfigMap (readable by whoever can read the namespace), whatever else the format does."""
+    holding = [f.name for f in files if f.namespace == "secure"]
+    if holding:
+        raise UsageError(
+            f"{', '.join(holding)} hold{'s' if len(holding) == 1 else ''} the server's own secrets, and this format "
+            f"would put {'it' if len(holding) == 1 else 'them'} into {where} "
+            "readable by anyone who can read the namespace",
+            "export --format k8s-secret --name NAME instead, kubectl apply it, and set "
+            "apiserver.existingAdditionalConfigsSecret=NAME: the chart then mounts every file from that Secret",
+        )
+
+
 def _helm(
     dirs: ConfigDirs,
     env: Mapping[str, str],
@@ -336,12 +363,14 @@ def _helm(
     notes: list[str] = []
     mounted: list[ExportFile] = []  # what goes into additionalConfigs
     secret = False
+    theirs = [f for f in files if f.namespace in FILESERVER_NAMESPACES]  # the file server reads no other file
+    in_configmaps = [*(files if component in ("all", "apiserver") else []), *(theirs if fileserver_configs else [])]
+    _refuse_server_secrets(in_configmaps, "additionalConfigs, which the chart puts into a ConfigMap,")
     if component in ("all", "apiserver"):
         values["apiserver"] = {"additionalConfigs": {f.name: _verbatim(f.text) for f in files}}
         mounted += files
     if component in ("all", "fileserver"):
         if fileserver_configs:
-            theirs = [f for f in files if f.namespace in FILESERVER_NAMESPACES]  # it reads no other file
             values["fileserver"] = {"additionalConfigs": {f.name: _verbatim(f.text) for f in theirs}}
             mounted += [f for f in theirs if f not in mounted]
             warnings.append(
@@ -361,6 +390,10 @@ def _helm(
             )
             values["fileserver"] = {"extraEnvs": _entries(exported.variables)}
             secret = any(v.secret for v in exported.variables)
+            if secret:
+                warnings.append(
+                    _extra_envs_warning([v.name for v in exported.variables if v.secret], "fileserver.extraEnvs")
+                )
             notes += exported.notes
             notes.append(
                 "the file server's settings go as fileserver.extraEnvs: the chart has no "
@@ -403,8 +436,8 @@ def _helm(
 # --- import -------------------------------------------------------------------------------------------------
 
 
-def files_from_helm(text: str, source: str, component: str) -> tuple[dict[str, str], list[str]]:
-    """The `additionalConfigs` files of a Helm values file, and notes on what is not imported."""
+def helm_values(text: str, source: str) -> dict[str, Any]:
+    """A Helm values file, loaded (a ConfigReadError when it is not a YAML mapping)."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
@@ -414,34 +447,78 @@ def files_from_helm(text: str, source: str, component: str) -> tuple[dict[str, s
         raise ConfigReadError(f"{source} is not valid YAML: {' '.join(str(e).split())}", "check the file") from None
     if not isinstance(values, dict):
         raise ConfigReadError(f"{source} is not a Helm values mapping", "pass the values.yaml of the chart release")
+    return values
+
+
+def additional_configs(values: dict[str, Any], section: str, source: str) -> tuple[dict[str, str], list[str]]:
+    """The `.conf` files of ``section``.additionalConfigs, and notes on the entries the server ignores."""
+    part = values.get(section) or {}
+    if not isinstance(part, dict):
+        return {}, []
+    configs = part.get("additionalConfigs") or {}
+    if not isinstance(configs, dict):
+        raise ConfigReadError(f"{source}: {section}.additionalConfigs must be a mapping of file name to text")
+    files: dict[str, str] = {}
+    notes: list[str] = []
+    for name, content in configs.items():
+        where = f"{source}: {section}.additionalConfigs[{name!r}]"
+        if not isinstance(name, str) or not _CONFIGMAP_KEY.fullmatch(name) or name.startswith("."):
+            raise ConfigReadError(f"{where}: not a file name clearml-cfg can write")
+        if not isinstance(content, str):
+            raise ConfigReadError(f"{where}: the content must be text")
+        if not name.endswith(".conf"):
+            notes.append(
+                f"{section}.additionalConfigs[{name!r}] is not a .conf file: the server ignores it, so it was skipped"
+            )
+            continue
+        files[name] = content
+    return files, notes
+
+
+def extra_envs(values: dict[str, Any], section: str, source: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """The variables ``section``.extraEnvs puts into the container, as the container gets them (Kubernetes
+    expands `$$` and `$(NAME)`), and notes on the entries whose value is not in the file (`valueFrom`)."""
+    part = values.get(section) or {}
+    entries = part.get("extraEnvs") if isinstance(part, dict) else None
+    if not entries:
+        return [], []
+    if not isinstance(entries, list):
+        raise ConfigReadError(f"{source}: {section}.extraEnvs must be a list of {{name, value}}")
+    found: list[tuple[str, str]] = []
+    notes: list[str] = []
+    for index, entry in enumerate(entries):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name:
+            raise ConfigReadError(f"{source}: {section}.extraEnvs[{index}] has no name")
+        value = entry.get("value")
+        if value is None:
+            if "valueFrom" in entry:
+                notes.append(f"{section}.extraEnvs {name} takes its value from the cluster (valueFrom): left out")
+                continue
+            value = ""
+        found.append((name, kube.expand_env_value(str(value), dict(found))))
+    return found, notes
+
+
+def files_from_helm(text: str, source: str, component: str) -> tuple[dict[str, str], list[str]]:
+    """The `additionalConfigs` files of a Helm values file, and notes on what is not imported."""
+    values = helm_values(text, source)
     files: dict[str, str] = {}
     notes: list[str] = []
     sections = ["apiserver", "fileserver"] if component == "all" else [component]
     for section in sections:
-        part = values.get(section) or {}
-        if not isinstance(part, dict):
-            continue
-        configs = part.get("additionalConfigs") or {}
-        if not isinstance(configs, dict):
-            raise ConfigReadError(f"{source}: {section}.additionalConfigs must be a mapping of file name to text")
+        configs, skipped = additional_configs(values, section, source)
+        notes += skipped
         for name, content in configs.items():
-            where = f"{source}: {section}.additionalConfigs[{name!r}]"
-            if not isinstance(name, str) or not _CONFIGMAP_KEY.fullmatch(name) or name.startswith("."):
-                raise ConfigReadError(f"{where}: not a file name clearml-cfg can write")
-            if not isinstance(content, str):
-                raise ConfigReadError(f"{where}: the content must be text")
-            if not name.endswith(".conf"):
-                notes.append(
-                    f"{section}.additionalConfigs[{name!r}] is not a .conf file: "
-                    "the server ignores it, so it was skipped"
-                )
-                continue
             if name in files and files[name] != content:
                 raise ConfigReadError(
-                    f"{where}: differs from apiserver.additionalConfigs[{name!r}]", "keep one of the two"
+                    f"{source}: {section}.additionalConfigs[{name!r}]: differs from apiserver.additionalConfigs"
+                    f"[{name!r}]",
+                    "keep one of the two",
                 )
             files[name] = content
-        extra = part.get("extraEnvs") or []
+        part = values.get(section) or {}
+        extra = part.get("extraEnvs") if isinstance(part, dict) else None
         if isinstance(extra, list) and extra:
             notes.append(
                 f"{section}.extraEnvs sets {len(extra)} variable(s), not imported: "
@@ -456,14 +533,14 @@ def import_helm(options: Options, source: Path, component: str, *, force: bool) 
     """Write the `additionalConfigs` files of a Helm values file into the config directory that wins."""
     from ..io.reading import parse_document
 
+    hint = "pass the values file of the release (helm get values ...)"
     try:
-        text = source.read_text(encoding="utf-8")
+        data, _ = read_regular(source, what="Helm values file", hint=hint)
+        text = data.decode("utf-8")
     except FileNotFoundError:
-        raise UsageError(
-            f"{source} does not exist", "pass the values file of the release (helm get values ...)"
-        ) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigReadError(f"cannot read {source}: {e}") from None
+        raise UsageError(f"{source} does not exist", hint) from None
+    except UnicodeDecodeError as e:
+        raise ConfigReadError(f"cannot read {source}: not UTF-8 text (at byte {e.start})", hint) from None
     files, notes = files_from_helm(text, str(source), component)
     outcome = Outcome(notes=notes)
     directory = options.dirs.write_dir
@@ -474,6 +551,7 @@ def import_helm(options: Options, source: Path, component: str, *, force: bool) 
         tx.lock(directory)
         for name, content in files.items():
             relative = name if (directory / name).exists() else nested.get(name, name)
+            check_file_name(relative)
             target = directory / relative
             document = parse_document(target, content)  # a file the server could not read is not imported
             unreadable = False

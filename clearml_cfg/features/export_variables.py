@@ -66,7 +66,7 @@ def holds_secrets(value: Any, path: KeyPath = ()) -> bool:
         plain = tuple(_plain_segment(s) for s in where)
         if (plain and plain[0] == "secure") or schema.is_secret(plain):
             return True
-        if isinstance(item, str) and schema.mask_url_password(item) != item:
+        if isinstance(item, str) and schema.value_secrets(item):
             return True
     return False
 

@@ -19,10 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigReadError, UsageError, WriteError
+from ..io.reading import Stamp, read_regular
 from ..io.transaction import Change, Transaction, write_file
 from .common import Outcome
 
 SERVICE_PORTS = {"elasticsearch": 9200, "mongo": 27017, "redis": 6379}
+#: The largest docker-compose.yml read: the standard one is 6 KB, and ruamel.yaml takes about 0.7 s per MB.
+COMPOSE_LIMIT = 256 * 1024
+MAX_NESTING = 64  # levels of YAML; a docker-compose file has about 6
+MAX_VALUES = 100_000  # values of the file with its aliases expanded
 COMPOSE_DEFAULTS: tuple[Path, ...] = (Path("docker-compose.yml"), Path("/opt/clearml/docker-compose.yml"))
 CAUTION = (
     "a published port is open to every network the host is on, and in the standard ClearML docker-compose.yml "
@@ -49,9 +54,14 @@ def find_compose(option: str | None) -> Path:
         path = Path(option)
         if path.is_dir():
             path = path / "docker-compose.yml"
-        if not path.is_file():
+            if not os.path.lexists(path):
+                raise UsageError(
+                    f"{option} is a directory without a docker-compose.yml",
+                    "--compose names the server's docker-compose.yml, or the directory that holds it",
+                )
+        if not os.path.lexists(path):
             raise UsageError(f"{option}: no such file", "--compose names the docker-compose.yml of the server")
-        return path
+        return path  # what else it may be (a FIFO, a device) is said when it is read
     for candidate in COMPOSE_DEFAULTS:
         if candidate.is_file():
             return candidate
@@ -62,12 +72,19 @@ def find_compose(option: str | None) -> Path:
 
 
 def _read(path: Path) -> str:
+    return _read_stamped(path)[0]
+
+
+def _read_stamped(path: Path) -> tuple[str, Stamp]:
+    """The file's text: a regular file of at most COMPOSE_LIMIT bytes, in UTF-8."""
     try:
-        data = path.read_bytes()
-    except OSError as e:
+        data, stamp = read_regular(
+            path, COMPOSE_LIMIT, what="docker-compose file", hint="--compose names the server's docker-compose.yml"
+        )
+    except FileNotFoundError as e:
         raise ConfigReadError(f"cannot read {path}: {e.strerror}") from e
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), stamp
     except UnicodeDecodeError as e:
         raise ConfigReadError(f"{path}: not UTF-8 text (at byte {e.start})", "re-save the file as UTF-8") from e
 
@@ -76,6 +93,12 @@ def _load(text: str, path: Path) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    deep = _too_deep(text)
+    if deep is not None:
+        raise ConfigReadError(
+            f"{path}:{deep[0]}:{deep[1]}: nested deeper than {MAX_NESTING} levels: not a docker-compose file",
+            "--compose names the server's docker-compose.yml",
+        )
     try:
         return YAML(typ="rt").load(text)
     except MarkedYAMLError as e:
@@ -88,11 +111,59 @@ def _load(text: str, path: Path) -> Any:
         raise ConfigReadError(f"{path}: not valid YAML: {e}", "fix the file; docker compose cannot read it") from None
 
 
-def _plain(node: Any) -> Any:
+# What may need a look when measuring how deep a YAML text nests: brackets, quotes, comments.
+_NESTING_MARKS = re.compile(r"[\[\]{}\"'#]")
+
+
+def _too_deep(text: str) -> tuple[int, int] | None:
+    """Where ``text`` nests deeper than MAX_NESTING (line, column), counting block indentation and flow brackets;
+    None when it does not. ruamel.yaml takes time quadratic in the depth before it fails on its recursion limit:
+    this rough count (quotes and comments followed as far as a line goes) answers in linear time first."""
+    indents: list[int] = []
+    flow = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.lstrip(" ")
+        if flow == 0 and stripped and not stripped.startswith("#"):
+            indent = len(line) - len(stripped)
+            while indents and indents[-1] >= indent:
+                indents.pop()
+            indents.append(indent)
+            dashes = len(stripped) - len(stripped.lstrip("- "))  # `- - - x` nests on one line
+            if len(indents) + dashes // 2 > MAX_NESTING:
+                return number, indent + 1
+        quote = None
+        for mark in _NESTING_MARKS.finditer(line):
+            character = mark.group()
+            if quote is not None:
+                quote = None if character == quote else quote
+            elif character in "\"'":
+                quote = character
+            elif character == "#":
+                break
+            elif character in "[{":
+                flow += 1
+                if len(indents) + flow > MAX_NESTING:
+                    return number, mark.start() + 1
+            else:
+                flow = max(flow - 1, 0)
+    return None
+
+
+def _plain(node: Any, path: Path | None = None, budget: list[int] | None = None) -> Any:
+    """The loaded YAML as plain data. Aliases share one node, and plain data copies it at each: a "billion
+    laughs" file of 1 KB would become gigabytes, so more than MAX_VALUES values is refused."""
+    if budget is None:
+        budget = [MAX_VALUES]
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise ConfigReadError(
+            f"{path}: its YAML aliases (*name) expand to more than {MAX_VALUES:,} values: not a docker-compose file",
+            "--compose names the server's docker-compose.yml",
+        )
     if isinstance(node, dict):
-        return {_plain(k): _plain(v) for k, v in node.items()}
+        return {_plain(k, path, budget): _plain(v, path, budget) for k, v in node.items()}
     if isinstance(node, list):
-        return [_plain(v) for v in node]
+        return [_plain(v, path, budget) for v in node]
     if isinstance(node, bool) or node is None:
         return node
     if isinstance(node, int):
@@ -423,10 +494,10 @@ def _expected(old: Any, name: str, *, remove: bool) -> Any:
 
 
 def _verified(before: str, after: str, name: str, path: Path, *, remove: bool) -> str:
-    old = _plain(_load(before, path))
+    old = _plain(_load(before, path), path)
     expected = _expected(old, name, remove=remove)
     try:
-        new = _plain(_load(after, path))
+        new = _plain(_load(after, path), path)
     except ConfigReadError:
         new = None
     if new != expected:
@@ -491,6 +562,13 @@ def _splice(edit: Callable[[str, Any, str, Path], str], text: str, data: Any, na
             f"{path}: the ports of {name!r} come from a merge key (<<: *anchor); clearml-cfg does not edit those",
             "edit the file by hand",
         )
+    anchor = getattr(getattr(service.get("ports"), "anchor", None), "value", None)
+    if anchor is not None:
+        raise UsageError(
+            f"{path}: the ports of {name!r} are the YAML anchor &{anchor}, which other places may share through "
+            f"*{anchor}: an edit of one would change them all; clearml-cfg does not edit those",
+            f"edit the file by hand (give {name} a ports list of its own)",
+        )
     try:
         return edit(text, data, name, path)
     except (KeyError, IndexError, AttributeError, TypeError, ValueError) as e:
@@ -522,11 +600,12 @@ def apply_expose(plan: ExposePlan, *, dry_run: bool, backup: bool, lock_timeout:
         return outcome
     with Transaction(lock_timeout=lock_timeout) as tx:
         tx.lock(plan.path.parent)
-        if _read(plan.path) != plan.before:
+        now, stamp = _read_stamped(plan.path)
+        if now != plan.before:
             raise WriteError(
                 f"{plan.path} changed while clearml-cfg was working on it; nothing was written", "run it again"
             )
-        outcome.changes = [write_file(plan.path, plan.before, plan.after, backup=backup)]
+        outcome.changes = [write_file(plan.path, plan.before, plan.after, backup=backup, expected=stamp)]
     return outcome
 
 

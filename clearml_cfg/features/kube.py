@@ -77,3 +77,25 @@ def _first_line_deeper(text: str) -> bool:
     return any(len(line) - len(line.lstrip(" ")) < first for line in content[1:]) or any(
         len(line) > first for line in leading
     )
+
+
+def expand_env_value(text: str, defined: dict[str, str]) -> str:
+    """What a container gets from an env value (the inverse of ``env_value``): `$$` is `$`, and `$(NAME)` the
+    value of NAME when a variable of that name comes before it in the list; any other `$` stays as written."""
+    out: list[str] = []
+    index = 0
+    while index < len(text):
+        if text.startswith("$$", index):
+            out.append("$")
+            index += 2
+            continue
+        if text.startswith("$(", index):
+            end = text.find(")", index + 2)
+            if end != -1:
+                name = text[index + 2 : end]
+                out.append(defined.get(name, text[index : end + 1]))
+                index = end + 1
+                continue
+        out.append(text[index])
+        index += 1
+    return "".join(out)

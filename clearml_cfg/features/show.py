@@ -37,12 +37,11 @@ def effective_view(
     )
 
 
-def context(effective: Effective) -> tuple[list[str], list[str]]:
-    """What to say about the view as a whole: notes (which defaults), and warnings (values the server cannot
-    use, keys and files no server code reads)."""
-    notes = [effective.defaults_note] if effective.defaults_note else []
-    warnings = [*effective.warnings, *(warning for _, warning in unread_keys(effective))]
-    return notes, warnings
+def context(effective: Effective) -> list[str]:
+    """The warnings about the view as a whole: values the server cannot use, keys and files no server code reads.
+
+    (Which defaults it layers, ``effective.defaults_note``, is said only where a default is shown.)"""
+    return [*effective.warnings, *(warning for _, warning in unread_keys(effective))]
 
 
 def effective_value(effective: Effective, path: KeyPath) -> Any:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import NotSet, UsageError
-from ..hocon import Document, HoconEditError, KeyPath, format_path
+from ..hocon import Document, HoconEditError, KeyPath, QuotedKey, format_path
 from ..model import schema
 from ..model.keys import MISSING, lookup
 from ..model.layout import ConfigFile, file_for_key
@@ -62,7 +62,8 @@ def parse_header(text: str) -> tuple[str, str]:
     name, separator, value = text.partition(":")
     name = name.strip()
     if not separator or not _HEADER_NAME.fullmatch(name):
-        raise UsageError(f"--header {text!r} is not 'Name: value'", "e.g. --header 'Content-Type: application/json'")
+        shown = schema.mask_value_secrets(text[:80])  # it may be a credential without its colon
+        raise UsageError(f"--header {shown!r} is not 'Name: value'", "e.g. --header 'Content-Type: application/json'")
     return name, value.strip()
 
 
@@ -93,7 +94,7 @@ def build(
         header, value = parse_header(text)
         if header.lower() in (h.lower() for h in parsed):
             raise UsageError(f"--header {header!r} is given twice", "give each header once")
-        parsed[header] = value
+        parsed[QuotedKey(header)] = value  # quoted, as the ClearML docs write header names
     action: dict[str, Any] = {"method": chosen, "url": url}
     if payload is not None:
         action["payload"] = payload
@@ -269,8 +270,8 @@ def add(options: Options, kind: str, entry: dict[str, Any], *, replace: bool) ->
     return _edit(options, kind, change, check, adding=entry)
 
 
-def remove(options: Options, kind: str, name: str) -> Outcome:
-    """Remove the action named ``name``; NotSet (exit 1) when there is none."""
+def remove(options: Options, kind: str, name: str, *, missing_ok: bool = False) -> Outcome:
+    """Remove the action named ``name``; NotSet (exit 1) when there is none, or with ``missing_ok`` a note."""
     kind = check_object(kind)
 
     def check(target: _Target) -> None:
@@ -290,7 +291,12 @@ def remove(options: Options, kind: str, name: str) -> Outcome:
         outcome.notes.append(f"removed {kind} action {name!r}")
         return entries
 
-    return _edit(options, kind, change, check)
+    try:
+        return _edit(options, kind, change, check)
+    except NotSet:  # check() found no such action: nothing was written
+        if not missing_ok:
+            raise
+        return Outcome(notes=[f"{kind} has no action named {name!r}; nothing to do"])
 
 
 def _quote(text: str) -> str:

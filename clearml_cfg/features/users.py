@@ -950,12 +950,17 @@ def change_password(
     return outcome
 
 
-def remove_user(options: Options, username: str) -> Outcome:
-    """Remove every entry of ``username``; the server deletes the user at its next start (by default)."""
+def remove_user(options: Options, username: str, *, missing_ok: bool = False) -> Outcome:
+    """Remove every entry of ``username``; the server deletes the user at its next start (by default).
+
+    No such user: NotSet (exit 1), or with ``missing_ok`` a note and nothing written."""
     outcome = Outcome()
     with options.transaction() as tx:
         target = _open(options, tx)
         found = target.indexes(username)
+        if not found and missing_ok:
+            outcome.notes.append(f"there is no user {username!r} in {target.file.path}; nothing to do")
+            return outcome
         if not found:
             raise NotSet(
                 f"there is no user {username!r} in {target.file.path}",

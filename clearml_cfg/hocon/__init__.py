@@ -10,11 +10,12 @@ from .errors import (
     HoconEditUnresolvable,
     HoconError,
     HoconKeyError,
+    HoconRunaway,
     HoconSemanticError,
     HoconSyntaxError,
 )
 from .paths import KeyPath, format_path, parse_path
-from .values import Period, Unresolved, strict_equal
+from .values import Period, QuotedKey, Unresolved, strict_equal
 
 __all__ = [
     "Document",
@@ -23,11 +24,13 @@ __all__ = [
     "HoconEditUnresolvable",
     "HoconError",
     "HoconKeyError",
+    "HoconRunaway",
     "HoconSemanticError",
     "HoconSyntaxError",
     "KeyPath",
     "Location",
     "Period",
+    "QuotedKey",
     "Unresolved",
     "format_path",
     "parse",

@@ -29,7 +29,7 @@ from .evaluate import IncludeLoader, evaluate, evaluate_checked
 from .parser import gc_paused, parse_tree
 from .paths import KeyPath, as_path, format_path
 from .region import read_locally
-from .syntax import Tree, ValueNode
+from .syntax import Include, Tree, ValueNode
 from .values import Unresolved, strict_equal
 
 if TYPE_CHECKING:  # the editing machinery loads on the first edit: reading a file does not pay for it
@@ -111,6 +111,8 @@ def _path_copy(tree: Any, path: KeyPath) -> Any:
 
 
 def _describe(value: Any) -> str:
+    """What a value is, never what it holds: the hocon layer cannot tell a password from a port, and its messages
+    reach the screen."""
     if isinstance(value, Unresolved):
         return "computed by a substitution"
     if isinstance(value, dict):
@@ -119,7 +121,13 @@ def _describe(value: Any) -> str:
         return "a list"
     if value is None:
         return "null"
-    return f"the {type(value).__name__} {value!r}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"a string of {len(value)} characters"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return f"a {type(value).__name__}"
 
 
 def _first_difference(expected: Any, actual: Any, path: KeyPath = ()) -> str:
@@ -384,8 +392,13 @@ class Document:
 
     def include_locations(self) -> list[tuple[KeyPath, Location]]:
         """Every `include` statement: the path of the object it sits in, and where it is written."""
+        return [(base, location) for base, location, _ in self.include_statements()]
+
+    def include_statements(self) -> list[tuple[KeyPath, Location, Include]]:
+        """Every `include` statement with what it names: the path of the object it sits in, where it is written,
+        and the statement (``target``, ``kind``: file, url, package or "" for a bare string, ``required``)."""
         from .edit import fields_under
-        from .syntax import Include, ObjectNode
+        from .syntax import ObjectNode
 
         root = self._tree.root
         if not isinstance(root, ObjectNode):
@@ -396,7 +409,7 @@ class Document:
             if isinstance(single, ObjectNode):
                 objects.append((single, ref.path))
         return [
-            (base, self._location(entry.start))
+            (base, self._location(entry.start), entry)
             for node, base in objects
             for entry in node.entries
             if isinstance(entry, Include)

@@ -7,6 +7,7 @@ the splices is untouched by construction, so comments, blank lines and layout su
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -424,23 +425,26 @@ class Planner:
                 f"{format_path(path)} is not written in this file as a key (it comes from a substitution or include)"
             )
         victims.extend(self._dead_ancestors(refs, path, max(v.start for v in victims)))
-        return self._remove_fields(victims)
+        return self._remove_fields(victims, comments=True)
 
-    def _remove_fields(self, fields: list[Field]) -> list[Splice]:
+    def _remove_fields(self, fields: list[Field], *, comments: bool = False) -> list[Splice]:
+        """``comments``: also the comment lines that belong to each removed field (see ``_own_comments``)."""
         outermost = [f for f in fields if not any(o is not f and o.start <= f.start and f.end <= o.end for o in fields)]
-        return [self._remove_span(f.start, f.end) for f in outermost]
+        return [self._remove_span(f.start, f.end, comments=comments) for f in outermost]
 
     _REST_OF_LINE = re.compile(r"[ \t]*,?[ \t]*(?:(?:#|//)[^\r\n]*)?(\r\n|\r|\n|$)")
     _FOLLOWING_COMMA = re.compile(r"[ \t]*,[ \t]*")
     _BLANKS = re.compile(r"[ \t]*")
 
-    def _remove_span(self, start: int, end: int) -> Splice:
+    def _remove_span(self, start: int, end: int, *, comments: bool = False) -> Splice:
         """Remove a field or element: its whole line(s) when it stands alone, else it and one comma."""
         text = self.text
         if first_on_line(text, start):
             m = self._REST_OF_LINE.match(text, end)
             if m:
                 begin = line_start(text, start)
+                if comments:
+                    begin = self._own_comments(begin, m.end())
                 if not m.group(1):  # last line, no final line break: take the previous break instead
                     if begin > 0:
                         begin -= 2 if text.endswith("\r\n", 0, begin) else 1
@@ -458,6 +462,48 @@ class Planner:
         if mm:
             return Splice(start - len(before) + mm.start(), end, "")
         return Splice(start, self._BLANKS.match(text, end).end(), "")  # type: ignore[union-attr]
+
+    # Text after `#` or `//` that reads as a setting (`port: 8008`, `cors {`): a commented-out line, not a remark
+    _SETTING_IN_COMMENT = re.compile(r"(?:#|//)[ \t]*\"?[\w.-]+\"?[ \t]*(?:[:=]|\+=|\{)")
+
+    def _line(self, begin: int) -> str:
+        """What the line at ``begin`` holds: "blank", "comment" (a comment token is its first and only thing),
+        "close" (it starts with `}` or `]`), "code", or "end" past the text."""
+        if begin >= len(self.text):
+            return "end"
+        first = begin + len(indent_of(self.text, begin))
+        if first >= line_end(self.text, begin):
+            return "blank"
+        index = bisect.bisect_right(self.tree.starts, first) - 1
+        if self.tree.starts[index] == first and self.tree.kinds[index] is Kind.COMMENT:
+            return "comment"
+        return "close" if self.text[first] in "}]" else "code"
+
+    def _own_comments(self, begin: int, stop: int) -> int:
+        """Where the comment lines that belong to the field on lines [begin, stop) start; ``begin`` if none do.
+
+        A comment belongs to a field when it speaks of that field alone, as far as the layout can tell: the run
+        of comment lines right above the field (no blank line between), each with the field's indentation, none
+        a commented-out setting (`# port: 8008`); the run starts after a blank line or a line of code (after
+        the opening `{` of the object, or the previous field), not at the top of the file (a file's header) nor
+        under a comment of another indentation (one comment, wider than this field); and the field is the last
+        of its paragraph: after it comes a blank line, a comment, the object's `}` or the end of the text.
+        Otherwise the comment may speak of the fields around it too, and it stays.
+        """
+        if self._line(stop) not in ("blank", "comment", "close", "end"):
+            return begin
+        indent = indent_of(self.text, begin)
+        first = begin
+        while first > 0:
+            previous = self._start_of_previous_line(first)
+            if self._line(previous) != "comment" or indent_of(self.text, previous) != indent:
+                break
+            if self._SETTING_IN_COMMENT.match(self.text, previous + len(indent)):
+                return begin
+            first = previous
+        if first == begin or first == 0 or self._line(self._start_of_previous_line(first)) == "comment":
+            return begin
+        return first
 
     def _start_of_previous_line(self, begin: int) -> int:
         end = begin - 2 if self.text.endswith("\r\n", 0, begin) else begin - 1

@@ -46,6 +46,11 @@ class HoconSemanticError(HoconError):
         self.column = column
 
 
+class HoconRunaway(HoconSemanticError):
+    """pyhocon's reading of the text never ends, or would take gigabytes: a value copied into itself over and
+    over, a string doubled again and again. The server would hang or run out of memory at start."""
+
+
 class HoconEditError(HoconError):
     """An edit was refused: it cannot be expressed safely in this text (it can be made by hand)."""
 

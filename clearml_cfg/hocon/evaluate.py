@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .deep import with_room
-from .errors import HoconSemanticError, line_and_column
+from .errors import HoconRunaway, HoconSemanticError, line_and_column
 from .parser import PERIOD, PERIOD_UNITS, gc_paused, key_segments, parse_tree, unescape
 from .syntax import Field, Include, Kind, ListNode, ObjectNode, Token, Tree, ValueNode
 from .values import Period, QuotedPart, Substitution, Unresolved
@@ -66,16 +66,26 @@ _ROUNDS_PER_SUBSTITUTION = 4  # a chain of n substitutions takes n rounds of pyh
 # per token of the file) the reading is reported as the server's runaway it is.
 _COPY_BUDGET = 500_000
 _COPIES_PER_TOKEN = 10
+# One substitution copies at most what the file writes, a few times over; a value that doubles at each line is
+# past that after a dozen lines, long before the budget above is spent (seconds at 4 microseconds a copy).
+_SINGLE_COPY = 20_000
+_SINGLE_COPY_PER_TOKEN = 2
+# Substituting also joins strings: `a1: ${a0}${a0}`, `a2: ${a1}${a1}`... doubles a string at each line, 4 GB by
+# the 32nd. Past this many characters made by substitutions (plus a few per character of the file), the same.
+_TEXT_BUDGET = 16 * 1024 * 1024
+_TEXT_PER_CHARACTER = 4
 _UNIT_NAMES = {unit: name for name, units in PERIOD_UNITS.items() for unit in units}
 
 
 class _Failure(Exception):
-    """A failure with its place in the text; the evaluation turns it into a HoconSemanticError."""
+    """A failure with its place in the text; the evaluation turns it into a HoconSemanticError (a HoconRunaway
+    when ``runaway``: the reading would never end, or take gigabytes)."""
 
-    def __init__(self, offset: int, reason: str) -> None:
+    def __init__(self, offset: int, reason: str, *, runaway: bool = False) -> None:
         super().__init__(reason)
         self.offset = offset
         self.reason = reason
+        self.runaway = runaway
 
 
 def _number(text: str) -> int | float:
@@ -175,18 +185,35 @@ def _describe(value: Any) -> str:
 
 
 class _Budget:
-    """How many more values substitutions may copy before the reading counts as a runaway."""
+    """How many more values substitutions may copy, and how many more characters they may join, before the
+    reading counts as a runaway."""
 
-    def __init__(self, copies: int) -> None:
+    def __init__(self, copies: int, characters: int, single: int = _SINGLE_COPY) -> None:
         self.left = copies
+        self.characters = characters
+        self.single = single  # the most one substitution may copy
+        self.copying = 0  # what the current one copied so far
 
     def spend(self, offset: int) -> None:
         self.left -= 1
-        if self.left < 0:
+        self.copying += 1
+        if self.left < 0 or self.copying > self.single:
             raise _Failure(
                 offset,
                 "pyhocon never finishes reading this value: it is copied into itself over and over "
                 "(the server would hang or run out of memory)",
+                runaway=True,
+            )
+
+    def spend_text(self, length: int, offset: int) -> None:
+        self.characters -= length
+        if self.characters < 0:
+            raise _Failure(
+                offset,
+                f"pyhocon's reading of this value grows without bound: substitutions join more than "
+                f"{_TEXT_BUDGET // 1024 // 1024} million characters (a string doubled over and over; the server "
+                "would run out of memory)",
+                runaway=True,
             )
 
 
@@ -196,6 +223,7 @@ def _deepcopy(value: Any, budget: _Budget, offset: int) -> Any:
     None. Which objects end up shared (a value and the parent it is written into) depends on it."""
     memo: dict[int, Any] = {}
     keep: list[Any] = []  # the fresh lists must live as long as the memo that holds their ids
+    budget.copying = 0
 
     def copy_(x: Any) -> Any:
         found = memo.get(id(x), _MISSING)
@@ -609,9 +637,15 @@ def _final_fixup(item: Any) -> Any:
 
 
 class _Resolver:
-    def __init__(self, root: Any, history: dict[str, list[Any]], env: Mapping[str, str], tokens: int) -> None:
+    def __init__(
+        self, root: Any, history: dict[str, list[Any]], env: Mapping[str, str], tokens: int, length: int = 0
+    ) -> None:
         self.root = root
-        self.budget = _Budget(_COPY_BUDGET + _COPIES_PER_TOKEN * tokens)
+        self.budget = _Budget(
+            _COPY_BUDGET + _COPIES_PER_TOKEN * tokens,
+            _TEXT_BUDGET + _TEXT_PER_CHARACTER * length,
+            max(_SINGLE_COPY, _SINGLE_COPY_PER_TOKEN * tokens),
+        )
         self.history = history
         self.env = env
         self.root_changed: Substitution | None = None  # a substitution that added or removed a key of the root
@@ -629,7 +663,9 @@ class _Resolver:
             while any_unresolved and pending and pending.ids() != seen:
                 rounds += 1
                 if rounds > _ROUNDS_PER_SUBSTITUTION * (pending.added + 50):
-                    raise _Failure(pending.items[0].offset, "pyhocon never finishes resolving these substitutions")
+                    raise _Failure(
+                        pending.items[0].offset, "pyhocon never finishes resolving these substitutions", runaway=True
+                    )
                 any_unresolved = False
                 snapshot = list(pending.items)
                 seen = {id(s) for s in snapshot}
@@ -698,7 +734,7 @@ class _Resolver:
         except _Missing:
             pass
         except _Failure as e:
-            raise _Failure(sub.offset, f"cannot resolve {_named(sub)}: {e.reason}") from None
+            raise _Failure(sub.offset, f"cannot resolve {_named(sub)}: {e.reason}", runaway=e.runaway) from None
         value = self.env.get(sub.variable)
         if value is None:
             if sub.optional:
@@ -722,6 +758,8 @@ class _Resolver:
             formatted = _text_of(value, sub.offset) + sub.ws
         owner.parts[sub.index] = _deepcopy(formatted, self.budget, sub.offset)
         transformed = _transform(owner)
+        if isinstance(transformed, str):
+            self.budget.spend_text(len(transformed), sub.offset)
         result = owner.previous if transformed is None and not found else transformed
         parent, key = owner.parent, owner.key
         if parent is None:
@@ -784,7 +822,9 @@ class _Resolver:
                             value = _get(previous_item, path[1:], offset=sub.offset)
                         except _Failure as e:
                             raise _Failure(
-                                sub.offset, f"cannot resolve {_named(sub)}: in the {key} defined before, {e.reason}"
+                                sub.offset,
+                                f"cannot resolve {_named(sub)}: in the {key} defined before, {e.reason}",
+                                runaway=e.runaway,
                             ) from None
                     else:
                         raise _Failure(
@@ -922,15 +962,15 @@ def _evaluate(
             )
             unresolved = _plain(root, False) if not resolve else None
         except _Failure as failure:
-            raise _located(text, failure.offset, failure.reason) from None
+            raise _located(text, failure.offset, failure.reason, failure.runaway) from None
         if resolve is False:
             return unresolved, None, None
-        resolver = _Resolver(root, builder.history, os.environ if env is None else env, len(tree.kinds))
+        resolver = _Resolver(root, builder.history, os.environ if env is None else env, len(tree.kinds), len(text))
         try:
             resolver.resolve()
             resolved = _plain(resolver.root, True)
         except _Failure as failure:
-            error = _located(text, failure.offset, failure.reason)
+            error = _located(text, failure.offset, failure.reason, failure.runaway)
         except RecursionError:
             # Documents are nested at most MAX_KEY_DEPTH levels and read with room for that (see deep.py):
             # this is a value that contains itself, which pyhocon nests deeper and deeper until Python stops it.
@@ -947,6 +987,7 @@ def _evaluate(
         return unresolved, None, error
 
 
-def _located(text: str, offset: int, reason: str) -> HoconSemanticError:
+def _located(text: str, offset: int, reason: str, runaway: bool = False) -> HoconSemanticError:
     line, column = line_and_column(text, offset)
-    return HoconSemanticError(f"line {line}, column {column}: {reason}", offset, reason, line=line, column=column)
+    kind = HoconRunaway if runaway else HoconSemanticError
+    return kind(f"line {line}, column {column}: {reason}", offset, reason, line=line, column=column)

@@ -26,7 +26,9 @@ MAX_DEPTH = 100
 MAX_KEY_DEPTH = 1000
 
 _IDENT_END = r"(?![A-Za-z0-9_$])"  # pyparsing's Keyword: not followed by an identifier character
-_QUOTED_VALUE = r'"(?:[^"\\\n]|\\.)*"'
+# Each pattern below repeats whole runs of plain characters (possessively), not one character at a time: a
+# string of megabytes must not cost the regular expression engine a backtracking entry per character.
+_QUOTED_VALUE = r'"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"'
 
 _WS = re.compile(r"[ \t]+")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
@@ -34,13 +36,13 @@ _COMMENT = re.compile(r"(?:#|//)[^\r\n]*")
 _LEADING_TRIVIA = re.compile(r"(?:[ \t\r\n]+|(?:#|//)[^\r\n]*)*")
 # pyhocon's key Word has a blank but no tab; pyparsing turns tabs into blanks before it looks, so we allow both.
 _KEY_WORD = re.compile(r"[A-Za-z0-9\xc0-\xd6\xd8-\xf6\xf8-\xff._\- /\t]+")
-_KEY_QUOTED = re.compile(r'"(?:\\.|[^"\n\r\\])*"')
-_KEY_TRIPLE = re.compile(r'"""(?:\\.|""(?!")|"(?!"")|[^"\n\r\\])*"""')
+_KEY_QUOTED = re.compile(r'"[^"\n\r\\]*+(?:\\.[^"\n\r\\]*+)*+"')
+_KEY_TRIPLE = re.compile(r'"""(?:[^"\n\r\\]++|\\.|""(?!")|"(?!""))*"""')
 _NUMBER = re.compile(r"[+-]?(?:\d*\.\d+|\d+(?:\.\d+)?)(?:[eE][+\-]?\d+)?(?=$|[ \t]*(?:[\$\}\],#\n\r]|//))", re.DOTALL)
 _KEYWORD = re.compile(r"(?i:true|false|null)" + _IDENT_END)
 _TRIPLE = re.compile(r'""".*?"*"""', re.DOTALL)
 _QUOTED = re.compile(_QUOTED_VALUE)
-_UNQUOTED = re.compile(r"(?:[^^`+?!@*&\"\[\{\s\]\}#,=\$\\]|\\.)+")
+_UNQUOTED = re.compile(r"(?:[^^`+?!@*&\"\[\{\s\]\}#,=\$\\]++|\\.)+")
 _SUBSTITUTION = re.compile(r"\$\{[^}]+\}")
 _CONTINUATION = re.compile(r"\\[\r\n]+")
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import HoconEditError
-from .values import Period
+from .values import Period, QuotedKey
 
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _BAD_IN_QUOTED_KEY = re.compile(r'["\\\r\n]')
@@ -38,8 +38,8 @@ def render_string(value: str) -> str:
 
 
 def render_key(segment: str) -> str:
-    """One key segment: bare when pyhocon reads it back unchanged, else quoted (a whole key only)."""
-    if _PLAIN_KEY.fullmatch(segment):
+    """One key segment: bare when pyhocon reads it back unchanged (and it is no QuotedKey), else quoted."""
+    if _PLAIN_KEY.fullmatch(segment) and not isinstance(segment, QuotedKey):
         return segment
     if not segment:
         raise HoconEditError("an empty key cannot be written")
@@ -53,7 +53,7 @@ def render_key(segment: str) -> str:
 
 def dotted_key(segments: tuple[str, ...]) -> str | None:
     """`a.b.c` when every segment is bare; pyhocon cannot read a quoted segment inside a dotted key."""
-    if all(_PLAIN_KEY.fullmatch(s) for s in segments):
+    if all(_PLAIN_KEY.fullmatch(s) and not isinstance(s, QuotedKey) for s in segments):
         return ".".join(segments)
     return None
 
@@ -108,32 +108,52 @@ def render_value(
     value: Any, style: Style = Style(), indent: str = "", *, inline: bool = False, multiline_list: bool = False
 ) -> str:
     """``value`` as HOCON, for a value that starts on a line indented by ``indent``."""
+    out: list[str] = []
+    _value(out, value, style, indent, inline, multiline_list)
+    return "".join(out)
+
+
+# The writers below append pieces to ``out`` and join them once: a value nested 1,000 levels deep is megabytes of
+# indentation, and building each level's text from the one inside it would copy it at every level.
+
+
+def _value(out: list[str], value: Any, style: Style, indent: str, inline: bool, multiline_list: bool = False) -> None:
     if isinstance(value, Mapping):
-        if inline or not value:
-            inner = ", ".join(render_field((k,), v, style, inline=True) for k, v in value.items())
-            return "{ " + inner + " }" if inner else "{}"
-        child = indent + style.indent
-        lines = [child + render_field((k,), v, style, child) for k, v in value.items()]
-        return "{" + style.newline + style.newline.join(lines) + style.newline + indent + "}"
+        if not value:
+            out.append("{}")
+        elif inline:
+            out.append("{ ")
+            for index, (key, item) in enumerate(value.items()):
+                if index:
+                    out.append(", ")
+                _field(out, (key,), item, style, "", True)
+            out.append(" }")
+        else:
+            child = indent + style.indent
+            out.append("{")
+            for key, item in value.items():
+                out += [style.newline, child]
+                _field(out, (key,), item, style, child, False)
+            out += [style.newline, indent, "}"]
+        return
     if isinstance(value, (list, tuple)):
         if not value:
-            return "[]"
+            out.append("[]")
+            return
         # each element is rendered once, on one line or as a block, never both: nested lists stay linear
         if inline or (not _is_block(value) and not multiline_list):
             one_line = "[" + ", ".join(render_value(v, style, inline=True) for v in value) + "]"
             if inline or len(one_line) <= _INLINE_WIDTH:
-                return one_line
+                out.append(one_line)
+                return
         child = indent + style.indent
-        items = [render_value(v, style, child) for v in value]
-        return (
-            "["
-            + style.newline
-            + ("," + style.newline).join(child + item for item in items)
-            + style.newline
-            + indent
-            + "]"
-        )
-    return render_scalar(value)
+        out.append("[")
+        for index, item in enumerate(value):
+            out += [("," if index else "") + style.newline, child]
+            _value(out, item, style, child, False)
+        out += [style.newline, indent, "]"]
+        return
+    out.append(render_scalar(value))
 
 
 def render_fields(fields: Mapping[str, Any], style: Style = Style()) -> str:
@@ -151,14 +171,23 @@ def render_field(
     segments: tuple[str, ...], value: Any, style: Style = Style(), indent: str = "", *, inline: bool = False
 ) -> str:
     """`key: value`, or nested `a { b { key: value } }` blocks for several segments."""
+    out: list[str] = []
+    _field(out, segments, value, style, indent, inline)
+    return "".join(out)
+
+
+def _field(out: list[str], segments: tuple[str, ...], value: Any, style: Style, indent: str, inline: bool) -> None:
     key = render_key(segments[0])
     if len(segments) > 1:
         inner_indent = indent + style.indent
-        inner = render_field(segments[1:], value, style, inner_indent, inline=inline)
         if inline:
-            return f"{key}{style.object_separator}{{ {inner} }}"
-        return f"{key}{style.object_separator}{{{style.newline}{inner_indent}{inner}{style.newline}{indent}}}"
-    rendered = render_value(value, style, indent, inline=inline)
-    if isinstance(value, Mapping):
-        return f"{key}{style.object_separator}{rendered}"
-    return f"{key}{style.separator}{rendered}"
+            out += [key, style.object_separator, "{ "]
+            _field(out, segments[1:], value, style, inner_indent, inline)
+            out.append(" }")
+        else:
+            out += [key, style.object_separator, "{", style.newline, inner_indent]
+            _field(out, segments[1:], value, style, inner_indent, inline)
+            out += [style.newline, indent, "}"]
+        return
+    out += [key, style.object_separator if isinstance(value, Mapping) else style.separator]
+    _value(out, value, style, indent, inline)

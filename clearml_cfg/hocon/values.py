@@ -129,3 +129,10 @@ def strict_equal(a: Any, b: Any) -> bool:
     if isinstance(a, float) and a != a:  # NaN cannot come from HOCON, but compare it sanely anyway
         return bool(b != b)
     return bool(a == b)
+
+
+class QuotedKey(str):
+    """A key written in quotes even where it could go bare: a name the reader knows quoted (an HTTP header such
+    as ``"Content-Type"``, as the ClearML docs write it). It reads, compares and hashes as the plain string."""
+
+    __slots__ = ()

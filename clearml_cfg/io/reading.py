@@ -6,8 +6,11 @@ Every failure is a ConfigReadError that names the file (and line and column wher
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
+import stat
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,30 +23,111 @@ T = TypeVar("T")
 #: A configuration file larger than this is refused: the largest real ones are a few kilobytes, and pyhocon
 #: (the server's parser) would take minutes on it.
 MAX_FILE_BYTES = 8 * 1024 * 1024
+#: Lines, separators and brackets a configuration file may hold, counted before it is parsed: a little more than
+#: the 50,000-line file of the benchmarks (116,000). 8 MB of `k1: 1` lines is 500,000 settings (1,000,000), which
+#: would take our parser seconds and gigabytes, and pyhocon minutes.
+MAX_STRUCTURE = 150_000
+_STRUCTURE = (b"\n", b":", b"=", b",", b"{", b"[")
 
 
-def read_text(path: Path) -> str:
-    """The file's text, exactly (no newline translation); every failure is a ConfigReadError.
+@dataclass(frozen=True)
+class Stamp:
+    """What a file was when it was read: the inode it was, its size and modification time, and a hash of the
+    bytes read. A write compares it with the file as it is just before the rename (``atomic.install``), so that
+    a change made meanwhile by another program is refused rather than overwritten."""
 
-    A file that does not exist raises FileNotFoundError (a transaction creates it); a symlink that leads nowhere
-    is a ConfigReadError, as the server fails on it too.
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    @classmethod
+    def of(cls, info: os.stat_result, data: bytes) -> Stamp:
+        return cls(info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, hashlib.sha256(data).hexdigest())
+
+
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)", "the server would wait on it for ever at start"),
+    (stat.S_ISCHR, "a character device", "the server would read it without end at start"),
+    (stat.S_ISBLK, "a block device", "the server would read the whole device at start"),
+    (stat.S_ISSOCK, "a socket", "the server cannot read it"),
+    (stat.S_ISDIR, "a directory", "the server crashes trying to read it"),
+)
+
+
+def _not_regular(path: Path, mode: int, what: str, hint: str | None) -> ConfigReadError:
+    kind, effect = next(((k, e) for test, k, e in _KINDS if test(mode)), ("not a regular file", "it is no file"))
+    reason = f"{kind}, not a regular file"
+    link = os.path.islink(path)
+    shown = f" (a link to {os.path.realpath(path)})" if link else ""
+    fix = f"remove the link, or point it at a real {what}" if link else "remove it, or move it out of the way"
+    return ConfigReadError(
+        f"{path}{shown} is {reason}",
+        hint or f"{effect}: {fix}",
+        path=path,
+        reason=f"it is {reason}",
+    )
+
+
+def _size(count: float) -> str:
+    return f"{count / 1024 / 1024:.1f} MB" if count >= 1024 * 1024 else f"{count / 1024:.0f} KB"
+
+
+def _too_large(path: Path, size: int | None, limit: int, what: str, hint: str | None) -> ConfigReadError:
+    """``size``: None when the file grew past the limit while it was read."""
+    shown = _size(size) if size is not None else f"more than {_size(limit)}"
+    config = what == "configuration file"
+    reason = f"{shown} is far too large for a {what} (the limit is {_size(limit).replace('.0 ', ' ')}" + (
+        "; the server's parser would take minutes on it)" if config else ")"
+    )
+    return ConfigReadError(
+        f"{path}:1:1: {reason}",
+        hint or f"this is not a {what}: move it out of the config directory",
+        path=path,
+        line=1,
+        column=1,
+        reason=reason,
+    )
+
+
+def read_regular(
+    path: Path, limit: int = MAX_FILE_BYTES, *, what: str = "configuration file", hint: str | None = None
+) -> tuple[bytes, Stamp]:
+    """The bytes of ``path``, a regular file of at most ``limit`` bytes, and its Stamp.
+
+    Devices, FIFOs and sockets are refused before they are opened (and again on the open descriptor, should the
+    name change in between), and the size is enforced while reading, never trusted from ``stat`` alone: a file
+    that grows, or a device that reports 0 bytes, cannot make the tool read without end. A file that does not
+    exist raises FileNotFoundError; every other failure is a ConfigReadError (``hint`` replaces the hint of one
+    that is not a regular file or is too large, for a file that is not a configuration file).
     """
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            reason = (
-                f"{size / 1024 / 1024:.1f} MB is far too large for a configuration file "
-                f"(the limit is {MAX_FILE_BYTES // 1024 // 1024} MB; the server's parser would take minutes on it)"
-            )
-            raise ConfigReadError(
-                f"{path}:1:1: {reason}",
-                "this is not a configuration file: move it out of the config directory",
-                path=path,
-                line=1,
-                column=1,
-                reason=reason,
-            )
-        data = path.read_bytes()
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            raise _not_regular(path, mode, what, hint)
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(path, flags)
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise _not_regular(path, info.st_mode, what, hint)
+            if info.st_size > limit:
+                raise _too_large(path, info.st_size, limit, what, hint)
+            chunks = []
+            left = limit + 1
+            while left > 0:
+                chunk = os.read(fd, min(left, 1024 * 1024))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                left -= len(chunk)
+            data = b"".join(chunks)
+            if len(data) > limit:
+                raise _too_large(path, None, limit, what, hint)
+            return data, Stamp.of(os.fstat(fd), data)
+        finally:
+            os.close(fd)
     except FileNotFoundError as e:
         if path.is_symlink():
             raise ConfigReadError(
@@ -75,6 +159,39 @@ def read_text(path: Path) -> str:
             path=path,
             reason=str(e.strerror),
         ) from e
+
+
+def read_text(path: Path) -> str:
+    """The file's text, exactly (no newline translation); every failure is a ConfigReadError.
+
+    A file that does not exist raises FileNotFoundError (a transaction creates it); a symlink that leads nowhere
+    is a ConfigReadError, as the server fails on it too.
+    """
+    return read_stamped(path)[0]
+
+
+def read_stamped(path: Path) -> tuple[str, Stamp]:
+    """``read_text``, and the Stamp of what was read."""
+    data, stamp = read_regular(path)
+    count = sum(data.count(mark) for mark in _STRUCTURE)
+    if count > MAX_STRUCTURE:
+        reason = (
+            f"{count:,} lines, separators and brackets are far more than a configuration file holds (the limit is "
+            f"{MAX_STRUCTURE:,}; the server's parser would take minutes on it)"
+        )
+        raise ConfigReadError(
+            f"{path}:1:1: {reason}",
+            "this is not a configuration file: move it out of the config directory",
+            path=path,
+            line=1,
+            column=1,
+            reason=reason,
+        )
+    return decode_text(path, data), stamp
+
+
+def decode_text(path: Path, data: bytes) -> str:
+    """A configuration file's bytes as text: UTF-8 without a byte-order mark, as the server reads it."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -112,7 +229,7 @@ def parse_document(path: Path, text: str) -> Document:
         raise ConfigReadError(
             f"{path}:{e.line}:{e.column}: {e.reason}",
             "fix the file by hand; the server cannot start with it either",
-            detail=_masked_excerpt(e),
+            detail=_masked_excerpt(path, text, e.line, e.column),
             code="parse-error",
             path=path,
             line=e.line,
@@ -124,10 +241,12 @@ def parse_document(path: Path, text: str) -> Document:
     return document
 
 
-def _masked_excerpt(error: HoconSyntaxError) -> str:
-    from ..model.masking import mask_excerpt
+def _masked_excerpt(path: Path, text: str, line: int, column: int) -> str:
+    """The error's line with a caret, its secrets masked (the file's name gives its key prefix: secure.conf)."""
+    from ..model.layout import file_prefix
+    from ..model.masking import mask_source
 
-    return mask_excerpt(error.source_line, error.column)
+    return mask_source(text, line, column, file_prefix(path.name) if path.name.endswith(".conf") else None)
 
 
 def read_document(path: Path) -> Document:
@@ -144,6 +263,7 @@ class Reader:
 
     def __init__(self) -> None:
         self._texts: dict[Path, str | ConfigReadError] = {}
+        self._stamps: dict[Path, Stamp] = {}
         self._documents: dict[Path, Document | ConfigReadError] = {}
         self._derived: dict[tuple[Path, str], tuple[str, Any]] = {}
 
@@ -164,13 +284,18 @@ class Reader:
         found = self._texts.get(key)
         if found is None:
             try:
-                found = read_text(key)
+                found, self._stamps[key] = read_stamped(key)
             except ConfigReadError as e:
                 found = e
             self._texts[key] = found
         if isinstance(found, ConfigReadError):
             raise found
         return found
+
+    def stamp(self, path: Path) -> Stamp | None:
+        """What the file was when ``text`` read it (None: not read, or not readable): a write refuses to replace
+        a file that is no longer what was read."""
+        return self._stamps.get(Path(os.path.abspath(path)))
 
     def document(self, path: Path) -> Document:
         """The file parsed (ConfigReadError, with the place, when it does not parse)."""
@@ -216,7 +341,7 @@ def _semantic_error(path: Path, text: str, error: HoconSemanticError, hint: str)
     source = source_line(text, starts[line - 1])
     # The reader counts columns after expanding tabs to 8-column stops (as pyparsing does): find the character.
     index = next((i for i in range(len(source) + 1) if len(source[:i].expandtabs()) >= column - 1), len(source))
-    detail = f"{source.expandtabs(1)}\n{' ' * index}^"
+    detail = _masked_excerpt(path, text, line, index + 1)
     return ConfigReadError(
         f"{path}:{line}:{index + 1}: {reason}",
         hint,

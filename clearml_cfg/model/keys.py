@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import UsageError
+from ..hocon.parser import MAX_KEY_DEPTH
 from ..hocon.paths import KeyPath, PathError, format_path, parse_path
 
 #: What a lookup finds where nothing is set (None may be a value): the one such marker of the package.
@@ -23,6 +24,11 @@ def parse_key(text: str) -> KeyPath:
         raise UsageError(str(e), 'write KEY as dotted names, quoting a name that holds a dot: a."x.y".b') from e
     if not isinstance(path[0], str):
         raise UsageError(f"the key {text!r} must start with a name, not a list index")
+    if len(path) > MAX_KEY_DEPTH:
+        raise UsageError(
+            f"the key has {len(path):,} parts: keys nested deeper than {MAX_KEY_DEPTH} levels are not supported",
+            "the server's parser fails on such keys too (near 980 parts): use a shorter key",
+        )
     return path
 
 

@@ -176,6 +176,7 @@ def file_for_key(directory: Path, existing: list[ConfigFile], path: KeyPath) -> 
                 "start the key with the file's name, e.g. apiserver.x (apiserver.conf) or services.tasks.x "
                 "(services/tasks.conf)",
             )
+        check_file_name(name + SUFFIX, (name,))
         best = ConfigFile(directory, name + SUFFIX)
     inner = path[len(best.prefix) :]
     if not inner:
@@ -184,6 +185,24 @@ def file_for_key(directory: Path, existing: list[ConfigFile], path: KeyPath) -> 
             f"name a setting inside it, e.g. {format_path(path)}.some.key",
         )
     return best, inner
+
+
+def check_file_name(relative: str, meant: tuple[str, ...] | None = None) -> None:
+    """Refuse a new file the server could not load, or would load under another key than ``meant``: it makes a
+    key of the name as pyhocon reads a key, so `*.conf` fails its start, and `a$b.conf` is read as `a.b`."""
+    prefix = file_prefix(relative)
+    if prefix and (meant is None or prefix == meant):
+        return
+    wanted = ".".join(meant) if meant is not None else relative.removesuffix(SUFFIX)
+    effect = (
+        f"would read it as the section {'.'.join(prefix)}, not {wanted}"
+        if prefix
+        else "makes no key of it and would fail to start"
+    )
+    raise UsageError(
+        f"{relative!r} cannot be the name of a configuration file: the server {effect}",
+        "name files and the first part of keys with letters, digits, '_' and '-' (apiserver.x is apiserver.conf)",
+    )
 
 
 def check_namespace(path: KeyPath, force: bool) -> None:

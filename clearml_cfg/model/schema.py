@@ -277,17 +277,36 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(("secure", "credentials", "*", "user_secret"), "string", secret=True),
 )
 
-# Names that hold secrets wherever they appear (storage credentials, custom sections, ...).
-_SECRET_NAMES = re.compile(
-    r"^(password|passwd|.*_password|.*_passwd|secret|.*_secret|secret_.*|token|.*_token|access_key|.*_access_key|"
-    r"secret_key|.*_secret_key|account_key|api_key|.*_api_key|private_key|user_key|key|credentials_json)$",
-    re.IGNORECASE,
+# Names that hold secrets wherever they appear (storage credentials, custom sections, ...), compared in lower case
+# with '-' read as '_' (`api-key` is `api_key`): a name, or a name ending in `_` and one of them (not so for
+# `credentials`: flask-cors's `supports_credentials` is a boolean).
+_SECRET_WORDS = (
+    "password|passwd|pass|pwd|passphrase|secret|token|bearer|credentials_json|connection_string|http_auth|"
+    "api_key|apikey|access_key|accesskey|secret_key|secretkey|account_key|private_key|user_key"
 )
+_SECRET_NAMES = re.compile(rf"^(?:key|credentials|secret_.+|(?:.+_)?(?:{_SECRET_WORDS}))$")
 # HTTP headers that carry credentials (a UI action's `action.headers`): the value is a secret.
 _SECRET_HEADER = re.compile(r"^(?:set-)?cookie$|token|secret|key|password|passwd|auth", re.IGNORECASE)
 # `key` alone is a secret only under credential-ish sections (not e.g. `hyperparam_values.cache_key`)
 _KEY_IS_SECRET_UNDER = ("credentials", "storage_credentials", "s3", "aws", "azure", "google", "gs")
-_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^/\s:@]*:)(?P<secret>[^@/\s]+)(?P<tail>@)", re.IGNORECASE)
+# What a value holds, whatever its key: a password in a URL (`mongodb://user:PW@host`), a secret query parameter
+# (`?token=X`, `&api-key=X`), an HTTP credential (`Bearer X`, `Basic X`). Each is found from a fixed anchor with
+# patterns that stop at the next '/', '&' or blank, so that finding them all takes time linear in the text.
+_URL_USERINFO = re.compile(r"[^/\s:@]*:(?P<secret>[^@/\s]+)@")
+_SCHEME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
+_QUERY_SECRET = re.compile(
+    rf"[?&](?:[a-z0-9_.-]*[_.-])?(?:{_SECRET_WORDS}|api-key|access-token|signature|sig)=(?P<secret>[^&#\s\"']+)",
+    re.IGNORECASE,
+)
+# a secret assigned inside a value: a connection string (`Server=db;Password=PW;`), a `password: PW` that the
+# parser took as the value of the key above it
+_ASSIGNED_SECRET = re.compile(
+    r"(?<![A-Za-z0-9_])(?:password|passwd|pwd|pass|passphrase|secret|token|api[-_]?key|access[-_]?key|"
+    r"secret[-_]?key)[ \t]*[:=][ \t]*(?P<secret>\"[^\"\n]*\"?|[^\s;,&#\"']+)",
+    re.IGNORECASE,
+)
+# an HTTP credential holds a digit (base64, JWT, hex): "basic settings" in a comment is no credential
+_HTTP_CREDENTIAL = re.compile(r"\b(?:bearer|basic)[ \t]+(?P<secret>[A-Za-z0-9._~+/=-]{8,})", re.IGNORECASE)
 
 MASK = "********"
 
@@ -316,25 +335,114 @@ def is_secret(path: KeyPath) -> bool:
     setting = setting_for(path)
     if setting is not None and setting.secret:
         return True
-    if not path or not isinstance(path[-1], str):
+    if not path:
         return False
-    name = path[-1]
-    if len(path) > 1 and path[-2] == "headers":
+    return _named_secret(path[-1], path[-2] if len(path) > 1 else None, path[:-1])
+
+
+def _named_secret(name: object, parent: object, above: KeyPath) -> bool:
+    """Whether the key ``name`` (below ``parent``, itself below the keys ``above``) holds a secret by its name."""
+    if not isinstance(name, str):
+        return False
+    if parent == "headers":
         return bool(_SECRET_HEADER.search(name))
     if name.lower() == "key":
-        return any(isinstance(p, str) and p.lower() in _KEY_IS_SECRET_UNDER for p in path[:-1])
-    return bool(_SECRET_NAMES.match(name))
+        return any(isinstance(p, str) and p.lower() in _KEY_IS_SECRET_UNDER for p in above)
+    return bool(_SECRET_NAMES.match(name.lower().replace("-", "_")))
+
+
+_LONGEST_SETTING = max(len(s.pattern) for s in SETTINGS)
+
+
+def secret_at_or_above(path: KeyPath, start: int = 0) -> bool:
+    """Whether ``path[: i + 1]`` is secret for some ``i >= start`` (a value below a secret key is secret too), in
+    time linear in the length of ``path``: a dotted key of 100,000 segments is read in an error excerpt."""
+    credentials = False  # a key above is one under which `key` is a secret
+    for i, name in enumerate(path):
+        if i >= start:
+            if i < _LONGEST_SETTING:
+                setting = setting_for(path[: i + 1])
+                if setting is not None and setting.secret:
+                    return True
+            if isinstance(name, str) and name.lower() == "key" and i > 0 and path[i - 1] != "headers":
+                if credentials:
+                    return True
+            elif _named_secret(name, path[i - 1] if i else None, ()):
+                return True
+        credentials = credentials or (isinstance(name, str) and name.lower() in _KEY_IS_SECRET_UNDER)
+    return False
 
 
 def mask_url_password(text: str) -> str:
     """``mongodb://user:pw@host`` -> ``mongodb://user:********@host``."""
-    return _URL_PASSWORD.sub(lambda m: m.group("head") + MASK + m.group("tail"), text)
+    return _replace(text, list(url_passwords(text)))
 
 
 def url_passwords(text: str) -> Iterator[tuple[int, int]]:
-    """Where the passwords inside URLs are in ``text`` (start and end offsets)."""
-    for m in _URL_PASSWORD.finditer(text):
-        yield m.start("secret"), m.end("secret")
+    """Where the passwords inside URLs are in ``text`` (start and end offsets), in time linear in its length."""
+    at = text.find("://")
+    while at != -1:
+        start = at
+        while start > 0 and at - start < 64 and text[start - 1] in _SCHEME_CHARACTERS:
+            start -= 1
+        if any(c.isalpha() for c in text[start:at]):
+            m = _URL_USERINFO.match(text, at + 3)
+            if m is not None:
+                yield m.start("secret"), m.end("secret")
+        at = text.find("://", at + 3)
+
+
+def value_secrets(text: str) -> list[tuple[int, int]]:
+    """Where a value holds a secret by what it is, whatever its key: passwords in URLs, secret query parameters,
+    HTTP credentials (``embedded_secrets``), and secrets assigned inside it (`Server=db;Password=PW`, or
+    `password: PW` that the parser took as the value of the key above it). Sorted, without overlaps."""
+    found = embedded_secrets(text)
+    if ":" in text or "=" in text:
+        found.extend(assigned_secrets(text))
+    return _merged(found)
+
+
+def embedded_secrets(text: str) -> list[tuple[int, int]]:
+    """Passwords in URLs, secret query parameters and HTTP credentials in ``text`` (a value, or a whole file: none
+    of them depends on the key they are written under). Sorted, without overlaps."""
+    found = list(url_passwords(text))
+    if "=" in text:
+        found.extend(m.span("secret") for m in _QUERY_SECRET.finditer(text))
+    if any(word in text for word in ("earer", "EARER", "asic", "ASIC")):  # no need to scan megabytes without them
+        found.extend(
+            m.span("secret") for m in _HTTP_CREDENTIAL.finditer(text) if any(c.isdigit() for c in m.group("secret"))
+        )
+    return _merged(found)
+
+
+def assigned_secrets(text: str) -> list[tuple[int, int]]:
+    """Secrets assigned inside a text: `Password=PW;`, `token: T`."""
+    return [m.span("secret") for m in _ASSIGNED_SECRET.finditer(text)]
+
+
+def _merged(found: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(found):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def mask_value_secrets(text: str) -> str:
+    """``text`` with every secret ``value_secrets`` finds replaced by ********."""
+    return _replace(text, value_secrets(text))
+
+
+def _replace(text: str, spans: list[tuple[int, int]]) -> str:
+    pieces = []
+    done = 0
+    for start, end in spans:
+        pieces += [text[done:start], MASK]
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def masked(value: Any, path: KeyPath = ()) -> Any:
@@ -342,7 +450,7 @@ def masked(value: Any, path: KeyPath = ()) -> Any:
 
     Everything under a secret key is secret too (`session_secret { apiserver: ... }`, `password: ["a", "b"]`).
     """
-    return _masked(value, path, any(is_secret(path[:i]) for i in range(1, len(path))))
+    return _masked(value, path, secret_at_or_above(path[:-1]))
 
 
 def _masked(value: Any, path: KeyPath, inherited: bool) -> Any:
@@ -354,13 +462,16 @@ def _masked(value: Any, path: KeyPath, inherited: bool) -> Any:
     if isinstance(value, list):
         return [_masked(v, (*path, i), secret) for i, v in enumerate(value)]
     if isinstance(value, str):
-        return mask_url_password(value)
+        return mask_value_secrets(value)
     return value
 
 
 def holds_secret(value: Any, path: KeyPath) -> bool:
-    """Whether ``value``, written at ``path``, holds a secret anywhere (the file then gets mode 0600)."""
-    return any(is_secret(where) for where, _ in walk(value, path))
+    """Whether ``value``, written at ``path``, holds a secret anywhere, by its key or by what it is (the file
+    then gets mode 0600)."""
+    return any(
+        is_secret(where) or (isinstance(item, str) and bool(value_secrets(item))) for where, item in walk(value, path)
+    )
 
 
 def walk(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, Any]]:
@@ -371,6 +482,9 @@ def walk(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, Any]]:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from walk(item, (*path, index))
+
+
+_KINDS = {str: "a string", int: "a number", float: "a number", bool: "a boolean", Period: "a duration"}
 
 
 def problems(path: KeyPath, value: Any) -> list[tuple[KeyPath, str]]:
@@ -390,6 +504,8 @@ def problems(path: KeyPath, value: Any) -> list[tuple[KeyPath, str]]:
         if setting.check is not None:
             message = setting.check(item)
             if message:
+                if setting.secret and not isinstance(item, (dict, list)):  # says what it is, not what it holds
+                    message = message.replace(_describe(item), _KINDS.get(type(item), "another kind of value"))
                 found.append((where, message))
                 continue
         if setting.keys is not None and isinstance(item, dict):

@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigReadError, UsageError
-from ..hocon import Document, HoconSemanticError, KeyPath, Location
-from ..io.reading import Reader
+from ..hocon import Document, HoconRunaway, HoconSemanticError, KeyPath, Location
+from ..io.reading import Reader, resolved_tree
 from ..model import schema
 from ..model.keys import MISSING, lookup
 from ..model.layout import ConfigDirs, ConfigFile, config_dirs, discover
 from ..model.merge import merge_traced, put_file
 from .environment import EnvOverride, env_overrides, env_problem, ignored_env, parse_env_value, read_env_values
-from .server_reading import junk, junk_warning, read_file
+from .server_reading import junk, junk_warning, read_file, url_include_warning, url_includes
 
 COMPONENTS = ("apiserver", "fileserver")
 IMAGE_DEFAULTS = {
@@ -156,7 +156,21 @@ def _our_reading(config_file: ConfigFile, warnings: list[str], reader: Reader) -
             warnings.append(f"{e.message}; the server reads it anyway: shown as pyhocon reads it")
         return Document(text), value
     text = document.text
-    return document, reader.derived(path, "pyhocon", text, lambda: read_file(path, text))
+    return document, reader.derived(path, "pyhocon", text, lambda: _server_reading(path, document))
+
+
+def _server_reading(path: Path, document: Document) -> Any:
+    """The server's reading of the file: pyhocon's, as the server reads it at every start.
+
+    Our own reading goes first, as a guard: a runaway (a value copied into itself, a string doubled over and over)
+    is refused with its place before pyhocon spends minutes and gigabytes on it. Where our reading fails
+    otherwise, or succeeds, pyhocon still decides: its quirks are what the server gets."""
+    try:
+        resolved_tree(path, document, os.environ)
+    except ConfigReadError as e:
+        if isinstance(e.__cause__, HoconRunaway):
+            raise
+    return read_file(path, document.text)
 
 
 def _file_layer(config_file: ConfigFile, kind: str, replaces: bool, warnings: list[str], reader: Reader) -> Layer:
@@ -169,6 +183,8 @@ def _file_layer(config_file: ConfigFile, kind: str, replaces: bool, warnings: li
     for inner, what in junk(value):
         where = base.at(_line_of(locations, inner)).label()
         warnings.append(junk_warning(where, (*prefix, *inner), what, "write the value itself, quoted"))
+    for location, url in url_includes(document):
+        warnings.append(url_include_warning(base.at(location.line).label(), url))
     tree: dict[str, Any] = {}
     origin_tree: dict[str, Any] = {}
     put_file(tree, prefix, value)

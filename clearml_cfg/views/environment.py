@@ -17,7 +17,8 @@ from typing import Any, NamedTuple
 from ..hocon import Document, HoconError, KeyPath, strict_equal
 from ..model.env_names import ENV_PREFIXES, miscased_prefix
 from ..model.keys import MISSING, lookup
-from .server_reading import plain, pyhocon_factory, short_message
+from ..model.schema import MASK, secret_at_or_above, value_secrets
+from .server_reading import guarded_includes, plain, short_message
 
 
 @dataclass(frozen=True)
@@ -148,18 +149,35 @@ def env_name_problem(override: EnvOverride) -> tuple[str, str] | None:
 
 
 def env_problem(override: EnvOverride, error: Exception) -> tuple[str, str]:
-    """Why the server cannot parse an override, as a message and a hint: is it the name or the value?"""
+    """Why the server cannot parse an override, as a message and a hint: is it the name or the value?
+
+    The value of a secret key (or one holding a URL password, a token) is never repeated: not in the message,
+    not in pyhocon's own words, not in the quoted example of the hint."""
     failed = _FAILED
     named = env_name_problem(override)
+    secret = _secret_value(override)
+    value = f"'{MASK}'" if secret else repr(override.value)
+    reason = short_message(error)
+    if secret and override.value:
+        reason = reason.replace(override.value, MASK)
     if named is not None and not override.key:
-        return f"{override.variable}={override.value!r}: {named[0]}", named[1]
+        return f"{override.variable}={value}: {named[0]}", named[1]
     if named is not None:
-        return f"{override.variable}: {named[0]} ({short_message(error)})", named[1]
-    return (
-        f"{override.variable}={override.value!r}: {failed} ({short_message(error)})",
-        f"quote the value, e.g. {override.variable}={_quoted(override.value)} (clearml-cfg env KEY VALUE writes "
-        "it), or unset it",
+        return f"{override.variable}: {named[0]} ({reason})", named[1]
+    example = (
+        f"{override.variable}='\"{MASK}\"' with the value inside the double quotes"
+        if secret
+        else (f"{override.variable}={_quoted(override.value)}")
     )
+    return (
+        f"{override.variable}={value}: {failed} ({reason})",
+        f"quote the value, e.g. {example} (clearml-cfg env KEY --value-stdin writes it), or unset it",
+    )
+
+
+def _secret_value(override: EnvOverride) -> bool:
+    path = tuple(override.key.split("."))
+    return secret_at_or_above(path) or bool(value_secrets(override.value))
 
 
 def ignored_env(env: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -213,7 +231,8 @@ _PLAIN_KEY = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*")
 
 
 def _parse_one(key: str, value: str) -> Any:
-    return plain(pyhocon_factory().parse_string(f"{key}: {value}"))
+    with guarded_includes() as factory:
+        return plain(factory.parse_string(f"{key}: {value}"))
 
 
 def _pure(key: str, value: str) -> bool:
@@ -256,7 +275,8 @@ def _read_batch(pairs: list[tuple[str, str]]) -> None:
     markers = [f"{_MARKER}{index}" for index in range(len(pairs))]
     text = "\n".join(f"{marker}.{key}: {value}" for marker, (key, value) in zip(markers, pairs, strict=True))
     try:
-        tree = pyhocon_factory().parse_string(text)
+        with guarded_includes() as factory:
+            tree = factory.parse_string(text)
         exact = isinstance(tree, ConfigTree) and list(tree.keys()) == markers
         exact = exact and all(isinstance(tree[marker], ConfigTree) for marker in markers)
     except Exception:

@@ -105,8 +105,15 @@ class FilesView:
                 prefix = loaded.file.prefix
                 if along is None:
                     put_file(tree, prefix, loaded.tree)
-                elif _on_the_way(prefix, along):
+                    continue
+                shared = _deciding_depth(prefix, along)
+                if shared == min(len(prefix), len(along)):
                     put_file(tree, prefix, _pruned(loaded.tree, along[len(prefix) :]))
+                elif shared:
+                    # a file beside the key (services/tasks.conf for services.x) still makes its sections
+                    # objects, and the merge goes into an object it finds (applying `-key`s) but copies one it
+                    # does not as it is
+                    put_file(tree, prefix[:shared], {})
             merge(result, tree, dash_rule=True)
         return result
 
@@ -126,18 +133,32 @@ class FilesView:
         return found
 
 
-def _on_the_way(prefix: tuple[str, ...], path: KeyPath) -> bool:
-    """Whether a file under ``prefix`` can set something at or below ``path`` (or ``path`` is inside it)."""
-    return all(_spells(w, s) for w, s in zip(prefix, path, strict=False))
+def _deciding_depth(prefix: tuple[str, ...], path: KeyPath) -> int:
+    """How many leading names of a file's ``prefix`` lie along ``path`` (each one deciding the segment there)."""
+    depth = 0
+    for written, segment in zip(prefix, path, strict=False):
+        if written not in _deciding(segment):
+            break
+        depth += 1
+    return depth
 
 
 def _pruned(tree: Any, path: KeyPath) -> Any:
-    """``tree`` with only what can decide the value at ``path``: at each level the key and its ``-key`` form."""
+    """``tree`` with only what can decide the value at ``path``: at each level the names ``_deciding`` it."""
     if not path or not isinstance(tree, dict):
         return tree
-    segment = path[0]
-    names = (segment, f"-{segment}") if isinstance(segment, str) else (segment,)
+    names = _deciding(path[0])
     return {key: _pruned(value, path[1:]) for key, value in tree.items() if key in names}
+
+
+def _deciding(segment: str | int) -> tuple[str | int, ...]:
+    """The names that decide the value of ``segment`` in a merge: itself, ``-segment`` (which replaces it), and
+    for a ``-name``, ``name``: whether ``-name`` replaces ``name`` or stays a key of its own depends on it."""
+    if not isinstance(segment, str):
+        return (segment,)
+    if len(segment) > 1 and segment.startswith("-"):
+        return (segment, f"-{segment}", segment[1:])
+    return (segment, f"-{segment}")
 
 
 def _spells(written: str | int, segment: str | int) -> bool:

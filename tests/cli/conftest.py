@@ -40,6 +40,7 @@ def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp
         if name.startswith(("CLEARML", "TRAINS", "_CLEARML_CFG")) or name in ("NO_COLOR", "FORCE_COLOR"):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CLEARML_CONFIG_DIR", str(config_dir))
+    monkeypatch.setenv("COLUMNS", "80")  # the width a terminal-like output is laid out for, whatever runs the tests
     monkeypatch.setenv("CLEARML_CFG_TEST_HOME", "/home/ada")  # used by substitution fixtures
 
     def run(*args: str, env: dict[str, str] | None = None, stdin: str | None = None, tty: bool = False) -> Result:

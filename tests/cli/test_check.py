@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from conftest import Run, write
-from helpers import REFERENCE, REPO, needs_reference, pyhocon_plain
+from helpers import COMMANDS_DOC, REFERENCE, REPO, needs_reference, pyhocon_plain
 
 
 def findings(cli: Run, *args: str, env: dict[str, str] | None = None) -> list[dict[str, Any]]:
@@ -244,7 +244,7 @@ def test_a_substitution_the_server_cannot_resolve(cli: Run, config_dir: Path) ->
 
 
 def test_public_default_credentials(cli: Run, config_dir: Path) -> None:
-    from clearml_cfg.features.check.secrets import is_public_default
+    from clearml_cfg.model.credentials import is_public_default
 
     write(config_dir / "secure.conf", 'auth.token_secret: "a fresh secret"\n')
     assert "secure-default-credentials" not in codes(findings(cli))
@@ -691,7 +691,7 @@ def test_an_unparsable_variable_is_quoted_as_env_quotes_it(cli: Run, config_dir:
     assert found["variable"] == "CLEARML__APISERVER__X"
     assert 'CLEARML__APISERVER__X=\'"\\"unbalanced"\'' in found["hint"]
     assignment = found["hint"].split("quote it: ", 1)[1].split(" (", 1)[0]
-    assert cli("env", "apiserver.x", '"unbalanced', "--shell").out.strip() == assignment
+    assert cli("env", "apiserver.x", '"unbalanced', "--format", "shell").out.strip() == assignment
     value = shlex.split(assignment)[0].split("=", 1)[1]
     assert pyhocon_plain(f"x: {value}") == {"x": '"unbalanced'}
 
@@ -776,14 +776,14 @@ def test_unreadable_files(cli: Run, config_dir: Path, target: str) -> None:
     assert found["file"] == str(config_dir / "loop.conf") and found["hint"]
 
 
-def test_the_readme_lists_every_code(cli: Run) -> None:
+def test_the_reference_lists_every_code(cli: Run) -> None:
     import re
 
     from clearml_cfg.features.check import values
     from clearml_cfg.model import schema
 
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### `clearml-cfg check`", 1)[1].split("\n### ", 1)[0]
+    reference = COMMANDS_DOC.read_text(encoding="utf-8")
+    section = reference.split("### `clearml-cfg check`", 1)[1].split("\n### ", 1)[0]
     source = "".join(p.read_text(encoding="utf-8") for p in (REPO / "clearml_cfg" / "features" / "check").glob("*.py"))
     found = set(re.findall(r'^\s+"([a-z0-9]+(?:-[a-z0-9]+)+)",$', source, re.MULTILINE))
     found |= set(re.findall(r'(?:Finding\(\s*|code = )"([a-z0-9]+(?:-[a-z0-9]+)+)"', source))

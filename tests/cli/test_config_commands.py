@@ -414,8 +414,18 @@ def test_unset_removes_the_lines_from_every_file_that_sets_it(cli: Run, tmp_path
     result = cli("unset", "services.tasks.non_responsive_tasks_watchdog.threshold_sec", "-c", both)
     assert result.code == 0, result
     assert (high / "services" / "tasks.conf").read_text() == "# mine\nkeep: 1\n"
-    assert (low / "services.conf").read_text() == SERVICES.replace("        threshold_sec: 7200\n", "")
+    own = "        # stop tasks after two hours\n        threshold_sec: 7200\n"  # the key and its own comment
+    assert (low / "services.conf").read_text() == SERVICES.replace(own, "")
     assert cli("get", "services.tasks.non_responsive_tasks_watchdog.threshold_sec", "-c", both).code == 1
+
+
+def test_unset_takes_the_comment_that_belongs_to_the_key(cli: Run, config_dir: Path) -> None:
+    text = '# my apiserver\nauth {\n    # for the subdomains\n    cookies.domain: ".x.com"\n\n    y: 1\n}\n'
+    path = write(config_dir / "apiserver.conf", text)
+    result = cli("unset", "apiserver.auth.cookies.domain")
+    assert result.code == 0, result
+    assert path.read_text() == "# my apiserver\nauth {\n\n    y: 1\n}\n"
+    assert "-    # for the subdomains\n" in result.err  # the diff shows it
 
 
 def test_a_dash_key_is_the_key_for_set_and_unset(cli: Run, tmp_path: Path) -> None:

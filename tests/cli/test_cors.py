@@ -42,7 +42,7 @@ def test_bare_shows_both_servers_defaults(cli: Run, config_dir: Path) -> None:
     assert result.err == (
         "warning: apiserver.cors allows any origin ('*') with credentials (the server's defaults): browsers refuse "
         "credentials with a wildcard origin, so flask-cors echoes each request's origin instead and any web site can "
-        "make logged-in requests to the API server; name your origins, e.g. --origin https://app.example.com\n"
+        "make logged-in requests to the API server; name your origins, e.g. --allow-origin https://app.example.com\n"
         "note: fileserver.cors.supports_credentials is not set: flask-cors then sends no credentials header\n"
     )
     assert not config_dir.exists()
@@ -59,11 +59,11 @@ def test_bare_warns_about_a_wildcard_with_credentials_as_writing_does(cli: Run, 
     assert (
         "warning: fileserver.cors allows any origin ('*') with credentials: browsers refuse credentials with a "
         "wildcard origin, so flask-cors echoes each request's origin instead and any web site can make logged-in "
-        "requests to the file server; name your origins, e.g. --origin https://app.example.com\n"
+        "requests to the file server; name your origins, e.g. --allow-origin https://app.example.com\n"
     ) in result.err
     document = json.loads(cli("cors", "--json").out)
     assert [w.split(" ", 1)[0] for w in document["warnings"]] == ["fileserver.cors"]
-    by_env = cli("cors", "--service", "api", env={"CLEARML__APISERVER__CORS__ORIGINS": '"*"'})
+    by_env = cli("cors", "--component", "apiserver", env={"CLEARML__APISERVER__CORS__ORIGINS": '"*"'})
     assert "warning: apiserver.cors allows any origin ('*') with credentials: " in by_env.err
 
 
@@ -83,7 +83,7 @@ def test_bare_json_and_one_service(cli: Run, config_dir: Path) -> None:
         ("fileserver.cors.max_age", 600, "fileserver.conf:1"),
     ]
     assert settings[3]["set"] is False
-    only_files = json.loads(cli("cors", "--json", "--service", "files").out)["settings"]
+    only_files = json.loads(cli("cors", "--json", "--component", "fileserver").out)["settings"]
     assert [s["key"] for s in only_files] == [
         "fileserver.cors.origins",
         "fileserver.cors.supports_credentials",
@@ -93,7 +93,7 @@ def test_bare_json_and_one_service(cli: Run, config_dir: Path) -> None:
 
 def test_one_origin_both_servers_keeps_comments(cli: Run, config_dir: Path) -> None:
     api = write(config_dir / "apiserver.conf", APISERVER)
-    result = cli("cors", "--origin", "https://app.clearml.example.com")
+    result = cli("cors", "--allow-origin", "https://app.clearml.example.com")
     assert result.code == 0, result
     assert api.read_text() == APISERVER.replace('"https://app.example.com"', '"https://app.clearml.example.com"')
     assert (config_dir / "fileserver.conf").read_text() == 'cors {\n    origins: "https://app.clearml.example.com"\n}\n'
@@ -107,7 +107,15 @@ def test_one_origin_both_servers_keeps_comments(cli: Run, config_dir: Path) -> N
 
 
 def test_several_origins_are_a_list(cli: Run, config_dir: Path) -> None:
-    result = cli("cors", "-o", "https://app.example.com", "-o", "HTTPS://Files.Example.com:8443", "--service", "files")
+    result = cli(
+        "cors",
+        "--allow-origin",
+        "https://app.example.com",
+        "--allow-origin",
+        "HTTPS://Files.Example.com:8443",
+        "--component",
+        "fileserver",
+    )
     assert result.code == 0, result
     text = (config_dir / "fileserver.conf").read_text()
     assert text == 'cors {\n    origins: ["https://app.example.com", "https://files.example.com:8443"]\n}\n'
@@ -118,7 +126,7 @@ def test_several_origins_are_a_list(cli: Run, config_dir: Path) -> None:
 
 def test_credentials_only_and_the_api_server_only(cli: Run, config_dir: Path) -> None:
     api = write(config_dir / "apiserver.conf", APISERVER)
-    result = cli("cors", "--no-credentials", "--service", "api")
+    result = cli("cors", "--no-credentials", "--component", "apiserver")
     assert result.code == 0, result
     assert api.read_text() == APISERVER.replace(
         "supports_credentials: true  # cookies", "supports_credentials: false  # cookies"
@@ -127,13 +135,13 @@ def test_credentials_only_and_the_api_server_only(cli: Run, config_dir: Path) ->
 
 
 def test_wildcard_with_credentials_is_a_warning(cli: Run, config_dir: Path) -> None:
-    result = cli("cors", "--origin", "*", "--credentials")
+    result = cli("cors", "--allow-origin", "*", "--credentials")
     assert result.code == 0, result
     for name, title in (("apiserver", "the API server"), ("fileserver", "the file server")):
         assert (
             f"warning: {name}.cors allows any origin ('*') with credentials: browsers refuse credentials with a "
             "wildcard origin, so flask-cors echoes each request's origin instead and any web site can make "
-            f"logged-in requests to {title}; name your origins, e.g. --origin https://app.example.com\n"
+            f"logged-in requests to {title}; name your origins, e.g. --allow-origin https://app.example.com\n"
         ) in result.err
     assert pyhocon_plain((config_dir / "fileserver.conf").read_text()) == {
         "cors": {"origins": "*", "supports_credentials": True}
@@ -142,9 +150,11 @@ def test_wildcard_with_credentials_is_a_warning(cli: Run, config_dir: Path) -> N
 
 def test_wildcard_warning_counts_the_credentials_already_configured(cli: Run, config_dir: Path) -> None:
     write(config_dir / "apiserver.conf", APISERVER)  # supports_credentials: true
-    result = cli("cors", "--origin", "*", "--service", "api")
+    result = cli("cors", "--allow-origin", "*", "--component", "apiserver")
     assert "warning: apiserver.cors allows any origin ('*') with credentials" in result.err
-    quiet = cli("cors", "--origin", "*", "--service", "files")  # the file server sends no credentials by default
+    quiet = cli(
+        "cors", "--allow-origin", "*", "--component", "fileserver"
+    )  # the file server sends no credentials by default
     assert "warning" not in quiet.err
 
 
@@ -167,9 +177,9 @@ def test_wildcard_warning_counts_the_credentials_already_configured(cli: Run, co
 )
 def test_invalid_origins_are_exit_2_and_write_nothing(cli: Run, config_dir: Path, origin: str, message: str) -> None:
     api = write(config_dir / "apiserver.conf", APISERVER)
-    result = cli("cors", "--origin", "https://ok.example.com", "--origin", origin)
+    result = cli("cors", "--allow-origin", "https://ok.example.com", "--allow-origin", origin)
     assert result.code == 2, result
-    assert result.err.startswith("error: --origin ") and message in result.err
+    assert result.err.startswith("error: --allow-origin ") and message in result.err
     assert "hint: " in result.err
     assert api.read_text() == APISERVER
     assert sorted(p.name for p in config_dir.iterdir()) == ["apiserver.conf"]
@@ -180,26 +190,26 @@ def test_invalid_origins_are_exit_2_and_write_nothing(cli: Run, config_dir: Path
     ["http://localhost:8080", "https://10.0.0.5", "http://[::1]:8080", "https://xn--bcher-kva.example"],
 )
 def test_valid_origins(cli: Run, config_dir: Path, origin: str) -> None:
-    assert cli("cors", "--origin", origin, "--service", "api").code == 0
+    assert cli("cors", "--allow-origin", origin, "--component", "apiserver").code == 0
     assert pyhocon_plain((config_dir / "apiserver.conf").read_text()) == {"cors": {"origins": origin}}
 
 
 def test_wildcard_among_other_origins_is_refused(cli: Run, config_dir: Path) -> None:
-    result = cli("cors", "--origin", "*", "--origin", "https://app.example.com")
+    result = cli("cors", "--allow-origin", "*", "--allow-origin", "https://app.example.com")
     assert result.code == 2
     assert "already allows every origin" in result.err
     assert not config_dir.exists()
 
 
 def test_unknown_service_is_exit_2(cli: Run, config_dir: Path) -> None:
-    result = cli("cors", "--origin", "*", "--service", "web")
+    result = cli("cors", "--allow-origin", "*", "--component", "web")
     assert result.code == 2
     assert not config_dir.exists()
 
 
 def test_dry_run_and_json(cli: Run, config_dir: Path) -> None:
     api = write(config_dir / "apiserver.conf", APISERVER)
-    dry = cli("cors", "--origin", "https://x.example.com", "--dry-run", "--json")
+    dry = cli("cors", "--allow-origin", "https://x.example.com", "--dry-run", "--json")
     assert dry.code == 0
     report = json.loads(dry.out)
     assert report["dry_run"] is True
@@ -217,7 +227,7 @@ def test_dry_run_and_json(cli: Run, config_dir: Path) -> None:
 def test_a_dash_section_that_wins_is_a_warning(cli: Run, config_dir: Path) -> None:
     text = "cors.origins: a\n-cors { origins: b }\n"  # `-cors` comes later and replaces the whole section
     path = write(config_dir / "apiserver.conf", text)
-    result = cli("cors", "--origin", "https://app.example.com", "--service", "api")
+    result = cli("cors", "--allow-origin", "https://app.example.com", "--component", "apiserver")
     assert result.code == 0, result
     assert path.read_text() == 'cors.origins: "https://app.example.com"\n-cors { origins: b }\n'
     assert (

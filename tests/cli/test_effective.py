@@ -305,13 +305,14 @@ def test_explain_text_output(cli: Run, config_dir: Path) -> None:
 
 def test_env_name_and_assignments(cli: Run) -> None:
     assert cli("env", "apiserver.auth.cookies.domain").out == "CLEARML__APISERVER__AUTH__COOKIES__DOMAIN\n"
-    assert cli("env", "apiserver.auth.cookies.domain", ".x.com", "--shell").out == (
+    assert cli("env", "apiserver.auth.cookies.domain", ".x.com", "--format", "shell").out == (
         "CLEARML__APISERVER__AUTH__COOKIES__DOMAIN=.x.com\n"
     )
     assert (
-        cli("env", "apiserver.code", "007", "--type", "string", "--shell").out == "CLEARML__APISERVER__CODE='\"007\"'\n"
+        cli("env", "apiserver.code", "007", "--type", "string", "--format", "shell").out
+        == "CLEARML__APISERVER__CODE='\"007\"'\n"
     )
-    compose = cli("env", "services.organization.url", "http://x/${id}", "--compose").out
+    compose = cli("env", "services.organization.url", "http://x/${id}", "--format", "compose").out
     assert compose == 'CLEARML__SERVICES__ORGANIZATION__URL: "\\"http://x/$${id}\\""\n'
     both = cli("env", "apiserver.x", "1").out
     assert "export CLEARML__APISERVER__X=1" in both and 'CLEARML__APISERVER__X: "1"' in both
@@ -331,7 +332,7 @@ def test_env_name_and_assignments(cli: Run) -> None:
 def test_env_assignment_reads_back_as_the_server_would(cli: Run, value: str, kind: str) -> None:
     import shlex
 
-    line = cli("env", "apiserver.x", value, "--type", kind, "--shell").out.strip()
+    line = cli("env", "apiserver.x", value, "--type", kind, "--format", "shell").out.strip()
     name, quoted = line.split("=", 1)
     (text,) = shlex.split(quoted)
     read_back = effective(cli, "apiserver", env={name: text})["x"]
@@ -544,25 +545,25 @@ def test_explain_names_the_default_file_of_a_section(cli: Run) -> None:
     assert steps[0]["origin"].startswith("default apiserver.conf:")
 
 
-# --- the README's shell line --------------------------------------------------------------------------------
+# --- the reference's shell line --------------------------------------------------------------------------------
 
 
 @pytest.mark.skipif(not shutil.which("bash"), reason="bash is not installed")
-def test_the_readme_eval_line_gives_the_variable_its_value(cli: Run, tmp_path: Path) -> None:
+def test_the_reference_eval_line_gives_the_variable_its_value(cli: Run, tmp_path: Path) -> None:
     import re
     import shlex
     import subprocess
     import sys
 
-    from helpers import REPO
+    from helpers import COMMANDS_DOC
 
-    lines = re.findall(r'^eval "export \$\(clearml-cfg env (.*) --shell\)"$', (REPO / "README.md").read_text(), re.M)
+    lines = re.findall(r'^eval "export \$\(clearml-cfg env (.*) --format shell\)"$', COMMANDS_DOC.read_text(), re.M)
     assert lines
     shim = write(tmp_path / "bin" / "clearml-cfg", f'#!/bin/sh\nexec "{sys.executable}" -m clearml_cfg "$@"\n')
     shim.chmod(0o755)
     for arguments in [*lines, "apiserver.code 007 --type string"]:
         expected = json.loads(cli("env", *shlex.split(arguments), "--json").out)
-        script = f'eval "export $(clearml-cfg env {arguments} --shell)"; printf %s "${expected["name"]}"'
+        script = f'eval "export $(clearml-cfg env {arguments} --format shell)"; printf %s "${expected["name"]}"'
         env = {**os.environ, "PATH": f"{shim.parent}{os.pathsep}{os.environ['PATH']}"}
         done = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, check=True)
         assert done.stdout == expected["value"], (arguments, done)

@@ -42,8 +42,14 @@ def populated(config_dir: Path) -> Path:
     write(config_dir / "services.conf", SERVICES)
     write(config_dir / "fileserver.conf", FILESERVER)
     write(config_dir / "services" / "tasks.conf", SUBFILE)
-    write(config_dir / "secure.conf", SECURE)
     return config_dir
+
+
+@pytest.fixture
+def with_secure(populated: Path) -> Path:
+    """The server's own secrets too: formats that would put secure.conf into a ConfigMap refuse them."""
+    write(populated / "secure.conf", SECURE)
+    return populated
 
 
 def load(text: str) -> Any:
@@ -66,7 +72,6 @@ def test_helm_carries_every_file_byte_for_byte(cli: Run, populated: Path) -> Non
     assert configs == {
         "apiserver.conf": APISERVER,
         "fileserver.conf": FILESERVER,
-        "secure.conf": SECURE,
         "services.conf": SERVICES,
         "services.tasks.conf": SUBFILE,
     }
@@ -76,7 +81,7 @@ def test_helm_carries_every_file_byte_for_byte(cli: Run, populated: Path) -> Non
 
 def test_helm_round_trip_through_import(cli: Run, populated: Path, tmp_path: Path) -> None:
     values = tmp_path / "values.yaml"
-    assert cli("export", "-f", "helm", "-o", str(values)).code == 0
+    assert cli("export", "--format", "helm", "-o", str(values)).code == 0
     fresh = tmp_path / "fresh"
     result = cli("import", "--from-helm", str(values), "-c", str(fresh))
     assert result.code == 0, result
@@ -88,17 +93,17 @@ def test_helm_round_trip_through_import(cli: Run, populated: Path, tmp_path: Pat
 
 
 def test_the_file_server_gets_variables_unless_the_chart_has_configs(cli: Run, populated: Path) -> None:
-    result = cli("export", "-f", "helm")
+    result = cli("export", "--format", "helm")
     envs = {e["name"]: e["value"] for e in load(result.out)["fileserver"]["extraEnvs"]}
     assert envs["CLEARML__FILESERVER__CORS__ORIGINS"] == '["https://app.example.com", "https://files.example.com"]'
     assert "fileserver.extraEnvs: the chart has no fileserver.additionalConfigs" in result.err
-    with_configs = cli("export", "-f", "helm", "--fileserver-configs")
+    with_configs = cli("export", "--format", "helm", "--fileserver-configs")
     assert load(with_configs.out)["fileserver"]["additionalConfigs"]["fileserver.conf"] == FILESERVER
     assert "has no fileserver.additionalConfigs: check that yours does" in with_configs.err
 
 
-def test_k8s_secret_and_configmap(cli: Run, populated: Path) -> None:
-    secret = load(cli("export", "-f", "k8s-secret", "--name", "cfg", "--namespace", "ml").out)
+def test_k8s_secret_and_configmap(cli: Run, with_secure: Path) -> None:
+    secret = load(cli("export", "--format", "k8s-secret", "--name", "cfg", "--namespace", "ml").out)
     assert (secret["kind"], secret["type"], secret["metadata"]["name"], secret["metadata"]["namespace"]) == (
         "Secret",
         "Opaque",
@@ -106,18 +111,20 @@ def test_k8s_secret_and_configmap(cli: Run, populated: Path) -> None:
         "ml",
     )
     assert base64.b64decode(secret["data"]["apiserver.conf"]).decode() == APISERVER
-    configmap = cli("export", "-f", "k8s-configmap")
+    assert base64.b64decode(secret["data"]["secure.conf"]).decode() == SECURE
+    (with_secure / "secure.conf").unlink()
+    configmap = cli("export", "--format", "k8s-configmap")
     assert load(configmap.out)["data"]["services.tasks.conf"] == SUBFILE
-    assert "hold passwords or secrets, and a ConfigMap is readable" in configmap.err
+    assert "apiserver.conf holds passwords or secrets, and a ConfigMap is readable" in configmap.err
     assert "existingAdditionalConfigsConfigMap=clearml-apiserver-configs" in configmap.err
-    refused = cli("export", "-f", "k8s-secret", "--component", "fileserver")
+    refused = cli("export", "--format", "k8s-secret", "--component", "fileserver")
     assert refused.code == 2 and "API server only" in refused.err
 
 
 @needs_reference
 def test_the_fragment_merges_into_the_reference_chart_values(cli: Run, populated: Path) -> None:
     chart = load((REFERENCE / "clearml-helm-charts" / "values.yaml").read_text(encoding="utf-8"))
-    fragment = load(cli("export", "-f", "helm").out)
+    fragment = load(cli("export", "--format", "helm").out)
 
     def merged(base: Any, over: Any) -> Any:  # what `helm -f` does with maps
         if isinstance(base, dict) and isinstance(over, dict):
@@ -142,8 +149,8 @@ def env_from_lines(text: str) -> dict[str, str]:
     return found
 
 
-def test_env_lines_give_the_same_effective_configuration(cli: Run, populated: Path, tmp_path: Path) -> None:
-    result = cli("export", "-f", "env", "--show-secrets")
+def test_env_lines_give_the_same_effective_configuration(cli: Run, with_secure: Path, tmp_path: Path) -> None:
+    result = cli("export", "--format", "env", "--show-secrets")
     assert result.code == 0, result
     variables = env_from_lines(result.out)
     assert list(variables) == sorted(variables)
@@ -175,11 +182,11 @@ def extra_envs(entries: list[dict[str, str]], pod_env: dict[str, str] | None = N
     return {e["name"]: kubernetes_value(e["value"], pod_env) for e in entries}
 
 
-def test_compose_and_helm_env_carry_the_same_values(cli: Run, populated: Path, tmp_path: Path) -> None:
-    lines = env_from_lines(cli("export", "-f", "env", "--show-secrets").out)
-    compose = load(cli("export", "-f", "compose", "--show-secrets").out)["environment"]
+def test_compose_and_helm_env_carry_the_same_values(cli: Run, with_secure: Path, tmp_path: Path) -> None:
+    lines = env_from_lines(cli("export", "--format", "env", "--show-secrets").out)
+    compose = load(cli("export", "--format", "compose", "--show-secrets").out)["environment"]
     assert {k: v.replace("$$", "$") for k, v in compose.items()} == lines
-    helm_env = load(cli("export", "-f", "helm-env", "--show-secrets").out)
+    helm_env = load(cli("export", "--format", "helm-env", "--show-secrets").out)
     api = extra_envs(helm_env["apiserver"]["extraEnvs"])
     files = extra_envs(helm_env["fileserver"]["extraEnvs"])
     assert api == {k: v for k, v in lines.items() if not k.startswith("CLEARML__FILESERVER__")}
@@ -188,7 +195,7 @@ def test_compose_and_helm_env_carry_the_same_values(cli: Run, populated: Path, t
 
 def test_a_dash_section_goes_as_one_variable(cli: Run, config_dir: Path, tmp_path: Path) -> None:
     write(config_dir / "apiserver.conf", "-cors { origins: a, supports_credentials: false }\n")
-    compose = load(cli("export", "-f", "compose").out)["environment"]
+    compose = load(cli("export", "--format", "compose").out)["environment"]
     assert compose == {"CLEARML__APISERVER__-CORS": '{ origins: "a", supports_credentials: false }'}
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -196,21 +203,21 @@ def test_a_dash_section_goes_as_one_variable(cli: Run, config_dir: Path, tmp_pat
         "origins": "a",
         "supports_credentials": False,
     }
-    shell = cli("export", "-f", "env")
+    shell = cli("export", "--format", "env")
     assert shell.code == 2 and "CLEARML__APISERVER__-CORS is not a name a shell accepts" in shell.err
 
 
 def test_keys_no_variable_can_carry_are_refused(cli: Run, config_dir: Path) -> None:
     write(config_dir / "apiserver.conf", 'getting_started_info { agentName: "clearml" }\nheaders { "x.y": 1 }\n')
-    result = cli("export", "-f", "env")
+    result = cli("export", "--format", "env")
     assert result.code == 2
     assert "no environment variable can set apiserver.getting_started_info.agentName, apiserver.headers" in result.err
     assert "--format helm" in result.err
-    assert cli("export", "-f", "helm").code == 0  # the files carry them as they are
+    assert cli("export", "--format", "helm").code == 0  # the files carry them as they are
 
 
 def test_json_is_the_merged_tree(cli: Run, populated: Path) -> None:
-    tree = json.loads(cli("export", "-f", "json", "--show-secrets").out)
+    tree = json.loads(cli("export", "--format", "json", "--show-secrets").out)
     assert tree["services"]["tasks"]["non_responsive_tasks_watchdog"] == {
         "threshold_sec": 3600,
         "watch_interval_sec": 600,
@@ -222,8 +229,10 @@ def test_json_is_the_merged_tree(cli: Run, populated: Path) -> None:
 
 @pytest.mark.parametrize("fmt", ["helm", "k8s-secret", "k8s-configmap", "env", "compose", "helm-env", "json"])
 @pytest.mark.parametrize("colour", [{"FORCE_COLOR": "1"}, {"NO_COLOR": "1"}, {"TERM": "dumb"}])
-def test_secrets_are_masked_on_a_terminal(cli: Run, populated: Path, fmt: str, colour: dict[str, str]) -> None:
-    result = cli("export", "-f", fmt, env=colour, tty=True)
+def test_secrets_are_masked_on_a_terminal(cli: Run, with_secure: Path, fmt: str, colour: dict[str, str]) -> None:
+    if fmt in CONFIGMAP_FORMATS:
+        (with_secure / "secure.conf").unlink()  # refused there: see test_secure_conf_never_goes_into_a_configmap
+    result = cli("export", "--format", fmt, env=colour, tty=True)
     assert result.code == 0, result
     for secret in ("s3cr3t-token", 'h\\"unt', "czNjcjN0"):
         assert secret not in result.out
@@ -233,9 +242,9 @@ def test_secrets_are_masked_on_a_terminal(cli: Run, populated: Path, fmt: str, c
 def test_output_file_gets_the_real_values_privately(cli: Run, populated: Path, tmp_path: Path) -> None:
     target = tmp_path / "out" / "values.yaml"
     target.parent.mkdir()
-    result = cli("export", "-f", "helm", "-o", str(target), tty=True)
+    result = cli("export", "--format", "helm", "-o", str(target), tty=True)
     assert result.code == 0
-    assert "s3cr3t-token" in target.read_text()
+    assert "unt ${x} #2" in target.read_text()  # the password of apiserver.conf, not masked
     assert target.stat().st_mode & 0o777 == 0o600
     assert "readable by you only" in result.err
 
@@ -313,7 +322,7 @@ LOGGING = "handlers.text_file { maxBytes: 1024, backupCount: 3 }\nloggers.apiser
 
 def test_helm_leaves_out_of_fileserver_envs_what_no_variable_can_carry(cli: Run, config_dir: Path) -> None:
     write(config_dir / "logging.conf", LOGGING)
-    result = cli("export", "-f", "helm")
+    result = cli("export", "--format", "helm")
     assert result.code == 0, result
     values = load(result.out)
     assert values["apiserver"]["additionalConfigs"]["logging.conf"] == LOGGING
@@ -324,7 +333,7 @@ def test_helm_leaves_out_of_fileserver_envs_what_no_variable_can_carry(cli: Run,
     )
     assert "--fileserver-configs sends it the files instead" in result.err
     assert "use --format helm" not in result.err
-    refused = cli("export", "-f", "helm-env")  # a variable format still refuses rather than drop settings
+    refused = cli("export", "--format", "helm-env")  # a variable format still refuses rather than drop settings
     assert refused.code == 2 and "--format helm" in refused.err
 
 
@@ -332,7 +341,7 @@ def test_helm_leaves_out_of_fileserver_envs_what_no_variable_can_carry(cli: Run,
 def test_helm_exports_the_reference_logging_conf(cli: Run, config_dir: Path) -> None:
     reference = REFERENCE / "clearml-server" / "apiserver" / "config" / "default" / "logging.conf"
     write(config_dir / "logging.conf", reference.read_text(encoding="utf-8"))
-    result = cli("export", "-f", "helm")
+    result = cli("export", "--format", "helm")
     assert result.code == 0, result
     assert "logging.handlers.text_file.backupCount" in result.err
 
@@ -357,10 +366,10 @@ def variables_give_the_files_configuration(
 
 def test_a_dash_file_goes_as_one_variable(cli: Run, config_dir: Path, tmp_path: Path) -> None:
     write(config_dir / "-apiserver.conf", 'auth.cookies.secure: true\ncors.origins: "x"\n')
-    compose = load(cli("export", "-f", "compose").out)["environment"]
+    compose = load(cli("export", "--format", "compose").out)["environment"]
     assert compose == {"CLEARML__-APISERVER": '{ auth { cookies { secure: true } }, cors { origins: "x" } }'}
     variables_give_the_files_configuration(cli, tmp_path, compose)
-    helm_env = load(cli("export", "-f", "helm-env").out)
+    helm_env = load(cli("export", "--format", "helm-env").out)
     assert extra_envs(helm_env["apiserver"]["extraEnvs"]) == compose
 
 
@@ -376,7 +385,7 @@ def test_dash_keys_inside_a_file_give_the_same_configuration(
 ) -> None:
     write(config_dir / "apiserver.conf", text)
     write(config_dir / "services.conf", "tasks.x: 1\n")
-    result = cli("export", "-f", "compose")
+    result = cli("export", "--format", "compose")
     assert result.code == 0, result
     compose = {k: v.replace("$$", "$") for k, v in load(result.out)["environment"].items()}
     assert compose["CLEARML__APISERVER__-CORS"] == '{ origins: "a" }'
@@ -386,7 +395,7 @@ def test_dash_keys_inside_a_file_give_the_same_configuration(
 def test_the_file_server_keeps_dash_keys_literally(cli: Run, config_dir: Path, tmp_path: Path) -> None:
     # its loader has no `-key` rule: `-cors` is one more key there, and `cors` stays
     write(config_dir / "fileserver.conf", 'cors.max_age: 5\n-cors { origins: "a" }\n')
-    compose = load(cli("export", "-f", "compose").out)["environment"]
+    compose = load(cli("export", "--format", "compose").out)["environment"]
     assert compose == {"CLEARML__FILESERVER__-CORS": '{ origins: "a" }', "CLEARML__FILESERVER__CORS__MAX_AGE": "5"}
     variables_give_the_files_configuration(cli, tmp_path, compose)
 
@@ -394,11 +403,11 @@ def test_the_file_server_keeps_dash_keys_literally(cli: Run, config_dir: Path, t
 def test_variables_that_cannot_give_the_same_configuration_are_refused(cli: Run, config_dir: Path) -> None:
     # `-extra` replaces the `extra` set just before it; as a variable it would find no `extra` to replace
     write(config_dir / "apiserver.conf", "extra.a: 1\n-extra { b: 2 }\n")
-    result = cli("export", "-f", "compose")
+    result = cli("export", "--format", "compose")
     assert result.code == 2
     assert "no set of variables gives the apiserver the configuration the files give it: apiserver" in result.err
     assert "hint: export the files instead" in result.err
-    assert cli("export", "-f", "helm").code == 0
+    assert cli("export", "--format", "helm").code == 0
 
 
 # --- Kubernetes and the chart -------------------------------------------------------------------------------
@@ -407,16 +416,16 @@ def test_variables_that_cannot_give_the_same_configuration_are_refused(cli: Run,
 def test_kubernetes_env_values_escape_dollars(cli: Run, config_dir: Path, tmp_path: Path) -> None:
     write(config_dir / "secure.conf", 'credentials.apiserver.user_secret: "pa$$word"\n')
     write(config_dir / "fileserver.conf", 'note: "$(HOME) and $HOME"\n')
-    lines = env_from_lines(cli("export", "-f", "env").out)
+    lines = env_from_lines(cli("export", "--format", "env").out)
     pod = {"HOME": "/root"}  # defined in the container: an unescaped $(HOME) would become /root
-    helm_env = cli("export", "-f", "helm-env")
+    helm_env = cli("export", "--format", "helm-env")
     assert "`$$` is a literal `$`" in helm_env.err
     values = load(helm_env.out)
     assert extra_envs(values["apiserver"]["extraEnvs"], pod) == {
         k: v for k, v in lines.items() if not k.startswith("CLEARML__FILESERVER")
     }
     assert extra_envs(values["fileserver"]["extraEnvs"], pod) == lines
-    helm = load(cli("export", "-f", "helm").out)
+    helm = load(cli("export", "--format", "helm", "--component", "fileserver").out)  # secure.conf: no ConfigMap
     assert extra_envs(helm["fileserver"]["extraEnvs"], pod) == lines
     variables_give_the_files_configuration(
         cli,
@@ -440,7 +449,7 @@ UNUSUAL = [
 @pytest.mark.parametrize("fmt", ["helm", "k8s-configmap"])
 def test_text_a_yaml_block_cannot_carry_goes_double_quoted(cli: Run, config_dir: Path, fmt: str, text: str) -> None:
     write(config_dir / "apiserver.conf", text)
-    result = cli("export", "-f", fmt)
+    result = cli("export", "--format", fmt)
     assert result.code == 0, result
     part = "additionalConfigs" if fmt == "helm" else "data"
     loaded = load(result.out)
@@ -456,7 +465,7 @@ def test_text_a_yaml_block_cannot_carry_goes_double_quoted(cli: Run, config_dir:
 def test_helm_warns_about_files_the_chart_cannot_render(cli: Run, config_dir: Path) -> None:
     write(config_dir / "apiserver.conf", "    auth.cookies.secure: true\ncors.origins: x\n")
     write(config_dir / "services.conf", "tasks.x: 1\n")
-    result = cli("export", "-f", "helm")
+    result = cli("export", "--format", "helm")
     assert result.code == 0, result
     assert load(result.out)["apiserver"]["additionalConfigs"]["apiserver.conf"].startswith("    auth")
     assert "apiserver.conf: its first line is indented more than a later one" in result.err
@@ -464,8 +473,8 @@ def test_helm_warns_about_files_the_chart_cannot_render(cli: Run, config_dir: Pa
 
 
 def test_helm_advises_a_secret_for_passwords(cli: Run, populated: Path) -> None:
-    result = cli("export", "-f", "helm")
-    assert "apiserver.conf, secure.conf hold passwords or secrets, and the chart puts additionalConfigs" in result.err
+    result = cli("export", "--format", "helm")
+    assert "apiserver.conf holds passwords or secrets, and the chart puts additionalConfigs" in result.err
     assert "--format k8s-secret instead and set apiserver.existingAdditionalConfigsSecret" in result.err
 
 
@@ -478,7 +487,7 @@ def test_the_secret_advice_names_a_key_of_the_chart(cli: Run) -> None:
 def test_flattened_subfolder_file_warns_about_keys_both_files_set(cli: Run, config_dir: Path) -> None:
     write(config_dir / "services.conf", "tasks.watchdog.threshold_sec: 100\ntasks.other: 1\n")
     write(config_dir / "services" / "tasks.conf", "watchdog.threshold_sec: 200\nmine: 2\n")
-    result = cli("export", "-f", "k8s-secret")
+    result = cli("export", "--format", "k8s-secret")
     assert result.code == 0, result
     assert (
         "services.conf and services/tasks.conf both set services.tasks.watchdog.threshold_sec: here "
@@ -489,13 +498,13 @@ def test_flattened_subfolder_file_warns_about_keys_both_files_set(cli: Run, conf
 
 
 def test_no_flattening_warning_when_the_files_set_different_keys(cli: Run, populated: Path) -> None:
-    assert "both set" not in cli("export", "-f", "helm").err
+    assert "both set" not in cli("export", "--format", "helm").err
 
 
 def test_fileserver_configs_hold_only_the_files_the_file_server_reads(cli: Run, populated: Path) -> None:
     write(populated / "hosts.conf", 'mongo.backend.host: "mongodb://mongo:27017"\n')
-    values = load(cli("export", "-f", "helm", "--fileserver-configs").out)
-    assert set(values["fileserver"]["additionalConfigs"]) == {"fileserver.conf", "hosts.conf", "secure.conf"}
+    values = load(cli("export", "--format", "helm", "--fileserver-configs").out)
+    assert set(values["fileserver"]["additionalConfigs"]) == {"fileserver.conf", "hosts.conf"}
     assert "apiserver.conf" in values["apiserver"]["additionalConfigs"]
 
 
@@ -504,30 +513,61 @@ def test_fileserver_configs_hold_only_the_files_the_file_server_reads(cli: Run, 
     [("--name", "Clearml_Configs"), ("--name", "-x"), ("--name", "a" * 254), ("--namespace", "ml.prod")],
 )
 def test_names_kubernetes_refuses_are_refused(cli: Run, populated: Path, option: str, value: str) -> None:
-    result = cli("export", "-f", "k8s-secret", option, value)
+    result = cli("export", "--format", "k8s-secret", option, value)
     assert result.code == 2
     assert "error:" in result.err and "hint: use at most" in result.err
     assert result.out == ""
 
 
 def test_a_dotted_name_is_a_valid_object_name(cli: Run, populated: Path) -> None:
-    result = cli("export", "-f", "k8s-secret", "--name", "clearml.configs-2", "--namespace", "ml-prod")
+    result = cli("export", "--format", "k8s-secret", "--name", "clearml.configs-2", "--namespace", "ml-prod")
     assert result.code == 0, result
+
+
+CONFIGMAP_FORMATS = ("helm", "k8s-configmap")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--format", "k8s-configmap"],
+        ["--format", "helm"],
+        ["--format", "helm", "--component", "apiserver"],
+        ["--format", "helm", "--component", "fileserver", "--fileserver-configs"],
+    ],
+)
+@pytest.mark.parametrize("name", ["secure.conf", "secure/auth.conf", "-secure.conf"])
+def test_secure_conf_never_goes_into_a_configmap(
+    cli: Run, populated: Path, tmp_path: Path, args: list[str], name: str
+) -> None:
+    """The chart puts additionalConfigs into a ConfigMap: the server's own secrets are refused there, every other
+    format is written, and k8s-secret carries them."""
+    write(populated / name, 'token_secret: "t0ken"\n' if "/" in name else 'auth.token_secret: "t0ken"\n')
+    target = tmp_path / "out.yaml"
+    result = cli("export", *args, "-o", str(target))
+    assert result.code == 2, result
+    assert "existingAdditionalConfigsSecret" in result.err
+    assert not target.exists() and result.out == ""
+    secret = load(cli("export", "--format", "k8s-secret").out)
+    assert secret["kind"] == "Secret" and name.replace("/", ".") in secret["data"]
+    for other in ("compose", "helm-env", "json"):
+        assert cli("export", "--format", other).code == 0
+    assert cli("export", "--format", "helm", "--component", "fileserver").code == 0  # variables, no ConfigMap
 
 
 # --- json, substitutions ------------------------------------------------------------------------------------
 
 
-def test_json_honours_component(cli: Run, populated: Path) -> None:
-    api = json.loads(cli("export", "-f", "json", "--component", "apiserver").out)
-    files = json.loads(cli("export", "-f", "json", "--component", "fileserver").out)
+def test_json_honours_component(cli: Run, with_secure: Path) -> None:
+    api = json.loads(cli("export", "--format", "json", "--component", "apiserver").out)
+    files = json.loads(cli("export", "--format", "json", "--component", "fileserver").out)
     assert "fileserver" not in api and "services" in api
     assert set(files) == {"fileserver", "secure"}
 
 
 def test_values_taken_from_this_machine_are_named(cli: Run, config_dir: Path) -> None:
     write(config_dir / "apiserver.conf", "a.home: ${CLEARML_CFG_TEST_HOME}\na.maybe: ${?NOT_SET_HERE}\nb: 1\n")
-    result = cli("export", "-f", "compose")
+    result = cli("export", "--format", "compose")
     assert result.code == 0, result
     assert load(result.out)["environment"]["CLEARML__APISERVER__A__HOME"] == "/home/ada"
     assert (
@@ -535,8 +575,8 @@ def test_values_taken_from_this_machine_are_named(cli: Run, config_dir: Path) ->
         "took from this machine's environment"
     ) in result.err
     assert "CLEARML__APISERVER__B" not in result.err
-    assert "apiserver.a.home" in cli("export", "-f", "json").err
-    assert "environment" not in cli("export", "-f", "helm").err  # the files carry ${...} as written
+    assert "apiserver.a.home" in cli("export", "--format", "json").err
+    assert "environment" not in cli("export", "--format", "helm").err  # the files carry ${...} as written
 
 
 # --- one rule for secrets -----------------------------------------------------------------------------------
@@ -548,7 +588,7 @@ HOSTS = 'mongo.backend.host: "mongodb://admin:hunter2@mongo:27017/backend"\n'
 def test_a_password_in_a_url_makes_every_output_private(cli: Run, config_dir: Path, tmp_path: Path, fmt: str) -> None:
     write(config_dir / "hosts.conf", HOSTS)
     target = tmp_path / "out"
-    result = cli("export", "-f", fmt, "-o", str(target))
+    result = cli("export", "--format", fmt, "-o", str(target))
     assert result.code == 0, result
     assert target.stat().st_mode & 0o777 == 0o600
     assert "hunter2" in target.read_text() or fmt == "k8s-secret"
@@ -574,14 +614,14 @@ def test_import_writes_a_flattened_name_back_into_its_subfolder_file(
     assert result.code == 0, result
     assert mine.read_text() == "b: 3\n"
     assert not (config_dir / "services.tasks.conf").exists()
-    assert cli("export", "-f", "helm").code == 0
+    assert cli("export", "--format", "helm").code == 0
 
 
 def test_an_empty_file_survives_the_round_trip(cli: Run, config_dir: Path, tmp_path: Path) -> None:
     write(config_dir / "apiserver.conf", "")
     write(config_dir / "services.conf", "a: 1\n")
     values = tmp_path / "values.yaml"
-    assert cli("export", "-f", "helm", "-o", str(values)).code == 0
+    assert cli("export", "--format", "helm", "-o", str(values)).code == 0
     fresh = tmp_path / "fresh"
     result = cli("import", "--from-helm", str(values), "-c", str(fresh))
     assert result.code == 0, result

@@ -17,11 +17,13 @@ import pytest
         "clearml_cfg.cli.ui_action",
         "clearml_cfg.cli.subdomain",
         "clearml_cfg.cli.expose",
+        "clearml_cfg.cli.secure",
         "clearml_cfg.features.subdomain",
         "clearml_cfg.features.expose",
         "clearml_cfg.features.ui_action",
         "clearml_cfg.features.cors",
         "clearml_cfg.features.watchdog",
+        "clearml_cfg.features.secure",
     ],
 )
 def test_importing_a_feature_module_loads_no_heavy_library(module: str) -> None:

@@ -71,22 +71,11 @@ def test_a_full_disk_is_exit_4_and_leaves_the_file_intact(
     cli: Run, config_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write(config_dir / "services.conf", "tasks { }\n")
-    real_fdopen = os.fdopen
 
-    class Full:
-        def __init__(self, stream: object) -> None:
-            self.stream = stream
+    def full(*_: object) -> int:
+        raise OSError(28, "No space left on device")
 
-        def __enter__(self) -> Full:
-            return self
-
-        def __exit__(self, *_: object) -> None:
-            self.stream.close()  # type: ignore[attr-defined]
-
-        def write(self, _: bytes) -> None:
-            raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(os, "fdopen", lambda fd, mode: Full(real_fdopen(fd, mode)))
+    monkeypatch.setattr(os, "write", full)
     result = cli("set", KEY, "60")
     assert result.code == 4, result
     assert "no space left" in result.err

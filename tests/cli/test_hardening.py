@@ -447,8 +447,7 @@ SHOWING_COMMANDS = [
     ["check", "--fix", "--dry-run"],
     ["list-users"],
     ["list-users", "--json"],
-    ["export", "--format", "helm"],
-    ["export", "--format", "k8s-configmap"],
+    ["export", "--format", "helm", "--component", "fileserver"],  # with secure.conf, no ConfigMap format: exit 2
     ["export", "--format", "env"],
     ["export", "--format", "compose"],
     ["export", "--format", "json"],
@@ -467,9 +466,25 @@ SHOWING_COMMANDS = [
     ["ui-action", "list", "--json"],
     ["ui-action", "add", "task", "Run", "--url", "https://h/${id}", "-H", "Authorization: Bearer hdr-new-3", "-n"],
     ["ui-action", "remove", "task", "Hook", "--dry-run"],
+    ["secure"],
+    ["secure", "--json"],
+    ["secure", "--rotate", "--dry-run"],
+    ["secure", "--rotate", "--dry-run", "--json"],
 ]
 # what --show-secrets reveals: where the secrets go (a diff goes to stderr)
-REVEALING = {"show", "get", "explain", "export", "set", "unset", "add-user", "passwd", "remove-user", "ui-action"}
+REVEALING = {
+    "show",
+    "get",
+    "explain",
+    "export",
+    "set",
+    "unset",
+    "add-user",
+    "passwd",
+    "remove-user",
+    "ui-action",
+    "secure",
+}
 
 
 def _secret_files(config_dir: Path) -> None:

@@ -10,12 +10,13 @@ import pytest
 from conftest import Run
 
 from clearml_cfg.hocon import Document
+from clearml_cfg.io import reading
 
 FILES = {
     "apiserver.conf": (
         "# the API server\n"
         "auth {\n"
-        "    cookies { domain: \".clearml.example.com\" }\n"
+        '    cookies { domain: ".clearml.example.com" }\n'
         "    fixed_users {\n"
         "        enabled: true\n"
         "        pass_hashed: false\n"
@@ -41,18 +42,20 @@ def counted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[Counter[Pa
             (directory / name).write_text(unique, encoding="utf-8")
     reads: Counter[Path] = Counter()
     parses: Counter[str] = Counter()
-    read_bytes = Path.read_bytes
+    read_stamped = reading.read_stamped
     init = Document.__init__
 
-    def counting_read(self: Path) -> bytes:
-        reads[Path(self).resolve()] += 1
-        return read_bytes(self)
+    def counting_read(path: Path) -> tuple[str, reading.Stamp]:
+        reads[Path(path).resolve()] += 1
+        return read_stamped(path)
 
     def counting_init(self: Document, text: str) -> None:
         parses[text] += 1
         init(self, text)
 
-    monkeypatch.setattr(Path, "read_bytes", counting_read)
+    # every reading of a configuration file for what a command does goes through read_stamped (a write's check,
+    # just before its rename, that the file is still what was read is not such a reading)
+    monkeypatch.setattr(reading, "read_stamped", counting_read)
     monkeypatch.setattr(Document, "__init__", counting_init)
     return reads, parses, dirs
 

@@ -228,9 +228,9 @@ def test_an_international_domain_becomes_ascii() -> None:
     assert check_domain("Bücher.Example") == "xn--bcher-kva.example"
 
 
-def test_the_readme_example_is_real(cli: Run) -> None:
-    from helpers import REPO
+def test_the_reference_example_is_real(cli: Run) -> None:
+    from helpers import COMMANDS_DOC
 
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    block = readme.split("```console\n$ clearml-cfg subdomain clearml.example.com 2>/dev/null\n", 1)[1]
+    reference = COMMANDS_DOC.read_text(encoding="utf-8")
+    block = reference.split("```console\n$ clearml-cfg subdomain clearml.example.com 2>/dev/null\n", 1)[1]
     assert cli("subdomain", "clearml.example.com").out == block.split("```", 1)[0]

@@ -72,8 +72,8 @@ organization {
                     url: "https://jira.example.com/browse/${id}"
                     payload: "{\\"task\\": \\"${id}\\", \\"note\\": \\"it's \\\\\\"quoted\\\\\\"\\"}"
                     headers {
-                        Content-Type: "application/json"
-                        X-Token: "abc: def"
+                        "Content-Type": "application/json"
+                        "X-Token": "abc: def"
                     }
                 }
             }
@@ -315,9 +315,9 @@ def test_remove_a_missing_action_is_exit_1(cli: Run, config_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["add", "tasks", "X", "--url", "u"], "error: 'tasks' is not an object type with a context menu"),
-        (["add", "experiment", "X", "--url", "u"], "use one of project, task, model, dataview, queue"),
-        (["add", "task", "X", "--url", "u", "--method", "PUT"], "error: --method 'PUT' is not supported"),
+        (["add", "tasks", "X", "--url", "u"], "did you mean task?"),
+        (["add", "experiment", "X", "--url", "u"], "project, task, model, dataview, queue"),
+        (["add", "task", "X", "--url", "u", "--method", "PUT"], "GET, POST, DELETE"),
         (["add", "task", "X", "--url", "u", "--header", "no colon"], "is not 'Name: value'"),
         (["add", "task", "X", "--url", "u", "--header", "Bad Name: x"], "is not 'Name: value'"),
         (["add", "task", "X", "--url", "u", "-H", "A: 1", "-H", "a: 2"], "--header 'a' is given twice"),

@@ -19,7 +19,7 @@ from typing import Any
 import bcrypt
 import pytest
 from conftest import Run, write
-from helpers import REPO, pyhocon_plain
+from helpers import COMMANDS_DOC, pyhocon_plain
 
 from clearml_cfg.features.config import STARTERS
 from clearml_cfg.io.locking import LOCK_NAME
@@ -402,7 +402,7 @@ def test_the_72_byte_rule_holds_under_bcrypt_4_and_5(
     before = path.read_text()
     monkeypatch.setattr(bcrypt, "hashpw", hashpw)
     long = "é" * 36 + "x"  # 73 bytes, 37 characters
-    for command in (["add-user", "ada", "--password-stdin"], ["hash-password", "--stdin"]):
+    for command in (["add-user", "ada", "--password-stdin"], ["hash-password", "--password-stdin"]):
         result = cli(*command, *LOW, stdin=long)
         assert result.code == 2, result
         assert "73 bytes long" in result.err
@@ -869,8 +869,8 @@ def test_a_pass_hashed_that_is_not_a_boolean_is_refused_and_listed(cli: Run, con
 
 def test_list_users_on_a_terminal_is_a_table(cli: Run, config_dir: Path) -> None:
     hashed_file(config_dir)
-    result = cli("list-users", env={"FORCE_COLOR": "1"})
-    assert "┃" in result.out or "│" in result.out
+    result = cli("list-users", env={"FORCE_COLOR": "1", "COLUMNS": "80"})
+    assert "\x1b[1mUSERNAME  NAME" in result.out  # the header in bold
     assert "jane" in result.out and "Jane Doe" in result.out and "bcrypt" in result.out
 
 
@@ -1113,7 +1113,7 @@ def test_verify_without_a_terminal_or_stdin(cli: Run, config_dir: Path) -> None:
 
 
 def test_hash_password_prints_only_the_value(cli: Run) -> None:
-    result = cli("hash-password", "--stdin", *LOW, stdin="pw\n")
+    result = cli("hash-password", "--password-stdin", *LOW, stdin="pw\n")
     assert result.code == 0, result
     value = result.out.removesuffix("\n")
     assert re.fullmatch(r"[A-Za-z0-9+/]+=*", value)  # no b'...' wrapper, nothing else
@@ -1133,10 +1133,10 @@ def test_hash_password_default_cost_is_12(cli: Run, prompt: Prompt) -> None:
 @pytest.mark.parametrize(
     ("args", "stdin", "message"),
     [
-        (["--stdin"], "\n", "the password is empty"),
-        (["--stdin"], "x" * 73, "73 bytes long"),
-        (["--stdin", "--rounds", "40"], "pw", "outside bcrypt's range"),
-        ([], None, "--stdin"),
+        (["--password-stdin"], "\n", "the password is empty"),
+        (["--password-stdin"], "x" * 73, "73 bytes long"),
+        (["--password-stdin", "--rounds", "40"], "pw", "outside bcrypt's range"),
+        ([], None, "--password-stdin"),
     ],
 )
 def test_hash_password_refusals(cli: Run, args: list[str], stdin: str | None, message: str) -> None:
@@ -1180,10 +1180,10 @@ def test_twenty_concurrent_add_users_all_land(tmp_path: Path) -> None:
     assert "# TODO hash these" in text and "# contractor" in text
 
 
-def test_the_readme_ci_recipe(tmp_path: Path) -> None:
+def test_the_reference_ci_recipe(tmp_path: Path) -> None:
     env = {**os.environ, "CLEARML_CONFIG_DIR": str(tmp_path / "c"), "PW": "from CI é"}
     recipe = 'echo "$PW" | clearml-cfg add-user jane --name "Jane Doe" --password-stdin'
-    assert recipe in (REPO / "README.md").read_text()
+    assert recipe in COMMANDS_DOC.read_text()
     command = " ".join(_command())
     result = subprocess.run(
         recipe.replace("clearml-cfg", command), shell=True, env=env, capture_output=True, text=True, check=False

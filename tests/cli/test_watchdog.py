@@ -224,11 +224,11 @@ def test_a_bad_config_file_is_exit_3(cli: Run, config_dir: Path) -> None:
     assert path.read_text() == "tasks {\n"
 
 
-def test_the_readme_example_is_real(cli: Run) -> None:
-    from helpers import REPO
+def test_the_reference_example_is_real(cli: Run) -> None:
+    from helpers import COMMANDS_DOC
 
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    block = readme.split("```console\n$ clearml-cfg watchdog\n", 1)[1].split("```", 1)[0]
+    reference = COMMANDS_DOC.read_text(encoding="utf-8")
+    block = reference.split("```console\n$ clearml-cfg watchdog\n", 1)[1].split("```", 1)[0]
     assert cli("watchdog").out == block
 
 

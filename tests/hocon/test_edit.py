@@ -313,6 +313,44 @@ def test_unset_removes_whole_lines_and_no_neighbour_comment() -> None:
     assert document.text == "# section\na {\n  # about x\n  y: 2\n}\n"
 
 
+@pytest.mark.parametrize(
+    ("text", "key", "expected"),
+    [
+        # its own comment: right above it, after an opening brace, and it ends its paragraph
+        ("a {\n  # the domain\n  d: 1\n\n  s: 2\n}\n", "a.d", "a {\n\n  s: 2\n}\n"),
+        ("a: 1\n# about d,\n# two lines\nd: 2\n# about b\nb: 3\n", "d", "a: 1\n# about b\nb: 3\n"),
+        ("a: 1\n\n# about d\nd: 2\n", "d", "a: 1\n"),  # the blank line that only separated it goes too
+        ("a {\n  b: 1\n  # about c\n  c: 2\n}\n", "a.c", "a {\n  b: 1\n}\n"),
+        ("a: 1\r\n# about d\r\nd: 2\r\n", "d", "a: 1\r\n"),
+        ("a: 1\n# about d\nd: 2", "d", "a: 1"),
+        ("a: 1\n// about d\nd {\n  x: 1\n}\n", "d", "a: 1\n"),
+        # not its own: it speaks of the paragraph, is the file's header, is a commented-out setting, is part of
+        # a wider comment, or sits inside a string
+        ("a {\n  # cookies\n  d: 1\n  s: 2\n}\n", "a.d", "a {\n  # cookies\n  s: 2\n}\n"),
+        ("# the file\nd: 1\n", "d", "# the file\n"),
+        ("a: 1\n# d: 0\nd: 1\n", "d", "a: 1\n# d: 0\n"),
+        ("a: 1\n# port = 8008\nd: 1\n", "d", "a: 1\n# port = 8008\n"),
+        ("a: 1\n    # wider\n# about d\nd: 1\n", "d", "a: 1\n    # wider\n# about d\n"),
+        ("a {\n# not indented like d\n  d: 1\n}\n", "a.d", "a {\n# not indented like d\n}\n"),
+        ('x: """one\n# two"""\nd: 1\n', "d", 'x: """one\n# two"""\n'),
+        ("a { b: 1, d: 2 }  # about d?\n", "a.d", "a { b: 1 }  # about d?\n"),
+    ],
+)
+def test_unset_removes_the_comment_that_belongs_to_the_key_only(text: str, key: str, expected: str) -> None:
+    document = parse(text)
+    document.unset(key)
+    assert document.text == expected
+
+
+def test_unset_keeps_every_other_byte_of_a_commented_file() -> None:
+    document = parse(COMMENTED_APISERVER)
+    document.unset("auth.cookies")
+    lines = COMMENTED_APISERVER.splitlines(keepends=True)
+    assert document.text == "".join(lines[:2] + lines[7:])  # its comment and its block, nothing else
+    document.unset("auth")
+    assert document.text == lines[0]  # the file's header stays
+
+
 def test_unset_removes_every_definition_including_dotted_ones() -> None:
     text = "a.b: 1\nc: 2\na {\n  b: 3\n  d: 4\n}\na.b.e: 5\n"
     document = parse(text)
@@ -440,7 +478,7 @@ def test_an_index_into_a_list_that_is_not_there() -> None:
 @pytest.mark.parametrize(
     ("text", "path", "value", "message"),
     [
-        ("a: 5\n", "a.b", 1, "a is the int 5"),
+        ("a: 5\n", "a.b", 1, "a is a number"),
         ("a: [1]\n", "a.b", 1, "a is a list"),
         ("x: 1\na: ${x}\n", "a.b", 1, "computed by a substitution"),
         ("a: 1\n", (), 1, "whole document"),
@@ -466,7 +504,7 @@ def test_a_key_under_a_later_scalar_is_refused_up_front() -> None:
     # `a.b: 1` is overridden by the later `a: 7`: changing it would not change the value.
     text = "a.b: 1\na: 7\n"
     document = parse(text)
-    with pytest.raises(HoconEditError, match="a is the int 7"):
+    with pytest.raises(HoconEditError, match="a is a number"):
         document.set("a.b", 2)
     assert document.text == text
 

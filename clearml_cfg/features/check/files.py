@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 
 from ...model.layout import KNOWN_NAMESPACES
+from ...views.server_reading import url_includes
 from .model import Context, Finding, Severity
 
 # `apiserver.old.conf`, `apiserver.conf.bak.conf`, `backup/apiserver.conf`, `apiserver-copy.conf`, ...
@@ -36,6 +37,18 @@ def check_dirs(context: Context) -> Iterator[Finding]:
 
 def check_files(context: Context) -> Iterator[Finding]:
     for loaded in context.files:
+        for location, url in url_includes(loaded.document):
+            yield Finding(
+                "include-url",
+                Severity.WARNING,
+                f"the server fetches {url} at every start (an `include`), and cannot start while it is unreachable "
+                "if the include is required; clearml-cfg never fetches it, so nothing it brings is checked",
+                "copy what it serves into a .conf file of the config directory, so that the configuration is on "
+                "disk and checked",
+                loaded.path,
+                location.line,
+                location.column,
+            )
         relative = loaded.file.relative
         stem = relative[: -len(".conf")]
         namespace = str(loaded.key(())[0]) if loaded.prefix else ""  # `-apiserver.conf` replaces `apiserver`

@@ -193,7 +193,7 @@ def _cors(context: Context, effective: Effective) -> Iterator[Finding]:
                 Severity.WARNING,
                 f"{server}.cors allows any origin (*) with credentials: browsers refuse credentials with a wildcard "
                 "origin, so the server echoes each request's origin back, which lets any site make logged-in requests",
-                "name the origins: clearml-cfg cors --origin https://app.example.com",
+                "name the origins: clearml-cfg cors --allow-origin https://app.example.com",
             )
     if _set_by_user(effective, ("apiserver", "cors")) and not _set_by_user(effective, ("fileserver", "cors")):
         yield _at(
@@ -204,5 +204,5 @@ def _cors(context: Context, effective: Effective) -> Iterator[Finding]:
             Severity.INFO,
             "CORS is set for the API server only: the file server reads its own fileserver.cors, so downloads keep "
             "the default (the docs' advice to edit apiserver.conf does not reach the file server)",
-            "clearml-cfg cors --service files, or set fileserver.cors in fileserver.conf",
+            "clearml-cfg cors --component fileserver, or set fileserver.cors in fileserver.conf",
         )

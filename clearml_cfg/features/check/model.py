@@ -33,13 +33,16 @@ class Severity(str, Enum):
 @dataclass(frozen=True)
 class Fix:
     """A mechanical repair of one file: an edit of its document, a rewrite of its raw text (for a file that does
-    not parse), and/or a new file mode."""
+    not parse), a new file mode, or an action on the file system (``action(lock_timeout)``, which takes its own
+    locks and returns what it did: completing an interrupted edit, removing a temporary file left behind)."""
 
     description: str
     file: Path
     edit: Callable[[Document], None] | None = None
     rewrite: Callable[[str], str] | None = None
     mode: int | None = None
+    private: bool = False  # the edited file becomes readable by its owner only (it holds the server's secrets)
+    action: Callable[[float], str] | None = None
 
     @classmethod
     def setting(cls, description: str, file: Path, at: KeyPath, value: Any) -> Fix:

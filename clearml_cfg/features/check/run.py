@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from ...errors import ConfigReadError
+from ...io.atomic import change_mode
+from ...io.reading import read_regular
 from ...io.transaction import Change
 from ...model.layout import ConfigDirs, discover
 from ...views.effective import Effective, compute
@@ -17,6 +18,7 @@ from .appends import check_appends
 from .environment import check_environment
 from .files import check_dirs, check_files
 from .layered import check_effective
+from .leftovers import check_leftovers
 from .model import Finding, Severity, load_context
 from .secrets import check_backups, check_permissions, check_secrets
 from .ui_action import check_ui_actions
@@ -43,6 +45,7 @@ def run_checks(
     findings.extend(check_secrets(context))
     findings.extend(check_permissions(context))
     findings.extend(check_backups(context))
+    findings.extend(check_leftovers(context))
     effective: Effective | None = None
     if not context.unreadable:
         try:
@@ -90,7 +93,18 @@ def exit_code(findings: list[Finding], strict: bool) -> int:
 
 
 def apply_fixes(options: Options, findings: list[Finding]) -> Outcome:
-    """Apply every fix (text edits in one transaction, then file modes); returns the changes."""
+    """Apply every fix (text edits in one transaction, then file modes); returns the changes.
+
+    Actions on the file system come first and alone: an interrupted edit is completed before anything else
+    edits those files (the findings of the next pass see them complete)."""
+    actions = [f.fix for f in findings if f.fix is not None and f.fix.action is not None]
+    if actions:
+        outcome = Outcome()
+        for action in actions:
+            assert action.action is not None
+            done = action.description if options.dry_run else action.action(options.lock_timeout)
+            outcome.notes.append(("would " if options.dry_run else "") + done)
+        return outcome
     fixable = [f for f in findings if f.fix is not None]
     outcome = Outcome()
     with options.transaction() as tx:
@@ -100,16 +114,16 @@ def apply_fixes(options: Options, findings: list[Finding]) -> Outcome:
             fix = finding.fix
             assert fix is not None
             if fix.rewrite is not None:
-                raw = fix.file.read_bytes().decode("utf-8-sig", errors="strict")
+                raw = read_regular(fix.file)[0].decode("utf-8-sig", errors="strict")
                 tx.replace_text(fix.file, fix.rewrite(raw))
             elif fix.edit is not None:
-                fix.edit(tx.document(fix.file))
+                fix.edit(tx.document(fix.file, private=fix.private))
         outcome.changes = tx.commit()
     for finding in fixable:
         fix = finding.fix
         if fix is not None and fix.mode is not None:
             if not options.dry_run:
-                os.chmod(fix.file, fix.mode)
+                change_mode(fix.file, fix.mode)
             outcome.notes.append(("would " if options.dry_run else "") + f"chmod {fix.mode:o} {fix.file}")
     return outcome
 
@@ -123,7 +137,7 @@ def preview_fixes(options: Options, findings: list[Finding], recheck: Recheck) -
 
     Falls back to the first pass alone when a directory cannot be copied as it is (a file it cannot read)."""
     with tempfile.TemporaryDirectory(prefix="clearml-cfg-check-") as scratch:
-        copies = _copy_dirs(options.dirs, Path(scratch))
+        copies = copy_dirs(options.dirs, Path(scratch))
         if copies is None:
             return apply_fixes(options, findings)
         shadow = Options(
@@ -140,6 +154,7 @@ def preview_fixes(options: Options, findings: list[Finding], recheck: Recheck) -
                     return original / path.relative_to(copy)
             return path
 
+        actions = [f.fix.description for f in findings if f.fix is not None and f.fix.action is not None]
         findings = recheck(shadow.dirs)
         before: dict[Path, str | None] = {}
         after: dict[Path, str] = {}
@@ -163,11 +178,11 @@ def preview_fixes(options: Options, findings: list[Finding], recheck: Recheck) -
     for path, text in after.items():
         if before[path] != text:
             result.changes.append(Change(real(path), real(path), before[path], text, prefix=prefixes[path]))
-    result.notes = [f"would chmod {mode:o} {path}" for path, mode in modes.items()]
+    result.notes = [*(f"would {a}" for a in actions), *(f"would chmod {mode:o} {path}" for path, mode in modes.items())]
     return result
 
 
-def _copy_dirs(dirs: ConfigDirs, scratch: Path) -> list[Path] | None:
+def copy_dirs(dirs: ConfigDirs, scratch: Path) -> list[Path] | None:
     """A copy of each directory's *.conf files (links followed, modes kept) and of its *.conf directories."""
     copies = []
     for index, directory in enumerate(dirs.dirs):

@@ -3,56 +3,51 @@ read."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ...hocon import format_path
+from ...errors import ConfigReadError
+from ...hocon import Document, KeyPath, format_path
 from ...io.atomic import backup_path
+from ...io.reading import read_regular
 from ...model import schema
-from .model import Context, Finding, Fix, Severity
-
-# SHA-256 of the credentials shipped in clearml-server's default secure.conf (public, so they protect nothing).
-# Digests, not the values: a test checks them against ../shared/reference where it exists.
-PUBLIC_DEFAULT_DIGESTS = frozenset(
-    {
-        "b6bcb89784ec109857797236fae867027664aa0ae51f5b086ebcfc9409217930",  # auth.token_secret
-        "243dc384849c2f27b1e4edd40a2e5f54e107c0cdd35f75e0189db26cc47a84b6",  # credentials.apiserver.user_key
-        "e734a805d77c509f1e3db0e8a0c2d7f87d112d6c9ec505fd2b0a27b29b267e1b",  # credentials.apiserver.user_secret
-        "984d287f13525ae89ed2a886fca2580b250bef0a25017f5bdd44ac8bcb7c852b",  # credentials.fileserver.user_key
-        "12a64aebc6b32ca86da4e1d346917f43256340530f49940cf863636bd51f723a",  # credentials.fileserver.user_secret
-        "397d5a1d9bc2b9202cc9c88fe409e9a86e4225e16596e6d8d19bf28d246515c4",  # credentials.tests.user_key
-        "de7c1fce12119657e43f4b95961403f8a01c117c18f7d7cb662d2969b9bb4e01",  # credentials.tests.user_secret
-        "5b5bdac1a0d4cf22022368baa10c1bac2818e80074b149cafbba2be8f8b312b9",  # credentials.webserver.user_key
-        "a1e4036636b52f2c4b0f7fca7d1af9086efe56dd47dc20ffca867cf3c7378a2f",  # credentials.webserver.user_secret
-        "98098dd7eb042c94fbd83e1e3979a9cb3aef3e23a0d94679c0ac3118759bebea",  # http.session_secret.apiserver
-    }
-)
-
-
-def is_public_default(value: object) -> bool:
-    return isinstance(value, str) and hashlib.sha256(value.encode("utf-8")).hexdigest() in PUBLIC_DEFAULT_DIGESTS
+from ...model.credentials import is_public_default
+from ..secure import set_fresh
+from .model import Context, Finding, Fix, LoadedEnv, LoadedFile, Severity
 
 
 def check_secrets(context: Context) -> Iterator[Finding]:
-    for loaded in context.files:
-        if loaded.file.namespace != "secure":
-            continue
-        for inner, value in schema.walk(loaded.tree, ()):
-            path = (*loaded.file.prefix, *inner)
-            if schema.is_secret(path) and is_public_default(value):
-                yield context.finding_at(
-                    loaded,
-                    inner,
-                    "secure-default-credentials",
-                    Severity.WARNING,
-                    f"{format_path(path)} still has the public value shipped in clearml-server's defaults: "
-                    "anyone can read it on GitHub",
-                    "generate new values for the credentials and secrets in secure.conf "
-                    "(and give the agents the new keys)",
-                )
+    """A secret of secure.conf that still has a public value shipped with the server: in a file (fixable with a
+    fresh value, written as ``secure --rotate`` writes it), or in a variable (which only its owner can change)."""
+    for source in context.sources:
+        for inner, value in schema.walk(source.tree, ()):
+            path = source.key(inner)
+            if not path or path[0] != "secure" or not schema.is_secret(path) or not is_public_default(value):
+                continue
+            fix = None
+            hint = "clearml-cfg secure --rotate writes fresh values (and give the agents the new keys)"
+            if isinstance(source, LoadedFile):
+                fix = Fix(f"a fresh value for {format_path(path)}", source.path, edit=_fresh(inner, path), private=True)
+            elif isinstance(source, LoadedEnv):
+                hint = f"set {source.variable} to a fresh value where it is defined (no file wins over it)"
+            yield source.finding(
+                inner,
+                "secure-default-credentials",
+                Severity.WARNING,
+                f"{format_path(path)} still has the public value shipped in clearml-server's defaults: "
+                "anyone can read it on GitHub",
+                hint,
+                fix,
+            )
+
+
+def _fresh(inner: KeyPath, path: KeyPath) -> Callable[[Document], None]:
+    def edit(document: Document) -> None:
+        set_fresh(document, inner, path)
+
+    return edit
 
 
 def check_permissions(context: Context) -> Iterator[Finding]:
@@ -99,9 +94,9 @@ def check_backups(context: Context) -> Iterator[Finding]:
             mode = stat.S_IMODE(info.st_mode)
             if not mode & 0o004 or not stat.S_ISREG(info.st_mode):
                 continue
-            text = backup.read_bytes().decode("utf-8-sig")
+            text = read_regular(backup)[0].decode("utf-8-sig")
             holds_secret = mask_text(text, loaded.prefix) != text
-        except (OSError, UnicodeDecodeError, ValueError):
+        except (OSError, ConfigReadError, UnicodeDecodeError, ValueError):
             continue  # unreadable or not text: nothing to say about its content
         if holds_secret:
             yield Finding(

@@ -13,7 +13,7 @@ from strategies import documents
 from clearml_cfg.console import unified_diff
 from clearml_cfg.hocon import Document, HoconSemanticError
 from clearml_cfg.model import schema
-from clearml_cfg.model.masking import diff_lines, mask_excerpt, mask_line, mask_text
+from clearml_cfg.model.masking import diff_lines, mask_excerpt, mask_line, mask_source, mask_text
 
 FIXED = ("apiserver",)
 
@@ -68,7 +68,8 @@ def test_the_files_key_prefix_decides() -> None:
 
 def test_text_that_does_not_parse_is_masked_line_by_line() -> None:
     assert mask_text('password: "a"\n{ broken\n', FIXED) == 'password: "********"\n{ broken\n'
-    assert mask_line('  - password: "x", user_key = y') == '  - password: "********", user_key = "********"'
+    assert mask_line('  - password: "x", user_key = y') == '  - password: "********", user_key = ********'
+    assert mask_line("CLEARML_AGENT_ACCESS_KEY=K1\n") == "CLEARML_AGENT_ACCESS_KEY=********\n"  # a .env line
 
 
 def test_a_diff_compares_the_secrets_it_hides() -> None:
@@ -137,3 +138,37 @@ def test_a_diff_without_secrets_is_difflibs(old: list[str], new: list[str]) -> N
     expected = list(difflib.unified_diff(old, new, "a/f", "b/f", lineterm="", n=3))
     assert list(unified_diff("f", before, after, prefix=FIXED)) == expected
     assert list(unified_diff("f", before, after, show_secrets=True)) == expected
+
+
+# --- error excerpts: what the lines before a line say about it ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "prefix", "shown"),
+    [
+        ('a: 1\npassword:\n  "SECRET\n', 3, 3, ("apiserver",), "  ********\n  ^"),
+        ('a: 1\npassword: """SECRET\nmore\n', 2, 11, ("apiserver",), "password: ********\n          ^"),
+        (
+            'http {\n  session_secret {\n    apiserver: "S\n',
+            3,
+            16,
+            ("secure",),
+            "    apiserver: ********\n" + " " * 15 + "^",
+        ),
+        ('auth.token_secret: x"S', 1, 21, ("secure",), "auth.token_secret: ********\n" + " " * 19 + "^"),
+        ('name: "x\x1b[2J" "y\n', 1, 16, ("apiserver",), 'name: "x\\u001b[2J" "y\n' + " " * 20 + "^"),
+        ('url: "mongodb://u:pw@h" }\n', 1, 25, ("hosts",), 'url: "mongodb://u:********@h" }\n' + " " * 30 + "^"),
+    ],
+    ids=["value on the next line", "triple-quoted", "inside a secret block", "by path", "control characters", "url"],
+)
+def test_mask_source_follows_what_comes_before(
+    text: str, line: int, column: int, prefix: tuple[str, ...], shown: str
+) -> None:
+    assert mask_source(text, line, column, prefix) == shown
+
+
+def test_mask_source_shows_a_long_line_around_its_caret() -> None:
+    text = "k." * 100_000 + "k: 1\n"
+    excerpt, caret = mask_source(text, 1, 150_000, ()).split("\n")
+    assert excerpt == "..." + text[149_899:150_099] + "..."
+    assert caret == " " * 103 + "^"

@@ -177,7 +177,7 @@ def test_one_source_only() -> None:
     with pytest.raises(UsageError, match="--password-stdin and --generate and --password both give"):
         prompts.obtain(label="x", stdin=True, generate_one=True, argv="pw")
     obtained = prompts.obtain(label="x", argv="pw")
-    assert obtained.password == "pw" and obtained.warnings == (prompts.ARGV_WARNING,)
+    assert obtained.password == "pw" and obtained.warnings == [prompts.ARGV_WARNING]
 
 
 # --- start-up cost ------------------------------------------------------------------------------------------
