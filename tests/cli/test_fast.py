@@ -233,3 +233,37 @@ def test_a_command_answered_here_ends_as_under_typer(
     here = _outcome(main, arguments, tmp_path / "run", monkeypatch)
     typer = _outcome(app.run, arguments, tmp_path / "run", monkeypatch)
     assert here == typer, arguments
+
+
+@pytest.mark.parametrize("raised", [KeyboardInterrupt, EOFError, BrokenPipeError, RuntimeError])
+@pytest.mark.parametrize("json_output", [False, True])
+def test_an_interruption_or_a_failure_ends_as_under_typer(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, raised: type[BaseException], json_output: bool
+) -> None:
+    """Ctrl-C, Ctrl-D, a closed pipe and a bug inside a command: the same exit (or SystemExit), stdout, stderr."""
+    import io
+
+    import clearml_cfg.cli.get
+    from clearml_cfg.cli import app, main
+
+    def broken(*_: object, **__: object) -> None:
+        raise raised()
+
+    monkeypatch.setattr(clearml_cfg.cli.get, "get_value", broken)
+    monkeypatch.delenv("CLEARML_CFG_DEBUG", raising=False)
+    monkeypatch.setenv("CLEARML_CONFIG_DIR", str(tmp_path))
+    arguments = ["get", "apiserver.a", *(["--json"] if json_output else [])]
+
+    def outcome(run: Callable[[list[str]], int]) -> tuple[object, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        with monkeypatch.context() as scoped:
+            scoped.setattr(sys, "stdout", out)
+            scoped.setattr(sys, "stderr", err)
+            try:
+                code: object = run(list(arguments))
+            except SystemExit as e:
+                code = ("SystemExit", e.code)
+            streams = type(sys.stdout).__name__, type(sys.stderr).__name__  # a closed pipe: wrapped by both
+        return code, out.getvalue() + streams[0], err.getvalue() + streams[1]
+
+    assert outcome(main) == outcome(app.run)
