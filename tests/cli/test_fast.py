@@ -185,8 +185,18 @@ def command_lines(draw: st.DrawFn) -> list[str]:
     return [command, *(token for part in parts for token in part)]
 
 
+# what else the command finds: a bad lock timeout, a CLEARML__ value the server cannot parse, a broken file
+SETUPS = {
+    "plain": ({}, {}),
+    "bad timeout": ({"CLEARML_CFG_LOCK_TIMEOUT": "soon"}, {}),
+    "bad variable": ({"CLEARML__apiserver__auth__cookies__domain": "{a"}, {}),
+    "broken file": ({}, {"services.conf": "tasks { x: [ 1\n"}),
+    "odd directories": ({"CLEARML_CONFIG_DIR": "::"}, {}),
+}
+
+
 def _outcome(
-    run: Callable[[list[str]], int], arguments: list[str], root: Path, monkeypatch: pytest.MonkeyPatch
+    run: Callable[[list[str]], int], arguments: list[str], root: Path, monkeypatch: pytest.MonkeyPatch, setup: str
 ) -> tuple[int, str, str, dict[str, bytes]]:
     """Exit code, stdout, stderr and every file afterwards, of ``run(arguments)`` on a fresh copy of CONFIG."""
     import io
@@ -194,7 +204,8 @@ def _outcome(
 
     shutil.rmtree(root, ignore_errors=True)
     (root / "work").mkdir(parents=True)
-    for name, text in CONFIG.items():
+    env, files = SETUPS[setup]
+    for name, text in {**CONFIG, **files}.items():
         write(root / "config" / name, text)
     out, err = io.StringIO(), io.StringIO()
     with monkeypatch.context() as scoped:
@@ -202,6 +213,8 @@ def _outcome(
         scoped.setattr(sys, "stdout", out)
         scoped.setattr(sys, "stderr", err)
         scoped.setattr(sys, "stdin", io.StringIO("a-long-password\n"))
+        for name, value in env.items():
+            scoped.setenv(name, value)
         code = run(list(arguments))
     files = {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
     return code, out.getvalue(), err.getvalue(), files
@@ -212,9 +225,9 @@ def _outcome(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(command_lines())
+@given(command_lines(), st.sampled_from(sorted(SETUPS)))
 def test_a_command_answered_here_ends_as_under_typer(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, arguments: list[str]
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, arguments: list[str], setup: str
 ) -> None:
     """The same exit code, output and files, whether the command line is answered here or by the Typer app."""
     import bcrypt
@@ -230,8 +243,8 @@ def test_a_command_answered_here_ends_as_under_typer(
     salt = bcrypt.gensalt(4)
     monkeypatch.setattr(bcrypt, "gensalt", lambda *_, **__: salt)  # the same hash on both sides, and a fast one
     monkeypatch.setattr(prompts, "generate", lambda: "generated-password")
-    here = _outcome(main, arguments, tmp_path / "run", monkeypatch)
-    typer = _outcome(app.run, arguments, tmp_path / "run", monkeypatch)
+    here = _outcome(main, arguments, tmp_path / "run", monkeypatch, setup)
+    typer = _outcome(app.run, arguments, tmp_path / "run", monkeypatch, setup)
     assert here == typer, arguments
 
 
