@@ -68,6 +68,22 @@ class UsageError(CfgError):
     exit_code = ExitCode.USAGE
 
 
+class InvalidValue(UsageError):
+    """A value the server cannot use (exit 2); ``code`` is the finding `check` reports for it in a file."""
+
+    def __init__(self, message: str, hint: str | None = None, *, code: str) -> None:
+        super().__init__(message, hint)
+        self.code = code
+
+
+class NoConfigDir(UsageError):
+    """A config directory named by --config-dir or a variable does not exist (exit 2): most often a typing
+    mistake, which must not read as "nothing is set" nor start a new directory. ``check`` reports the same rule
+    as its finding ``config-dir-missing``."""
+
+    code = "config-dir-missing"
+
+
 class ConfigReadError(CfgError):
     """A configuration file cannot be read or parsed (exit 3).
 

@@ -16,7 +16,7 @@ from . import prompts
 from .context import make_options, read_settings
 
 if TYPE_CHECKING:
-    from ..features.common import Options, Outcome
+    from ..features.base import Options, Outcome
 
 
 def add(
@@ -31,7 +31,9 @@ def add(
     rounds: int | None = None,
     config_dir: str | None = None,
     dry_run: bool = False,
+    force: bool = False,
     no_backup: bool = False,
+    create: bool = False,
     quiet: bool = False,
     show_secrets: bool = False,
     json_output: bool = False,
@@ -42,7 +44,15 @@ def add(
 
     @functools.cache
     def options() -> Options:  # the feature modules load after the hash has started, unless a prompt comes first
-        return make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet, settings=settings)
+        return make_options(
+            config_dir,
+            dry_run=dry_run,
+            backup=not no_backup,
+            create=create,
+            force=force,
+            quiet=quiet,
+            settings=settings,
+        )
 
     def check_first() -> None:
         from ..features.users import prepare_add

@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "list-users": "users",
     "verify-password": "users",
     "hash-password": "users",
+    "password-mode": "users",
     "watchdog": "watchdog",
     "cors": "cors",
     "ui-action": "ui_action",

@@ -27,7 +27,7 @@ def check_files(
     show_secrets: bool = False,
 ) -> int:
     """`check` (see cli/check.py for the options); returns the exit code."""
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, create=False, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
     defaults_dir = Path(defaults) if defaults else None
 

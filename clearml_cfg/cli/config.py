@@ -19,8 +19,10 @@ from .options import (
     VALUE_TYPES,
     Component,
     ConfigDir,
+    Create,
     Defaults,
     DryRun,
+    Force,
     IgnoreBadEnv,
     Json,
     MissingOk,
@@ -76,7 +78,7 @@ def init_command(
 
     Example: CLEARML_CONFIG_DIR=./clearml-config clearml-cfg init
     """
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, create=True, force=force, quiet=quiet)
     console = Console(quiet=quiet)
     outcome = init_dir(options)
     report(console, outcome, dry_run=dry_run, json_output=json_output)
@@ -150,21 +152,21 @@ def set_command(
             "int, float, bool, json, hocon: exactly that, or exit 2.",
         ),
     ] = ValueType.auto,
-    force: Annotated[
-        bool, typer.Option("--force", "-f", help="Write a key outside the sections the server reads.")
-    ] = False,
+    force: Force = False,
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
     no_backup: NoBackup = False,
+    create: Create = False,
     quiet: Quiet = False,
     show_secrets: ShowSecrets = False,
     json_output: Json = False,
 ) -> None:
     """Set KEY to VALUE in the file that holds it; shows the diff.
 
-    Every comment and blank line stays; only the value changes. Known keys are validated first (a watchdog threshold
-    must be a whole number of seconds, passwords must be strings, ...): an invalid value is exit 2 and nothing is
-    written.
+    Every comment and blank line stays; only the value changes. The write obeys the rules of clearml-cfg check: an
+    edit check would call an error (a value the server cannot use, a misspelt key, a key outside the sections the
+    server reads, a login it breaks) is exit 2 and nothing is written, unless --force; a warning it adds is shown
+    after the diff.
 
     A secret (a password, a key) given as VALUE is visible to other users in the process list and stays in the shell
     history: --value-stdin reads it from standard input instead.
@@ -173,7 +175,7 @@ def set_command(
 
     Example: printf '%s\\n' "$SECRET" | clearml-cfg set secure.http.session_secret.apiserver --value-stdin
     """
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, create=create, force=force, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
     path = parse_key(key)
     if value_stdin:
@@ -202,6 +204,7 @@ def unset_command(
     missing_ok: MissingOk = False,
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
+    force: Force = False,
     no_backup: NoBackup = False,
     quiet: Quiet = False,
     show_secrets: ShowSecrets = False,
@@ -214,7 +217,7 @@ def unset_command(
 
     Example: clearml-cfg unset apiserver.auth.cookies.domain
     """
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, create=False, force=force, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
     outcome = unset_value(options, parse_key(key), missing_ok)
     report(console, outcome, dry_run=dry_run, json_output=json_output)

@@ -13,7 +13,7 @@ from ..io.locking import DEFAULT_LOCK_TIMEOUT
 from ..model.layout import ConfigDirs, config_dirs
 
 if TYPE_CHECKING:  # add-user reads its settings before it loads the feature modules (cli/add_user.py)
-    from ..features.common import Options
+    from ..features.base import Options
 
 
 def lock_timeout(env: dict[str, str]) -> float:
@@ -58,10 +58,14 @@ def make_options(
     backup: bool = True,
     force: bool = False,
     quiet: bool = False,
+    create: bool | None = None,
     settings: Settings | None = None,
 ) -> Options:
-    """The options every command works with (``settings``: read already, with ``read_settings``)."""
-    from ..features.common import Options
+    """The options every command works with (``settings``: read already, with ``read_settings``).
+
+    ``create``: None for a command that only reads (its directories must exist), else whether a write may create
+    the winning directory (--create; the server's default one is always created)."""
+    from ..features.base import Options
 
     dirs, env, timeout = settings if settings is not None else read_settings(config_dir, quiet=quiet)
-    return Options(dirs=dirs, env=env, dry_run=dry_run, backup=backup, force=force, lock_timeout=timeout)
+    return Options(dirs=dirs, env=env, dry_run=dry_run, backup=backup, force=force, lock_timeout=timeout, create=create)

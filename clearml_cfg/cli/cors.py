@@ -11,7 +11,7 @@ from ..console import Console
 from ..hocon import format_path
 from ..model.values import to_json
 from .command import Alias, add_commands
-from .options import Choice, ConfigDir, DryRun, Json, NoBackup, Quiet, make_options
+from .options import Choice, ConfigDir, Create, DryRun, Force, Json, NoBackup, Quiet, make_options
 from .report import report
 from .tables import shown
 
@@ -61,7 +61,9 @@ def cors_command(
     ] = Component.all,
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
+    force: Force = False,
     no_backup: NoBackup = False,
+    create: Create = False,
     quiet: Quiet = False,
     json_output: Json = False,
 ) -> None:
@@ -78,7 +80,7 @@ def cors_command(
     from ..features import cors
 
     console = Console(quiet=quiet)
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, create=create, force=force, quiet=quiet)
     if not origin and credentials is None:
         current = cors.state(options, component.value)
         if json_output:

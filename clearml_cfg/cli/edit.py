@@ -69,7 +69,7 @@ def edit_command(
 
     Example: EDITOR=nano clearml-cfg edit services
     """
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, create=False, force=force, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
     session = edit.open_session(options.dirs, file)
     if check_file is not None:

@@ -12,7 +12,7 @@ from ..console import Console
 from ..features.export import COMPONENTS, DEFAULT_NAME, FORMATS, import_helm
 from .command import Alias, add_commands
 from .exporting import export_files
-from .options import Choice, ConfigDir, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
+from .options import Choice, ConfigDir, Create, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
 from .report import report
 
 Component = Annotated[
@@ -119,6 +119,7 @@ def import_command(
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
     no_backup: NoBackup = False,
+    create: Create = False,
     quiet: Quiet = False,
     show_secrets: ShowSecrets = False,
     json_output: Json = False,
@@ -130,7 +131,7 @@ def import_command(
 
     Example: clearml-cfg import --from-helm values.yaml
     """
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, force=force, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, create=create, force=force, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
     outcome = import_helm(options, from_helm, component, force=force)
     report(console, outcome, dry_run=dry_run, json_output=json_output)

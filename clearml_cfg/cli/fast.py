@@ -87,7 +87,8 @@ GRAMMARS = {
         "username",
         {
             **{**_SHARED_FLAGS, **_WRITES, "--guest": "guest", "--plaintext": "plaintext"},
-            **{"--password-stdin": "password_stdin", "--generate": "generate"},
+            **{"--password-stdin": "password_stdin", "--generate": "generate", "--create": "create"},
+            **{"--force": "force", "-f": "force"},
         },
         {"--name": ("name", str), "--company": ("company", str), "--rounds": ("rounds", int), **_CONFIG_DIR},
         "add_user:add",

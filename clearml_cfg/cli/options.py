@@ -51,6 +51,22 @@ ConfigDir = Annotated[
     ),
 ]
 DryRun = Annotated[bool, typer.Option("--dry-run", "-n", help="Show the diff, write nothing.")]
+Force = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        "-f",
+        help="Write even what clearml-cfg check would call an error (a misspelt key, a value the server cannot use).",
+    ),
+]
+Create = Annotated[
+    bool,
+    typer.Option(
+        "--create",
+        help="Create the config directory if it does not exist (else refused: a mistyped --config-dir must not start "
+        "a new one).",
+    ),
+]
 NoBackup = Annotated[bool, typer.Option("--no-backup", help="Do not keep the previous content as NAME.conf.bak.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors (and data asked for).")]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]

@@ -47,7 +47,7 @@ def restore_command(
 
     Example: clearml-cfg restore services
     """
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, create=False, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
     if list_backups:
         if file is not None:

@@ -15,7 +15,7 @@ from ..model.keys import MISSING
 from ..model.schema import MASK
 from ..model.values import show_value, to_json
 from .command import add_commands
-from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
+from .options import ConfigDir, Create, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
 from .report import report
 
 
@@ -58,6 +58,7 @@ def secure_command(
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
     no_backup: NoBackup = False,
+    create: Create = False,
     quiet: Quiet = False,
     json_output: Json = False,
     show_secrets: ShowSecrets = False,
@@ -79,7 +80,7 @@ def secure_command(
     console = Console(quiet=quiet, show_secrets=show_secrets)
     if keys and not rotate:
         raise UsageError("KEY names the secrets to rotate: it needs --rotate", f"clearml-cfg secure --rotate {keys[0]}")
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, create=create, quiet=quiet)
     if not rotate and agent_env is None:
         from ..features.expose import find_compose
 

@@ -11,7 +11,7 @@ from ..errors import UsageError
 from ..hocon import format_path
 from ..model.values import to_json
 from .command import add_commands
-from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, make_options
+from .options import ConfigDir, Create, DryRun, Force, Json, NoBackup, Quiet, make_options
 from .report import report
 from .tables import shown
 
@@ -43,7 +43,9 @@ def subdomain_command(
     ] = None,
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
+    force: Force = False,
     no_backup: NoBackup = False,
+    create: Create = False,
     quiet: Quiet = False,
     json_output: Json = False,
 ) -> None:
@@ -92,7 +94,7 @@ def subdomain_command(
         return
     checked = subdomain.check_domain(domain)
     seconds = subdomain.max_age_seconds(max_age) if max_age is not None else None
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, create=create, force=force, quiet=quiet)
     outcome = subdomain.configure_subdomain(options, checked, secure=not no_secure, max_age=seconds)
     hosts = subdomain.hosts(checked, secure=not no_secure)
     outcome.notes.extend(subdomain.load_balancer_notes(secure=not no_secure))

@@ -11,7 +11,19 @@ from ..model.schema import UI_ACTION_METHODS, UI_ACTION_OBJECTS
 from ..model.values import to_json
 from . import prompts
 from .command import Group, add_commands
-from .options import Choice, ConfigDir, DryRun, Json, MissingOk, NoBackup, Quiet, ShowSecrets, make_options
+from .options import (
+    Choice,
+    ConfigDir,
+    Create,
+    DryRun,
+    Force,
+    Json,
+    MissingOk,
+    NoBackup,
+    Quiet,
+    ShowSecrets,
+    make_options,
+)
 from .report import report
 
 HELP = (
@@ -144,7 +156,9 @@ def add_command(
     ] = False,
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
+    force: Force = False,
     no_backup: NoBackup = False,
+    create: Create = False,
     quiet: Quiet = False,
     json_output: Json = False,
     show_secrets: ShowSecrets = False,
@@ -168,7 +182,7 @@ def add_command(
     entry, notes = ui_actions.build(
         name, url=url, method=method, tooltip=tooltip, payload=payload, headers=typed + piped
     )
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, create=create, force=force, quiet=quiet)
     outcome = ui_actions.add(options, kind, entry, replace=replace)
     outcome.warnings.extend(_secrets_on_the_command_line(typed, url))
     outcome.notes[:0] = notes
@@ -264,6 +278,7 @@ def remove_command(
     missing_ok: MissingOk = False,
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
+    force: Force = False,
     no_backup: NoBackup = False,
     quiet: Quiet = False,
     json_output: Json = False,
@@ -279,7 +294,7 @@ def remove_command(
 
     console = Console(quiet=quiet, show_secrets=show_secrets)
     kind = ui_actions.check_object(kind)
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, create=False, force=force, quiet=quiet)
     outcome = ui_actions.remove(options, kind, name, missing_ok=missing_ok)
     outcome.notes.append(ui_actions.ENTERPRISE)
     report(console, outcome, dry_run=dry_run, json_output=json_output, extra={"notes": outcome.notes})

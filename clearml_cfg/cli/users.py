@@ -1,4 +1,4 @@
-"""add-user, passwd, remove-user, list-users, verify-password, hash-password: web-login users."""
+"""add-user, passwd, remove-user, list-users, verify-password, hash-password, password-mode: web-login users."""
 
 from __future__ import annotations
 
@@ -9,23 +9,35 @@ import typer
 
 from ..console import Console
 from ..features.users import (
-    DEFAULT_ROUNDS,
+    PASSWORD_MODES,
     UserInfo,
     UsersReport,
     change_password,
-    check_rounds,
-    hash_password,
     list_users,
     login_check,
     prepare_change,
     remove_user,
+    set_password_mode,
     verify_password,
 )
+from ..model.logins import DEFAULT_ROUNDS, check_rounds, hash_password
 from ..model.values import to_json
 from . import prompts
 from .add_user import add, finish
 from .command import Alias, add_commands
-from .options import ConfigDir, DryRun, Json, MissingOk, NoBackup, Quiet, ShowSecrets, make_options
+from .options import (
+    Choice,
+    ConfigDir,
+    Create,
+    DryRun,
+    Force,
+    Json,
+    MissingOk,
+    NoBackup,
+    Quiet,
+    ShowSecrets,
+    make_options,
+)
 from .report import report
 
 Username = Annotated[
@@ -65,6 +77,7 @@ def register(app: typer.Typer, names: list[str]) -> None:
         "list-users": list_users_command,
         "verify-password": verify_password_command,
         "hash-password": hash_password_command,
+        "password-mode": password_mode_command,
     }
     add_commands(app, names, commands, hash_password=[Alias(("--stdin",), "--password-stdin")])
 
@@ -94,7 +107,9 @@ def add_user_command(
     rounds: Rounds = None,
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
+    force: Force = False,
     no_backup: NoBackup = False,
+    create: Create = False,
     quiet: Quiet = False,
     show_secrets: ShowSecrets = False,
     json_output: Json = False,
@@ -121,7 +136,9 @@ def add_user_command(
         rounds,
         config_dir,
         dry_run,
+        force,
         no_backup,
+        create,
         quiet=quiet,
         show_secrets=show_secrets,
         json_output=json_output,
@@ -136,6 +153,7 @@ def passwd_command(
     rounds: Rounds = None,
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
+    force: Force = False,
     no_backup: NoBackup = False,
     quiet: Quiet = False,
     show_secrets: ShowSecrets = False,
@@ -149,7 +167,7 @@ def passwd_command(
 
     Example: clearml-cfg passwd jane --generate
     """
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, create=False, force=force, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
     obtained = prompts.obtain(
         label=f"New password for {username}",
@@ -169,6 +187,7 @@ def remove_user_command(
     missing_ok: MissingOk = False,
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
+    force: Force = False,
     no_backup: NoBackup = False,
     quiet: Quiet = False,
     show_secrets: ShowSecrets = False,
@@ -181,9 +200,43 @@ def remove_user_command(
 
     Example: clearml-cfg remove-user jane
     """
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, create=False, force=force, quiet=quiet)
     console = Console(quiet=quiet, show_secrets=show_secrets)
     outcome = remove_user(options, username, missing_ok=missing_ok)
+    report(console, outcome, dry_run=dry_run, json_output=json_output)
+
+
+def password_mode_command(
+    mode: Annotated[
+        str,
+        typer.Argument(
+            metavar="MODE",
+            click_type=Choice(PASSWORD_MODES),
+            help="hashed: bcrypt every plain-text password; plain: only when no password is hashed yet.",
+            show_default=False,
+        ),
+    ],
+    rounds: Rounds = None,
+    config_dir: ConfigDir = None,
+    dry_run: DryRun = False,
+    force: Force = False,
+    no_backup: NoBackup = False,
+    create: Create = False,
+    quiet: Quiet = False,
+    show_secrets: ShowSecrets = False,
+    json_output: Json = False,
+) -> None:
+    """Convert the web-login users between plain-text and hashed passwords.
+
+    hashed: every plain-text password is replaced by its bcrypt hash and pass_hashed becomes true, so each user logs in
+    as before; a hash pasted in the wrong form is stored right. plain is refused while any password is a hash: a hash
+    cannot be turned back into its password (give new ones with passwd). The diff is shown with passwords masked.
+
+    Example: clearml-cfg password-mode hashed
+    """
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, create=create, force=force, quiet=quiet)
+    console = Console(quiet=quiet, show_secrets=show_secrets)
+    outcome = set_password_mode(options, mode, rounds=rounds, progress=console.progress)
     report(console, outcome, dry_run=dry_run, json_output=json_output)
 
 

@@ -11,7 +11,7 @@ from ..features.common import Row
 from ..model.durations import describe_seconds, parse_duration
 from ..model.values import show_value
 from .command import Alias, add_commands
-from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, make_options
+from .options import ConfigDir, Create, DryRun, Force, Json, NoBackup, Quiet, make_options
 from .report import report
 from .tables import show_rows
 
@@ -47,7 +47,9 @@ def watchdog_command(
     ] = None,
     config_dir: ConfigDir = None,
     dry_run: DryRun = False,
+    force: Force = False,
     no_backup: NoBackup = False,
+    create: Create = False,
     quiet: Quiet = False,
     json_output: Json = False,
 ) -> None:
@@ -66,7 +68,7 @@ def watchdog_command(
     console = Console(quiet=quiet)
     seconds_threshold = _seconds(threshold, "--threshold")
     seconds_interval = _seconds(interval, "--interval")
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, quiet=quiet)
+    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, create=create, force=force, quiet=quiet)
     if enable is None and seconds_threshold is None and seconds_interval is None:
         current = watchdog.state(options)
         show_rows(console, current.rows, json_output=json_output, warnings=current.warnings, value=_with_duration)

@@ -9,75 +9,28 @@ written because something else (an environment variable, a ``-key``) wins.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
-from ..errors import CfgError, NotSet, UsageError
+from ..errors import CfgError, Message, NotSet, UsageError
 from ..hocon import (
     HoconEditError,
-    HoconEditRefused,
-    HoconEditUnresolvable,
     HoconKeyError,
     KeyPath,
     format_path,
     strict_equal,
 )
 from ..model.keys import MISSING, lookup
-from ..model.layout import ConfigDirs, file_for_key, servers_reading
+from ..model.layout import file_for_key
 from ..model.schema import masked, validate
 from ..model.values import show_value
-
-if TYPE_CHECKING:  # loaded where used: `get`, which only reads the files, does without them
-    from ..io.reading import Reader
-    from ..io.transaction import Change, Transaction
-    from ..views.effective import Effective, Origin
-    from ..views.snapshot import Snapshot
-
-
-@dataclass
-class Options:
-    """What every command is told: where the config is, and how careful to be."""
-
-    dirs: ConfigDirs
-    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    dry_run: bool = False
-    backup: bool = True
-    force: bool = False
-    lock_timeout: float = 10.0
-    #: files already backed up by this command: a second write keeps the backup of the first version
-    backed_up: set[Path] = field(default_factory=set)
-
-    def transaction(self) -> Transaction:
-        from ..io.transaction import Transaction
-
-        return Transaction(
-            dry_run=self.dry_run, backup=self.backup, lock_timeout=self.lock_timeout, backed_up=self.backed_up
-        )
-
-    def snapshot(self, reader: Reader | None = None) -> Snapshot:
-        """The command's one reading of the configuration; a write passes its transaction's reader (taken
-        after the lock), so that what it reads and what it edits are the same documents."""
-        from ..views.snapshot import Snapshot
-
-        return Snapshot(self.dirs, self.env, reader)
-
-
-@dataclass
-class Outcome:
-    """What a write command did: the changes, and things the user should know."""
-
-    changes: list[Change] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # a note may say why nothing changed ("is not set; nothing to do")
-    remarks: list[str] = field(default_factory=list)  # notes on the input (how VALUE was read); never such a reason
-
-    @property
-    def servers_to_restart(self) -> list[str]:
-        """The servers that read a changed file: they read their configuration at start-up only."""
-        return list(dict.fromkeys(server for change in self.changes for server in servers_reading(change.path)))
+from ..views.effective import Effective, Origin
+from ..views.snapshot import Snapshot
+from .base import Options as Options
+from .base import Outcome as Outcome
+from .base import edit_hint as edit_hint
+from .check.rules import Rules
 
 
 @dataclass(frozen=True)
@@ -137,11 +90,11 @@ def invalid(found: Iterable[Row]) -> list[str]:
     """A warning for every shown value the server cannot use (``threshold_sec: 2 hours``), naming its origin."""
     from ..model import schema
 
-    warnings = []
+    warnings: list[str] = []
     for row in found:
         if row.is_set:
-            for where, message in schema.problems(row.key, row.value):
-                warnings.append(f"{format_path(where)} {message} (set at {row.label})")
+            for where, message, hint, _ in schema.problems(row.key, row.value):
+                warnings.append(Message(f"{format_path(where)} {message} (set at {row.label})", hint))
     return warnings
 
 
@@ -177,6 +130,7 @@ def write_settings(
         for component in dict.fromkeys(component_of(path) for path in values):
             snapshot.effective(component, ignore_bad_env=True)  # a configuration the server cannot load: exit 3 now
         view = snapshot.files
+        rules = Rules(snapshot, values)
         for path, value in values.items():
             config_file, inner = file_for_key(directory, view.files(directory), path)
             document = tx.document(config_file.path)
@@ -186,23 +140,11 @@ def write_settings(
                 raise NotSet(f"{format_path(path)}: {e}") from None
             except HoconEditError as e:
                 raise UsageError(f"cannot set {format_path(path)} in {config_file.path}: {e}", edit_hint(e)) from None
+        outcome.warnings.extend(rules.verdict(force=options.force))
         outcome.changes = tx.commit()
     snapshot.refresh()
     outcome.warnings.extend(not_taking_effect(snapshot, values, dry_run=options.dry_run))
     return outcome, snapshot
-
-
-def edit_hint(
-    error: HoconEditError, by_hand: str = "edit this part of the file by hand, or unset the key first"
-) -> str:
-    """What to do about an edit the HOCON layer refused: the one rule for every command that edits a file.
-
-    ``by_hand``: the advice when the edit cannot be expressed in the text as written (the user can make it)."""
-    if isinstance(error, HoconEditRefused):
-        return "nothing was written; please report this with the file, it is a bug in clearml-cfg"
-    if isinstance(error, HoconEditUnresolvable):
-        return "nothing was written; change the substitution named there first (write the value in its place)"
-    return by_hand
 
 
 def not_taking_effect(snapshot: Snapshot, values: Mapping[KeyPath, Any], *, dry_run: bool) -> list[str]:
@@ -216,7 +158,7 @@ def not_taking_effect(snapshot: Snapshot, values: Mapping[KeyPath, Any], *, dry_
     warnings: list[str] = []
     for path, value in values.items():
         try:
-            effective = snapshot.effective(component_of(path), ignore_bad_env=True)
+            effective = snapshot.effective(component_of(path), ignore_bad_env=True, along=[path])
         except CfgError as e:  # the write is done; a file elsewhere that the server cannot read is its own problem
             warnings.append(f"could not check what the server now reads: {e.message}")
             return warnings

@@ -13,12 +13,15 @@ from ..hocon import HoconEditError, HoconKeyError, KeyPath, format_path, strict_
 from ..model import schema
 from ..model.keys import MISSING
 from ..model.layout import check_namespace, file_for_key
+from ..model.logins import refuse_password_edit
 from ..model.schema import validate
 from ..views.files import FilesView, where_to_set
+from .check.rules import Rules
 from .common import Options, Outcome, edit_hint
 
 
 def get_value(options: Options, path: KeyPath) -> Any:
+    options.require_dirs()
     value = FilesView(options.dirs, options.env).value(path)
     if value is MISSING:
         raise NotSet(
@@ -30,12 +33,14 @@ def get_value(options: Options, path: KeyPath) -> Any:
 
 def set_value(options: Options, path: KeyPath, value: Any) -> Outcome:
     check_namespace(path, options.force)
-    validate(path, value)
     directory = options.dirs.write_dir
     outcome = Outcome()
     with options.transaction() as tx:
         tx.lock(directory)
-        view = FilesView(options.dirs, options.env, tx.reader)
+        snapshot = options.snapshot(tx.reader)
+        view = snapshot.files
+        refuse_password_edit(path, view.value((*path[:-1], "username")), options.force)
+        rules = Rules(snapshot, [path])
         config_file, inner = file_for_key(directory, view.files(directory), path)
         secret = config_file.namespace in ("secure",) or holds_secret(path, value)
         document = tx.document(config_file.path, secret=secret)
@@ -49,6 +54,9 @@ def set_value(options: Options, path: KeyPath, value: Any) -> Outcome:
             ) from None
         except HoconEditError as e:
             raise UsageError(f"cannot set {format_path(path)} in {config_file.path}: {e}", edit_hint(e)) from None
+        outcome.warnings.extend(rules.verdict(force=options.force))
+        if not options.force:
+            validate(path, value)  # after check's rules, so that a refusal says check's code; this adds the rest
         outcome.changes = tx.commit()
     if not options.dry_run:
         view.add(config_file, document)
@@ -89,7 +97,8 @@ def unset_value(options: Options, path: KeyPath, missing_ok: bool) -> Outcome:
         if not tx.locked and not options.dry_run:
             found = []
         else:
-            found = FilesView(options.dirs, options.env, tx.reader).definitions(path)
+            snapshot = options.snapshot(tx.reader)
+            found = snapshot.files.definitions(path)
         if not found:
             if missing_ok:
                 outcome.notes.append(f"{format_path(path)} is not set; nothing to do")
@@ -98,6 +107,7 @@ def unset_value(options: Options, path: KeyPath, missing_ok: bool) -> Outcome:
                 f"{format_path(path)} is not set in the configuration files ({options.dirs.describe()})",
                 "--missing-ok makes this a success",
             )
+        rules = Rules(snapshot, [path])
         for loaded, inner in found:
             document = tx.document(loaded.file.path)
             try:
@@ -108,11 +118,13 @@ def unset_value(options: Options, path: KeyPath, missing_ok: bool) -> Outcome:
                 raise UsageError(
                     f"cannot remove {format_path(path)} from {loaded.file.path}: {e}", edit_hint(e)
                 ) from None
+        outcome.warnings.extend(rules.verdict(force=options.force))
         outcome.changes = tx.commit()
     return outcome
 
 
 def show_tree(options: Options, namespace: KeyPath | None) -> Any:
+    options.require_dirs()
     view = FilesView(options.dirs, options.env)
     if not namespace:
         return view.merged()

@@ -26,6 +26,7 @@ from ..model.env_names import is_shell_name
 from ..model.layout import ConfigDirs, check_file_name, discover, file_prefix
 from ..views.files import FilesView
 from . import kube
+from .check.rules import Rules
 from .common import Options, Outcome
 from .export_variables import FILESERVER_NAMESPACES, Variable, export_variables, from_environment, holds_secrets, reads
 
@@ -549,6 +550,7 @@ def import_helm(options: Options, source: Path, component: str, *, force: bool) 
     conflicts = []
     with options.transaction() as tx:
         tx.lock(directory)
+        rules = Rules(options.snapshot(tx.reader), None)  # whole files: the whole configuration is judged
         for name, content in files.items():
             relative = name if (directory / name).exists() else nested.get(name, name)
             check_file_name(relative)
@@ -574,5 +576,6 @@ def import_helm(options: Options, source: Path, component: str, *, force: bool) 
                 "with other content",
                 "--force replaces them (keeping NAME.conf.bak); clearml-cfg export shows what you have",
             )
+        outcome.warnings.extend(rules.verdict(force=force))
         outcome.changes = tx.commit()
     return outcome

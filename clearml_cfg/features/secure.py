@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Message, NotSet, UsageError
-from ..hocon import Document, HoconEditError, HoconKeyError, KeyPath, format_path
+from ..hocon import HoconEditError, HoconKeyError, KeyPath, format_path
 from ..io.transaction import Transaction
 from ..model.credentials import (
     SECRETS,
@@ -28,8 +28,8 @@ from ..model.credentials import (
     Kind,
     Secret,
     is_public_default,
-    kind_of,
     new_value,
+    set_fresh,
 )
 from ..model.keys import MISSING, parse_key
 from ..model.layout import file_for_key
@@ -291,14 +291,6 @@ def chosen(names: Sequence[str]) -> list[Secret]:
             )
         wanted.update(matched)
     return [s for s in SECRETS if s in wanted]
-
-
-def set_fresh(document: Document, inner: KeyPath, path: KeyPath) -> str:
-    """Write a fresh random value for the secret the server reads at ``path``, at the key ``inner`` of
-    ``document``, in the format of that kind of secret; returns the value. ``check --fix`` writes with it too."""
-    value = new_value(kind_of(path))
-    document.set(inner, value)
-    return value
 
 
 @dataclass

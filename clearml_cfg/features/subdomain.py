@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..hocon import KeyPath
+from ..model.cookies import host_of
 from ..model.durations import parse_duration
 from ..views.snapshot import Snapshot
 from .common import Options, Outcome, Row, current, invalid, rows, value_of, write_settings
@@ -58,6 +59,10 @@ _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 
 def check_domain(text: str) -> str:
     """The domain under which app., api. and files. live, lower-cased, in ASCII; UsageError if it is no host name."""
+    host, extra = host_of(text)
+    if extra is not None:  # the rule the cookie domain obeys (model/cookies.py)
+        shown = host.strip(".") or "clearml.example.com"
+        raise UsageError(f"{text!r} {extra}: pass the domain alone", f"e.g. clearml-cfg subdomain {shown}")
     domain = text.strip().lower().strip(".")
     if not domain:
         raise UsageError(f"{text!r} is not a domain", "e.g. clearml.example.com")

@@ -27,10 +27,11 @@ from ..model.layout import ConfigFile, file_for_key
 from ..model.schema import validate
 from ..views.effective import Origin
 from ..views.files import FilesView
+from .check.rules import Rules
 from .common import Options, Outcome, current, edit_hint, not_taking_effect, value_of
 
-ENTERPRISE = "custom UI actions are a ClearML Enterprise feature: the open-source server ignores them"
-SECTION: KeyPath = ("services", "organization", "ui_actions")
+ENTERPRISE = schema.UI_ACTIONS_ENTERPRISE
+SECTION: KeyPath = schema.UI_ACTIONS
 # RFC 9110 token characters: what a header name may hold
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
@@ -149,7 +150,7 @@ def listing(options: Options, kind: str | None = None) -> Listing:
         entries = value_of(effective, path)
         if entries is MISSING:
             continue
-        for where, message in schema.problems(path, entries):
+        for where, message, *_ in schema.problems(path, entries):
             result.warnings.append(f"{format_path(where)} {message}")
         if not isinstance(entries, list):
             continue
@@ -211,6 +212,7 @@ def _edit(options: Options, kind: str, change: Any, check: Any = None, adding: A
     with options.transaction() as tx:
         tx.lock(options.dirs.write_dir)
         snapshot = options.snapshot(tx.reader)
+        rules = Rules(snapshot, [list_path(kind)])
         target = _target(options, snapshot.files, kind)
         if check is not None:
             check(target)
@@ -223,6 +225,7 @@ def _edit(options: Options, kind: str, change: Any, check: Any = None, adding: A
             raise UsageError(
                 f"cannot edit {format_path(list_path(kind))} in {target.file.path}: {e}", edit_hint(e)
             ) from None
+        outcome.warnings.extend(rules.verdict(force=options.force))
         outcome.changes = tx.commit()
     if target.copied_from is not None and outcome.changes:
         outcome.notes.append(

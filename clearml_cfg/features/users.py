@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import base64
 import os
-import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import partial
@@ -34,15 +33,26 @@ from ..io.transaction import Transaction
 from ..model import schema
 from ..model.keys import MISSING, lookup
 from ..model.layout import ConfigFile, file_for_key
-from ..model.passwords import DEFAULT_ROUNDS as DEFAULT_ROUNDS
+from ..model.logins import (
+    CONTROL,
+    DEFAULT_ROUNDS,
+    broken_hash_reason,
+    check_rounds,
+    decodes_to_bcrypt,
+    describe,
+    duplicate_usernames,
+    entry_problems,
+    hash_password,
+    password_kind,
+    repaired_hash,
+    secret_kind,
+)
 from ..model.passwords import MAX_BYTES, Hashing, check_new_password, check_utf8
-from ..model.passwords import MAX_ROUNDS as MAX_ROUNDS
-from ..model.passwords import MIN_ROUNDS as MIN_ROUNDS
-from ..model.passwords import check_rounds as check_rounds
-from ..model.passwords import hash_password as hash_password
 from ..model.schema import USER_KEYS_OPTIONAL, USER_KEYS_REQUIRED
 from ..views import environment as overrides
 from ..views.files import FilesView
+from ..views.snapshot import Snapshot
+from .check.rules import Rules
 from .common import Options, Outcome, edit_hint
 
 FIXED: KeyPath = schema.FIXED_USERS
@@ -52,10 +62,6 @@ ENABLED: KeyPath = (*FIXED, "enabled")
 PASS_HASHED: KeyPath = (*FIXED, "pass_hashed")
 DELETE_MISSING: KeyPath = ("apiserver", "auth", "delete_missing_autocreated_users")
 
-#: A bcrypt hash as bcrypt.hashpw returns it: $2a$/$2b$/$2y$, a two-digit cost, 22 characters of salt, 31 of hash
-_BCRYPT = re.compile(rb"\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}")
-#: What `print(base64.b64encode(...))` shows, pasted whole: b'...'
-_WRAPPER = re.compile(r"""b(['"])(.*)\1""", re.DOTALL)
 
 #: ``progress(total, description)`` opens a progress display and gives back the function that advances it
 Progress = Callable[[int, str], AbstractContextManager[Callable[[], None]]]
@@ -80,112 +86,6 @@ def _hash_all(passwords: list[str], rounds: int, progress: Progress | None) -> l
 
 
 # --- what a stored value is -------------------------------------------------------------------------------
-
-
-def _describe(value: Any, *, quote: bool = False) -> str:
-    """What ``value`` is; a string is quoted only with ``quote`` (a password's text is never shown)."""
-    if quote and isinstance(value, str):
-        return f"the string {value!r}"
-    if isinstance(value, Unresolved):
-        return "computed by a substitution"
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if value is None:
-        return "null"
-    if isinstance(value, (int, float)):
-        return f"the number {value}"
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return "an empty string" if not value else "a string"
-    return f"a {type(value).__name__}"
-
-
-def _secret_kind(value: Any) -> str:
-    """What a stored password is, never what it says: an unquoted 12345678 is "a number", not the number."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return "a number"
-    return _describe(value)
-
-
-def _server_decodes_to_bcrypt(value: Any) -> bool:
-    """Whether the server's ``base64.b64decode(stored)`` yields a bcrypt hash that ``checkpw`` accepts."""
-    try:
-        decoded = base64.b64decode(value)
-    except (TypeError, ValueError):  # binascii.Error is a ValueError
-        return False
-    return _BCRYPT.fullmatch(decoded) is not None
-
-
-def _is_raw_bcrypt(text: str) -> bool:
-    return _BCRYPT.fullmatch(text.encode("utf-8", "replace")) is not None
-
-
-def _looks_hashed(text: str) -> str | None:
-    """Why ``text`` looks like a bcrypt hash in some form, or None."""
-    wrapped = _WRAPPER.fullmatch(text)
-    if wrapped:
-        return "a b'...' wrapper around a hash"
-    if _is_raw_bcrypt(text):
-        return "a raw $2b$ bcrypt hash"
-    if _server_decodes_to_bcrypt(text):
-        return "a bcrypt hash"
-    return None
-
-
-def _broken_hash_reason(value: Any) -> str:
-    """Why a value stored with ``pass_hashed: true`` is not base64 of a bcrypt hash."""
-    if not isinstance(value, str):
-        return f"the stored password is {_secret_kind(value)}, not base64 of a bcrypt hash"
-    if _WRAPPER.fullmatch(value):
-        return "the stored password was pasted with its b'...' wrapper: store only the text between the quotes"
-    if _is_raw_bcrypt(value):
-        return "the stored password is a raw $2b$ bcrypt hash: the server wants it base64-encoded"
-    if not value:
-        return "the stored password is empty"
-    return "the stored password is not base64 of a bcrypt hash (plain text with pass_hashed: true?)"
-
-
-def repaired_hash(value: Any) -> str | None:
-    """What the server wants for a hash pasted in the wrong form: the text inside a b'...' wrapper, or a raw
-    $2b$ hash base64-encoded; None when ``value`` is not such a case."""
-    if not isinstance(value, str):
-        return None
-    wrapped = _WRAPPER.fullmatch(value)
-    inner = wrapped.group(2) if wrapped else value
-    if wrapped and _server_decodes_to_bcrypt(inner):
-        return inner
-    if _is_raw_bcrypt(inner):
-        return base64.b64encode(inner.encode("utf-8")).decode("ascii")
-    return None
-
-
-def entry_problems(entry: dict[str, Any]) -> list[str]:
-    """What is wrong with one entry of the list, its password aside."""
-    return _entry_problems(entry)
-
-
-def duplicate_usernames(users: list[Any]) -> dict[str, int]:
-    return _duplicates(users)
-
-
-def password_kind(value: Any, hashed: bool) -> tuple[str, list[str]]:
-    """How the server treats a stored password: "bcrypt", "plain" or "broken", with the problems found."""
-    if hashed:
-        if isinstance(value, str) and _server_decodes_to_bcrypt(value):
-            return "bcrypt", []
-        return "broken", [_broken_hash_reason(value) + ": login fails with a server error"]
-    if not isinstance(value, str):
-        hint = " (unquoted)" if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
-        return "broken", [f"the password is {_secret_kind(value)}{hint}: it never equals a typed password; quote it"]
-    if not value:
-        return "plain", ["the password is empty"]
-    looks = _looks_hashed(value)
-    if looks:
-        return "plain", [f"the password looks like {looks}, but pass_hashed is false: the login compares it as text"]
-    return "plain", []
 
 
 # --- listing ----------------------------------------------------------------------------------------------
@@ -247,41 +147,6 @@ def _mode(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-def _entry_problems(entry: dict[str, Any]) -> list[str]:
-    found = []
-    missing = [k for k in USER_KEYS_REQUIRED if k not in entry]
-    if missing:
-        found.append(f"missing {', '.join(missing)}: every fixed-user login fails")
-    unknown = [k for k in entry if k not in USER_KEYS_REQUIRED + USER_KEYS_OPTIONAL]
-    if unknown:
-        found.append(f"the server rejects the key(s) {', '.join(unknown)}: every fixed-user login fails")
-    name = entry.get("username", MISSING)
-    if name is not MISSING:
-        if not isinstance(name, str):
-            found.append(f"the username is {_describe(name)}: it never matches a login; quote it")
-        elif not name:
-            found.append("the username is empty")
-        elif not name.strip():
-            found.append("the username is only blanks")
-        elif any(unicodedata.category(c) in _CONTROL for c in name):
-            found.append("the username contains a control character, which nobody can type at the login form")
-        elif ":" in name:
-            found.append("the username contains ':', which the login form cannot send")
-    for key, wanted in (("name", str), ("company", str), ("is_guest", bool)):
-        if key in entry and not isinstance(entry[key], wanted):
-            kind = "true or false" if wanted is bool else "a string"
-            found.append(f"{key} is {_describe(entry[key])}, not {kind}")
-    return found
-
-
-def _duplicates(users: list[Any]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for entry in users:
-        if isinstance(entry, dict) and isinstance(entry.get("username"), str):
-            counts[entry["username"]] = counts.get(entry["username"], 0) + 1
-    return {name: count for name, count in counts.items() if count > 1}
-
-
 def _fixed_users(tree: dict[str, Any]) -> dict[str, Any]:
     try:
         found = lookup(tree, FIXED)
@@ -289,7 +154,7 @@ def _fixed_users(tree: dict[str, Any]) -> dict[str, Any]:
         return {}
     if not isinstance(found, dict):
         raise UsageError(
-            f"{format_path(FIXED)} is {_describe(found)}, not an object",
+            f"{format_path(FIXED)} is {describe(found)}, not an object",
             "it must be { enabled, pass_hashed, users: [...] }: fix the file by hand",
         )
     return found
@@ -305,36 +170,34 @@ def list_users(options: Options) -> UsersReport:
     problems = auth.unreadable()
     if enabled is not True:
         problems.append(
-            f"fixed users are not enabled ({format_path((*FIXED, 'enabled'))} is {_describe(enabled, quote=True)}): "
+            f"fixed users are not enabled ({format_path((*FIXED, 'enabled'))} is {describe(enabled, quote=True)}): "
             "the server ignores this list"
         )
     hashed = _mode(pass_hashed)
     if hashed is None:
         problems.append(
-            f"{format_path((*FIXED, 'pass_hashed'))} is {_describe(pass_hashed, quote=True)}, not true or false: "
+            f"{format_path((*FIXED, 'pass_hashed'))} is {describe(pass_hashed, quote=True)}, not true or false: "
             "set it with clearml-cfg set"
         )
     if not isinstance(users, list):
-        problems.append(f"{format_path(USERS)} is {_describe(users)}, not a list: the server cannot read it")
+        problems.append(f"{format_path(USERS)} is {describe(users)}, not a list: the server cannot read it")
         users = []
     elif not users and enabled is True:
         problems.append("the list is empty: nobody can log in")
-    duplicates = _duplicates(users)
+    duplicates = duplicate_usernames(users)
     infos = []
     for entry in users:
         if not isinstance(entry, dict):
-            infos.append(
-                UserInfo(None, None, None, None, "broken", [f"the entry is {_describe(entry)}, not an object"])
-            )
+            infos.append(UserInfo(None, None, None, None, "broken", [f"the entry is {describe(entry)}, not an object"]))
             continue
-        entry_problems = _entry_problems(entry)
+        problems_here = entry_problems(entry)
         if "password" in entry and hashed is not None:
             kind, password_problems = password_kind(entry["password"], hashed)
         else:  # no password, or no telling how the server compares it: the list-wide problem says why
             kind, password_problems = "broken", []
         username = entry.get("username")
         if isinstance(username, str) and username in duplicates:
-            entry_problems.append(f"listed {duplicates[username]} times: the server creates no fixed user at all")
+            problems_here.append(f"listed {duplicates[username]} times: the server creates no fixed user at all")
         infos.append(
             UserInfo(
                 username,
@@ -342,7 +205,7 @@ def list_users(options: Options) -> UsersReport:
                 entry.get("company"),
                 entry.get("is_guest"),
                 kind,
-                entry_problems + password_problems,
+                problems_here + password_problems,
             )
         )
     variable = auth.variable(USERS)
@@ -382,7 +245,7 @@ def login_check(options: Options, username: str) -> LoginCheck:
     for index, other in enumerate(users):
         where = f"{format_path(USERS)}[{index}]"
         if not isinstance(other, dict):
-            blocker = f"{where} is {_describe(other)}, not an object: the server fails every fixed-user login"
+            blocker = f"{where} is {describe(other)}, not an object: the server fails every fixed-user login"
             break
         missing = [k for k in USER_KEYS_REQUIRED if k not in other]
         unknown = [k for k in other if k not in USER_KEYS_REQUIRED + USER_KEYS_OPTIONAL]
@@ -390,7 +253,7 @@ def login_check(options: Options, username: str) -> LoginCheck:
             what = f"lacks {', '.join(missing)}" if missing else f"has the key(s) {', '.join(unknown)}"
             blocker = f"{where} {what}: the server fails every fixed-user login"
             break
-    duplicates = _duplicates(users)
+    duplicates = duplicate_usernames(users)
     if blocker is None and duplicates:
         names = ", ".join(f"{name!r} ({count} times)" for name, count in duplicates.items())
         blocker = f"usernames are listed more than once ({names}): the server creates no fixed user at all"
@@ -399,7 +262,7 @@ def login_check(options: Options, username: str) -> LoginCheck:
     if blocker is None and hashed is None:
         key = format_path((*FIXED, "pass_hashed"))
         blocker = (
-            f"{key} is {_describe(pass_hashed, quote=True)}, not true or false: cannot tell how the server "
+            f"{key} is {describe(pass_hashed, quote=True)}, not true or false: cannot tell how the server "
             f"compares passwords (fix: clearml-cfg set {key} true, or false)"
         )
     return LoginCheck(
@@ -423,7 +286,7 @@ def verify_password(check: LoginCheck, password: str) -> str:
     if not check.hashed:
         if not isinstance(check.stored, str):
             raise NoMatch(
-                f"the stored password of {who!r} is {_secret_kind(check.stored)}, which never equals a typed password "
+                f"the stored password of {who!r} is {secret_kind(check.stored)}, which never equals a typed password "
                 f"(quote it in the file, or set it with clearml-cfg passwd {who}){unused}"
             )
         if check.stored != password:
@@ -436,7 +299,7 @@ def verify_password(check: LoginCheck, password: str) -> str:
             f"(bcrypt 4 compares only the first {MAX_BYTES}){unused}"
         )
     broken = (
-        f"{who!r}: {_broken_hash_reason(check.stored)}, so the server's login fails with an error "
+        f"{who!r}: {broken_hash_reason(check.stored)}, so the server's login fails with an error "
         f"(set a new password with clearml-cfg passwd {who}){unused}"
     )
     try:
@@ -461,6 +324,7 @@ def verify_password(check: LoginCheck, password: str) -> str:
 class _Target:
     """The file that holds the list in effect, opened in a transaction, and what the files say, all merged."""
 
+    snapshot: Snapshot
     file: ConfigFile
     base: KeyPath  # the fixed_users object inside the file
     document: Document
@@ -476,7 +340,7 @@ class _Target:
         if mode is None:
             key = format_path(PASS_HASHED)
             raise UsageError(
-                f"{key} is {_describe(self.pass_hashed, quote=True)}, not true or false: "
+                f"{key} is {describe(self.pass_hashed, quote=True)}, not true or false: "
                 "the mode of the passwords is unclear",
                 f"set it first: clearml-cfg set {key} true (or false)",
             )
@@ -518,7 +382,8 @@ def _open(options: Options, tx: Transaction | None) -> _Target:
     write_dir = options.dirs.write_dir
     if tx is not None:
         tx.lock(write_dir)
-    view = options.snapshot(tx.reader if tx is not None else None).files
+    snapshot = options.snapshot(tx.reader if tx is not None else None)
+    view = snapshot.files
     effective = _fixed_users(view.merged(FIXED))
     directory = _directory_in_effect(view, effective)
     if tx is not None and directory != write_dir:
@@ -527,7 +392,8 @@ def _open(options: Options, tx: Transaction | None) -> _Target:
         for locked in sorted({directory, write_dir}):
             tx.lock(locked)
         tx.reread()  # what was read before could have changed while no lock was held
-        view = options.snapshot(tx.reader).files
+        snapshot = options.snapshot(tx.reader)
+        view = snapshot.files
         effective = _fixed_users(view.merged(FIXED))
         if _directory_in_effect(view, effective) != directory:
             raise WriteError(
@@ -543,7 +409,7 @@ def _open(options: Options, tx: Transaction | None) -> _Target:
     fixed_here = lookup(here, base, MISSING)
     if fixed_here is not MISSING and not isinstance(fixed_here, dict):
         raise UsageError(
-            f"{config_file.path}: {format_path(base) or 'the file'} is {_describe(fixed_here)}, not an object",
+            f"{config_file.path}: {format_path(base) or 'the file'} is {describe(fixed_here)}, not an object",
             "fix the file by hand: fixed_users is { enabled, pass_hashed, users: [...] }",
         )
     users_here = fixed_here.get("users", []) if isinstance(fixed_here, dict) else []
@@ -551,6 +417,7 @@ def _open(options: Options, tx: Transaction | None) -> _Target:
         raise _not_a_list(config_file, document, (*base, "users"), users_here)
     _check_in_effect(view, config_file, base, document, effective, options)
     return _Target(
+        snapshot,
         config_file,
         base,
         document,
@@ -577,7 +444,7 @@ def _not_a_list(config_file: ConfigFile, document: Document, path: KeyPath, valu
             "(users: [ ... ]); clearml-cfg list-users shows every entry the server reads",
         )
     return UsageError(
-        f"{config_file.path}: {key} is {_describe(value)}, not a list written out",
+        f"{config_file.path}: {key} is {describe(value)}, not a list written out",
         f"edit the list by hand where it is written ({where}), or write the users out as a list of "
         "{ username, password, name }",
     )
@@ -681,14 +548,14 @@ def _warn_overridden(
             hint = f"unset {variable}, or make the same change in it"
         elif path == ENABLED:
             message = (
-                f"{variable} sets {key} to {_describe(now, quote=True)}: the server ignores the fixed users "
+                f"{variable} sets {key} to {describe(now, quote=True)}: the server ignores the fixed users "
                 "while the variable is set"
             )
             hint = f"unset {variable}, or set it to true"
         else:
             stored = "bcrypt hashes" if written is True else "plain-text passwords"
             message = (
-                f"{variable} sets {key} to {_describe(now, quote=True)}, but the files store {stored} "
+                f"{variable} sets {key} to {describe(now, quote=True)}, but the files store {stored} "
                 f"(pass_hashed: {str(written).lower()}): logins of this list fail while the variable is set"
             )
             hint = f"unset {variable}, or set it to {str(written).lower()}"
@@ -701,7 +568,7 @@ def _check_username(username: str) -> None:
         raise UsageError("the username is empty", "choose a username such as jane")
     if not username.strip():
         raise UsageError(f"the username {username!r} is only blanks", "choose a username such as jane")
-    control = next((c for c in username if unicodedata.category(c) in _CONTROL), None)
+    control = next((c for c in username if unicodedata.category(c) in CONTROL), None)
     if control is not None:
         raise UsageError(
             f"the username {username!r} contains the control character {control!r}, which nobody can type at "
@@ -713,10 +580,6 @@ def _check_username(username: str) -> None:
             f"the username {username!r} contains ':', which the login form cannot send (it sends USER:PASSWORD)",
             "choose a username without ':'",
         )
-
-
-#: Unicode categories no login form can send: control characters (newline, tab, ...) and line separators
-_CONTROL = ("Cc", "Zl", "Zp")
 
 
 def _check_details(name: str | None, company: str | None) -> None:
@@ -826,6 +689,7 @@ def add_user(
     outcome = Outcome()
     with options.transaction() as tx:
         target = _open(options, tx)
+        rules = Rules(target.snapshot, [FIXED])
         _refuse_existing(target, username)
         hashed = target.hashed
         fixed = target.base
@@ -848,6 +712,7 @@ def add_user(
             entry["is_guest"] = True
         target.edit(f"add {username!r}", lambda: target.document.append((*fixed, "users"), entry))
         merged = _check_takes_effect(target, options, hashed=not plaintext, enabled=True)
+        outcome.warnings.extend(rules.verdict(force=options.force))
         outcome.changes = tx.commit()
     env = _env_view(merged, options, outcome)
     if enabling and (env is None or env.variable(ENABLED) is None):
@@ -861,41 +726,21 @@ def add_user(
 
 def _migrate(target: _Target, rounds: int, progress: Progress | None, outcome: Outcome) -> None:
     """Hash every plain-text password of the file and set ``pass_hashed: true``: the file stays in one mode."""
-    pending: list[tuple[int, str, str]] = []
-    for index, entry in enumerate(target.users):
-        if not isinstance(entry, dict) or "password" not in entry:
-            continue  # the server cannot use this entry in any mode; list-users reports it
-        who = entry.get("username", f"users[{index}]")
-        value = entry["password"]
-        if not isinstance(value, str):
-            raise UsageError(
-                f"cannot switch {target.file.path} to hashed passwords: the password of {who!r} is "
-                f"{_secret_kind(value)}, which cannot be hashed faithfully",
-                f"give {who!r} a password as text first (clearml-cfg passwd {who} keeps the plain-text mode), "
-                "or add this user with --plaintext",
-            )
-        if not value:
-            raise UsageError(
-                f"cannot switch {target.file.path} to hashed passwords: the password of {who!r} is empty",
-                f"give {who!r} a password first (clearml-cfg passwd {who}), or add this user with --plaintext",
-            )
-        if len(value.encode("utf-8")) > MAX_BYTES:
-            raise UsageError(
-                f"cannot switch {target.file.path} to hashed passwords: the password of {who!r} is longer than "
-                f"{MAX_BYTES} bytes, more than bcrypt can use",
-                f"give {who!r} a shorter one first (clearml-cfg passwd {who}), or add this user with --plaintext",
-            )
-        if _looks_hashed(value):
-            outcome.warnings.append(
-                f"the plain-text password of {who!r} looks like a bcrypt hash; it is hashed as the text it is, "
-                "so the login still takes that text"
-            )
-        pending.append((index, str(who), value))
-    hashes = _hash_all([value for _, _, value in pending], rounds, progress)
-    for (index, who, _), stored in zip(pending, hashes, strict=True):
-        target.edit(
-            f"hash the password of {who!r}",
-            partial(target.document.set, (*target.base, "users", index, "password"), stored),
+    pending, kept = [], []
+    for index, who, value in _passwords(target):
+        if _is_some_hash(value):
+            # Nobody types an 80-character hash at a login: it was pasted while pass_hashed was false (check calls
+            # it an error), and the hashed file now gives the login the password it was made from.
+            _store_repaired(target, index, who, value, outcome)
+            kept.append(who)
+            continue
+        _check_hashable(target, who, value)
+        pending.append((index, who, value))
+    _store_hashes(target, pending, rounds, progress)
+    if kept:
+        outcome.notes.append(
+            f"the password(s) of {', '.join(map(repr, kept))} were bcrypt hashes already: kept as hashes, so the "
+            "login takes the password(s) they were made from"
         )
     target.edit("set pass_hashed", lambda: target.document.set((*target.base, "pass_hashed"), True))
     if pending:
@@ -904,6 +749,135 @@ def _migrate(target: _Target, rounds: int, progress: Progress | None, outcome: O
             f"the file now stores bcrypt hashes (pass_hashed: true): the plain-text password(s) of {names} were "
             "hashed too, so they log in as before"
         )
+
+
+def _passwords(target: _Target) -> Iterator[tuple[int, str, Any]]:
+    """Each entry of the file that has a password: its index, who it is, the password as written."""
+    for index, entry in enumerate(target.users):
+        if isinstance(entry, dict) and "password" in entry:  # an entry without one is list-users' to report
+            yield index, str(entry.get("username", f"users[{index}]")), entry["password"]
+
+
+def _check_hashable(target: _Target, who: str, value: Any) -> None:
+    """Refuse a password that cannot become a faithful bcrypt hash: not text, empty, or over bcrypt's limit."""
+    if not isinstance(value, str):
+        problem = f"is {secret_kind(value)}, which cannot be hashed faithfully"
+        fix = f"give {who!r} a password as text first (clearml-cfg passwd {who} keeps the plain-text mode)"
+    elif not value:
+        problem, fix = "is empty", f"give {who!r} a password first (clearml-cfg passwd {who})"
+    elif len(value.encode("utf-8")) > MAX_BYTES:
+        problem = f"is longer than {MAX_BYTES} bytes, more than bcrypt can use"
+        fix = f"give {who!r} a shorter one first (clearml-cfg passwd {who})"
+    else:
+        return
+    raise UsageError(
+        f"cannot switch {target.file.path} to hashed passwords: the password of {who!r} {problem}",
+        f"{fix}, or add this user with --plaintext",
+    )
+
+
+def _store_hashes(target: _Target, pending: list[tuple[int, str, str]], rounds: int, progress: Progress | None) -> None:
+    hashes = _hash_all([value for _, _, value in pending], rounds, progress)
+    for (index, who, _), stored in zip(pending, hashes, strict=True):
+        target.edit(
+            f"hash the password of {who!r}",
+            partial(target.document.set, (*target.base, "users", index, "password"), stored),
+        )
+
+
+def _store_repaired(target: _Target, index: int, who: str, value: Any, outcome: Outcome) -> None:
+    """Keep a hash as the hash it is, in the form the server reads (a b'...' wrapper or a raw $2b$ hash fixed)."""
+    repaired = repaired_hash(value)
+    if repaired is None:
+        return
+    target.edit(
+        f"store the hash of {who!r} as base64",
+        partial(target.document.set, (*target.base, "users", index, "password"), repaired),
+    )
+    outcome.notes.append(f"the hash of {who!r} was pasted in the wrong form: stored as the server reads it")
+
+
+def _is_some_hash(value: Any) -> bool:
+    """A bcrypt hash in the form the server reads, or pasted in a form --fix repairs."""
+    return isinstance(value, str) and (decodes_to_bcrypt(value) or repaired_hash(value) is not None)
+
+
+#: The two ways the server can store passwords (pass_hashed true / false).
+PASSWORD_MODES = ("hashed", "plain")
+
+
+def set_password_mode(
+    options: Options, mode: str, *, rounds: int | None = None, progress: Progress | None = None
+) -> Outcome:
+    """Store every user's password the way ``mode`` says, changing ``pass_hashed`` with the passwords.
+
+    "hashed": every plain-text password is bcrypt-hashed (so each user logs in as before), a hash pasted in the
+    wrong form is stored right, and a plain-text password left in a hashed file (no login worked) is hashed as
+    the text it is. "plain": only when no password is hashed yet, since a hash cannot be turned back into its
+    password."""
+    if mode not in PASSWORD_MODES:
+        raise UsageError(f"MODE {mode!r} is not one of {', '.join(PASSWORD_MODES)}", "use hashed or plain")
+    cost = _check_cost(False, rounds)
+    outcome = Outcome()
+    with options.transaction() as tx:
+        target = _open(options, tx)
+        rules = Rules(target.snapshot, [FIXED])
+        if mode == "plain":
+            _to_plain(target, outcome)
+        elif target.hashed:
+            _repair_hashed(target, cost, progress, outcome)
+        else:
+            _migrate(target, cost, progress, outcome)
+        merged = _check_takes_effect(target, options, hashed=mode == "hashed", enabled=False)
+        outcome.warnings.extend(rules.verdict(force=options.force))
+        outcome.changes = tx.commit()
+    env = _env_view(merged, options, outcome)
+    _warn_overridden(env, merged, target, (USERS, PASS_HASHED), outcome)
+    target.note_where(outcome)
+    return outcome
+
+
+def _repair_hashed(target: _Target, rounds: int, progress: Progress | None, outcome: Outcome) -> None:
+    """A hashed file: store right each hash pasted in the wrong form, hash each password left as plain text."""
+    pending, repaired = [], 0
+    for index, who, value in _passwords(target):
+        if _is_some_hash(value):
+            repaired += repaired_hash(value) is not None
+            _store_repaired(target, index, who, value, outcome)
+            continue
+        _check_hashable(target, who, value)
+        pending.append((index, who, value))
+    _store_hashes(target, pending, rounds, progress)
+    if pending:
+        names = ", ".join(repr(who) for _, who, _ in pending)
+        outcome.warnings.append(
+            f"the password(s) of {names} were plain text in a file of hashes, so no login worked; they are hashed "
+            "now, as the text they were: tell the user(s), or set new ones with clearml-cfg passwd"
+        )
+    if not repaired and not pending:
+        outcome.notes.append(f"every password in {target.file.path} is already a bcrypt hash: nothing to change")
+
+
+def _to_plain(target: _Target, outcome: Outcome) -> None:
+    """pass_hashed false, when no password is a hash (plain text left in a hashed file is then read as the
+    text it is): a hash cannot be turned back into its password."""
+    if not target.hashed:
+        outcome.notes.append(f"{target.file.path} already stores plain-text passwords: nothing to change")
+        return
+    hashes = [who for _, who, value in _passwords(target) if _is_some_hash(value)]
+    if hashes:
+        names = ", ".join(repr(who) for who in hashes)
+        raise UsageError(
+            f"cannot store the passwords of {target.file.path} as plain text: {names} "
+            f"{'has a bcrypt hash' if len(hashes) == 1 else 'have bcrypt hashes'}, and a "
+            "hash cannot be turned back into its password",
+            "keep pass_hashed: true (a new password for a user: clearml-cfg passwd USERNAME)",
+        )
+    target.edit("set pass_hashed", lambda: target.document.set((*target.base, "pass_hashed"), False))
+    outcome.warnings.append(
+        "passwords will be stored as plain text: whoever can read the file can read them "
+        "(add-user without --plaintext switches the file back to hashes)"
+    )
 
 
 def change_password(
@@ -921,6 +895,7 @@ def change_password(
     outcome = Outcome()
     with options.transaction() as tx:
         target = _open(options, tx)
+        rules = Rules(target.snapshot, [FIXED])
         index = _find(target, username)
         hashed = target.hashed
         if hashed:
@@ -936,6 +911,7 @@ def change_password(
             lambda: target.document.set((*target.base, "users", index, "password"), stored),
         )
         merged = _check_takes_effect(target, options, hashed=hashed, enabled=False)
+        outcome.warnings.extend(rules.verdict(force=options.force))
         outcome.changes = tx.commit()
     env = _env_view(merged, options, outcome)
     _warn_overridden(env, merged, target, (USERS, PASS_HASHED), outcome)
@@ -957,6 +933,7 @@ def remove_user(options: Options, username: str, *, missing_ok: bool = False) ->
     outcome = Outcome()
     with options.transaction() as tx:
         target = _open(options, tx)
+        rules = Rules(target.snapshot, [FIXED])
         found = target.indexes(username)
         if not found and missing_ok:
             outcome.notes.append(f"there is no user {username!r} in {target.file.path}; nothing to do")
@@ -969,6 +946,7 @@ def remove_user(options: Options, username: str, *, missing_ok: bool = False) ->
         for index in reversed(found):
             target.edit(f"remove {username!r}", partial(target.document.remove, (*target.base, "users"), index))
         merged = _check_takes_effect(target, options, hashed=None, enabled=False)
+        outcome.warnings.extend(rules.verdict(force=options.force))
         outcome.changes = tx.commit()
         left = len(target.users) - len(found)
     if len(found) > 1:

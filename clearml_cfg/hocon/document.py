@@ -194,6 +194,8 @@ class Document:
         # the file itself satisfies.
         self._resolution: Any = _MISSING
         self._line_starts: list[int] | None = None
+        # the `include` statements of the tree they were found in (a walk of every field: read by several views)
+        self._includes: tuple[Tree, list[tuple[KeyPath, Location, Include]]] | None = None
 
     # --- text ---------------------------------------------------------------------------------------------
 
@@ -336,27 +338,43 @@ class Document:
             raise HoconKeyError(f"{format_path(key[:-1])} has {len(elements)} element(s); there is no [{index}]")
         return elements[index]
 
-    def field_locations(self) -> dict[KeyPath, Location]:
-        """Where every key (and list element object) is last written, in one pass over the file."""
-        from .edit import fields_under, list_elements
+    def field_locations(self, keep: Callable[[KeyPath], bool] | None = None) -> dict[KeyPath, Location]:
+        """Where every key (and list element object) is last written, in one pass over the file.
+
+        ``keep``: which keys (as written) to look at; a key it rejects is skipped with everything below it, so
+        that a question about one section does not walk the whole file."""
         from .syntax import ListNode, ObjectNode
 
         found: dict[KeyPath, Location] = {}
         if not isinstance(self._tree.root, ObjectNode):
             return found
+
+        def visit(obj: ObjectNode, prefix: KeyPath, pending: list[tuple[ObjectNode, KeyPath]]) -> None:
+            for field in obj.fields:
+                path = prefix + field.key.segments
+                if keep is not None and not keep(path):
+                    continue
+                found[path] = self._location(field.start)
+                single = field.value.single()
+                if isinstance(single, ObjectNode):
+                    visit(single, path, pending)
+                elif isinstance(single, ListNode):
+                    lists.append((single, path))
+
+        from .edit import list_elements
+
         pending: list[tuple[ObjectNode, KeyPath]] = [(self._tree.root, ())]
         while pending:
             node, base = pending.pop()
-            for ref in fields_under(node, base):
-                found[ref.path] = self._location(ref.field.start)
-                single = ref.field.value.single()
-                if isinstance(single, ListNode):
-                    for index, element in enumerate(list_elements(single)):
-                        item = element.single()
-                        element_path = (*ref.path, index)
-                        found[element_path] = self._location(element.start)
-                        if isinstance(item, ObjectNode):
-                            pending.append((item, element_path))
+            lists: list[tuple[ListNode, KeyPath]] = []
+            visit(node, base, pending)
+            for single, path in lists:
+                for index, element in enumerate(list_elements(single)):
+                    item = element.single()
+                    element_path = (*path, index)
+                    found[element_path] = self._location(element.start)
+                    if isinstance(item, ObjectNode):
+                        pending.append((item, element_path))
         return found
 
     def appends_in_blocks(self) -> list[BlockAppend]:
@@ -400,7 +418,10 @@ class Document:
         from .edit import fields_under
         from .syntax import ObjectNode
 
-        root = self._tree.root
+        tree = self._tree
+        if self._includes is not None and self._includes[0] is tree:
+            return list(self._includes[1])
+        root = tree.root
         if not isinstance(root, ObjectNode):
             return []
         objects: list[tuple[ObjectNode, KeyPath]] = [(root, ())]
@@ -408,12 +429,14 @@ class Document:
             single = ref.field.value.single()
             if isinstance(single, ObjectNode):
                 objects.append((single, ref.path))
-        return [
+        found = [
             (base, self._location(entry.start), entry)
             for node, base in objects
             for entry in node.entries
             if isinstance(entry, Include)
         ]
+        self._includes = (tree, found)
+        return list(found)
 
     def value_text(self, path: KeyPath | str) -> str | None:
         """The source text of the value of the last definition of ``path`` (`007` where get() says 7)."""
@@ -624,7 +647,7 @@ class Document:
         for name in current:
             if name not in value:
                 step = parse_tree(text)
-                text = apply_splices(text, Planner(step).unset((*path, name)))
+                text = apply_splices(text, Planner(step).unset((*path, name), comments=False))
         if not value:
             step = parse_tree(text)
             if _lookup(evaluate(step, resolve=False), path) is _MISSING:  # it existed only through its keys

@@ -414,7 +414,9 @@ class Planner:
 
     # --- removal ------------------------------------------------------------------------------------------
 
-    def unset(self, path: KeyPath) -> list[Splice]:
+    def unset(self, path: KeyPath, *, comments: bool = True) -> list[Splice]:
+        """Remove the key (and, with ``comments``, the comment lines that are its own: ``unset`` removes what
+        speaks of the key alone; ``set`` of an object that drops a key leaves every comment)."""
         if isinstance(path[-1], int):
             return self.remove_element(path)
         node, base = self.scope(path)
@@ -425,7 +427,7 @@ class Planner:
                 f"{format_path(path)} is not written in this file as a key (it comes from a substitution or include)"
             )
         victims.extend(self._dead_ancestors(refs, path, max(v.start for v in victims)))
-        return self._remove_fields(victims, comments=True)
+        return self._remove_fields(victims, comments=comments)
 
     def _remove_fields(self, fields: list[Field], *, comments: bool = False) -> list[Splice]:
         """``comments``: also the comment lines that belong to each removed field (see ``_own_comments``)."""

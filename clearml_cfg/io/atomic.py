@@ -53,6 +53,7 @@ class Write:
     private: bool = False  # an existing file too ends up readable by its owner only (its other bits kept)
     expected: Stamp | None = None  # the file as it was read: the write is refused if it is no longer that
     prefix: tuple[str, ...] | None = None  # where its content lands (to mask a diff of another program's edit)
+    read_only_ok: bool = False  # --force: a file without any write bit may be replaced by whoever may write it
 
 
 @dataclass
@@ -147,7 +148,7 @@ def _prepare(write: Write) -> list[_Staged]:
             info = target.stat()
         except OSError as e:
             raise write_error(e, target, "inspect") from e
-        _check_replaceable(target, info)
+        _check_replaceable(target, info, read_only_ok=write.read_only_ok)
     mode = stat.S_IMODE(info.st_mode) if info else (0o600 if write.secret or write.private else 0o666 & ~umask())
     if write.private:
         mode &= ~0o077  # set on the temporary file: the new content is never readable by others, even briefly
@@ -171,8 +172,10 @@ def _prepare(write: Write) -> list[_Staged]:
     return [backup, main]
 
 
-def _check_replaceable(target: Path, info: os.stat_result) -> None:
-    """A file that must not be replaced: immutable or append-only, read-only, or one of several hard links."""
+def _check_replaceable(target: Path, info: os.stat_result, *, read_only_ok: bool = False) -> None:
+    """A file that must not be replaced: immutable or append-only, read-only, or one of several hard links.
+
+    A file without any write bit says "do not edit" even to root, who could: refused unless ``read_only_ok``."""
     flags = _inode_flags(target)
     if flags & (_IMMUTABLE | _APPEND_ONLY):
         which, letter = ("immutable", "i") if flags & _IMMUTABLE else ("append-only", "a")
@@ -180,7 +183,7 @@ def _check_replaceable(target: Path, info: os.stat_result) -> None:
             f"{target} is {which} (chattr +{letter}): no one can replace it, root included",
             f"chattr -{letter} {target} as root, if it is meant to be edited",
         )
-    if not os.access(target, os.W_OK) or not info.st_mode & 0o222:
+    if not os.access(target, os.W_OK) or not (info.st_mode & 0o222 or read_only_ok):
         raise _not_writable(target, info)
     if info.st_nlink > 1:
         raise WriteError(
@@ -413,7 +416,10 @@ def _not_writable(target: Path, info: os.stat_result) -> WriteError:
         return write_error(OSError(errno.EROFS, "Read-only file system"), target, "write")
     mode = stat.S_IMODE(info.st_mode)
     if not mode & 0o222 or (hasattr(os, "geteuid") and info.st_uid == os.geteuid()):
-        return WriteError(f"{target} is read-only (mode {mode:o})", f"chmod u+w {target}, if it is meant to be edited")
+        force = " (or --force, which keeps the mode)" if os.access(target, os.W_OK) else ""
+        return WriteError(
+            f"{target} is read-only (mode {mode:o})", f"chmod u+w {target}, if it is meant to be edited{force}"
+        )
     return write_error(OSError(errno.EACCES, "Permission denied"), target, "write")
 
 

@@ -266,6 +266,8 @@ class Reader:
         self._stamps: dict[Path, Stamp] = {}
         self._documents: dict[Path, Document | ConfigReadError] = {}
         self._derived: dict[tuple[Path, str], tuple[str, Any]] = {}
+        #: documents a command gave files of its own (adopt): a new file is not on disk yet
+        self.adopted: dict[Path, Document] = {}
 
     def derived(self, path: Path, what: str, text: str, make: Callable[[], T]) -> T:
         """What ``make`` computes from ``text`` (the file's text as read, or as the command edited it), once per
@@ -279,8 +281,11 @@ class Reader:
         return value
 
     def text(self, path: Path) -> str:
-        """The file's text (FileNotFoundError when there is no file; ConfigReadError when it cannot be read)."""
+        """The file's text (FileNotFoundError when there is no file; ConfigReadError when it cannot be read); for
+        a document the command adopted, its text as it stands."""
         key = Path(os.path.abspath(path))
+        if key in self.adopted:
+            return self.adopted[key].text
         found = self._texts.get(key)
         if found is None:
             try:
@@ -291,6 +296,14 @@ class Reader:
         if isinstance(found, ConfigReadError):
             raise found
         return found
+
+    def adopt(self, path: Path, document: Document) -> None:
+        """``document`` stands for the file from now on: a file the command creates, or gives a whole new text.
+        Views built on this reader then see it as the command will leave it."""
+        key = Path(os.path.abspath(path))
+        self._documents[key] = document
+        self._texts.pop(key, None)
+        self.adopted[key] = document
 
     def stamp(self, path: Path) -> Stamp | None:
         """What the file was when ``text`` read it (None: not read, or not readable): a write refuses to replace

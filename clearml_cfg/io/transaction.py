@@ -73,6 +73,7 @@ class Transaction:
     backup: bool = True
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     backed_up: set[Path] = field(default_factory=set)
+    read_only_ok: bool = False  # --force: replace a file that has no write bit (root could anyway)
     _locks: dict[Path, list[int]] = field(default_factory=dict)
     _open: dict[Path, _Open] = field(default_factory=dict)
     _dirs: list[Path] = field(default_factory=list)  # the config directories locked (the files' key prefixes)
@@ -191,7 +192,11 @@ class Transaction:
                 before: str | None = self.reader.text(key)
             except FileNotFoundError:
                 before = None
-            document = Document("") if before is None else self.reader.document(key)
+            if before is None:
+                document = Document("")
+                self.reader.adopt(key, document)  # views on this reader see the file the commit will create
+            else:
+                document = self.reader.document(key)
             original = before.encode("utf-8") if before is not None else None
             opened = _Open(key, target, before, document, secret, original=original, stamp=self.reader.stamp(key))
             self._open[key] = opened
@@ -233,9 +238,9 @@ class Transaction:
             if original is None:  # not a regular file, or far too large: nothing to replace
                 raise
             before = original.decode("utf-8", "replace")  # bytes that are not text: kept as they were in the backup
-        self._open[key] = _Open(
-            key, target, before, parse_document(key, text), secret, whole=True, original=original, stamp=stamp
-        )
+        document = parse_document(key, text)
+        self.reader.adopt(key, document)
+        self._open[key] = _Open(key, target, before, document, secret, whole=True, original=original, stamp=stamp)
 
     def _lock_target(self, target: Path) -> None:
         """A file outside the directories locked (a link to elsewhere, a file named on the command line) is
@@ -291,6 +296,7 @@ class Transaction:
                     opened.private,
                     expected=opened.stamp,
                     prefix=change.prefix,
+                    read_only_ok=self.read_only_ok,
                 )
             )
         install(writes)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from ..hocon import KeyPath
+from ..hocon import Document, KeyPath
 
 
 class Kind(str, Enum):
@@ -116,3 +116,11 @@ def weak(value: Any) -> bool:
     """Whether a value protects nothing: a public default, or empty (the server then resets the user's
     credentials, or signs with an empty key)."""
     return value is None or value == "" or is_public_default(value)
+
+
+def set_fresh(document: Document, inner: KeyPath, path: KeyPath) -> str:
+    """Write a fresh random value for the secret the server reads at ``path``, at the key ``inner`` of
+    ``document``, in the format of that kind of secret; returns the value. ``check --fix`` writes with it too."""
+    value = new_value(kind_of(path))
+    document.set(inner, value)
+    return value

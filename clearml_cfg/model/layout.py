@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ..errors import ConfigReadError, UsageError
+from ..errors import ConfigReadError, NoConfigDir, UsageError
 from ..hocon import KeyPath, format_path
 from ..hocon.parser import key_segments
 
@@ -49,6 +49,29 @@ class ConfigDirs:
     def describe(self) -> str:
         names = ":".join(str(d) for d in self.dirs)
         return names if self.origin == "default" else f"{names}, from {self.origin}"
+
+
+def missing_dirs(dirs: ConfigDirs) -> list[Path]:
+    """The directories a command must not do without: each one the user named that is not a directory; of the
+    server's default list (where one missing is normal), the last when none exists."""
+    if dirs.origin == "default":
+        return [] if any(d.is_dir() for d in dirs.dirs) else [dirs.write_dir]
+    return [d for d in dirs.dirs if not d.is_dir()]
+
+
+def refuse_missing(dirs: ConfigDirs, directory: Path) -> NoConfigDir:
+    """The error for a directory of ``dirs`` that does not exist (the rule `check` reports as
+    ``config-dir-missing``)."""
+    named = "" if dirs.origin == "default" else f" (from {dirs.origin})"
+    if directory.exists():
+        return NoConfigDir(
+            f"{directory}{named} is not a directory",
+            "--config-dir and CLEARML_CONFIG_DIR name the directory that holds the *.conf files",
+        )
+    return NoConfigDir(
+        f"{directory}{named} does not exist",
+        f"check the path; to start a new config directory: clearml-cfg init -c {directory} (or --create on a write)",
+    )
 
 
 def config_dirs(option: str | None, env: Mapping[str, str]) -> ConfigDirs:

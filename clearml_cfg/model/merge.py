@@ -9,7 +9,10 @@ the tree below already holds ``name`` (the apiserver's loader only; the file ser
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import Any
+
+from ..hocon import KeyPath
 
 
 def put_file(tree: dict[str, Any], prefix: tuple[str, ...], content: Any) -> None:
@@ -63,3 +66,63 @@ def merge_traced(
         else:
             base[key] = copy.deepcopy(value)
             notes[key] = copy.deepcopy(note)
+
+
+def deciding(segment: str | int) -> tuple[str | int, ...]:
+    """The names that decide the value of ``segment`` in a merge: itself, ``-segment`` (which replaces it), and
+    for a ``-name``, ``name``: whether ``-name`` replaces ``name`` or stays a key of its own depends on it."""
+    if not isinstance(segment, str):
+        return (segment,)
+    if len(segment) > 1 and segment.startswith("-"):
+        return (segment, f"-{segment}", segment[1:])
+    return (segment, f"-{segment}")
+
+
+def spells(written: str | int, segment: str | int) -> bool:
+    """Whether a key written ``written`` can decide ``segment``."""
+    return written in deciding(segment)
+
+
+def deciding_depth(written: KeyPath, path: KeyPath) -> int:
+    """How many leading names of ``written`` lie along ``path``, each one deciding the segment there."""
+    depth = 0
+    for name, segment in zip(written, path, strict=False):
+        if not spells(name, segment):
+            break
+        depth += 1
+    return depth
+
+
+def on_the_way(written: KeyPath, path: KeyPath) -> bool:
+    """Whether what is written at ``written`` can decide the value at ``path``: it leads there, or lies below."""
+    return deciding_depth(written, path) == min(len(written), len(path))
+
+
+def pruned(tree: Any, paths: Sequence[KeyPath]) -> Any:
+    """``tree`` with only what can decide the values at ``paths``: at each level the names deciding the next
+    segment, everything below a path's end. Merging is key by key, so merging pruned trees gives the values at
+    ``paths`` exactly, without copying the rest."""
+    if any(not path for path in paths) or not isinstance(tree, dict):
+        return tree
+    found: dict[str, Any] = {}
+    for key, value in tree.items():
+        going = [path[1:] for path in paths if spells(key, path[0])]
+        if going:
+            found[key] = pruned(value, going)
+    return found
+
+
+def put_along(tree: dict[str, Any], prefix: tuple[str, ...], content: Any, paths: Sequence[KeyPath]) -> bool:
+    """``put_file`` of what a file under ``prefix`` holds along ``paths``: its content pruned to them; for a file
+    beside them (``services/tasks.conf`` for ``services.x``), only the sections its name makes objects, since a
+    merge goes into an object it finds (applying `-key`s) but copies one it does not as it is. False when the
+    file has nothing to do with them."""
+    along = [path for path in paths if on_the_way(prefix, path)]
+    if along:
+        put_file(tree, prefix, pruned(content, [path[len(prefix) :] for path in along]))
+        return True
+    shared = max((deciding_depth(prefix, path) for path in paths), default=0)
+    if shared:
+        put_file(tree, prefix[:shared], {})
+        return True
+    return False

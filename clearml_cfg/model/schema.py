@@ -9,11 +9,11 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from ..errors import UsageError
+from ..errors import InvalidValue
 from ..hocon import KeyPath, Period, format_path
 
 NO_DEFAULT: Any = object()
@@ -105,11 +105,7 @@ MAX_SECONDS = 3650 * 86400
 def seconds(value: Any) -> str | None:
     """A positive whole number of seconds: the server passes it to ``timedelta(seconds=...)`` and compares."""
     if isinstance(value, Period):
-        total = value.seconds()
-        shown = f"{int(total)}" if total and total == int(total) else "a number"
-        return f"must be a number of seconds, not the duration {value.text!r} (write {shown})"
-    if isinstance(value, float) and math.isfinite(value) and value == int(value):
-        return f"must be a whole number of seconds (write {int(value)}, not {value})"
+        return f"must be a number of seconds, not the duration {value.text!r}"
     if not _is_int(value):
         return f"must be a whole number of seconds, not {_describe(value)}"
     if value <= 0:
@@ -223,6 +219,7 @@ FIXED_USERS: tuple[str, ...] = ("apiserver", "auth", "fixed_users")
 FIXED_USERS_LIST: tuple[str, ...] = (*FIXED_USERS, "users")
 COOKIES: tuple[str, ...] = ("apiserver", "auth", "cookies")
 UI_ACTIONS: tuple[str, ...] = ("services", "organization", "ui_actions")
+UI_ACTIONS_ENTERPRISE = "custom UI actions are a ClearML Enterprise feature: the open-source server ignores them"
 
 SETTINGS: tuple[Setting, ...] = (
     # web login (SERVER-SEMANTICS §5); the default apiserver.conf has the block commented out
@@ -487,16 +484,46 @@ def walk(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, Any]]:
 _KINDS = {str: "a string", int: "a number", float: "a number", bool: "a boolean", Period: "a duration"}
 
 
-def problems(path: KeyPath, value: Any) -> list[tuple[KeyPath, str]]:
+class Problem(NamedTuple):
+    """A value the server cannot use: where, what is wrong, the fix (the value to write, the key meant), and the
+    code `check` reports it under (a write refused for it says the same code)."""
+
+    where: KeyPath
+    message: str
+    hint: str
+    code: str
+
+
+#: The sections a finding's code is named after (``cookie-invalid-value``, ``watchdog-not-seconds``).
+AREAS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (WATCHDOG, "watchdog"),
+    (COOKIES, "cookie"),
+    (("apiserver", "cors"), "cors"),
+    (("fileserver", "cors"), "cors"),
+    (FIXED_USERS, "fixed-user"),
+    (UI_ACTIONS, "ui-action"),
+    (("apiserver", "listen"), "listen"),
+)
+
+
+def area(path: KeyPath) -> str:
+    for prefix, name in AREAS:
+        if tuple(path[: len(prefix)]) == prefix:
+            return name
+    return "setting"
+
+
+def invalid_code(path: KeyPath, setting: Setting) -> str:
+    """The code of a value ``setting`` refuses at ``path``."""
+    return f"{area(path)}-not-seconds" if setting.kind == "seconds" else f"{area(path)}-invalid-value"
+
+
+def problems(path: KeyPath, value: Any) -> list[Problem]:
     """What is wrong with setting ``path`` to ``value``, checking every known key inside the value too."""
-    found: list[tuple[KeyPath, str]] = []
+    found: list[Problem] = []
     parent = setting_for(path[:-1]) if path else None
     if parent is not None and parent.keys is not None and isinstance(path[-1], str) and path[-1] not in parent.keys:
-        import difflib
-
-        close = difflib.get_close_matches(path[-1], parent.keys, n=1)
-        suggestion = f"; did you mean {close[0]}?" if close else f" (accepted: {', '.join(parent.keys)})"
-        found.append((path[:-1], f"does not accept the key {path[-1]!r}{suggestion}"))
+        found.append(_unknown_key(path[:-1], path[-1], parent.keys))
     for where, item in walk(value, path):
         setting = setting_for(where)
         if setting is None:
@@ -504,22 +531,100 @@ def problems(path: KeyPath, value: Any) -> list[tuple[KeyPath, str]]:
         if setting.check is not None:
             message = setting.check(item)
             if message:
+                hint = fix_hint(where, setting, item, inside=where != path)
                 if setting.secret and not isinstance(item, (dict, list)):  # says what it is, not what it holds
                     message = message.replace(_describe(item), _KINDS.get(type(item), "another kind of value"))
-                found.append((where, message))
+                    hint = f"{format_path(where)} takes {setting.kind}"
+                found.append(Problem(where, message, hint, invalid_code(where, setting)))
                 continue
         if setting.keys is not None and isinstance(item, dict):
-            unknown = ", ".join(k for k in item if k not in setting.keys)
+            unknown = [k for k in item if k not in setting.keys]
             if unknown:
-                accepted = ", ".join(setting.keys)
-                found.append((where, f"has keys the server does not accept: {unknown} (accepted: {accepted})"))
+                found.append(_unknown_key(where, unknown[0], setting.keys, also=unknown[1:]))
     return found
 
 
+def _unknown_key(where: KeyPath, key: Any, accepted: tuple[str, ...], *, also: Sequence[Any] = ()) -> Problem:
+    import difflib
+
+    close = difflib.get_close_matches(str(key), accepted, n=1)
+    more = f" (and {', '.join(map(str, also))})" if also else ""
+    message = f"does not accept the key {key!r}{more}: the server cannot use it"
+    hint = f"did you mean {format_path((*where, close[0]))}?" if close else f"it takes {', '.join(accepted)}"
+    return Problem(where, message, hint, f"{area((*where, str(key)))}-unknown-key")
+
+
+_TRUE_WORDS = frozenset({"true", "yes", "on", "y", "1", "enabled", "enable"})
+_FALSE_WORDS = frozenset({"false", "no", "off", "n", "0", "disabled", "disable"})
+
+
+#: How a hint names what a kind of setting takes.
+_TAKES = {
+    "boolean": "true or false",
+    "port": "a port number from 1 to 65535",
+    "whole number": "a whole number",
+    "seconds": "a whole number of seconds",
+    "string": "a string",
+    "domain": "a host name such as .example.com, a list of them, or null",
+}
+
+
+def fix_hint(where: KeyPath, setting: Setting, item: Any, *, inside: bool = False) -> str:
+    """The fix for a value ``setting`` refuses: the value to write when it can be told (``30d`` -> 2592000,
+    ``yes`` -> true), else what it takes with an example. ``inside``: the value is part of a larger one being
+    written, so the fix is to the text of that value, not a command of its own."""
+    key = format_path(where)
+    meant = meant_value(setting, item)
+    if setting.check in (username, password, string) and not isinstance(item, (str, dict, list)) and item is not None:
+        meant = '"' + str(item).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if meant is not None:
+        if inside:
+            return f"write {where[-1]}: {meant} inside the value"
+        typed = " --type string" if meant.startswith('"') else ""
+        return f"write {meant}: clearml-cfg set {key} {shlex_quote(meant.strip(chr(34)) if typed else meant)}{typed}"
+    example = setting.default if setting.default is not NO_DEFAULT and setting.default is not None else None
+    if setting.check is boolean:
+        example = True
+    if isinstance(example, bool):
+        example = str(example).lower()
+    takes = _TAKES.get(setting.kind, setting.kind)
+    if example is None or inside:
+        return f"{key} takes {takes}"
+    return f"{key} takes {takes}, e.g. clearml-cfg set {key} {shlex_quote(str(example))}"
+
+
+def meant_value(setting: Setting, item: Any) -> str | None:
+    """The value the user most likely meant, as text to write, or None."""
+    if setting.check is boolean and isinstance(item, (str, int)):
+        word = str(item).strip().lower()
+        return "true" if word in _TRUE_WORDS else "false" if word in _FALSE_WORDS else None
+    if setting.check in (seconds, whole_number, port):
+        if isinstance(item, Period):
+            total = item.seconds()
+            number = int(total) if total is not None and total == int(total) else None
+        elif isinstance(item, float) and math.isfinite(item) and item == int(item):
+            number = int(item)
+        elif isinstance(item, str) and item.strip().isdigit():
+            number = int(item.strip())
+        else:
+            number = None
+        if number is None or (setting.check is not whole_number and setting.check(number) is not None):
+            return None
+        return str(number)
+    if setting.check is samesite and isinstance(item, str):
+        return next((v for v in ("Lax", "Strict", "None") if v.lower() == item.strip().lower()), None)
+    return None
+
+
+def shlex_quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
 def validate(path: KeyPath, value: Any) -> None:
+    """Refuse (InvalidValue, with the code `check` would report) a value the server cannot use."""
     found = problems(path, value)
     if found:
-        where, message = found[0]
-        setting = setting_for(where)
-        hint = f"{format_path(where)} takes {setting.kind}" if setting else None
-        raise UsageError(f"{format_path(where)} {message}", hint)
+        where, message, hint, code = found[0]
+        raise InvalidValue(f"{format_path(where)} {message}", hint, code=code)

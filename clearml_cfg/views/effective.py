@@ -21,9 +21,10 @@ from ..hocon import Document, HoconRunaway, HoconSemanticError, KeyPath, Locatio
 from ..io.reading import Reader, resolved_tree
 from ..model import schema
 from ..model.keys import MISSING, lookup
-from ..model.layout import ConfigDirs, ConfigFile, config_dirs, discover
-from ..model.merge import merge_traced, put_file
+from ..model.layout import ConfigDirs, ConfigFile, config_dirs
+from ..model.merge import merge_traced, on_the_way, pruned, put_along, put_file
 from .environment import EnvOverride, env_overrides, env_problem, ignored_env, parse_env_value, read_env_values
+from .files import listing, will_exist
 from .server_reading import junk, junk_warning, read_file, url_include_warning, url_includes
 
 COMPONENTS = ("apiserver", "fileserver")
@@ -173,10 +174,31 @@ def _server_reading(path: Path, document: Document) -> Any:
     return read_file(path, document.text)
 
 
-def _file_layer(config_file: ConfigFile, kind: str, replaces: bool, warnings: list[str], reader: Reader) -> Layer:
-    document, value = _our_reading(config_file, warnings, reader)
+#: A view along some keys (the keys, and the environment that file substitutions read), or None: everything.
+Along = tuple[Sequence[KeyPath], Mapping[str, str]] | None
+
+
+def _file_layer(
+    config_file: ConfigFile,
+    kind: str,
+    replaces: bool,
+    warnings: list[str],
+    reader: Reader,
+    along: Along = None,
+) -> Layer | None:
+    """One file's layer; with ``along``, only what lies along those keys (None when the file sets none of it)."""
+    locations: Mapping[KeyPath, Location]
+    if along is None:
+        document, value = _our_reading(config_file, warnings, reader)
+        locations = document.field_locations()
+    else:
+        paths = _inside(config_file.prefix, along[0])
+        if paths is None:
+            return _beside(config_file, kind, replaces, along[0])
+        document = reader.document(config_file.path)
+        value = pruned(document.resolved(along[1]), paths)
+        locations = document.field_locations(lambda written: any(on_the_way(written, path) for path in paths))
     base = Origin(kind, config_file.path, None, config_file.relative)
-    locations = document.field_locations()
     origins = _origin_tree(value, base, locations, document.include_locations())
     prefix = config_file.prefix
     written = _written(prefix, locations, base)
@@ -190,6 +212,24 @@ def _file_layer(config_file: ConfigFile, kind: str, replaces: bool, warnings: li
     put_file(tree, prefix, value)
     put_file(origin_tree, prefix, origins)
     return Layer(base, tree, origin_tree, config_file.directory, replaces, prefix, written)
+
+
+def _beside(config_file: ConfigFile, kind: str, replaces: bool, paths: Sequence[KeyPath]) -> Layer | None:
+    """A file that sets nothing along ``paths`` but whose name makes sections on their way objects
+    (``services/tasks.conf`` for ``services.x``): the merge goes into an object it finds, applying `-key`s, so
+    those sections count; None for a file that has nothing to do with them."""
+    tree: dict[str, Any] = {}
+    if not put_along(tree, config_file.prefix, {}, paths):
+        return None
+    base = Origin(kind, config_file.path, None, config_file.relative)
+    return Layer(base, tree, _origin_tree(tree, base, {}), config_file.directory, replaces, config_file.prefix)
+
+
+def _inside(prefix: tuple[str, ...], paths: Sequence[KeyPath]) -> list[KeyPath] | None:
+    """The paths inside a file of key prefix ``prefix`` that lie along ``paths`` (``()``: the whole file); None
+    when the file holds nothing on the way to any of them."""
+    found = [path[len(prefix) :] for path in paths if on_the_way(prefix, path)]
+    return found or None
 
 
 def _written(prefix: tuple[str, ...], locations: Mapping[KeyPath, Location], base: Origin) -> dict[KeyPath, Origin]:
@@ -265,9 +305,16 @@ def compute(
     defaults_dir: Path | None = None,
     ignore_bad_env: bool = False,
     reader: Reader | None = None,
+    along: Sequence[KeyPath] | None = None,
 ) -> Effective:
-    """The server's view. ``reader``: the command's reader, so that files it read already are not read again."""
+    """The server's view. ``reader``: the command's reader, so that files it read already are not read again.
+
+    ``along``: only what lies along these keys, each file read with our own parser instead of pyhocon (it reads
+    every file it accepts as pyhocon does; the README lists the few differences), so that a few sections can be
+    judged in a fraction of the time: what the rules applied to an edit use.
+    """
     reader = reader if reader is not None else Reader()
+    focus: Along = None if along is None else (tuple(along), env)
     if component not in COMPONENTS:
         raise UsageError(f"unknown component {component!r}", f"use one of {', '.join(COMPONENTS)}")
     replaces = component == "apiserver"  # the file server's loader has no `-key` rule
@@ -286,8 +333,10 @@ def compute(
             )
         defaults: dict[str, Any] = {}
         default_origins: dict[str, Any] = {}
-        for config_file in _discover(defaults_dir):
-            layer = _file_layer(config_file, "default", False, warnings, reader)
+        for config_file in _discover(defaults_dir, reader):
+            layer = _file_layer(config_file, "default", False, warnings, reader, focus)
+            if layer is None:
+                continue
             merge_traced(defaults, default_origins, layer.tree, layer.origins, dash_rule=False)
             written.update(layer.written)
     else:
@@ -304,21 +353,27 @@ def compute(
     read = component_dirs(dirs, component)
     used_dirs: list[Path] = []
     for directory in read.dirs:
-        if not directory.is_dir():
+        if not will_exist(directory, reader):
             if read.origin != "default":
                 warnings.append(f"{directory} (from {read.origin}) is not a directory: the server skips it")
             continue
         used_dirs.append(directory)
         directory_tree: dict[str, Any] = {}
         directory_origins: dict[str, Any] = {}
-        for config_file in _discover(directory):
-            layer = _file_layer(config_file, "file", replaces, warnings, reader)
+        for config_file in _discover(directory, reader):
+            layer = _file_layer(config_file, "file", replaces, warnings, reader, focus)
+            if layer is None:
+                continue
             layers.append(layer)
             # = the loader's ConfigTree.put(prefix, file)
             merge_traced(directory_tree, directory_origins, layer.tree, layer.origins, dash_rule=False)
         merge_traced(tree, origins, directory_tree, directory_origins, dash_rule=replaces)
 
-    overrides = env_overrides(env)
+    overrides = [
+        override
+        for override in env_overrides(env)
+        if along is None or any(on_the_way(tuple(override.key.split(".")), path) for path in along)
+    ]
     read_env_values((override.key, override.value) for override in overrides)
     for override in overrides:
         env_layer = _env_layer(override, replaces, ignore_bad=ignore_bad_env, warnings=warnings)
@@ -332,14 +387,14 @@ def compute(
     return Effective(component, tree, origins, defaults, layers, used_dirs, defaults_dir, defaults_note, warnings)
 
 
-def _discover(directory: Path) -> list[ConfigFile]:
-    """The files the server reads, after checking for a link named *.conf to a directory, which it also tries
-    to read as a file (and crashes)."""
+def _discover(directory: Path, reader: Reader) -> list[ConfigFile]:
+    """The files the server reads (and those the command creates), after checking for a link named *.conf to a
+    directory, which it also tries to read as a file (and crashes)."""
     for root, subdirs, _ in os.walk(directory):
         for name in subdirs:
             if name.endswith(".conf") and os.path.islink(os.path.join(root, name)):
                 read_file(Path(root, name))  # raises the server's error
-    return discover(directory)
+    return listing(directory, reader)
 
 
 def origin_below(origins: Any, path: KeyPath) -> Any:

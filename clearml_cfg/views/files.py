@@ -7,6 +7,7 @@ own edits here: each file's tree is computed again only when its document's text
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,32 @@ from typing import Any
 from ..hocon import Document, KeyPath
 from ..io.reading import Reader, resolved_tree
 from ..model.keys import MISSING, lookup
-from ..model.layout import ConfigDirs, ConfigFile, discover
-from ..model.merge import merge, put_file
+from ..model.layout import SUFFIX, ConfigDirs, ConfigFile, discover
+from ..model.merge import merge, on_the_way, put_along, put_file
+
+
+def listing(directory: Path, reader: Reader, conf_dirs: list[Path] | None = None) -> list[ConfigFile]:
+    """The files of ``directory`` the server would read once the command is done: those on disk (``discover``;
+    ``conf_dirs`` as there), and those the command creates (adopted by its reader), in the server's order."""
+    found = discover(directory, conf_dirs)
+    listed = {config_file.path for config_file in found}
+    base = Path(os.path.abspath(directory))
+    for path in reader.adopted:
+        if path.suffix == SUFFIX and path.is_relative_to(base) and (directory / path.relative_to(base)) not in listed:
+            found.append(ConfigFile(directory, path.relative_to(base).as_posix()))
+    return sorted(found, key=_server_order)
+
+
+def will_exist(directory: Path, reader: Reader) -> bool:
+    """Whether ``directory`` is there for the server once the command is done (it creates files in it)."""
+    base = Path(os.path.abspath(directory))
+    return directory.is_dir() or any(path.is_relative_to(base) for path in reader.adopted)
+
+
+def _server_order(config_file: ConfigFile) -> tuple[tuple[int, str], ...]:
+    """discover()'s order: a directory's own files by name, then its subdirectories by name, depth first."""
+    *folders, name = config_file.relative.split("/")
+    return (*((1, folder) for folder in folders), (0, name))
 
 
 class LoadedFile:
@@ -50,7 +75,7 @@ class FilesView:
         self.layers: list[tuple[Path, list[LoadedFile]]] = []
         for directory in dirs.dirs:
             loaded = []
-            for config_file in discover(directory):
+            for config_file in listing(directory, self.reader):
                 found = LoadedFile(config_file, self.reader.document(config_file.path), env)
                 found.tree  # noqa: B018 -- resolve now: an unresolvable file is an error for every command
                 loaded.append(found)
@@ -105,15 +130,8 @@ class FilesView:
                 prefix = loaded.file.prefix
                 if along is None:
                     put_file(tree, prefix, loaded.tree)
-                    continue
-                shared = _deciding_depth(prefix, along)
-                if shared == min(len(prefix), len(along)):
-                    put_file(tree, prefix, _pruned(loaded.tree, along[len(prefix) :]))
-                elif shared:
-                    # a file beside the key (services/tasks.conf for services.x) still makes its sections
-                    # objects, and the merge goes into an object it finds (applying `-key`s) but copies one it
-                    # does not as it is
-                    put_file(tree, prefix[:shared], {})
+                else:
+                    put_along(tree, prefix, loaded.tree, [along])
             merge(result, tree, dash_rule=True)
         return result
 
@@ -127,42 +145,10 @@ class FilesView:
         for _, layer in self.layers:
             for loaded in layer:
                 prefix = loaded.file.prefix
-                if len(path) > len(prefix) and all(_spells(w, s) for w, s in zip(prefix, path, strict=False)):
+                if len(path) > len(prefix) and on_the_way(prefix, path):
                     for inner in written_as(loaded.document, path[len(prefix) :]):
                         found.append((loaded, inner))
         return found
-
-
-def _deciding_depth(prefix: tuple[str, ...], path: KeyPath) -> int:
-    """How many leading names of a file's ``prefix`` lie along ``path`` (each one deciding the segment there)."""
-    depth = 0
-    for written, segment in zip(prefix, path, strict=False):
-        if written not in _deciding(segment):
-            break
-        depth += 1
-    return depth
-
-
-def _pruned(tree: Any, path: KeyPath) -> Any:
-    """``tree`` with only what can decide the value at ``path``: at each level the names ``_deciding`` it."""
-    if not path or not isinstance(tree, dict):
-        return tree
-    names = _deciding(path[0])
-    return {key: _pruned(value, path[1:]) for key, value in tree.items() if key in names}
-
-
-def _deciding(segment: str | int) -> tuple[str | int, ...]:
-    """The names that decide the value of ``segment`` in a merge: itself, ``-segment`` (which replaces it), and
-    for a ``-name``, ``name``: whether ``-name`` replaces ``name`` or stays a key of its own depends on it."""
-    if not isinstance(segment, str):
-        return (segment,)
-    if len(segment) > 1 and segment.startswith("-"):
-        return (segment, f"-{segment}", segment[1:])
-    return (segment, f"-{segment}")
-
-
-def _spells(written: str | int, segment: str | int) -> bool:
-    return written == segment or (isinstance(segment, str) and written == "-" + segment)
 
 
 def written_as(document: Document, path: KeyPath) -> list[KeyPath]:

@@ -9,7 +9,7 @@ edited documents without reading anything again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ class Snapshot:
         self.env = env
         self.reader = reader if reader is not None else Reader()
         self._files: FilesView | None = None
-        self._effective: dict[tuple[str, Path | None, bool], Effective] = {}
+        self._effective: dict[tuple[str, Path | None, bool, tuple[KeyPath, ...] | None], Effective] = {}
 
     @property
     def files(self) -> FilesView:
@@ -37,10 +37,16 @@ class Snapshot:
         return self._files
 
     def effective(
-        self, component: str = "apiserver", *, defaults_dir: Path | None = None, ignore_bad_env: bool = False
+        self,
+        component: str = "apiserver",
+        *,
+        defaults_dir: Path | None = None,
+        ignore_bad_env: bool = False,
+        along: Sequence[KeyPath] | None = None,
     ) -> Effective:
-        """The configuration exactly as ``component``'s loader computes it, with the origin of every value."""
-        key = (component, defaults_dir, ignore_bad_env)
+        """The configuration exactly as ``component``'s loader computes it, with the origin of every value;
+        with ``along``, only what lies along those keys (see ``compute``: what a write asks of a few keys)."""
+        key = (component, defaults_dir, ignore_bad_env, None if along is None else tuple(along))
         found = self._effective.get(key)
         if found is None:
             found = compute(
@@ -50,6 +56,7 @@ class Snapshot:
                 defaults_dir=defaults_dir,
                 ignore_bad_env=ignore_bad_env,
                 reader=self.reader,
+                along=along,
             )
             self._effective[key] = found
         return found

@@ -29,7 +29,10 @@ Run = Callable[..., Result]
 
 @pytest.fixture
 def config_dir(tmp_path: Path) -> Path:
-    return tmp_path / "clearml-config"
+    """An empty config directory, as a server installation has (a missing one is refused: test_missing_dirs)."""
+    directory = tmp_path / "clearml-config"
+    directory.mkdir()
+    return directory
 
 
 @pytest.fixture

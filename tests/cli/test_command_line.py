@@ -134,7 +134,9 @@ def test_env_names_the_lines_its_variable_overrides(cli: Run, config_dir: Path, 
         "apiserver.conf:2 sets apiserver.auth.cookies.domain too: the variable overrides it "
         "(the server applies variables last)"
     ]
-    elsewhere = cli("env", "apiserver.auth.cookies.domain", "--json", "-c", str(tmp_path / "none"))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    elsewhere = cli("env", "apiserver.auth.cookies.domain", "--json", "-c", str(empty))
     assert json.loads(elsewhere.out)["notes"] == []
 
 

@@ -208,45 +208,39 @@ def test_set_auto_number_says_how_to_keep_text(cli: Run) -> None:
 
 
 @pytest.mark.parametrize(
-    ("key", "value", "extra", "message"),
+    ("key", "value", "extra", "code"),
     [
-        (
-            "services.tasks.non_responsive_tasks_watchdog.threshold_sec",
-            "2 hours",
-            [],
-            "not the duration '2 hours' (write 7200)",
-        ),
-        ("services.tasks.non_responsive_tasks_watchdog.threshold_sec", "0", [], "positive number of seconds"),
-        ("services.tasks.non_responsive_tasks_watchdog.threshold_sec", "1.5", [], "whole number of seconds"),
-        ("services.tasks.non_responsive_tasks_watchdog.enabled", "maybe", [], "must be true or false"),
+        ("services.tasks.non_responsive_tasks_watchdog.threshold_sec", "2 hours", [], "watchdog-not-seconds"),
+        ("services.tasks.non_responsive_tasks_watchdog.threshold_sec", "0", [], "watchdog-not-seconds"),
+        ("services.tasks.non_responsive_tasks_watchdog.threshold_sec", "1.5", [], "watchdog-not-seconds"),
+        ("services.tasks.non_responsive_tasks_watchdog.enabled", "maybe", [], "watchdog-invalid-value"),
         (
             "apiserver.auth.fixed_users.users",
             '[{"username": "a", "password": 1234, "name": "A"}]',
             ["--type", "json"],
-            "password must be a string",
+            "fixed-user-unquoted-password",
         ),
         (
             "apiserver.auth.fixed_users.users",
             '[{"username": "a", "password": "p", "admin": true}]',
             ["--type", "json"],
-            "missing name",
+            "fixed-user-missing-key",
         ),
-        ("apiserver.auth.cookies.sameSite", "Lax", [], "does not accept the key 'sameSite'; did you mean samesite?"),
-        ("apiserver.listen.port", "99999", [], "port number"),
-        ("apiserver.x", "abc", ["--type", "int"], "not a whole number"),
-        ("apiserver.x", "{a:", ["--type", "hocon"], "not a HOCON value"),
-        ("apiserver.x", "[1", ["--type", "json"], "not valid JSON"),
+        ("apiserver.auth.cookies.sameSite", "Lax", [], "cookie-unknown-key"),
+        ("apiserver.listen.port", "99999", [], "listen-invalid-value"),
+        ("apiserver.x", "abc", ["--type", "int"], "usage"),
+        ("apiserver.x", "{a:", ["--type", "hocon"], "usage"),
+        ("apiserver.x", "[1", ["--type", "json"], "usage"),
     ],
 )
 def test_set_refuses_invalid_values_and_writes_nothing(
-    cli: Run, config_dir: Path, key: str, value: str, extra: list[str], message: str
+    cli: Run, config_dir: Path, key: str, value: str, extra: list[str], code: str
 ) -> None:
     path = write(config_dir / "apiserver.conf", "# untouched\n")
     services = write(config_dir / "services.conf", SERVICES)
-    result = cli("set", key, value, *extra)
+    result = cli("set", key, value, *extra, "--json")
     assert result.code == 2, result
-    assert message in result.err
-    assert result.err.startswith("error: ")
+    assert json.loads(result.out)["error"]["code"] == code
     assert path.read_text() == "# untouched\n"
     assert services.read_text() == SERVICES
     assert not list(config_dir.glob("*.bak"))
@@ -273,7 +267,7 @@ def test_set_refuses_a_whole_file(cli: Run) -> None:
         (["show", "apiserver.nothing"], {}, 1, "apiserver.nothing is not set"),
         (["get", "apiserver.nothing", "--quiet"], {}, 1, "apiserver.nothing is not set"),
         (
-            ["set", "apiserver.auth.fixed_users.users[5].password", "x"],
+            ["set", "apiserver.auth.fixed_users.users[5].name", "x"],
             {},
             2,
             "users has 1 element(s); there is no [5]",
@@ -285,7 +279,7 @@ def test_set_refuses_a_whole_file(cli: Run) -> None:
         (["set", "apiserver.a", "2"], {"CLEARML_CFG_LOCK_TIMEOUT": "x"}, 2, "is not a number of seconds"),
         (["set", "apiserver.a", "2"], {"CLEARML_CFG_LOCK_TIMEOUT": "nan"}, 2, "must be zero or more seconds"),
         (["set", "apiserver.a", "-5"], {}, 2, "no such option: -5"),
-        (["set", "apiserver.a", "2", "-c", "somefile"], {}, 2, "somefile is not a directory"),
+        (["set", "apiserver.a", "2", "-c", "somefile"], {}, 2, "is not a directory"),
         (["set", "apiserver.a", "2", "-c", "with-bak"], {}, 4, "with-bak/apiserver.conf.bak: it is a directory"),
     ],
 )
@@ -500,9 +494,7 @@ def test_show_colours_only_a_terminal(cli: Run, config_dir: Path) -> None:
 USERS = 'auth.fixed_users.users: [{username: "u", password: "p", name: "U"}]\n'
 
 
-@pytest.mark.parametrize(
-    "key", ["apiserver.auth.fixed_users.users[0].password", "secure.http.session_secret.apiserver"]
-)
+@pytest.mark.parametrize("key", ["apiserver.auth.token_secret", "secure.http.session_secret.apiserver"])
 def test_a_secret_on_the_command_line_warns(cli: Run, config_dir: Path, key: str) -> None:
     write(config_dir / "apiserver.conf", USERS)
     result = cli("set", key, "NEWSECRET")
@@ -515,15 +507,11 @@ def test_a_secret_on_the_command_line_warns(cli: Run, config_dir: Path, key: str
 
 def test_value_stdin_reads_one_line(cli: Run, config_dir: Path) -> None:
     write(config_dir / "apiserver.conf", USERS)
-    key = "apiserver.auth.fixed_users.users[0].password"
+    key = "apiserver.auth.token_secret"
     result = cli("set", key, "--value-stdin", "--type", "string", stdin="s3cret with spaces \r\nsecond line\n")
     assert result.code == 0, result
     assert "warning" not in result.err
-    assert pyhocon_plain((config_dir / "apiserver.conf").read_text())["auth"]["fixed_users"]["users"][0] == {
-        "username": "u",
-        "password": "s3cret with spaces ",
-        "name": "U",
-    }
+    assert pyhocon_plain((config_dir / "apiserver.conf").read_text())["auth"]["token_secret"] == "s3cret with spaces "
     assert cli("set", "apiserver.n", "--value-stdin", "--type", "int", stdin="42").code == 0
     assert cli("get", "apiserver.n").out == "42\n"
 
@@ -541,4 +529,4 @@ def test_value_stdin_misuse(cli: Run, config_dir: Path, args: list[str], stdin: 
     assert result.code == 2, result
     assert result.err.startswith("error: ") and f"{message}\nhint: " in result.err
     assert result.err.count("\n") == 2
-    assert not config_dir.exists()
+    assert not any(config_dir.iterdir())

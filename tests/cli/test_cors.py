@@ -45,7 +45,7 @@ def test_bare_shows_both_servers_defaults(cli: Run, config_dir: Path) -> None:
         "make logged-in requests to the API server; name your origins, e.g. --allow-origin https://app.example.com\n"
         "note: fileserver.cors.supports_credentials is not set: flask-cors then sends no credentials header\n"
     )
-    assert not config_dir.exists()
+    assert not any(config_dir.iterdir())
 
 
 def test_bare_warns_about_a_wildcard_with_credentials_as_writing_does(cli: Run, config_dir: Path) -> None:
@@ -198,13 +198,13 @@ def test_wildcard_among_other_origins_is_refused(cli: Run, config_dir: Path) -> 
     result = cli("cors", "--allow-origin", "*", "--allow-origin", "https://app.example.com")
     assert result.code == 2
     assert "already allows every origin" in result.err
-    assert not config_dir.exists()
+    assert not any(config_dir.iterdir())
 
 
 def test_unknown_service_is_exit_2(cli: Run, config_dir: Path) -> None:
     result = cli("cors", "--allow-origin", "*", "--component", "web")
     assert result.code == 2
-    assert not config_dir.exists()
+    assert not any(config_dir.iterdir())
 
 
 def test_dry_run_and_json(cli: Run, config_dir: Path) -> None:

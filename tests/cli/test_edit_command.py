@@ -325,7 +325,7 @@ def test_a_change_made_while_the_editor_was_open_is_not_overwritten(cli: Run, ap
 
 
 def test_a_file_created_while_the_editor_was_open_is_not_overwritten(cli: Run, config_dir: Path, scripts: Path) -> None:
-    config_dir.mkdir()
+    config_dir.mkdir(exist_ok=True)
     services = config_dir / "services.conf"
     command = script(
         scripts,

@@ -83,7 +83,7 @@ def test_helm_round_trip_through_import(cli: Run, populated: Path, tmp_path: Pat
     values = tmp_path / "values.yaml"
     assert cli("export", "--format", "helm", "-o", str(values)).code == 0
     fresh = tmp_path / "fresh"
-    result = cli("import", "--from-helm", str(values), "-c", str(fresh))
+    result = cli("import", "--from-helm", str(values), "-c", str(fresh), "--create")
     assert result.code == 0, result
     assert (fresh / "apiserver.conf").read_bytes() == APISERVER.encode()
     assert (fresh / "services.conf").read_bytes() == SERVICES.encode()
@@ -287,7 +287,7 @@ def test_import_refuses_what_it_cannot_write(
     result = cli("import", "--from-helm", str(values_file(tmp_path, configs)))
     assert result.code == code, result
     assert message in result.err
-    assert not config_dir.exists() or not list(config_dir.glob("*.conf"))
+    assert not any(config_dir.iterdir()) or not list(config_dir.glob("*.conf"))
 
 
 def test_import_notes_what_it_does_not_take(cli: Run, config_dir: Path, tmp_path: Path) -> None:
@@ -623,7 +623,7 @@ def test_an_empty_file_survives_the_round_trip(cli: Run, config_dir: Path, tmp_p
     values = tmp_path / "values.yaml"
     assert cli("export", "--format", "helm", "-o", str(values)).code == 0
     fresh = tmp_path / "fresh"
-    result = cli("import", "--from-helm", str(values), "-c", str(fresh))
+    result = cli("import", "--from-helm", str(values), "-c", str(fresh), "--create")
     assert result.code == 0, result
     assert (fresh / "apiserver.conf").read_bytes() == b""
     assert "created" in result.err and "apiserver.conf" in result.err

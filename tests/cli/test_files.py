@@ -20,7 +20,7 @@ as_root = os.geteuid() == 0
 
 def test_a_symlinked_file_is_edited_at_its_target(cli: Run, config_dir: Path, tmp_path: Path) -> None:
     real = write(tmp_path / "mounted" / "services.conf", "tasks.non_responsive_tasks_watchdog.threshold_sec: 1\n")
-    config_dir.mkdir()
+    config_dir.mkdir(exist_ok=True)
     (config_dir / "services.conf").symlink_to(real)
     result = cli("set", KEY, "60")
     assert result.code == 0, result
@@ -99,7 +99,6 @@ def test_a_file_that_does_not_parse_is_exit_3_and_nothing_is_written(
     cli: Run, config_dir: Path, data: bytes, where: str, reason: str
 ) -> None:
     bad = config_dir / "services.conf"
-    bad.parent.mkdir(parents=True)
     bad.write_bytes(data)
     other = write(config_dir / "apiserver.conf", "# fine\n")
     for args in (("set", "apiserver.auth.cookies.secure", "true"), ("get", "apiserver.x"), ("show",)):
@@ -163,7 +162,7 @@ def test_bad_lock_timeout_is_usage_error(cli: Run) -> None:
 
 
 def test_a_dangling_symlink_is_exit_3_with_a_hint(cli: Run, config_dir: Path) -> None:
-    config_dir.mkdir()
+    config_dir.mkdir(exist_ok=True)
     (config_dir / "apiserver.conf").symlink_to("nowhere.conf")
     for args in (("get", "apiserver.a"), ("show",), ("set", "apiserver.a", "1"), ("unset", "apiserver.a")):
         result = cli(*args)
@@ -174,7 +173,7 @@ def test_a_dangling_symlink_is_exit_3_with_a_hint(cli: Run, config_dir: Path) ->
 
 
 def test_a_symlink_loop_is_exit_3_with_a_hint(cli: Run, config_dir: Path) -> None:
-    config_dir.mkdir()
+    config_dir.mkdir(exist_ok=True)
     (config_dir / "apiserver.conf").symlink_to("services.conf")
     (config_dir / "services.conf").symlink_to("apiserver.conf")
     result = cli("show")
@@ -201,7 +200,7 @@ def test_a_read_only_file_in_a_writable_directory_is_not_replaced(
     real = write((tmp_path / "mounted" if linked else config_dir) / "apiserver.conf", "a: 1\n")
     real.chmod(0o444)
     if linked:
-        config_dir.mkdir()
+        config_dir.mkdir(exist_ok=True)
         (config_dir / "apiserver.conf").symlink_to(real)
     _deny_writing(monkeypatch, real)
     result = cli("set", "apiserver.a", "2")
@@ -273,7 +272,7 @@ def test_a_regular_file_given_as_config_dir_is_exit_2(cli: Run, tmp_path: Path) 
     for args in (("set", "apiserver.a", "1"), ("set", "apiserver.a", "1", "--dry-run"), ("init",)):
         result = cli(*args, "-c", str(somefile))
         assert result.code == 2, result
-        assert f"error: {somefile} is not a directory\nhint: " in result.err
+        assert f"error: {somefile} (from --config-dir) is not a directory\nhint: " in result.err
     assert somefile.read_text() == "x\n"
 
 
@@ -301,7 +300,6 @@ def test_backups_are_owner_only_and_keep_the_first_version(cli: Run, config_dir:
         b'\xef\xbb\xbfauth.fixed_users { enabled: true, users: [{username: "a", password: 12345678, name: "A"}] }\n'
     )
     path = config_dir / "apiserver.conf"
-    path.parent.mkdir()
     path.write_bytes(original)
     path.chmod(0o644)
     result = cli("check", "--fix")

@@ -45,7 +45,7 @@ EXPECTED_LOCATION = {
 @pytest.mark.parametrize("path", BAD, ids=lambda p: p.name)
 def test_each_bad_file_is_exit_3_with_its_location(cli: Run, config_dir: Path, path: Path) -> None:
     target = config_dir / "apiserver.conf"
-    target.parent.mkdir(parents=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(path.read_bytes())
     for args in (("get", "apiserver.x"), ("set", "apiserver.x", "1"), ("show", "--effective"), ("check",)):
         result = cli(*args)
@@ -62,7 +62,7 @@ def test_the_corpus_is_complete() -> None:
 
 def test_a_20_mb_file_is_refused_up_front(cli: Run, config_dir: Path) -> None:
     target = config_dir / "apiserver.conf"
-    target.parent.mkdir(parents=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
     line = b'key_%07d: "a value that is long enough to make the file large quickly........"\n'
     with open(target, "wb") as out:
         for index in range(20 * 1024 * 1024 // len(line % 0) + 1):

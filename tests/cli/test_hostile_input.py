@@ -181,7 +181,7 @@ def test_a_secret_is_masked_by_what_it_is(cli: Run, config_dir: Path) -> None:
 
 
 def test_a_new_file_holding_a_url_password_is_owner_only(cli: Run, config_dir: Path) -> None:
-    config_dir.mkdir()
+    config_dir.mkdir(exist_ok=True)
     result = cli("set", "hosts.mongo.backend.host", "mongodb://admin:Hidden-6@mongo:27017/backend")
     assert result.code == 0
     assert (
@@ -193,7 +193,7 @@ def test_a_new_file_holding_a_url_password_is_owner_only(cli: Run, config_dir: P
 
 
 def test_a_new_services_conf_with_a_url_password_is_owner_only(cli: Run, config_dir: Path) -> None:
-    config_dir.mkdir()
+    config_dir.mkdir(exist_ok=True)
     result = cli("ui-action", "add", "task", "Run", "--url", "https://ci:Hidden-7@ci.example.com/${id}", "--quiet")
     assert result.code == 0
     assert stat.S_IMODE((config_dir / "services.conf").stat().st_mode) == 0o600
@@ -204,7 +204,7 @@ def test_a_new_services_conf_with_a_url_password_is_owner_only(cli: Run, config_
 
 @pytest.mark.parametrize("name", list("*?!@&^#=+:$[]}`"))
 def test_a_key_whose_file_the_server_cannot_load_is_refused(cli: Run, config_dir: Path, name: str) -> None:
-    config_dir.mkdir()
+    config_dir.mkdir(exist_ok=True)
     result = cli("set", f'"{name}".x', "1", "--force")
     assert result.code == 2
     assert result.err == (
@@ -218,7 +218,7 @@ def test_a_key_whose_file_the_server_cannot_load_is_refused(cli: Run, config_dir
 
 
 def test_a_key_whose_file_the_server_reads_as_another_section_is_refused(cli: Run, config_dir: Path) -> None:
-    config_dir.mkdir()
+    config_dir.mkdir(exist_ok=True)
     result = cli("set", "a$b.x", "1", "--force")
     assert result.code == 2
     assert result.err == (
@@ -310,7 +310,7 @@ def test_a_parse_error_excerpt_escapes_control_characters(cli: Run, config_dir: 
 
 
 def test_a_key_with_escape_sequences_is_escaped_in_messages(cli: Run, config_dir: Path) -> None:
-    config_dir.mkdir()
+    config_dir.mkdir(exist_ok=True)
     result = cli("get", 'apiserver."\x1b]0;owned\x07"')
     assert result.code == 1
     assert result.err == (
@@ -337,7 +337,7 @@ def test_env_warns_about_a_secret_value_and_reads_one_from_stdin(cli: Run) -> No
 def test_ui_action_warns_about_credentials_in_arguments_and_reads_headers_from_stdin(
     cli: Run, config_dir: Path
 ) -> None:
-    config_dir.mkdir()
+    config_dir.mkdir(exist_ok=True)
     url = "https://ci:pw123@ci.example.com/${id}"
     given = cli("ui-action", "add", "task", "Run", "--url", url, "-H", "Authorization: Bearer tok12345678")
     assert given.code == 0

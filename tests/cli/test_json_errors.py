@@ -46,6 +46,7 @@ SUCCEEDS: dict[str, tuple[list[str], str | None]] = {
     "list-users": (["list-users"], None),
     "verify-password": (["verify-password", "jane", "--password-stdin"], "pw-of-jane\n"),
     "hash-password": (["hash-password", "--password-stdin", "--rounds", "4"], "pw\n"),
+    "password-mode": (["password-mode", "hashed", "--rounds", "4"], None),
     "watchdog": (["watchdog"], None),
     "cors": (["cors"], None),
     "subdomain": (["subdomain", "clearml.example.com"], None),

@@ -329,7 +329,8 @@ def test_a_read_only_file_is_not_replaced_even_by_root(cli: Run, config_dir: Pat
     result = cli("set", KEY, "true")
     assert result.code == 4
     assert result.err == (
-        f"error: {path} is read-only (mode 444)\nhint: chmod u+w {path}, if it is meant to be edited\n"
+        f"error: {path} is read-only (mode 444)\nhint: chmod u+w {path}, if it is meant to be edited"
+        + (" (or --force, which keeps the mode)\n" if os.geteuid() == 0 else "\n")
     )
     assert picture(config_dir) == before
 

@@ -18,7 +18,7 @@ SECURE = 'auth.token_secret: "first-s3cr3t"\n'
 def edited(cli: Run, config_dir: Path) -> Path:
     """apiserver.conf changed once by clearml-cfg: its backup holds ORIGINAL."""
     path = config_dir / "apiserver.conf"
-    config_dir.mkdir()
+    config_dir.mkdir(exist_ok=True)
     path.write_bytes(ORIGINAL)
     path.chmod(0o640)
     assert cli("set", "apiserver.auth.cookies.secure", "true").code == 0
@@ -116,7 +116,7 @@ def test_a_symlinked_file_is_restored_at_its_target(cli: Run, config_dir: Path) 
 def test_a_name_outside_the_config_directory_is_refused(cli: Run, config_dir: Path, tmp_path: Path) -> None:
     write(tmp_path / "x.conf.bak", "x: 2\n")
     write(tmp_path / "x.conf", "x: 1\n")
-    config_dir.mkdir()
+    config_dir.mkdir(exist_ok=True)
     assert cli("restore", "../x").code == 2
     assert (tmp_path / "x.conf").read_text() == "x: 1\n"
 

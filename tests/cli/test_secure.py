@@ -49,12 +49,12 @@ def default_config(request: pytest.FixtureRequest, config_dir: Path) -> dict[str
     """A config directory holding the server's default secure.conf (with the reference: its whole default
     folder); returns the public values."""
     if request.param == "reference":
-        shutil.copytree(DEFAULTS, config_dir)
+        shutil.copytree(DEFAULTS, config_dir, dirs_exist_ok=True)
         for path in [config_dir, *config_dir.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)  # the reference is read-only
         return secrets_in(config_dir / "secure.conf")
     values: dict[str, str] = request.getfixturevalue("stand_in")
-    config_dir.mkdir()
+    config_dir.mkdir(exist_ok=True)
     shutil.copy(STAND_IN, config_dir / "secure.conf")
     (config_dir / "secure.conf").chmod(0o644)
     return values
@@ -118,7 +118,7 @@ def test_each_rotation_makes_new_values(cli: Run, config_dir: Path, default_conf
 @needs_reference
 @pytest.mark.skipif(not SERVER_CONFIG.is_file(), reason="../shared/tools/server-config is not present")
 def test_both_servers_read_the_new_values(cli: Run, config_dir: Path) -> None:
-    shutil.copytree(DEFAULTS, config_dir)
+    shutil.copytree(DEFAULTS, config_dir, dirs_exist_ok=True)
     for path in [config_dir, *config_dir.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
     assert cli("secure", "--rotate", "-q").code == 0
@@ -171,7 +171,7 @@ def test_a_dry_run_writes_nothing(cli: Run, config_dir: Path, default_config: di
 def test_a_symlinked_secure_conf_is_edited_at_its_target(cli: Run, config_dir: Path, tmp_path: Path) -> None:
     target = write(tmp_path / "mounted" / "secure.conf", 'auth.token_secret: "mine-0123"\n')
     target.chmod(0o644)
-    config_dir.mkdir()
+    config_dir.mkdir(exist_ok=True)
     (config_dir / "secure.conf").symlink_to(target)
     assert cli("secure", "--rotate", "auth.token_secret", "-q").code == 0
     assert (config_dir / "secure.conf").is_symlink()
@@ -223,7 +223,7 @@ def test_bad_usage_is_exit_2_and_writes_nothing(cli: Run, config_dir: Path, args
     result = cli(*args)
     assert result.code == 2, result
     assert result.err.startswith("error: ") and "\nhint: " in result.err
-    assert not config_dir.exists()
+    assert not any(config_dir.iterdir())
 
 
 # --- CLEARML__SECURE__ variables ----------------------------------------------------------------------------
@@ -330,7 +330,7 @@ def test_agent_env_keeps_the_other_lines(cli: Run, config_dir: Path, tmp_path: P
     assert env_file.stat().st_mode & 0o777 == 0o600
     assert (tmp_path / ".env.bak").stat().st_mode & 0o777 == 0o600
     assert values["CLEARML_AGENT_ACCESS_KEY"] in result.err  # --show-secrets
-    assert not config_dir.exists()  # the agent's keys alone touch no configuration file
+    assert not any(config_dir.iterdir())  # the agent's keys alone touch no configuration file
     assert "apply with docker compose up -d" in result.err
 
 
@@ -352,7 +352,7 @@ def test_agent_env_refuses_what_is_not_an_env_file(cli: Run, config_dir: Path, t
         target.write_bytes(b"A=\xff\n")
     result = cli("secure", "--rotate", "--agent-env", str(target))
     assert result.code == 2, result
-    assert not config_dir.exists()
+    assert not any(config_dir.iterdir())
 
 
 def test_a_failed_write_changes_neither_file(cli: Run, config_dir: Path, tmp_path: Path) -> None:

@@ -261,7 +261,7 @@ def test_the_bare_group_takes_the_options_of_list(cli: Run, tmp_path: Path, args
 
 def test_options_may_come_before_the_subcommand(cli: Run, tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
-    result = cli("ui-action", "-c", str(elsewhere), "add", "task", "Logs", "--url", "https://logs/${id}")
+    result = cli("ui-action", "-c", str(elsewhere), "add", "task", "Logs", "--url", "https://logs/${id}", "--create")
     assert result.code == 0, result
     assert actions(elsewhere) == [{"name": "Logs", "action": {"method": "GET", "url": "https://logs/${id}"}}]
     typo = cli("ui-action", "tsak", "-c", str(elsewhere))
@@ -308,7 +308,7 @@ def test_remove_a_missing_action_is_exit_1(cli: Run, config_dir: Path) -> None:
     assert path.read_text() == SERVICES
     assert sorted(p.name for p in config_dir.iterdir()) == ["services.conf"]
     empty = cli("ui-action", "remove", "model", "Nope", "-c", str(config_dir.parent / "empty"))
-    assert empty.code == 1
+    assert empty.code == 2  # a directory that does not exist: a mistake, not an empty list
     assert not (config_dir.parent / "empty").exists()
 
 
@@ -351,6 +351,7 @@ def test_it_edits_the_file_whose_list_the_server_uses(cli: Run, config_dir: Path
 def test_a_list_from_another_directory_is_copied_whole(cli: Run, tmp_path: Path) -> None:
     low, high = tmp_path / "low", tmp_path / "high"
     write(low / "services.conf", SERVICES)
+    high.mkdir()
     result = cli("ui-action", "add", "task", "Logs", "--url", "https://l.example.com/${id}", "-c", f"{low}:{high}")
     assert result.code == 0, result
     assert (low / "services.conf").read_text() == SERVICES
@@ -395,9 +396,9 @@ def test_an_overriding_variable_shows_no_header_secret(cli: Run, config_dir: Pat
 
 def test_a_secret_header_makes_a_new_file_private(cli: Run, config_dir: Path) -> None:
     args = ["ui-action", "add", "task", "Run", "--url", "https://h/${id}"]
-    assert cli(*args, "-H", "Accept: text/plain", "-c", str(config_dir / "a")).code == 0
+    assert cli(*args, "-H", "Accept: text/plain", "-c", str(config_dir / "a"), "--create").code == 0
     assert (config_dir / "a" / "services.conf").stat().st_mode & 0o777 != 0o600
-    assert cli(*args, "-H", "authorization: Bearer x", "-c", str(config_dir / "b")).code == 0
+    assert cli(*args, "-H", "authorization: Bearer x", "-c", str(config_dir / "b"), "--create").code == 0
     assert (config_dir / "b" / "services.conf").stat().st_mode & 0o777 == 0o600
 
 

@@ -578,7 +578,7 @@ def test_the_prompt_refuses_two_different_passwords(cli: Run, config_dir: Path, 
     result = cli("add-user", "jane", *LOW)
     assert result.code == 2
     assert "the two passwords differ" in result.err
-    assert not config_dir.exists() or not (config_dir / "apiserver.conf").exists()
+    assert not any(config_dir.iterdir()) or not (config_dir / "apiserver.conf").exists()
 
 
 def test_nothing_is_asked_when_the_user_exists(cli: Run, config_dir: Path, prompt: Prompt) -> None:
@@ -1005,6 +1005,25 @@ def test_list_users_reads_the_environment(cli: Run, config_dir: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("args", "variable", "value", "code"),
+    [
+        (["add-user", "ada"], "USERS", '[{ username: "eve", password: "x", name: "Eve" }]', "fixed-user-bad-hash"),
+        (["add-user", "ada", "--plaintext"], "PASS_HASHED", "true", "fixed-user-bad-hash"),
+    ],
+)
+def test_a_write_that_breaks_a_login_the_variables_give_is_refused(
+    cli: Run, config_dir: Path, args: list[str], variable: str, value: str, code: str
+) -> None:
+    write(config_dir / "apiserver.conf", PLAIN)
+    before = (config_dir / "apiserver.conf").read_bytes()
+    rounds = [] if "--plaintext" in args else LOW
+    result = cli(*args, "--password-stdin", *rounds, stdin="pw", env={FIXED_ENV + variable: value})
+    assert result.code == 2, result
+    assert f"[{code}]" in result.err and "nothing was written" in result.err and "--force" in result.err
+    assert (config_dir / "apiserver.conf").read_bytes() == before
+
+
+@pytest.mark.parametrize(
     ("command", "variable", "value", "message", "hint"),
     [
         (
@@ -1014,15 +1033,15 @@ def test_list_users_reads_the_environment(cli: Run, config_dir: Path) -> None:
             "sets apiserver.auth.fixed_users.enabled to the boolean false: the server ignores the fixed users",
             "or set it to true",
         ),
-        (
-            ["add-user", "ada"],
+        (  # the file becomes hashed, so eve's plain password in the variable breaks: refused without --force
+            ["add-user", "ada", "--force"],
             "USERS",
             '[{ username: "eve", password: "x", name: "Eve" }]',
             "sets apiserver.auth.fixed_users.users: the server uses that list, not the one in",
             "or make the same change in it",
         ),
-        (
-            ["add-user", "ada", "--plaintext"],
+        (  # ada's plain password under the variable's hashed mode breaks her login: refused without --force
+            ["add-user", "ada", "--plaintext", "--force"],
             "PASS_HASHED",
             "true",
             "sets apiserver.auth.fixed_users.pass_hashed to the boolean true, but the files store plain-text "
@@ -1181,6 +1200,7 @@ def test_twenty_concurrent_add_users_all_land(tmp_path: Path) -> None:
 
 
 def test_the_reference_ci_recipe(tmp_path: Path) -> None:
+    (tmp_path / "c").mkdir()  # the server's config directory
     env = {**os.environ, "CLEARML_CONFIG_DIR": str(tmp_path / "c"), "PW": "from CI é"}
     recipe = 'echo "$PW" | clearml-cfg add-user jane --name "Jane Doe" --password-stdin'
     assert recipe in COMMANDS_DOC.read_text()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from config_files import config_dir, dirs_of
 
-from clearml_cfg.errors import NotSet, UsageError
+from clearml_cfg.errors import NoConfigDir, NotSet, UsageError
 from clearml_cfg.features.common import Options
 from clearml_cfg.features.config import (
     STARTERS,
@@ -31,7 +31,8 @@ def two(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def options(*directories: Path, **kwargs: bool) -> Options:
-    return Options(dirs_of(*directories), {}, **kwargs)
+    """A write may create the winning directory here (--create); test_missing_dirs holds what it may not."""
+    return Options(dirs_of(*directories), {}, **{"create": True, **kwargs})
 
 
 def test_get_merges_every_directory_and_says_not_set(two: tuple[Path, Path]) -> None:
@@ -131,6 +132,8 @@ def test_unset_of_what_is_not_set(tmp_path: Path) -> None:
     assert outcome.changes == [] and len(outcome.notes) == 1
     nowhere = unset_value(options(tmp_path / "missing"), ("apiserver", "b"), missing_ok=True)
     assert nowhere.changes == [] and not (tmp_path / "missing").exists()
+    with pytest.raises(NoConfigDir):  # unset takes no --create: a directory that does not exist is a mistake
+        unset_value(options(tmp_path / "missing", create=False), ("apiserver", "b"), missing_ok=True)
 
 
 def test_show_the_whole_tree_or_a_section(two: tuple[Path, Path]) -> None:

@@ -269,5 +269,5 @@ def test_a_file_that_does_not_parse_is_not_imported(tmp_path: Path) -> None:
     values.write_text("apiserver:\n  additionalConfigs:\n    apiserver.conf: 'a: {'\n")
     target = tmp_path / "new"
     with pytest.raises(ConfigReadError):
-        import_helm(Options(dirs_of(target), {}), values, "all", force=False)
+        import_helm(Options(dirs_of(target), {}, create=True), values, "all", force=False)
     assert not target.exists()

@@ -14,8 +14,9 @@ import pytest
 
 from clearml_cfg.cli import prompts
 from clearml_cfg.errors import NoMatch, UsageError
-from clearml_cfg.features.users import LoginCheck, check_rounds, hash_password, password_kind, verify_password
+from clearml_cfg.features.users import LoginCheck, verify_password
 from clearml_cfg.model import passwords
+from clearml_cfg.model.logins import check_rounds, hash_password, password_kind
 
 RAW = bcrypt.hashpw(b"pw", bcrypt.gensalt(4))
 B64 = base64.b64encode(RAW).decode()

@@ -195,3 +195,17 @@ def test_each_os_error_is_a_write_error_of_its_own_with_a_hint(tmp_path: Path) -
     assert all(isinstance(e, WriteError) and e.hint for e in errors)
     assert len({(e.message, e.hint) for e in errors}) == len(ERRNOS)
     assert write_error(OSError(errno.EPERM, "x"), path, "write").message == errors[0].message
+
+
+def test_a_file_without_any_write_bit_is_replaced_only_when_that_is_allowed(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.conf", "a: 1\n")
+    path.chmod(0o444)
+    with pytest.raises(WriteError):
+        install([Write(path, b"a: 2\n", b"a: 1\n")])
+    assert path.read_text() == "a: 1\n"
+    if os.access(path, os.W_OK):  # root: allowed, and the mode is kept
+        install([Write(path, b"a: 2\n", b"a: 1\n", read_only_ok=True)])
+        assert (path.read_text(), stat.S_IMODE(path.stat().st_mode)) == ("a: 2\n", 0o444)
+    else:  # no one else may write it at all
+        with pytest.raises(WriteError):
+            install([Write(path, b"a: 2\n", b"a: 1\n", read_only_ok=True)])

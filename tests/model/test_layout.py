@@ -8,8 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from clearml_cfg.errors import ConfigReadError, UsageError
-from clearml_cfg.model.layout import DEFAULT_DIRS, ConfigFile, config_dirs, discover, file_for_key, file_prefix
+from clearml_cfg.errors import ConfigReadError, NoConfigDir, UsageError
+from clearml_cfg.model.layout import (
+    DEFAULT_DIRS,
+    ConfigFile,
+    config_dirs,
+    discover,
+    file_for_key,
+    file_prefix,
+    missing_dirs,
+    refuse_missing,
+)
 from clearml_cfg.model.merge import merge, put_file
 
 
@@ -144,3 +153,27 @@ def test_file_keys_agree_with_the_servers_loader(tmp_path: Path) -> None:
         server.put(".".join(file.relative_to(tmp_path).with_suffix("").parts), ConfigFactory.parse_file(str(file)))
     ours = FilesView(ConfigDirs((tmp_path,), "--config-dir"), {}).merged()
     assert ours == json.loads(json.dumps(server.as_plain_ordered_dict()))
+
+
+def test_missing_dirs_are_the_named_ones_that_are_not_directories(tmp_path: Path) -> None:
+    (tmp_path / "here").mkdir()
+    (tmp_path / "afile").write_text("x")
+    named = config_dirs(f"{tmp_path / 'here'}{os.pathsep}{tmp_path / 'gone'}{os.pathsep}{tmp_path / 'afile'}", {})
+    assert missing_dirs(named) == [tmp_path / "gone", tmp_path / "afile"]
+    assert missing_dirs(config_dirs(str(tmp_path / "here"), {})) == []
+
+
+def test_of_the_default_list_only_none_existing_is_missing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    dirs = config_dirs(None, {})
+    existing = {Path(DEFAULT_DIRS[-1])}
+    monkeypatch.setattr(Path, "is_dir", lambda self: self in existing)
+    assert missing_dirs(dirs) == []  # one of the two is normal: /opt/trains/config is a leftover name
+    existing.clear()
+    assert missing_dirs(dirs) == [dirs.write_dir]
+
+
+def test_refuse_missing_is_the_finding_check_reports(tmp_path: Path) -> None:
+    dirs = config_dirs(str(tmp_path / "gone"), {})
+    error = refuse_missing(dirs, tmp_path / "gone")
+    assert isinstance(error, NoConfigDir) and error.code == "config-dir-missing" and error.exit_code == 2
+    assert error.hint

@@ -9,6 +9,7 @@ from helpers import REFERENCE, needs_reference
 from hypothesis import given
 from hypothesis import strategies as st
 
+from clearml_cfg.errors import InvalidValue
 from clearml_cfg.hocon import Period, parse
 from clearml_cfg.model import schema
 from clearml_cfg.model.layout import discover
@@ -109,19 +110,62 @@ def test_everything_under_a_secret_is_secret() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "message"),
+    ("value", "valid"),
+    [(7200, True), (Period(2, "hours", "2 hours"), False), (True, False), ("7200", False), (-1, False), (60.0, False)],
+)
+def test_seconds(value: object, valid: bool) -> None:
+    assert (schema.seconds(value) is None) is valid
+
+
+def _setting(*path: str) -> schema.Setting:
+    found = schema.setting_for(path)
+    assert found is not None
+    return found
+
+
+WATCHDOG_SEC = ("services", "tasks", "non_responsive_tasks_watchdog", "threshold_sec")
+
+
+@pytest.mark.parametrize(
+    ("path", "item", "meant"),
     [
-        (7200, None),
-        (Period(2, "hours", "2 hours"), "not the duration '2 hours' (write 7200)"),
-        (True, "whole number of seconds, not the boolean true"),
-        ("7200", "not the string '7200'"),
-        (-1, "positive"),
-        (60.0, "write 60, not 60.0"),
+        (WATCHDOG_SEC, Period(2, "hours", "2h"), "7200"),
+        (WATCHDOG_SEC, 60.0, "60"),
+        (WATCHDOG_SEC, "900", "900"),
+        (WATCHDOG_SEC, Period(1, "months", "1 month"), None),  # no fixed length
+        (WATCHDOG_SEC, Period(20, "years", "20y"), None),  # more than the server can wait
+        (("apiserver", "auth", "cookies", "max_age"), Period(30, "days", "30d"), "2592000"),
+        (("apiserver", "auth", "cookies", "secure"), "yes", "true"),
+        (("apiserver", "auth", "cookies", "secure"), "Off", "false"),
+        (("apiserver", "auth", "cookies", "secure"), "maybe", None),
+        (("apiserver", "auth", "cookies", "samesite"), "strict", "Strict"),
+        (("apiserver", "listen", "port"), "8008", "8008"),
+        (("apiserver", "listen", "port"), 70000, None),
     ],
 )
-def test_seconds(value: object, message: str | None) -> None:
-    found = schema.seconds(value)
-    assert found is None if message is None else message in (found or "")
+def test_the_value_meant_is_worked_out_when_it_can_be(path: tuple[str, ...], item: object, meant: str | None) -> None:
+    setting = _setting(*path)
+    assert schema.meant_value(setting, item) == meant
+    if meant is not None:
+        value = int(meant) if meant.isdigit() else {"true": True, "false": False}.get(meant, meant)
+        assert setting.check is not None and setting.check(value) is None  # what it says to write is right
+
+
+def test_every_problem_has_a_hint_and_the_code_check_reports() -> None:
+    found = schema.problems(("apiserver", "auth", "cookies"), {"samesit": "Lax", "secure": "maybe"})
+    assert [(p.where, p.code) for p in found] == [
+        (("apiserver", "auth", "cookies"), "cookie-unknown-key"),
+        (("apiserver", "auth", "cookies", "secure"), "cookie-invalid-value"),
+    ]
+    assert all(p.hint for p in found)
+    watchdog = schema.problems(WATCHDOG_SEC, Period(2, "hours", "2h"))
+    assert [p.code for p in watchdog] == ["watchdog-not-seconds"]
+
+
+def test_validate_raises_the_code_of_the_problem() -> None:
+    with pytest.raises(InvalidValue) as raised:
+        schema.validate(("apiserver", "listen", "port"), 0)
+    assert raised.value.code == "listen-invalid-value" and raised.value.hint
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...hocon import KeyPath, strict_equal
+from ...model.cookies import DomainIssue, domain_issue
 from ...model.keys import lookup
 from ...views.effective import Effective, Origin
 from ...views.environment import env_text
@@ -91,63 +92,67 @@ def _cookies(context: Context, effective: Effective) -> Iterator[Finding]:
         )
 
 
-_SERVER_LABELS = ("app", "api", "files")  # the labels a subdomain deployment must use (SERVER-SEMANTICS §6)
-
-
-def _shared_domain(name: str) -> str:
-    """The domain the login cookie is meant for: `app.clearml.example.com` is the web app's own host, whose
-    cookie the api. and files. hosts never get; their shared parent is `clearml.example.com`."""
-    label, _, rest = name.partition(".")
-    return rest if label.lower() in _SERVER_LABELS and "." in rest else name
-
-
-def _needs_dot(domain: object) -> bool:
-    return (
-        isinstance(domain, str)
-        and bool(domain)
-        and not domain.startswith(".")
-        and "." in domain
-        and not (domain.replace(".", "").isdigit() or domain == "localhost")
-    )
-
-
 def _domain_dots(context: Context, effective: Effective, domain: Any) -> Iterator[Finding]:
-    """cookie-domain-no-dot for the domain, or for each element of a list of domains."""
+    """What is wrong with the cookie domain, or with each domain of a list (model/cookies.py has the rule)."""
     path = (*_COOKIES, "domain")
     listed = isinstance(domain, list)
     elements: list[tuple[int | None, Any]] = list(enumerate(domain)) if listed else [(None, domain)]
-    bad = [(index, d) for index, d in elements if _needs_dot(d)]
+    bad = [(index, name, issue) for index, name in elements if (issue := domain_issue(name)) is not None]
     if not bad:
         return
     site = context.site(effective, path)
-    for index, name in bad:
-        meant = "." + _shared_domain(name)
-        if meant == "." + name:
-            message = (
-                f"the cookie domain {name!r} has no leading dot; with app., api. and files. subdomains the login "
-                "cookie is meant for all of them"
-            )
-        else:
-            message = (
-                f"the cookie domain {name!r} is one server's own host: with app., api. and files. subdomains the "
-                f"login cookie is meant for all of them, under {meant}"
-            )
-        hint = f"write {meant} (clearml-cfg subdomain does it)"
+    for index, name, issue in bad:
+        code, severity, message, hint = _domain_finding(name, issue)
         if site is None:
-            yield Finding("cookie-domain-no-dot", Severity.WARNING, message, hint)
+            yield Finding(code, severity, message, hint)
             continue
         source, inner = site
         at = inner if index is None else (*inner, index)
         fix = None
-        if isinstance(source, LoadedFile) and source.written(path) == inner:
-            fix = _dot_fix(source, at, name, meant)
-        elif isinstance(source, LoadedEnv):
+        if issue.meant is not None and isinstance(source, LoadedFile) and source.written(path) == inner:
+            fix = _dot_fix(source, at, name, issue.meant)
+        elif issue.meant is not None and isinstance(source, LoadedEnv):
             if index is None and inner == tuple(source.override.key.split(".")):
-                text = env_text(meant, source.variable, source.override.key)
+                text = env_text(issue.meant, source.variable, source.override.key)
                 hint = f"set {source.variable}={shlex.quote(text)} (a variable: --fix edits files only)"
             else:
-                hint = f"write {meant} in {source.variable} (a variable: --fix edits files only)"
-        yield source.finding(at, "cookie-domain-no-dot", Severity.WARNING, message, hint, fix)
+                hint = f"write {issue.meant} in {source.variable} (a variable: --fix edits files only)"
+        yield source.finding(at, code, severity, message, hint, fix)
+
+
+def _domain_finding(name: str, issue: DomainIssue) -> tuple[str, Severity, str, str]:
+    if issue.kind == "not-a-host":
+        hint = (
+            f"write {issue.meant} (clearml-cfg subdomain {issue.meant[1:]} does it)"
+            if issue.meant
+            else "write the host name the servers share, with a leading dot, e.g. .clearml.example.com"
+        )
+        message = (
+            f"the cookie domain {name!r} {issue.what}: it is not a host name, so browsers drop a cookie set for it "
+            "and nobody stays logged in"
+        )
+        return "cookie-domain-not-a-host", Severity.ERROR, message, hint
+    if issue.kind == "local":
+        return (
+            "cookie-domain-local",
+            Severity.WARNING,
+            f"the cookie domain {name!r} {issue.what}: it has no subdomains to share the login cookie with, "
+            "and browsers refuse or ignore a cookie domain there",
+            "for a server reached by one host name leave the domain out (clearml-cfg set "
+            "apiserver.auth.cookies.domain null); with app., api. and files. subdomains use that domain",
+        )
+    meant = issue.meant or ""
+    if meant == "." + name:
+        message = (
+            f"the cookie domain {name!r} has no leading dot; with app., api. and files. subdomains the login "
+            "cookie is meant for all of them"
+        )
+    else:
+        message = (
+            f"the cookie domain {name!r} is one server's own host: with app., api. and files. subdomains the "
+            f"login cookie is meant for all of them, under {meant}"
+        )
+    return "cookie-domain-no-dot", Severity.WARNING, message, f"write {meant} (clearml-cfg subdomain does it)"
 
 
 def _dot_fix(loaded: LoadedFile, at: KeyPath, name: str, meant: str) -> Fix | None:

@@ -8,7 +8,7 @@ and are never fixable by editing a file). Checkers look at both the same way.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -18,10 +18,12 @@ from ...errors import ConfigReadError
 from ...hocon import Document, HoconSemanticError, HoconSyntaxError, KeyPath, Location
 from ...io.reading import Reader
 from ...model.keys import lookup
-from ...model.layout import ConfigDirs, ConfigFile, discover
+from ...model.layout import ConfigDirs, ConfigFile
+from ...model.merge import on_the_way, pruned
 from ...model.schema import walk
 from ...views.effective import Effective, Origin, origin_below
 from ...views.environment import EnvOverride, env_overrides, parse_env_value, read_env_values
+from ...views.files import listing
 
 
 class Severity(str, Enum):
@@ -65,6 +67,7 @@ class Finding:
     column: int | None = None
     fix: Fix | None = None
     variable: str | None = None  # the environment variable the value comes from (then ``file`` is None)
+    key: KeyPath | None = None  # the server's key it is about, when it is about one
 
     @property
     def fixable(self) -> bool:
@@ -158,9 +161,15 @@ class LoadedFile(Source):
     def prefix(self) -> tuple[str, ...]:
         return self.file.prefix
 
+    #: with a focus (Context.along), the keys inside this file that the checks look at
+    along: list[KeyPath] | None = None
+
     @functools.cached_property
     def _locations(self) -> dict[KeyPath, Location]:
-        return self.document.field_locations()
+        along = self.along
+        if along is None:
+            return self.document.field_locations()
+        return self.document.field_locations(lambda written: any(on_the_way(written, path) for path in along))
 
     def locate(self, inner: KeyPath) -> Location | None:
         """Where the key ``inner`` (a path inside this file) is written: the key itself; else where a key below
@@ -196,6 +205,7 @@ class LoadedFile(Source):
             location.line if location else None,
             location.column if location else None,
             fix,
+            key=self.key(inner),
         )
 
 
@@ -214,7 +224,7 @@ class LoadedEnv(Source):
         self, inner: KeyPath, code: str, severity: Severity, message: str, hint: str, fix: Fix | None = None
     ) -> Finding:
         # a file edit cannot repair a variable: the fix, if a checker made one, does not apply
-        return Finding(code, severity, message, hint, variable=self.variable)
+        return Finding(code, severity, message, hint, variable=self.variable, key=self.key(inner))
 
 
 @dataclass
@@ -226,6 +236,7 @@ class Context:
     bad_env: list[EnvOverride] = field(default_factory=list)  # overrides the server cannot parse
     unreadable: list[Finding] = field(default_factory=list)  # files that could not be read or parsed
     reader: Reader = field(default_factory=Reader)  # each file read once, for the checkers and the effective view
+    along: list[KeyPath] | None = None  # the keys the checks look at (load_context); None: everything
     show_secrets: bool = False
 
     @property
@@ -291,14 +302,25 @@ def _origins(node: Any) -> list[Origin]:
     return []
 
 
-def load_context(dirs: ConfigDirs, env: Mapping[str, str], *, show_secrets: bool = False) -> Context:
+def load_context(
+    dirs: ConfigDirs,
+    env: Mapping[str, str],
+    *,
+    show_secrets: bool = False,
+    reader: Reader | None = None,
+    along: Sequence[KeyPath] | None = None,
+) -> Context:
     """Read every file of every directory and every override; a file that fails becomes a finding rather than
-    an exception."""
-    context = Context(dirs, env, show_secrets=show_secrets)
+    an exception.
+
+    ``along``: look only at what lies along these keys (each source's tree pruned to them; files and variables
+    that set none of it left out): the focus of the rules applied to an edit."""
+    context = Context(dirs, env, show_secrets=show_secrets, reader=reader if reader is not None else Reader())
+    context.along = None if along is None else list(along)
     for directory in dirs.dirs:
         conf_dirs: list[Path] = []
         try:
-            files = discover(directory, conf_dirs)
+            files = listing(directory, context.reader, conf_dirs)
         except ConfigReadError as e:
             context.unreadable.append(Finding("unreadable-file", Severity.ERROR, e.message, e.hint or "", directory))
             continue
@@ -314,10 +336,16 @@ def load_context(dirs: ConfigDirs, env: Mapping[str, str], *, show_secrets: bool
                 )
             )
         for config_file in files:
+            if along is not None and not any(on_the_way(config_file.prefix, path) for path in along):
+                continue
             loaded = _load(context, config_file)
             if loaded is not None:
                 context.files.append(loaded)
-    overrides = env_overrides(env)
+    overrides = [
+        override
+        for override in env_overrides(env)
+        if along is None or any(on_the_way(tuple(override.key.split(".")), path) for path in along)
+    ]
     read_env_values((override.key, override.value) for override in overrides)
     for override in overrides:
         try:
@@ -325,13 +353,20 @@ def load_context(dirs: ConfigDirs, env: Mapping[str, str], *, show_secrets: bool
         except Exception:
             context.bad_env.append(override)
             continue
-        context.envs.append(LoadedEnv(override, tree if isinstance(tree, dict) else {}))
+        context.envs.append(LoadedEnv(override, _focused(tree if isinstance(tree, dict) else {}, (), along)))
     return context
+
+
+def _focused(tree: Any, prefix: tuple[str, ...], along: Sequence[KeyPath] | None) -> Any:
+    """A source's tree as the checks see it: whole, or only what lies along the focus."""
+    if along is None:
+        return tree
+    return pruned(tree, [path[len(prefix) :] for path in along if on_the_way(prefix, path)])
 
 
 def _load(context: Context, config_file: ConfigFile) -> LoadedFile | None:
     try:
-        text = context.reader.text(config_file.path)
+        context.reader.text(config_file.path)
     except ConfigReadError as e:
         context.unreadable.append(_read_failure(config_file, e))
         return None
@@ -350,7 +385,7 @@ def _load(context: Context, config_file: ConfigFile) -> LoadedFile | None:
         return None  # otherwise removed since it was listed: nothing to check
     try:
         document = context.reader.document(config_file.path)
-        tree = document.unresolved()
+        tree = _focused(document.unresolved(), config_file.prefix, context.along)
     except ConfigReadError as error:
         cause = error.__cause__
         if isinstance(cause, (HoconSyntaxError, HoconSemanticError)):
@@ -358,7 +393,13 @@ def _load(context: Context, config_file: ConfigFile) -> LoadedFile | None:
         else:
             context.unreadable.append(_read_failure(config_file, error))
         return None
-    return LoadedFile(config_file, text, document, tree)
+    inside = (
+        None
+        if context.along is None
+        else [p[len(config_file.prefix) :] for p in context.along if on_the_way(config_file.prefix, p)]
+    )
+    # the document's text: the command may have edited it since the file was read
+    return LoadedFile(config_file, document.text, document, tree, along=inside)
 
 
 def _parse_failure(config_file: ConfigFile, e: HoconSyntaxError | HoconSemanticError) -> Finding:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from ...errors import ConfigReadError
+from ...hocon import KeyPath
 from ...io.atomic import change_mode
-from ...io.reading import read_regular
+from ...io.reading import Reader, read_regular
 from ...io.transaction import Change
 from ...model.layout import ConfigDirs, discover
 from ...views.effective import Effective, compute
-from ..common import Options, Outcome
+from ..base import Options, Outcome
 from .appends import check_appends
 from .environment import check_environment
 from .files import check_dirs, check_files
@@ -34,9 +35,17 @@ FIX_PASSES = 3  # a fix can uncover more (a file that reads again is checked fur
 
 
 def run_checks(
-    dirs: ConfigDirs, env: Mapping[str, str], defaults_dir: Path | None = None, *, show_secrets: bool = False
+    dirs: ConfigDirs,
+    env: Mapping[str, str],
+    defaults_dir: Path | None = None,
+    *,
+    show_secrets: bool = False,
+    reader: Reader | None = None,
+    along: Sequence[KeyPath] | None = None,
 ) -> list[Finding]:
-    context = load_context(dirs, env, show_secrets=show_secrets)
+    """Every finding of every checker. ``reader``: the command's (a write judges its edited documents);
+    ``along``: only what lies along these keys (see rules.py)."""
+    context = load_context(dirs, env, show_secrets=show_secrets, reader=reader, along=along)
     findings = list(context.unreadable)
     findings.extend(check_dirs(context))
     findings.extend(check_files(context))
@@ -49,7 +58,9 @@ def run_checks(
     effective: Effective | None = None
     if not context.unreadable:
         try:
-            effective = compute(dirs, env, defaults_dir=defaults_dir, ignore_bad_env=True, reader=context.reader)
+            effective = compute(
+                dirs, env, defaults_dir=defaults_dir, ignore_bad_env=True, reader=context.reader, along=along
+            )
         except ConfigReadError as e:
             findings.append(_cannot_load(e))
     if effective is not None:

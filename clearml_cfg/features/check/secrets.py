@@ -13,8 +13,7 @@ from ...hocon import Document, KeyPath, format_path
 from ...io.atomic import backup_path
 from ...io.reading import read_regular
 from ...model import schema
-from ...model.credentials import is_public_default
-from ..secure import set_fresh
+from ...model.credentials import is_public_default, set_fresh
 from .model import Context, Finding, Fix, LoadedEnv, LoadedFile, Severity
 
 

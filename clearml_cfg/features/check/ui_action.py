@@ -9,7 +9,8 @@ from typing import Any
 from ...hocon import KeyPath, Unresolved, format_path
 from ...hocon.values import QuotedPart, Substitution
 from ...model.schema import UI_ACTION_METHODS, UI_ACTION_OBJECTS
-from ..ui_action import ENTERPRISE, SECTION
+from ...model.schema import UI_ACTIONS as SECTION
+from ...model.schema import UI_ACTIONS_ENTERPRISE as ENTERPRISE
 from .model import Context, Finding, Fix, LoadedFile, Severity
 
 
@@ -44,7 +45,7 @@ def check_ui_actions(context: Context) -> Iterator[Finding]:
                     loaded,
                     (*inner, kind),
                     "ui-action-unknown-object",
-                    Severity.WARNING,
+                    Severity.ERROR,  # like a misspelt key: the actions meant silently do not appear
                     f"the web app shows no context menu for {kind!r}: actions are for {', '.join(UI_ACTION_OBJECTS)}",
                     f"did you mean {close[0]}?" if close else "move them under one of those",
                 )

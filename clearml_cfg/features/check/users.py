@@ -11,11 +11,13 @@ from typing import Any
 
 from ...hocon import KeyPath, Unresolved, format_path
 from ...model.keys import lookup
+from ...model.logins import duplicate_usernames, looks_hashed, password_kind, repaired_hash
 from ...model.passwords import MAX_BYTES
+from ...model.schema import FIXED_USERS as FIXED
+from ...model.schema import FIXED_USERS_LIST as USERS
 from ...model.schema import USER_KEYS_OPTIONAL, USER_KEYS_REQUIRED
 from ...model.values import show_value
 from ...views.effective import Effective
-from ..users import FIXED, USERS, duplicate_usernames, password_kind, repaired_hash
 from .model import Context, Finding, Fix, LoadedEnv, LoadedFile, Severity, Source
 from .sections import CLOSE_IN_COMPLETE, FIXED_USERS_KEYS
 
@@ -209,6 +211,17 @@ def _new_password_hint(source: Source, username: Any) -> str:
     return "quote the username, then set a new password: clearml-cfg passwd USERNAME"
 
 
+_TO_HASHED = "clearml-cfg password-mode hashed"
+
+
+def _plain_in_hashed_hint(source: Source, value: Any, username: Any) -> str:
+    """A password that is no hash at all in a file of hashes is most likely plain text from before the switch
+    (`set pass_hashed true` alone): hashing it as the text it is gives the login back."""
+    if isinstance(source, LoadedFile) and isinstance(value, str) and value:
+        return f"hash the plain-text passwords: {_TO_HASHED} (or {_new_password_hint(source, username)})"
+    return _new_password_hint(source, username)
+
+
 def _password(source: Source, at: KeyPath, where: str, value: Any, hashed: bool, username: Any) -> Iterator[Finding]:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         yield source.finding(
@@ -231,16 +244,19 @@ def _password(source: Source, at: KeyPath, where: str, value: Any, hashed: bool,
             "fixed-user-bad-hash",
             Severity.ERROR,
             f"{where}: {problems[0]}",
-            "--fix repairs it" if fix else _new_password_hint(source, username),
+            "--fix repairs it" if fix else _plain_in_hashed_hint(source, value, username),
             fix,
         )
-    elif not hashed and problems and "looks like" in problems[0]:
+    elif not hashed and isinstance(value, str) and looks_hashed(value):
         yield source.finding(
             at,
             "fixed-user-hash-in-plain-mode",
-            Severity.WARNING,
+            Severity.ERROR,
             f"{where}: {problems[0]}",
-            "set apiserver.auth.fixed_users.pass_hashed true if every password is hashed",
+            f"a hash needs pass_hashed: true ({_TO_HASHED} sets it, keeping the hashes and hashing any plain-text "
+            "password)"
+            if isinstance(source, LoadedFile)
+            else "set pass_hashed true if every password is hashed",
         )
     if isinstance(value, str) and not hashed and len(value.encode("utf-8")) > MAX_BYTES:
         yield source.finding(

@@ -13,24 +13,6 @@ from ...model.known import unknown_name
 from .model import Context, Finding, Fix, LoadedEnv, LoadedFile, Severity, Source
 from .sections import CLOSE_IN_COMPLETE, COMPLETE
 
-_AREAS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("services", "tasks", "non_responsive_tasks_watchdog"), "watchdog"),
-    (("apiserver", "auth", "cookies"), "cookie"),
-    (("apiserver", "cors"), "cors"),
-    (("fileserver", "cors"), "cors"),
-    (schema.FIXED_USERS, "fixed-user"),
-    (("services", "organization", "ui_actions"), "ui-action"),
-    (("apiserver", "listen"), "listen"),
-)
-
-
-def _area(path: KeyPath) -> str:
-    for prefix, name in _AREAS:
-        if tuple(path[: len(prefix)]) == prefix:
-            return name
-    return "setting"
-
-
 # these have checkers of their own (checks/users.py, checks/ui_actions.py)
 _OWN_CHECKER = (schema.FIXED_USERS, schema.UI_ACTIONS)
 
@@ -71,7 +53,7 @@ def _check_one(source: Source, inner: KeyPath, path: KeyPath, value: Any) -> Ite
         )
         return
     holder = schema.setting_for(parent)
-    area = _area(path)
+    area = schema.area(path)
     if holder is not None and holder.keys is not None and name not in holder.keys:
         close = difflib.get_close_matches(name, holder.keys, n=1)
         yield source.finding(
@@ -99,27 +81,34 @@ def _check_one(source: Source, inner: KeyPath, path: KeyPath, value: Any) -> Ite
 
 
 def _unknown(source: Source, inner: KeyPath, path: KeyPath, close: str | None, keys: tuple[str, ...] | None) -> Finding:
+    """A key no server code reads. Next to a known key it nearly spells, it is a typo of that key, whose setting
+    then silently does not apply: an error (misspelt-key). Otherwise a warning (unknown-key)."""
     parent = path[:-1]
     if close is not None:
-        hint = f"did you mean {format_path((*parent, close))}? (the server ignores unknown keys silently)"
-    else:
-        hint = f"{format_path(parent)} takes {', '.join(keys or ())}; the server ignores any other key silently"
+        return source.finding(
+            inner,
+            "misspelt-key",
+            Severity.ERROR,
+            f"no server code reads {format_path(path)}: the server ignores it silently, so the setting meant "
+            "does not apply",
+            f"did you mean {format_path((*parent, close))}?",
+        )
+    hint = f"{format_path(parent)} takes {', '.join(keys or ())}; the server ignores any other key silently"
     return source.finding(inner, "unknown-key", Severity.WARNING, f"no server code reads {format_path(path)}", hint)
 
 
 def _invalid(
     source: Source, inner: KeyPath, path: KeyPath, value: Any, problem: str, setting: schema.Setting
 ) -> Finding:
-    area = _area(path)
-    code = f"{area}-not-seconds" if setting.kind == "seconds" else f"{area}-invalid-value"
+    code = schema.invalid_code(path, setting)
     fix = None
     seconds = _as_seconds(value) if setting.kind == "seconds" else None
-    hint = f"{format_path(path)} takes {setting.kind}"
+    hint = schema.fix_hint(path, setting, value)
     if seconds is not None and isinstance(source, LoadedFile):
         fix = Fix.setting(f"write {format_path(path)} as {seconds}", source.path, inner, seconds)
-        hint += f": --fix writes {seconds}"
+        hint = f"--fix writes {seconds}"
     elif isinstance(source, LoadedEnv):
-        hint += (
+        hint = f"{format_path(path)} takes {setting.kind}" + (
             f": set {source.variable}={seconds}"
             if seconds is not None and inner == tuple(source.override.key.split("."))
             else f"; change {source.variable} (a variable: --fix edits files only)"

@@ -1,0 +1,114 @@
+"""The rules every write obeys: the findings of `check`, applied to the configuration as an edit leaves it.
+
+A write judges the sections it touches, and the few every rule reads (web login, cookies, CORS, UI actions,
+secrets, what tells HTTPS), before and after its edit, with the same checkers `check` runs. A finding the edit
+adds refuses the write when it is an error (exit 2, nothing written) unless ``--force``, and is shown after the
+diff when it is a warning; a finding that was there before is not the edit's doing. So an edit never leaves
+`check` with more errors than it found.
+
+Judging a few sections reads each file with our own parser (the effective view ``along`` those keys), which is
+what makes this cheap enough to run on every write: a 50,000-line file is pruned, not walked.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from ...errors import UsageError
+from ...hocon import KeyPath
+from ...model import schema
+from ...views.snapshot import Snapshot
+from .model import Finding, Severity
+from .run import run_checks
+
+#: Sections some checker reads whatever the edit: the web login as a whole, cookies and what tells HTTPS,
+#: CORS of both servers, UI actions, and the secrets.
+ALWAYS: tuple[KeyPath, ...] = (
+    schema.FIXED_USERS,
+    schema.COOKIES,
+    ("apiserver", "cors"),
+    ("fileserver", "cors"),
+    schema.UI_ACTIONS,
+    ("hosts", "fileserver"),
+    ("services", "async_urls_delete", "fileserver", "url_prefixes"),
+    ("secure",),
+)
+
+
+class Refused(UsageError):
+    """A write that would add an error `check` reports; ``findings`` are those errors."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        first = findings[0]
+        more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+        super().__init__(
+            f"{_where(first)}{first.message} [{first.code}]{more}; nothing was written",
+            f"{first.hint}{' ' if first.hint.endswith(('?', '.')) else '; '}--force writes it anyway",
+            detail="\n".join(f"  {_where(f)}{f.message} [{f.code}]" for f in findings[1:]) or None,
+        )
+        self.findings = findings
+        self.code = first.code
+
+
+def _where(finding: Finding) -> str:
+    """Where a refused finding is: its variable, or its file (not the line: nothing was written, so the line
+    is one of a text that does not exist). The message names the key."""
+    if finding.variable is not None:
+        return f"{finding.variable}: "
+    return f"{finding.file.name}: " if finding.file is not None else ""
+
+
+def focus(edited: Iterable[KeyPath]) -> list[KeyPath]:
+    """What an edit of ``edited`` can change findings about: each key's parent section (its siblings, a closed
+    set of keys), and the sections every rule reads."""
+    found = [path[:-1] if len(path) > 2 else path for path in edited]
+    return list(dict.fromkeys([*found, *ALWAYS]))
+
+
+class Rules:
+    """The findings before an edit, to judge the configuration after it (the snapshot's documents are the ones
+    the transaction edits, so the same snapshot shows both)."""
+
+    def __init__(self, snapshot: Snapshot, edited: Iterable[KeyPath] | None) -> None:
+        """``edited``: the keys the edit sets or removes; None for an edit that can change anything (whole files
+        given a new text), judged over the whole configuration."""
+        self.snapshot = snapshot
+        self.along = None if edited is None else focus(edited)
+        self.before = self._findings()
+
+    def _findings(self) -> list[Finding]:
+        snapshot = self.snapshot
+        return run_checks(snapshot.dirs, snapshot.env, reader=snapshot.reader, along=self.along)
+
+    def verdict(self, *, force: bool) -> list[str]:
+        """Refuse (Refused) when the edit adds an error, unless ``force``; the warnings it adds, to show."""
+        added = _added(self.before, self._findings())
+        errors = [f for f in added if f.severity is Severity.ERROR]
+        if errors and not force:
+            raise Refused(errors)
+        shown = [f"{f.where()}: {f.message} [{f.code}]; {f.hint}" for f in added if f.severity is Severity.WARNING]
+        shown += [f"written anyway (--force): {f.where()}: {f.message} [{f.code}]" for f in errors]
+        return shown
+
+
+def _identity(finding: Finding) -> tuple[object, ...]:
+    """What makes a finding the same before and after an edit: its code, where, and the key it is about, but not
+    its line, nor a list index (removing an entry moves both for the ones after it). Findings are counted, so an
+    edit that adds a second broken entry to a list still adds a finding."""
+    if finding.key is None:
+        return (finding.code, str(finding.file or ""), finding.variable, finding.message)
+    key = tuple(segment for segment in finding.key if not isinstance(segment, int))
+    return (finding.code, str(finding.file or ""), finding.variable, key)
+
+
+def _added(before: Sequence[Finding], after: Sequence[Finding]) -> list[Finding]:
+    remaining = Counter(_identity(f) for f in before)
+    added = []
+    for finding in after:
+        identity = _identity(finding)
+        if remaining[identity]:
+            remaining[identity] -= 1
+        else:
+            added.append(finding)
+    return added
