@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 import shutil
 import tempfile
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from ..errors import CfgError, ConfigReadError, ExitCode, Message, WriteError
 from ..io.reading import parse_document, read_text
 from ..model.layout import ConfigDirs, ConfigFile
 from .check.model import Finding, Severity
+from .check.rules import added
 from .check.run import UNREADABLE, copy_dirs, run_checks
 from .common import Options, Outcome
 from .export_variables import holds_secrets
@@ -185,7 +184,7 @@ def verify(
         before = run_checks(shadow, options.env, show_secrets=show_secrets)
         copied.write_bytes(text.encode("utf-8"))
         after = run_checks(shadow, options.env, show_secrets=show_secrets)
-        new = _new(before, after)
+        new = added(before, after)
         originals = {copy: Path(os.path.abspath(options.dirs.dirs[i])) for i, copy in enumerate(copies)}
         new = [_real(f, originals) for f in new]
     errors = [f for f in new if f.severity is Severity.ERROR]
@@ -195,28 +194,6 @@ def verify(
 def _index(dirs: ConfigDirs, directory: Path) -> int | None:
     found = [i for i, d in enumerate(dirs.dirs) if Path(os.path.abspath(d)) == directory]
     return found[-1] if found else None
-
-
-# A message may name a line of a file ("as written in /x/apiserver.conf:12"); a line that moved is no new problem.
-_LINE_IN_MESSAGE = re.compile(r"(\.conf):\d+(?::\d+)?")
-
-
-def _identity(finding: Finding) -> tuple[object, ...]:
-    message = _LINE_IN_MESSAGE.sub(r"\1", finding.message)
-    return (finding.code, finding.severity, str(finding.file), finding.variable, message)
-
-
-def _new(before: list[Finding], after: list[Finding]) -> list[Finding]:
-    """The findings of ``after`` beyond those of ``before`` (as many as there were more of each)."""
-    left = Counter(_identity(f) for f in before)
-    new = []
-    for finding in after:
-        key = _identity(finding)
-        if left[key]:
-            left[key] -= 1
-        else:
-            new.append(finding)
-    return new
 
 
 def _real(finding: Finding, originals: dict[Path, Path]) -> Finding:

@@ -12,6 +12,7 @@ what makes this cheap enough to run on every write: a 50,000-line file is pruned
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -83,13 +84,17 @@ class Rules:
 
     def verdict(self, *, force: bool) -> list[str]:
         """Refuse (Refused) when the edit adds an error, unless ``force``; the warnings it adds, to show."""
-        added = _added(self.before, self._findings())
-        errors = [f for f in added if f.severity is Severity.ERROR]
+        new = added(self.before, self._findings())
+        errors = [f for f in new if f.severity is Severity.ERROR]
         if errors and not force:
             raise Refused(errors)
-        shown = [f"{f.where()}: {f.message} [{f.code}]; {f.hint}" for f in added if f.severity is Severity.WARNING]
+        shown = [f"{f.where()}: {f.message} [{f.code}]; {f.hint}" for f in new if f.severity is Severity.WARNING]
         shown += [f"written anyway (--force): {f.where()}: {f.message} [{f.code}]" for f in errors]
         return shown
+
+
+# A message may name a line of a file ("as written in /x/apiserver.conf:12"); a line that moved is no new problem.
+_LINE_IN_MESSAGE = re.compile(r"(\.conf):\d+(?::\d+)?")
 
 
 def _identity(finding: Finding) -> tuple[object, ...]:
@@ -97,18 +102,21 @@ def _identity(finding: Finding) -> tuple[object, ...]:
     its line, nor a list index (removing an entry moves both for the ones after it). Findings are counted, so an
     edit that adds a second broken entry to a list still adds a finding."""
     if finding.key is None:
-        return (finding.code, str(finding.file or ""), finding.variable, finding.message)
+        message = _LINE_IN_MESSAGE.sub(r"\1", finding.message)
+        return (finding.code, finding.severity, str(finding.file or ""), finding.variable, message)
     key = tuple(segment for segment in finding.key if not isinstance(segment, int))
-    return (finding.code, str(finding.file or ""), finding.variable, key)
+    return (finding.code, finding.severity, str(finding.file or ""), finding.variable, key)
 
 
-def _added(before: Sequence[Finding], after: Sequence[Finding]) -> list[Finding]:
+def added(before: Sequence[Finding], after: Sequence[Finding]) -> list[Finding]:
+    """The findings of ``after`` beyond those of ``before`` (as many as there are more of each): what an edit
+    added. The rule of every write and of ``edit``."""
     remaining = Counter(_identity(f) for f in before)
-    added = []
+    found = []
     for finding in after:
         identity = _identity(finding)
         if remaining[identity]:
             remaining[identity] -= 1
         else:
-            added.append(finding)
-    return added
+            found.append(finding)
+    return found

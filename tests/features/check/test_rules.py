@@ -9,7 +9,7 @@ from config_files import config_dir, dirs_of
 
 from clearml_cfg.errors import UsageError
 from clearml_cfg.features.check.model import Finding, Severity
-from clearml_cfg.features.check.rules import ALWAYS, Refused, Rules, _added, focus
+from clearml_cfg.features.check.rules import ALWAYS, Refused, Rules, added, focus
 from clearml_cfg.views.snapshot import Snapshot
 
 FILE = Path("apiserver.conf")
@@ -27,19 +27,19 @@ def test_focus_is_the_parent_section_of_each_key_and_what_every_rule_reads() -> 
     assert set(ALWAYS) <= set(found) and len(found) == len(set(found))
 
 
-def test_a_finding_that_only_moved_is_not_added() -> None:
+def test_a_finding_that_only_moved_is_notadded() -> None:
     before = [_finding("misspelt-key", ("apiserver", "listen", "prot"), line=3)]
     after = [_finding("misspelt-key", ("apiserver", "listen", "prot"), line=9)]
-    assert _added(before, after) == []
+    assert added(before, after) == []
 
 
 def test_a_list_index_does_not_tell_findings_apart_but_their_number_does() -> None:
     users = ("apiserver", "auth", "fixed_users", "users")
     before = [_finding("fixed-user-missing-key", (*users, 1))]
     moved = [_finding("fixed-user-missing-key", (*users, 0))]  # the entry before it was removed
-    assert _added(before, moved) == []
+    assert added(before, moved) == []
     second = [*moved, _finding("fixed-user-missing-key", (*users, 1))]
-    assert _added(before, second) == [second[1]]
+    assert added(before, second) == [second[1]]
 
 
 def test_refused_carries_every_error_and_the_first_code() -> None:
@@ -62,3 +62,16 @@ def test_rules_judge_the_documents_the_edit_changes(tmp_path: Path) -> None:
     assert raised.value.code == "misspelt-key"
     shown = rules.verdict(force=True)
     assert len(shown) == 1  # the error let through is said
+
+
+def test_a_line_named_in_a_message_does_not_tell_findings_apart() -> None:
+    before = [Finding("x", Severity.ERROR, "as written in /c/apiserver.conf:3", "h", FILE, 3)]
+    after = [Finding("x", Severity.ERROR, "as written in /c/apiserver.conf:7:2", "h", FILE, 7)]
+    assert added(before, after) == []
+
+
+def test_a_finding_of_another_severity_or_file_is_new() -> None:
+    before = [Finding("a", Severity.WARNING, "m", "h", FILE, 1)]
+    other_severity = Finding("a", Severity.ERROR, "m", "h", FILE, 1)
+    other_file = Finding("a", Severity.WARNING, "m", "h", Path("services.conf"), 1)
+    assert added(before, [other_severity, other_file]) == [other_severity, other_file]
