@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import copy
 import functools
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -31,6 +32,8 @@ from .paths import KeyPath, as_path, format_path
 from .region import read_locally
 from .syntax import Include, Tree, ValueNode
 from .values import Unresolved, strict_equal
+
+_INCLUDE_WORD = re.compile("(?i:include)")  # what every include statement starts with, as the parser reads it
 
 if TYPE_CHECKING:  # the editing machinery loads on the first edit: reading a file does not pay for it
     from .edit import Planner, Splice
@@ -386,6 +389,8 @@ class Document:
         from .edit import fields_under
         from .syntax import ObjectNode
 
+        if "+=" not in self._text:  # known without the syntax tree, which an edit verified in part has let go
+            return []
         root = self._tree.root
         if not isinstance(root, ObjectNode):
             return []
@@ -418,6 +423,8 @@ class Document:
         from .edit import fields_under
         from .syntax import ObjectNode
 
+        if not _INCLUDE_WORD.search(self._text):  # known without the syntax tree (see appends_in_blocks)
+            return []
         tree = self._tree
         if self._includes is not None and self._includes[0] is tree:
             return list(self._includes[1])

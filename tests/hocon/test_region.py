@@ -172,3 +172,25 @@ def test_documents_where_an_entry_does_not_decide_its_key_alone_are_read_whole(t
     tree = parse_tree(text)
     new = text.replace("x: 1", "x: 2")
     assert read_locally(tree, evaluate(tree, resolve=False), new) is None
+
+
+def test_a_text_without_include_or_append_needs_no_parse_to_say_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After an edit verified in part the syntax tree is gone; `check`'s rules still ask for includes and block
+    appends, which a text without the words cannot hold."""
+    document = parse("# the first line\na {\n  b: 1\n}\nc: 2\n")
+    document.unresolved()
+    whole_readings: list[str] = []
+    real = document_module.parse_tree
+    monkeypatch.setattr(document_module, "parse_tree", lambda t: whole_readings.append(t) or real(t))
+    document.set("a.b", 5)
+    assert document.include_statements() == [] and document.appends_in_blocks() == []
+    assert whole_readings == [] and document.text == "# the first line\na {\n  b: 5\n}\nc: 2\n"
+
+
+def test_includes_and_block_appends_are_still_found_after_an_edit() -> None:
+    document = parse('include "extra.conf"\na {\n  b: 1\n}\nc {\n  d += [1]\n}\n')
+    document.set("a.b", 5)
+    [(base, location, include)] = document.include_statements()
+    assert (base, location.line, include.target) == ((), 1, "extra.conf")
+    [append] = document.appends_in_blocks()
+    assert append.path == ("c", "d")
