@@ -124,7 +124,7 @@ CASES: tuple[Case, ...] = (
         _files(**{"apiserver.conf": 'a: 1\ninclude url("http://10.255.255.1/never.conf")\n'}),
         ("check", "--strict"),
         1,
-        "0 errors, 1 warning, 0 info",
+        "0 errors, 2 warnings, 0 info",
     ),
     Case(
         "a string doubled 41 times (show)",

@@ -56,3 +56,11 @@ def as_pyhocon(value: Any) -> Any:
             return relativedelta(microseconds=value.amount // 1000)
         return relativedelta(**{value.unit: value.amount})
     return value
+
+
+def own_secrets() -> str:
+    """A secure.conf that sets every secret the server ships with a public value to a value of its own: a
+    directory with it has no secure-default-credentials finding, so a test can look at the others alone."""
+    from clearml_cfg.model.credentials import SECRETS
+
+    return "".join(f'{".".join(s.path[1:])}: "own-{i}-not-public"\n' for i, s in enumerate(SECRETS))

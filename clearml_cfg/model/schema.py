@@ -566,6 +566,9 @@ _TAKES = {
     "seconds": "a whole number of seconds",
     "string": "a string",
     "domain": "a host name such as .example.com, a list of them, or null",
+    "object": "an object of settings, { key: value, ... }",
+    "list of users": "a list of users, [{ username, password, name }, ...]",
+    "list of actions": "a list of actions, [{ name, action: { method, url } }, ...]",
 }
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import Run, write
 from filesystem import picture
+from helpers import own_secrets
 
 from clearml_cfg.model.schema import MASK
 
@@ -33,6 +34,7 @@ def test_a_fifo_among_the_files_is_refused_without_waiting(cli: Run, config_dir:
 
 def test_a_url_include_is_never_fetched_and_check_says_so(cli: Run, config_dir: Path) -> None:
     write(config_dir / "apiserver.conf", 'a: 1\ninclude required(url("https://ops:pw1@10.255.255.1/x.conf"))\n')
+    write(config_dir / "secure.conf", own_secrets())
     before = picture(config_dir)
     found = cli("check")
     assert found.code == 0

@@ -100,3 +100,19 @@ def test_a_file_without_any_write_bit_is_refused_even_to_whoever_may_write_it(cl
         assert path.stat().st_mode & 0o777 == 0o444
     else:
         assert cli("set", "apiserver.listen.port", "9000", "--force", "-q").code == 4
+
+
+def test_the_default_directories_all_missing(cli: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from clearml_cfg.model import layout
+
+    defaults = (str(tmp_path / "trains"), str(tmp_path / "clearml"))
+    monkeypatch.setattr(layout, "DEFAULT_DIRS", defaults)
+    unset = {"CLEARML_CONFIG_DIR": None}
+    checked = cli("check", "--json", env=unset)
+    assert checked.code == 1
+    assert [(f["code"], f["file"]) for f in json.loads(checked.out)] == [("config-dir-missing", defaults[1])]
+    shown = cli("show", "--json", env=unset)
+    assert (shown.code, json.loads(shown.out)["error"]["code"]) == (2, "config-dir-missing")
+    assert cli("set", "apiserver.listen.port", "8008", "-q", env=unset).code == 0  # the server's own: made
+    assert (tmp_path / "clearml" / "apiserver.conf").is_file() and not (tmp_path / "trains").exists()
+    assert cli("check", env=unset).code == 0

@@ -7,7 +7,7 @@ import difflib
 import re
 from collections.abc import Iterator
 
-from ...model.layout import KNOWN_NAMESPACES
+from ...model.layout import KNOWN_NAMESPACES, missing_dirs
 from ...views.server_reading import url_includes
 from .model import Context, Finding, Severity
 
@@ -18,19 +18,18 @@ _BACKUP = re.compile(
 
 
 def check_dirs(context: Context) -> Iterator[Finding]:
-    """A directory given explicitly that is not there: the server skips it, and runs without that configuration."""
-    if context.dirs.origin == "default":
-        return  # /opt/trains/config is usually absent, and that is fine
-    for directory in context.dirs.dirs:
-        if directory.is_dir():
-            continue
+    """A directory given that is not there (of the default list, none there: /opt/trains/config alone is usually
+    absent, and that is fine): the server skips it, and runs without that configuration. The rule every read and
+    write refuses by (``model.layout.missing_dirs``)."""
+    for directory in missing_dirs(context.dirs):
         state = "is not a directory" if directory.exists() else "does not exist"
+        named = "" if context.dirs.origin == "default" else f" (from {context.dirs.origin})"
+        where = "the path" if context.dirs.origin == "default" else f"the path given by {context.dirs.origin}"
         yield Finding(
             "config-dir-missing",
             Severity.ERROR,
-            f"{directory} (from {context.dirs.origin}) {state}: the server skips it and runs without the "
-            "configuration meant to be there",
-            f"check the path given by {context.dirs.origin}",
+            f"{directory}{named} {state}: the server skips it and runs without the configuration meant to be there",
+            f"check {where}; to start one: clearml-cfg init -c {directory}",
             directory,
         )
 

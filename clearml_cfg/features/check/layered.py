@@ -10,7 +10,8 @@ import shlex
 from collections.abc import Iterator
 from typing import Any
 
-from ...hocon import KeyPath, strict_equal
+from ...hocon import KeyPath, Unresolved, format_path, strict_equal
+from ...model import schema
 from ...model.cookies import DomainIssue, domain_issue
 from ...model.keys import lookup
 from ...views.effective import Effective, Origin
@@ -58,6 +59,32 @@ def _at(
 def check_effective(context: Context, effective: Effective) -> Iterator[Finding]:
     yield from _cookies(context, effective)
     yield from _cors(context, effective)
+    yield from _computed_values(context, effective)
+
+
+def _computed_values(context: Context, effective: Effective) -> Iterator[Finding]:
+    """A known setting written as a substitution (`max_age: ${age}`): its own file's check cannot see the value,
+    so it is checked as the server computes it, at the place that writes it (the same rule and code as a value
+    written out; the web login and UI actions have checkers of their own)."""
+    for source in context.sources:
+        for inner, value in schema.walk(source.tree, ()):
+            if not isinstance(value, Unresolved):
+                continue
+            path = source.key(inner)
+            setting = schema.setting_for(path)
+            if setting is None or setting.check is None or path[:3] in (schema.FIXED_USERS, schema.UI_ACTIONS):
+                continue
+            site = context.site(effective, path)
+            now = _get(effective.tree, path)
+            problem = setting.check(now) if site is not None and site[0] is source else None
+            if problem:
+                yield source.finding(
+                    inner,
+                    schema.invalid_code(path, setting),
+                    Severity.ERROR,
+                    f"{format_path(path)} {problem} (as its substitution computes it)",
+                    schema.fix_hint(path, setting, now),
+                )
 
 
 def _cookies(context: Context, effective: Effective) -> Iterator[Finding]:

@@ -43,9 +43,12 @@ class Refused(UsageError):
     def __init__(self, findings: list[Finding]) -> None:
         first = findings[0]
         more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+        # A hint that says "--fix does it" speaks of a file that has the problem; nothing was written here, so
+        # the fix itself is the advice.
+        hint = first.fix.description if first.fix is not None and first.fix.edit is not None else first.hint
         super().__init__(
             f"{_where(first)}{first.message} [{first.code}]{more}; nothing was written",
-            f"{first.hint}{' ' if first.hint.endswith(('?', '.')) else '; '}--force writes it anyway",
+            f"{hint}{' ' if hint.endswith(('?', '.')) else '; '}--force writes it anyway",
             detail="\n".join(f"  {_where(f)}{f.message} [{f.code}]" for f in findings[1:]) or None,
         )
         self.findings = findings

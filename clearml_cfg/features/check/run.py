@@ -21,7 +21,7 @@ from .files import check_dirs, check_files
 from .layered import check_effective
 from .leftovers import check_leftovers
 from .model import Finding, Severity, load_context
-from .secrets import check_backups, check_permissions, check_secrets
+from .secrets import check_backups, check_built_in_secrets, check_permissions, check_secrets
 from .ui_action import check_ui_actions
 from .users import check_users
 from .values import check_values
@@ -63,8 +63,9 @@ def run_checks(
             )
         except ConfigReadError as e:
             findings.append(_cannot_load(e))
-    if effective is not None:
+    if effective is not None:  # the configuration loads: what no file sets is the server's built-in value
         findings.extend(check_effective(context, effective))
+        findings.extend(check_built_in_secrets(context))
     findings.extend(check_users(context, effective))
     findings.extend(check_ui_actions(context))
     findings.extend(check_environment(context))

@@ -13,7 +13,7 @@ from ...hocon import Document, KeyPath, format_path
 from ...io.atomic import backup_path
 from ...io.reading import read_regular
 from ...model import schema
-from ...model.credentials import is_public_default, set_fresh
+from ...model.credentials import SECRETS, is_public_default, set_fresh
 from .model import Context, Finding, Fix, LoadedEnv, LoadedFile, Severity
 
 
@@ -40,6 +40,27 @@ def check_secrets(context: Context) -> Iterator[Finding]:
                 hint,
                 fix,
             )
+
+
+def check_built_in_secrets(context: Context) -> Iterator[Finding]:
+    """The secrets no file and no variable sets: the server then uses the public values built into it (a fresh
+    install's config directory has no secure.conf at all). One finding for all of them."""
+    if not any(directory.is_dir() for directory in context.dirs.dirs):
+        return  # no configuration here at all: config-dir-missing says why
+    unset = [s.path for s in SECRETS if not any(source.written(s.path) is not None for source in context.sources)]
+    if not unset:
+        return
+    named = ", ".join(format_path(path) for path in unset[:2]) + (
+        f" and {len(unset) - 2} more" if len(unset) > 2 else ""
+    )
+    yield Finding(
+        "secure-default-credentials",
+        Severity.WARNING,
+        f"{named} are set in no file and no variable: the server uses the public values built into it, which "
+        "anyone can read on GitHub",
+        "clearml-cfg secure --rotate writes them with fresh values into secure.conf (and give the agents the new keys)",
+        key=("secure",),  # one finding for all of them, whichever are left
+    )
 
 
 def _fresh(inner: KeyPath, path: KeyPath) -> Callable[[Document], None]:

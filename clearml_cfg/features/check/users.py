@@ -62,6 +62,7 @@ def check_users(context: Context, effective: Effective | None) -> Iterator[Findi
     if not isinstance(pass_hashed, bool):
         yield _invalid_mode(context, effective, pass_hashed)
     duplicates = duplicate_usernames(merged_users) if isinstance(merged_users, list) else {}
+    computed = _computed_passwords(merged_users)
     for source in context.sources:
         yield from _block_keys(source)
         found = _users_in(source)
@@ -69,9 +70,22 @@ def check_users(context: Context, effective: Effective | None) -> Iterator[Findi
             continue
         inner, users = found
         for index, entry in enumerate(users):
+            username = entry.get("username") if isinstance(entry, dict) else None
+            if isinstance(entry, dict) and isinstance(username, str) and isinstance(entry.get("password"), Unresolved):
+                entry = {**entry, "password": computed.get(username, entry["password"])}
             yield from _entry(source, (*inner, index), entry, hashed, duplicates)
         if isinstance(source, LoadedFile):
             yield from _readable_plain_text(source, users, hashed)
+
+
+def _computed_passwords(users: Any) -> dict[Any, Any]:
+    """Each user's password as the server computes it (a `password: ${pw}` is checked by what it gives), by
+    username; a username listed twice has no single password to check this way."""
+    if not isinstance(users, list):
+        return {}
+    named = [u for u in users if isinstance(u, dict) and isinstance(u.get("username"), str) and "password" in u]
+    names = [u["username"] for u in named]
+    return {u["username"]: u["password"] for u in named if names.count(u["username"]) == 1}
 
 
 _SET_MODE = "clearml-cfg set apiserver.auth.fixed_users.pass_hashed true (or false)"
@@ -294,7 +308,7 @@ def _readable_plain_text(loaded: LoadedFile, users: list[Any], hashed: bool | No
             Severity.WARNING,
             f"{loaded.file.relative} holds plain-text passwords and every user of this machine can read it "
             f"(mode {mode:o})",
-            "hash them (clearml-cfg add-user migrates the file), and chmod 600 it (--fix does)",
+            "hash them (clearml-cfg password-mode hashed), and chmod 600 it (--fix does)",
             loaded.path,
             fix=Fix(f"chmod 600 {loaded.path}", loaded.path, mode=mode & ~0o077),
         )

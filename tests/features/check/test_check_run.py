@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from config_files import config_dir, dirs_of
+from helpers import own_secrets
 
 from clearml_cfg.features.check.run import UNREADABLE, apply_fixes, exit_code, preview_fixes, run_checks
 from clearml_cfg.features.common import Options
@@ -18,6 +19,7 @@ FILES = {
         'auth.fixed_users { enabled: true, users: [{ username: "a", password: "12345678", name: "A" }] }\n'
     ),
     "services.conf": "tasks.non_responsive_tasks_watchdog.threshold_sec: 2 hours\n",
+    "secure.conf": own_secrets(),
 }
 FOUND = {"fixed-user-plain-world-readable", "cookie-domain-no-dot", "watchdog-not-seconds"}
 
@@ -85,3 +87,11 @@ def test_the_preview_runs_every_pass_on_a_copy(directory: Path) -> None:
     assert len(preview.notes) == 1
     applied = apply_fixes(Options(dirs_of(directory), {}), run_checks(dirs_of(directory), {}))
     assert {c.path: c.after for c in applied.changes} == {c.path: c.after for c in preview.changes}
+
+
+def test_entries_without_a_username_or_with_a_computed_password_are_checked_without_failing(tmp_path: Path) -> None:
+    users = '[{ sername: "a", password: "p", name: "A" }, { username: ["x"], password: ${pw}, name: "B" }]'
+    text = f'pw: "p"\nauth.fixed_users {{ enabled: true, pass_hashed: true, users: {users} }}\n'
+    directory = config_dir(tmp_path / "c", {"apiserver.conf": text})
+    codes = {f.code for f in run_checks(dirs_of(directory), {})}
+    assert {"fixed-user-missing-key", "fixed-user-bad-hash"} <= codes
