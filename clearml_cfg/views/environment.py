@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from ..hocon import Document, HoconError, KeyPath, strict_equal
 from ..model.env_names import ENV_PREFIXES, miscased_prefix
 from ..model.keys import MISSING, lookup
+from ..model.merge import on_the_way
 from ..model.schema import MASK, secret_at_or_above, value_secrets
 from .server_reading import guarded_includes, plain, short_message
 
@@ -128,6 +129,18 @@ def env_overrides(env: Mapping[str, str]) -> list[EnvOverride]:
         for name in sorted(n for n in env if n.startswith(prefix)):
             key = name[len(prefix) :].replace("__", ".").lower()
             found.append(EnvOverride(name, key, env[name]))
+    return found
+
+
+def overrides_along(env: Mapping[str, str], along: Sequence[KeyPath] | None) -> list[EnvOverride]:
+    """The overrides that set a key on the way to one of ``along`` (every one when None), their values read
+    ahead (``read_env_values``) for ``parse_env_value``."""
+    found = [
+        override
+        for override in env_overrides(env)
+        if along is None or any(on_the_way(tuple(override.key.split(".")), path) for path in along)
+    ]
+    read_env_values((override.key, override.value) for override in found)
     return found
 
 

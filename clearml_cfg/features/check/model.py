@@ -22,7 +22,7 @@ from ...model.layout import ConfigDirs, ConfigFile
 from ...model.merge import on_the_way, pruned
 from ...model.schema import walk
 from ...views.effective import Effective, Origin, origin_below
-from ...views.environment import EnvOverride, env_overrides, parse_env_value, read_env_values
+from ...views.environment import EnvOverride, overrides_along, parse_env_value
 from ...views.files import listing
 
 
@@ -341,13 +341,7 @@ def load_context(
             loaded = _load(context, config_file)
             if loaded is not None:
                 context.files.append(loaded)
-    overrides = [
-        override
-        for override in env_overrides(env)
-        if along is None or any(on_the_way(tuple(override.key.split(".")), path) for path in along)
-    ]
-    read_env_values((override.key, override.value) for override in overrides)
-    for override in overrides:
+    for override in overrides_along(env, along):
         try:
             tree = parse_env_value(override)
         except Exception:
