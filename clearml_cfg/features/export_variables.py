@@ -122,6 +122,7 @@ def export_variables(
     """
     from ..views.effective import compute
     from ..views.environment import env_text as render
+    from ..views.environment import read_env_values
 
     base_env = {name: value for name, value in env.items() if env_key(name) is None}  # overrides are not files
     explicit = ConfigDirs(dirs.dirs, "--config-dir")
@@ -142,6 +143,8 @@ def export_variables(
         *((path, value) for path, value in _settings(tree) if path[0] != "fileserver"),
         *_settings({"fileserver": literal["fileserver"]} if "fileserver" in literal else {}),
     ]
+    # env_text tries each string bare first: read those texts in one go
+    read_env_values((".".join(str(s) for s in path), value) for path, value in settings if isinstance(value, str))
     for path, value in settings:
         if len(path) == 1 and value == {} and not str(path[0]).startswith("-"):
             continue  # a file that sets nothing (comments only)

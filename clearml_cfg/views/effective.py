@@ -23,7 +23,7 @@ from ..model import schema
 from ..model.keys import MISSING, lookup
 from ..model.layout import ConfigDirs, ConfigFile, config_dirs
 from ..model.merge import merge_traced, on_the_way, pruned, put_along, put_file
-from .environment import EnvOverride, env_overrides, env_problem, ignored_env, parse_env_value
+from .environment import EnvOverride, env_problem, ignored_env, overrides_along, parse_env_value
 from .files import listing, will_exist
 from .server_reading import junk, junk_warning, read_file, url_include_warning, url_includes
 
@@ -369,9 +369,7 @@ def compute(
             merge_traced(directory_tree, directory_origins, layer.tree, layer.origins, dash_rule=False)
         merge_traced(tree, origins, directory_tree, directory_origins, dash_rule=replaces)
 
-    for override in env_overrides(env):
-        if along is not None and not any(on_the_way(tuple(override.key.split(".")), path) for path in along):
-            continue
+    for override in overrides_along(env, along):
         env_layer = _env_layer(override, replaces, ignore_bad=ignore_bad_env, warnings=warnings)
         if env_layer is None:
             continue
