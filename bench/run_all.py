@@ -1,6 +1,6 @@
 """Regenerate every section of bench/README.md, one benchmark after the other.
 
-    python bench/run_all.py           # about two minutes on 2 cores
+    python bench/run_all.py           # about six minutes on 2 cores
     python bench/run_all.py --quick   # fewer runs, prints only
 
 Run it on an otherwise idle machine: the figures are medians, but a busy machine still moves them.
@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARKS = ("bench_hocon.py", "bench_cli.py", "bench_users.py", "bench_limits.py", "bench_big.py")
+BENCHMARKS = ("bench_hocon.py", "bench_cli.py", "bench_users.py", "bench_limits.py", "bench_big.py", "bench_speed.py")
 
 
 def main() -> None:

@@ -8,17 +8,18 @@ in messages and diffs, and in data when it goes to a terminal (a pipe gets the v
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from .errors import CfgError, ChangedOnDisk, Message
-from .hocon import KeyPath
+
+if TYPE_CHECKING:  # a command that hashes a password shows messages before it loads the HOCON layer
+    from .hocon import KeyPath
 
 # C0 and C1 controls but tab and line feed (a CR alone, not one of CRLF), DEL, and the invisible marks that
 # reorder text ("Trojan Source"): each shown as a Python escape
@@ -241,6 +242,8 @@ def unified_diff(
 
     Lines are compared with the secrets they hide, so a change of a secret alone still shows as a changed line.
     """
+    import difflib
+
     if show_secrets:
         old = old_keys = (before or "").splitlines()
         new = new_keys = after.splitlines()

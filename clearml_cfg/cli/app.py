@@ -1,4 +1,4 @@
-"""The Typer application and the one place where errors become messages and exit codes.
+"""The Typer application, for every command line that ``fast.py`` does not answer itself.
 
 Only the command being run is registered (and only its module imported): building every command's click
 objects on each start would cost more as the tool grows. `--help`, completion and unknown commands get all.
@@ -15,10 +15,8 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from ..console import Console
-from ..errors import CfgError, ExitCode, InternalError, Interrupted, UsageError
-from ..hocon.deep import with_room
-from ..hocon.parser import MAX_DEPTH, MAX_KEY_DEPTH
+from ..errors import ExitCode, UsageError
+from . import guarded
 from .command import Group
 
 # command name -> the cli module that registers it
@@ -100,82 +98,25 @@ def _command_in(arguments: list[str]) -> str | None:
     return first if first in COMMANDS else None
 
 
-def _undecodable(arguments: list[str]) -> CfgError | None:
-    """An argument that is not UTF-8 (decoded by Python with surrogate escapes) cannot go into a config file.
-
-    The argument itself is not repeated: it may be a password.
-    """
-    for position, argument in enumerate(arguments, start=1):
-        bad = next((ord(c) - 0xDC00 for c in argument if 0xDC80 <= ord(c) <= 0xDCFF), None)
-        if bad is None:
-            continue
-        previous = arguments[position - 2] if position > 1 else ""
-        which = f"the value of {previous}" if previous.startswith("-") else f"argument {position}"
-        byte = "" if "password" in previous else f" (byte 0x{bad:02x})"  # nothing of a password's content
-        return CfgError(
-            f"{which} is not valid UTF-8 text{byte}",
-            "configuration files are UTF-8: check the terminal's locale (LANG/LC_ALL) or the script's encoding",
-        )
-    return None
-
-
 def run(argv: list[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     command = _command_in(arguments)
-    console = Console()
-    json_output = "--json" in (arguments[: arguments.index("--")] if "--" in arguments else arguments)
-    undecodable = _undecodable(arguments)
-    if undecodable is not None:
-        return _fail(console, undecodable, json_output)
+    return guarded(arguments, lambda: _invoke(arguments, command))
+
+
+def _invoke(arguments: list[str], command: str | None) -> object:
+    """The Typer application on ``arguments``; its own exits and usage errors become exit codes and CfgErrors."""
     try:
-        # Room for documents nested as deep as they may be (1,000-part keys): every layer walks trees recursively
-        # (merging, masking, JSON), and a RecursionError would be a crash, not a message.
-        result = with_room(
-            MAX_KEY_DEPTH + MAX_DEPTH,
-            lambda: build_app(command)(args=arguments, prog_name="clearml-cfg", standalone_mode=False),
-        )
-    except CfgError as e:
-        return _fail(console, e, json_output)
+        return build_app(command)(args=arguments, prog_name="clearml-cfg", standalone_mode=False)
     except typer.Exit as e:
         return int(e.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
-        result = ExitCode.INTERRUPTED
+    except typer.Abort:
+        return ExitCode.INTERRUPTED
     except typer.TyperException as e:
         if type(e).__name__ == "NoArgsIsHelpError":
             sys.stdout.write(e.format_message() + "\n")
-            return int(ExitCode.USAGE)
-        return _fail(console, _usage_error(e, arguments, command), json_output)
-    except BrokenPipeError:
-        return 0  # `clearml-cfg show | head` closed the pipe: nothing left to say
-    except Exception as e:  # a bug: say so in two lines rather than a traceback, unless asked for it
-        if os.environ.get("CLEARML_CFG_DEBUG"):
-            raise
-        bug = InternalError(
-            f"internal error: {type(e).__name__}: {e}",
-            "this is a bug in clearml-cfg; no file was left half-written. "
-            "CLEARML_CFG_DEBUG=1 shows the traceback for a report",
-        )
-        return _fail(console, bug, json_output)
-    if result == ExitCode.INTERRUPTED:  # typer turns Ctrl-C into this exit code
-        sys.stderr.write("\n")  # the shell's prompt goes on a line of its own, not after ours
-        if json_output:
-            _json_error(console, Interrupted("interrupted"))
-    return int(result) if isinstance(result, int) else 0
-
-
-def _fail(console: Console, error: CfgError, json_output: bool) -> int:
-    """The error on stderr (and, with --json, as a JSON document on stdout); its exit code."""
-    console.error(error)
-    if json_output:
-        _json_error(console, error)
-    return int(error.exit_code)
-
-
-def _json_error(console: Console, error: CfgError) -> None:
-    from ..model.values import to_json
-
-    document = {"message": error.message, "hint": error.hint, "exit_code": int(error.exit_code), "code": error.code}
-    console.data(to_json({"error": document}))
+            return ExitCode.USAGE
+        raise _usage_error(e, arguments, command) from None
 
 
 def _usage_error(error: typer.TyperException, arguments: list[str], command: str | None) -> UsageError:

@@ -8,13 +8,13 @@ from typing import Annotated
 import typer
 
 from ..console import Console
-from ..errors import NotSet, UsageError
-from ..features.config import get_value, holds_secret, init_dir, set_value, show_tree, unset_value
-from ..model.keys import format_key, lookup, parse_key
-from ..model.schema import masked
-from ..model.values import ValueType, as_hocon, format_value, parse_value, to_json
+from ..errors import UsageError
+from ..features.config import holds_secret, init_dir, set_value, unset_value
+from ..model.keys import format_key, parse_key
+from ..model.values import ValueType, parse_value
 from . import prompts
 from .command import add_commands
+from .get import print_value
 from .options import (
     VALUE_TYPES,
     Component,
@@ -32,6 +32,7 @@ from .options import (
     make_options,
 )
 from .report import report
+from .show import show
 
 Effective = Annotated[
     bool,
@@ -109,28 +110,18 @@ def get_command(
 
     Example: clearml-cfg get services.tasks --json
     """
-    path = parse_key(key)
-    console = Console(quiet=quiet)
-    try:
-        if effective:
-            from .explain import compute_effective
-
-            view = compute_effective(config_dir, component, defaults, ignore_bad_env, path, quiet=quiet)
-            for warning in view.warnings:
-                console.warn(warning)
-            try:
-                value = lookup(view.tree, path)
-            except KeyError:
-                raise NotSet(f"{format_key(path)} is not set in the server's effective configuration") from None
-        else:
-            options = make_options(config_dir, quiet=quiet)
-            value = get_value(options, path)
-    except NotSet as e:
-        if default is None:
-            raise NotSet(e.message, "--default VALUE prints a fallback instead") from None
-        value = default
-    shown = value if show_secrets else masked(value, path)
-    console.data(to_json(shown) if json_output else format_value(shown))
+    print_value(
+        key,
+        default,
+        effective,
+        config_dir,
+        component,
+        defaults,
+        ignore_bad_env,
+        json_output=json_output,
+        show_secrets=show_secrets,
+        quiet=quiet,
+    )
 
 
 def set_command(
@@ -261,27 +252,16 @@ def show_command(
 
     Example: clearml-cfg show apiserver.auth --effective --origin
     """
-    console = Console(quiet=quiet)
-    path = parse_key(namespace) if namespace else ()
-    if effective or origin or changed:
-        from .explain import compute_effective, report_context, show_effective
-
-        view = compute_effective(config_dir, component, defaults, ignore_bad_env, path, quiet=quiet)
-        report_context(console, view)
-        show_effective(
-            console, view, path, origin=origin, changed=changed, json_output=json_output, show_secrets=show_secrets
-        )
-        return
-    options = make_options(config_dir, quiet=quiet)
-    tree = show_tree(options, path)
-    shown = tree if show_secrets else masked(tree, path)
-    if json_output:
-        console.data(to_json(shown))
-        return
-    if isinstance(shown, dict):
-        text = as_hocon(shown)
-        if not text:
-            text = f"# nothing is set{' under ' + format_key(path) if path else ''} in {options.dirs.describe()}\n"
-        console.data_hocon(text)
-    else:
-        console.data_hocon(format_value(shown))
+    show(
+        namespace,
+        effective,
+        origin,
+        changed,
+        config_dir,
+        component,
+        defaults,
+        ignore_bad_env,
+        json_output=json_output,
+        show_secrets=show_secrets,
+        quiet=quiet,
+    )

@@ -18,7 +18,7 @@ from ..features.common import Options
 from ..io.reading import read_text
 from ..model.values import to_json
 from . import prompts
-from .check import print_findings
+from .checking import print_findings
 from .command import add_commands
 from .options import ConfigDir, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
 from .report import report, shown_path

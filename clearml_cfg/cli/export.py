@@ -8,12 +8,10 @@ from typing import Annotated
 
 import typer
 
-from ..console import Console, is_terminal
-from ..errors import Message
-from ..features.export import COMPONENTS, DEFAULT_NAME, FORMATS, export, import_helm
-from ..io.transaction import write_output
-from ..model.values import to_json
+from ..console import Console
+from ..features.export import COMPONENTS, DEFAULT_NAME, FORMATS, import_helm
 from .command import Alias, add_commands
+from .exporting import export_files
 from .options import Choice, ConfigDir, Create, DryRun, Json, NoBackup, Quiet, ShowSecrets, make_options
 from .report import report
 
@@ -92,39 +90,18 @@ def export_command(
 
     Example: clearml-cfg export --format k8s-secret --namespace clearml
     """
-    options = make_options(config_dir, quiet=quiet)
-    console = Console(quiet=quiet)
-    mask = output is None and not show_secrets and is_terminal(console.out)
-    exported = export(
-        options.dirs,
-        options.env,
+    export_files(
         fmt,
-        component=component,
-        name=name,
-        namespace=namespace,
-        fileserver_configs=fileserver_configs,
-        mask=mask,
+        component,
+        name,
+        namespace,
+        output,
+        fileserver_configs,
+        config_dir,
+        show_secrets=show_secrets,
+        quiet=quiet,
+        json_output=json_output,
     )
-    notes = [note.replace("FILE", str(output)) if output else note for note in exported.notes]
-    for warning in exported.warnings:
-        console.warn(warning)
-    if output is not None:
-        write_output(output, exported.text, private=exported.secret)
-        console.info(f"wrote {output}" + (" (readable by you only: it holds secrets)" if exported.secret else ""))
-    if json_output:
-        document = {
-            "format": fmt,
-            "output": None if output is None else str(output),
-            "text": exported.text if output is None else None,
-            "secret": exported.secret,
-            "warnings": [Message.full(warning) for warning in exported.warnings],
-            "notes": notes,
-        }
-        console.data(to_json(document))
-    elif output is None:
-        console.data(exported.text)
-    for note in notes:
-        console.note(note)
 
 
 def import_command(

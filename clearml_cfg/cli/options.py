@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import os
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -12,10 +11,9 @@ from typer import _click as click
 from typer._types import TyperChoice
 
 from ..errors import UsageError
-from ..features.common import Options
-from ..io.locking import DEFAULT_LOCK_TIMEOUT
-from ..model.layout import config_dirs
 from ..model.values import ValueType
+from .context import lock_timeout as lock_timeout  # declared without Typer, for fast.py; imported from here too
+from .context import make_options as make_options
 
 
 class Choice(TyperChoice[str]):
@@ -77,51 +75,6 @@ Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmat
 ShowSecrets = Annotated[
     bool, typer.Option("--show-secrets", help="Print passwords, secrets and keys instead of ********.")
 ]
-
-
-def lock_timeout(env: dict[str, str]) -> float:
-    raw = env.get("CLEARML_CFG_LOCK_TIMEOUT")
-    if not raw:
-        return DEFAULT_LOCK_TIMEOUT
-    hint = f"set it to a number of seconds, e.g. CLEARML_CFG_LOCK_TIMEOUT=30 (unset: {DEFAULT_LOCK_TIMEOUT:g})"
-    try:
-        value = float(raw)
-    except ValueError:
-        raise UsageError(f"CLEARML_CFG_LOCK_TIMEOUT={raw!r} is not a number of seconds", hint) from None
-    if not value >= 0:  # also NaN
-        raise UsageError(f"CLEARML_CFG_LOCK_TIMEOUT={raw!r} must be zero or more seconds", hint)
-    return value
-
-
-def make_options(
-    config_dir: str | None,
-    *,
-    dry_run: bool = False,
-    backup: bool = True,
-    force: bool = False,
-    quiet: bool = False,
-    create: bool | None = None,
-) -> Options:
-    """The options every command works with; warns (on stderr) about a directory list the server reads oddly.
-
-    ``create``: None for a command that only reads (its directories must exist), else whether a write may create
-    the winning directory (--create; the server's default one is always created)."""
-    env = dict(os.environ)
-    dirs = config_dirs(config_dir, env)
-    if dirs.warnings and not quiet:
-        from ..console import Console
-
-        for warning in dirs.warnings:
-            Console().warn(warning)
-    return Options(
-        dirs=dirs,
-        env=env,
-        dry_run=dry_run,
-        backup=backup,
-        force=force,
-        lock_timeout=lock_timeout(env),
-        create=create,
-    )
 
 
 Component = Annotated[

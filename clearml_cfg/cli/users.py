@@ -8,16 +8,13 @@ from typing import Annotated, Any
 import typer
 
 from ..console import Console
-from ..features.common import Outcome
 from ..features.users import (
     PASSWORD_MODES,
     UserInfo,
     UsersReport,
-    add_user,
     change_password,
     list_users,
     login_check,
-    prepare_add,
     prepare_change,
     remove_user,
     set_password_mode,
@@ -26,6 +23,7 @@ from ..features.users import (
 from ..model.logins import DEFAULT_ROUNDS, check_rounds, hash_password
 from ..model.values import to_json
 from . import prompts
+from .add_user import add, finish
 from .command import Alias, add_commands
 from .options import (
     Choice,
@@ -84,24 +82,6 @@ def register(app: typer.Typer, names: list[str]) -> None:
     add_commands(app, names, commands, hash_password=[Alias(("--stdin",), "--password-stdin")])
 
 
-def _finish(
-    console: Console,
-    outcome: Outcome,
-    obtained: prompts.Obtained,
-    username: str,
-    *,
-    dry_run: bool,
-    json_output: bool,
-) -> None:
-    """Report the change; a generated password goes to stdout once (inside the JSON document with --json)."""
-    extra = {"password": obtained.password} if obtained.generated else None
-    report(console, outcome, dry_run=dry_run, json_output=json_output, extra=extra)
-    if obtained.generated and not json_output:
-        stored = " (dry run: it was not stored)" if dry_run else "; it is shown only this once"
-        console.note(f"the generated password of {username!r} follows on stdout{stored}")
-        console.data(obtained.password)
-
-
 def add_user_command(
     username: Username,
     name: Annotated[
@@ -144,31 +124,25 @@ def add_user_command(
 
     Example: echo "$PW" | clearml-cfg add-user jane --name "Jane Doe" --password-stdin
     """
-    options = make_options(config_dir, dry_run=dry_run, backup=not no_backup, create=create, force=force, quiet=quiet)
-    console = Console(quiet=quiet, show_secrets=show_secrets)
-    obtained = prompts.obtain(
-        label=f"New password for {username}",
-        stdin=password_stdin,
-        generate_one=generate,
-        argv=password,
-        check_first=lambda: prepare_add(
-            options, username, name=name, company=company, plaintext=plaintext, rounds=rounds
-        ),
-    )
-    for warning in obtained.warnings:
-        console.warn(warning)
-    outcome = add_user(
-        options,
+    add(
         username,
-        obtained.password,
-        name=name,
-        company=company,
-        guest=guest,
-        plaintext=plaintext,
-        rounds=rounds,
-        progress=console.progress,
+        name,
+        company,
+        guest,
+        password_stdin,
+        generate,
+        password,
+        plaintext,
+        rounds,
+        config_dir,
+        dry_run,
+        force,
+        no_backup,
+        create,
+        quiet=quiet,
+        show_secrets=show_secrets,
+        json_output=json_output,
     )
-    _finish(console, outcome, obtained, username, dry_run=dry_run, json_output=json_output)
 
 
 def passwd_command(
@@ -205,7 +179,7 @@ def passwd_command(
     for warning in obtained.warnings:
         console.warn(warning)
     outcome = change_password(options, username, obtained.password, rounds=rounds, progress=console.progress)
-    _finish(console, outcome, obtained, username, dry_run=dry_run, json_output=json_output)
+    finish(console, outcome, obtained, username, dry_run=dry_run, json_output=json_output)
 
 
 def remove_user_command(

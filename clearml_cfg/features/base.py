@@ -7,12 +7,15 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..hocon import HoconEditError, HoconEditRefused, HoconEditUnresolvable
-from ..io.reading import Reader
-from ..io.transaction import Change, Transaction
 from ..model.layout import ConfigDirs, missing_dirs, refuse_missing, servers_reading
-from ..views.snapshot import Snapshot
+
+if TYPE_CHECKING:  # loaded where used: `get`, which only reads the files, does without them
+    from ..io.reading import Reader
+    from ..io.transaction import Change, Transaction
+    from ..views.snapshot import Snapshot
 
 
 @dataclass
@@ -31,6 +34,8 @@ class Options:
     backed_up: set[Path] = field(default_factory=set)
 
     def transaction(self) -> Transaction:
+        from ..io.transaction import Transaction
+
         self.require_dirs()
         return Transaction(
             dry_run=self.dry_run,
@@ -43,6 +48,8 @@ class Options:
     def snapshot(self, reader: Reader | None = None) -> Snapshot:
         """The command's one reading of the configuration; a write passes its transaction's reader (taken
         after the lock), so that what it reads and what it edits are the same documents."""
+        from ..views.snapshot import Snapshot
+
         self.require_dirs()
         return Snapshot(self.dirs, self.env, reader)
 

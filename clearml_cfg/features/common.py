@@ -153,6 +153,8 @@ def not_taking_effect(snapshot: Snapshot, values: Mapping[KeyPath, Any], *, dry_
     After a write: the effective value (the snapshot refreshed after the edit) is compared with what was
     written. In a dry run only an environment variable (which wins over any file) is reported.
     """
+    from ..views.effective import Origin
+
     warnings: list[str] = []
     for path, value in values.items():
         try:

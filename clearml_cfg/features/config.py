@@ -16,8 +16,7 @@ from ..model.layout import check_namespace, file_for_key
 from ..model.logins import refuse_password_edit
 from ..model.schema import validate
 from ..views.files import FilesView, where_to_set
-from .check.rules import Rules
-from .common import Options, Outcome, edit_hint
+from .base import Options, Outcome, edit_hint
 
 
 def get_value(options: Options, path: KeyPath) -> Any:
@@ -40,6 +39,8 @@ def set_value(options: Options, path: KeyPath, value: Any) -> Outcome:
         snapshot = options.snapshot(tx.reader)
         view = snapshot.files
         refuse_password_edit(path, view.value((*path[:-1], "username")), options.force)
+        from .check.rules import Rules  # the rules of check load with a write: `get` does without them
+
         rules = Rules(snapshot, [path])
         config_file, inner = file_for_key(directory, view.files(directory), path)
         secret = config_file.namespace in ("secure",) or holds_secret(path, value)
@@ -107,6 +108,8 @@ def unset_value(options: Options, path: KeyPath, missing_ok: bool) -> Outcome:
                 f"{format_path(path)} is not set in the configuration files ({options.dirs.describe()})",
                 "--missing-ok makes this a success",
             )
+        from .check.rules import Rules  # the rules of check load with a write: `get` does without them
+
         rules = Rules(snapshot, [path])
         for loaded, inner in found:
             document = tx.document(loaded.file.path)

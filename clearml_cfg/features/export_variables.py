@@ -123,6 +123,7 @@ def export_variables(
     """
     from ..views.effective import compute
     from ..views.environment import env_text as render
+    from ..views.environment import read_env_values
 
     base_env = {name: value for name, value in env.items() if env_key(name) is None}  # overrides are not files
     explicit = ConfigDirs(dirs.dirs, "--config-dir")
@@ -149,6 +150,8 @@ def export_variables(
         if not (len(path) == 1 and value == {} and not str(path[0]).startswith("-"))  # a file of comments only
         and reads(component, namespace(path))
     ]
+    # env_text tries each string bare first: read those texts in one go
+    read_env_values((".".join(str(s) for s in path), value) for path, value in settings if isinstance(value, str))
     # the file server's loader has no `-key` rule, in its variables' merge either: its variables keep their `-`
     for path, value in settings if component == "fileserver" else _dashes_for_the_server(settings):
         try:

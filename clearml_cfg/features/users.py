@@ -24,7 +24,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import Message, NoMatch, NotSet, UsageError, WriteError
 from ..hocon import Document, HoconEditError, HoconKeyError, KeyPath, Unresolved, format_path, strict_equal
@@ -50,16 +50,13 @@ from ..model.logins import (
     secret_kind,
     truth_problem,
 )
-from ..model.passwords import MAX_BYTES, check_new_password, check_utf8
+from ..model.passwords import MAX_BYTES, Hashing, check_new_password, check_utf8
 from ..model.schema import USER_KEYS_OPTIONAL, USER_KEYS_REQUIRED
 from ..views import environment as overrides
 from ..views.files import FilesView
 from ..views.snapshot import Snapshot
 from .check.rules import Rules
 from .common import Options, Outcome, edit_hint
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future
 
 FIXED: KeyPath = schema.FIXED_USERS
 AUTH: KeyPath = FIXED[:-1]
@@ -74,19 +71,6 @@ Progress = Callable[[int, str], AbstractContextManager[Callable[[], None]]]
 
 
 # --- hashing ----------------------------------------------------------------------------------------------
-
-
-def _hash_later(password: str, rounds: int) -> Future[str]:
-    """Start hashing in a thread: bcrypt releases the GIL, so reading and editing the file costs no extra time."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    check_new_password(password)
-    check_rounds(rounds)
-    pool = ThreadPoolExecutor(max_workers=1)
-    try:
-        return pool.submit(hash_password, password, rounds)
-    finally:
-        pool.shutdown(wait=False)
 
 
 def _hash_all(passwords: list[str], rounds: int, progress: Progress | None) -> list[str]:
@@ -777,18 +761,23 @@ def add_user(
     plaintext: bool = False,
     rounds: int | None = None,
     progress: Progress | None = None,
+    hashing: Hashing | None = None,
 ) -> Outcome:
     """Append ``{ username, password, name }`` (plus company / is_guest when given); enable fixed users.
 
     Hashed unless ``plaintext``. A plain-text file with users becomes a hashed one: their passwords are hashed
-    with the same cost and ``pass_hashed`` becomes true, so they log in as before.
+    with the same cost and ``pass_hashed`` becomes true, so they log in as before. ``hashing``: a hash started
+    already (the command line starts it as soon as it has the password), used when it is the one wanted.
     """
     _check_username(username)
     _check_details(name, company)
     check_new_password(password)
     cost = _check_cost(plaintext, rounds)
     # Hashing is the slow part and needs nothing from the file: it runs while the file is locked, read and edited.
-    hashing = None if plaintext else _hash_later(password, cost)
+    if plaintext:
+        hashing = None
+    elif hashing is None or not hashing.of(password, cost):
+        hashing = Hashing(password, cost)
     outcome = Outcome()
     with options.transaction() as tx:
         target = _open(options, tx)

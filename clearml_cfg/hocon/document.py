@@ -11,6 +11,7 @@ import bisect
 import copy
 import functools
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -29,8 +30,11 @@ from .errors import (
 from .evaluate import IncludeLoader, evaluate, evaluate_checked
 from .parser import gc_paused, parse_tree
 from .paths import KeyPath, PathError, as_path, format_path
+from .region import read_locally
 from .syntax import Include, Tree, ValueNode
 from .values import Unresolved, strict_equal
+
+_INCLUDE_WORD = re.compile("(?i:include)")  # what every include statement starts with, as the parser reads it
 
 if TYPE_CHECKING:  # the editing machinery loads on the first edit: reading a file does not pay for it
     from .edit import Planner, Splice
@@ -38,7 +42,6 @@ if TYPE_CHECKING:  # the editing machinery loads on the first edit: reading a fi
 
 _MISSING: Any = object()
 _EDIT_SLACK = 32  # levels an edit may add (the value set, parents it creates)
-_EMPTY = parse_tree("")
 _Method = TypeVar("_Method", bound=Callable[..., Any])
 
 
@@ -172,9 +175,8 @@ def _roomy(method: _Method) -> _Method:
 
 
 def _with_room(document: Document, action: Callable[[], Any]) -> Any:
-    tree = document._tree
     try:
-        return with_room(tree.depth + tree.links + _EDIT_SLACK, action)
+        return with_room(document._depth + document._links + _EDIT_SLACK, action)
     except RecursionError:  # not expected: the room is sized for the document
         raise HoconSemanticError(f"{document!r} is nested too deeply to be processed") from None
 
@@ -183,7 +185,13 @@ class Document:
     """A HOCON file, parsed losslessly: ``str(Document(text)) == text`` for every text pyhocon accepts."""
 
     def __init__(self, text: str) -> None:
-        self._tree: Tree = parse_tree(text)
+        tree = parse_tree(text)
+        self._text = text
+        # The syntax tree; None after an edit verified without it (region.py), until something needs it. Its
+        # depth (a bound, after such an edit) and its links are kept apart, so that reading does not need it.
+        self._syntax: Tree | None = tree
+        self._depth = tree.depth
+        self._links = tree.links
         self._unresolved: Any = _MISSING
         # How the text resolves: (None, tree) with this process's environment, as pyhocon would resolve it here;
         # else (the variables it takes values from, tree) when every variable is set; None when it does not
@@ -197,7 +205,14 @@ class Document:
 
     @property
     def text(self) -> str:
-        return self._tree.text
+        return self._text
+
+    @property
+    def _tree(self) -> Tree:
+        if self._syntax is None:
+            self._syntax = parse_tree(self._text)
+            self._depth, self._links = self._syntax.depth, self._syntax.links
+        return self._syntax
 
     def render(self) -> str:
         """The text, rebuilt from the tokens: proof that nothing was lost."""
@@ -244,7 +259,7 @@ class Document:
     def resolved(self, env: Mapping[str, str]) -> Any:
         """The document as pyhocon reads it with ``env`` for substitutions. Shared like :meth:`unresolved`: a
         document without substitutions resolves to its unresolved tree, computed once."""
-        if not self._tree.links:
+        if not self._links:
             return self._semantic()
         return evaluate(self._tree, resolve=True, env=env)
 
@@ -256,7 +271,7 @@ class Document:
     def _resolved(self) -> tuple[frozenset[str], Any] | None:
         """What ``_resolution`` says, worked out when first needed (with ``_semantic``, from the same reading)."""
         if self._resolution is _MISSING:
-            if not self._tree.links:
+            if not self._links:
                 self._resolution = (frozenset(), self._semantic())
             else:
                 here = _Watched(os.environ)
@@ -327,7 +342,7 @@ class Document:
             if planner.definitions(key[:-1])[-len(lists)].field.appends:
                 raise  # the first list is not where the value starts
             elements = [element for node in lists for element in list_elements(node)]
-        if self._tree.links:
+        if self._links:
             resolution = self._resolved()
             read = _lookup(resolution[1], key[:-1]) if resolution is not None else None
             if not isinstance(read, list) or len(read) != len(elements):
@@ -384,6 +399,8 @@ class Document:
         from .edit import fields_under
         from .syntax import ObjectNode
 
+        if "+=" not in self._text:  # known without the syntax tree, which an edit verified in part has let go
+            return []
         root = self._tree.root
         if not isinstance(root, ObjectNode):
             return []
@@ -416,6 +433,8 @@ class Document:
         from .edit import fields_under
         from .syntax import ObjectNode
 
+        if not _INCLUDE_WORD.search(self._text):  # known without the syntax tree (see appends_in_blocks)
+            return []
         tree = self._tree
         if self._includes is not None and self._includes[0] is tree:
             return list(self._includes[1])
@@ -530,7 +549,7 @@ class Document:
             pruned = _path_copy(pruned, key[:depth])
             del _lookup(pruned, key[: depth - 1])[key[depth - 1]]
             accepted.append(pruned)
-        text = self._apply(Planner(self._tree, self.style).unset(key))
+        text = self._apply(Planner(self._tree).unset(key))
         self._commit(text, accepted, f"remove {format_path(key)}")
 
     @_gc_paused
@@ -552,7 +571,7 @@ class Document:
             self.set(key, [value])
             return
         action = f"append to {format_path(key)}"
-        planner = Planner(self._tree, self.style)
+        planner = Planner(self._tree)
         if isinstance(current, Unresolved):
             self._append_to_computed(planner, key, current, value)
             return
@@ -635,11 +654,9 @@ class Document:
 
     def _set_text(self, tree: Tree, path: KeyPath, value: Any, current: Any) -> str:
         from .edit import Planner, apply_splices
-        from .style import detect_style
 
-        style = detect_style(tree)
         if not (isinstance(value, dict) and isinstance(current, dict)):
-            return apply_splices(tree.text, Planner(tree, style).set(path, value))
+            return apply_splices(tree.text, Planner(tree).set(path, value))
         # An object over an object: edit key by key so that comments and layout inside it survive.
         text = tree.text
         for name, item in value.items():
@@ -650,11 +667,11 @@ class Document:
         for name in current:
             if name not in value:
                 step = parse_tree(text)
-                text = apply_splices(text, Planner(step, detect_style(step)).unset((*path, name), comments=False))
+                text = apply_splices(text, Planner(step).unset((*path, name), comments=False))
         if not value:
             step = parse_tree(text)
             if _lookup(evaluate(step, resolve=False), path) is _MISSING:  # it existed only through its keys
-                text = apply_splices(text, Planner(step, detect_style(step)).set(path, {}))
+                text = apply_splices(text, Planner(step).set(path, {}))
         return text
 
     def _commit(
@@ -667,13 +684,26 @@ class Document:
         before = self._resolved()
         checked = before is not None
         needs = before[0] if before is not None else None
+        local = read_locally(self._tree, self._semantic(), text) if needs is not None else None
+        if local is not None:  # the changed entry alone, read again where it stands (see region.py)
+            after, depth = local
+            if not any(strict_equal(after, candidate) for candidate in accepted):
+                raise HoconEditRefused(f"refusing to {action}: {_first_difference(accepted[0], after)}")
+            wrong = resolves_to(after) if resolves_to is not None else None
+            if wrong is not None:
+                raise HoconEditError(wrong)
+            self._syntax, self._text, self._depth = None, text, depth
+            self._unresolved = after
+            self._resolution = (frozenset(), after)
+            self._line_starts = None
+            return
         # Let the old syntax tree go before the new one is built (on a large file the two would double the
-        # memory); should the edit be refused, the old text is parsed again.
-        old_text = self._tree.text
-        self._tree = _EMPTY
+        # memory); should the edit be refused, the old text is parsed again when next needed.
+        self._syntax = None
         environment: Mapping[str, str] = os.environ if needs is None else _AnyEnvironment(needs)
         resolved: Any = _MISSING
         unresolvable = None
+        old_text = self._text
         try:
             tree = parse_tree(text)
             if checked and tree.links:
@@ -682,13 +712,10 @@ class Document:
                 after = evaluate(tree, resolve=False)
                 resolved = after if checked else _MISSING
         except (HoconSyntaxError, HoconSemanticError) as e:
-            self._tree = parse_tree(old_text)
             raise HoconEditRefused(f"refusing to {action}: the edited text would not read back ({e})") from e
         if not any(strict_equal(after, candidate) for candidate in accepted):
-            self._tree = parse_tree(old_text)
             raise HoconEditRefused(f"refusing to {action}: {_first_difference(accepted[0], after)}")
         if unresolvable is not None:
-            self._tree = parse_tree(old_text)
             now = "with this machine's environment" if needs is None else "without help from the environment"
             raise HoconEditUnresolvable(
                 f"the server could not load the file after this: {_where_before(unresolvable, old_text, text)} "
@@ -696,9 +723,8 @@ class Document:
             )
         wrong = resolves_to(resolved) if resolves_to is not None and resolved is not _MISSING else None
         if wrong is not None:
-            self._tree = parse_tree(old_text)
             raise HoconEditError(wrong)
-        self._tree = tree
+        self._syntax, self._text, self._depth, self._links = tree, text, tree.depth, tree.links
         self._unresolved = after
         # With this machine's environment, that is how it resolves. With every variable set, only if it asked
         # for no variable the text did not take before. Else work it out again when needed.

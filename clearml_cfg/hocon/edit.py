@@ -16,7 +16,7 @@ from typing import Any
 from .errors import HoconEditError, HoconKeyError, line_and_column
 from .paths import KeyPath, format_path
 from .render import Style, dotted_key, render_field, render_value
-from .style import first_on_line, indent_of, line_end, line_start, same_line
+from .style import detect_style, first_on_line, indent_of, line_end, line_start, same_line
 from .syntax import Field, Kind, ListNode, ObjectNode, Tree, ValueNode
 
 
@@ -72,6 +72,28 @@ def fields_under(node: ObjectNode, base: KeyPath) -> list[FieldRef]:
     return found
 
 
+def fields_along(node: ObjectNode, base: KeyPath, path: KeyPath) -> list[FieldRef]:
+    """The fields of ``fields_under(node, base)`` that an edit of ``path`` looks at, in the same order: those whose
+    key starts the way ``path`` goes on from their object (the key itself, what lies below or above it, a dotted
+    sibling), found without visiting the rest of a large file."""
+    found: list[FieldRef] = []
+
+    def visit(obj: ObjectNode, prefix: KeyPath) -> None:
+        depth = len(prefix)
+        for field in obj.fields:
+            segments = field.key.segments
+            if depth < len(path) and segments[0] != path[depth]:
+                continue
+            full = prefix + segments
+            found.append(FieldRef(field, full, obj))
+            single = field.value.single()
+            if isinstance(single, ObjectNode) and full[: len(path)] == path[: len(full)]:
+                visit(single, full)
+
+    visit(node, base)
+    return found
+
+
 def _where(text: str, offset: int) -> str:
     line, column = line_and_column(text, offset)
     return f"line {line}, column {column}"
@@ -91,10 +113,23 @@ def list_elements(node: ListNode) -> list[ValueNode]:
 class Planner:
     """Plans one edit against one parsed text."""
 
-    def __init__(self, tree: Tree, style: Style) -> None:
+    def __init__(self, tree: Tree, style: Style | None = None) -> None:
         self.tree = tree
         self.text = tree.text
-        self.style = style
+        self._style = style
+
+    @property
+    def style(self) -> Style:
+        """The file's layout conventions (``style`` given, or read from the whole file when first needed: replacing
+        a value rarely needs them)."""
+        if self._style is None:
+            self._style = detect_style(self.tree)
+        return self._style
+
+    def _layout(self, value: Any) -> Style:
+        """The style to render ``value`` in: a scalar is written alike in every layout, so reading the file's
+        (a pass over all of it) waits for a value that spans lines."""
+        return self.style if isinstance(value, (Mapping, list, tuple)) else Style()
 
     # --- finding things -----------------------------------------------------------------------------------
 
@@ -119,7 +154,7 @@ class Planner:
                 return self.tree.root
             raise HoconEditError("the file is an object, not a list")
         node, base = self.scope(path)
-        definitions = [r for r in fields_under(node, base) if r.path == path]
+        definitions = [r for r in fields_along(node, base, path) if r.path == path]
         if not definitions:
             raise HoconKeyError(f"{format_path(path)} is not set")
         last = definitions[-1].field
@@ -143,7 +178,7 @@ class Planner:
         plain definition before them. The first one may be missing (not a list written as such); the last one
         is always there. What pyhocon makes of them is for the caller to check."""
         node, base = self.scope(path)
-        definitions = [r for r in fields_under(node, base) if r.path == path]
+        definitions = [r for r in fields_along(node, base, path) if r.path == path]
         if not definitions:
             raise HoconKeyError(f"{format_path(path)} is not set")
         last = definitions[-1].field
@@ -175,7 +210,7 @@ class Planner:
 
     def definitions(self, path: KeyPath) -> list[FieldRef]:
         node, base = self.scope(path)
-        return [r for r in fields_under(node, base) if r.path == path]
+        return [r for r in fields_along(node, base, path) if r.path == path]
 
     # --- set ----------------------------------------------------------------------------------------------
 
@@ -183,7 +218,7 @@ class Planner:
         if isinstance(path[-1], int):
             return self.replace_element(path, value)
         node, base = self.scope(path)
-        refs = fields_under(node, base)
+        refs = fields_along(node, base, path)
         definitions = [r for r in refs if r.path == path]
         if not definitions:
             # The key may exist only through keys below it (`b.b.a: 0`): the new value replaces them, written
@@ -245,7 +280,7 @@ class Planner:
         inline = parent.braced and same_line(text, parent.start, parent.end)
         old = field.value.single()
         multiline_list = isinstance(old, ListNode) and not same_line(text, old.start, old.end)
-        rendered = render_value(value, self.style, indent, inline=inline, multiline_list=multiline_list)
+        rendered = render_value(value, self._layout(value), indent, inline=inline, multiline_list=multiline_list)
         end = self._value_end(field.value.end)
         if field.separator is None:
             if isinstance(value, Mapping):
@@ -392,7 +427,7 @@ class Planner:
         if isinstance(path[-1], int):
             return self.remove_element(path)
         node, base = self.scope(path)
-        refs = fields_under(node, base)
+        refs = fields_along(node, base, path)
         victims = [r.field for r in refs if r.path[: len(path)] == path]
         if not victims:
             raise HoconEditError(
@@ -540,7 +575,7 @@ class Planner:
         node = self.list_node(path[:-1])
         element = self.element(path)
         inline = same_line(text, node.start, node.end)
-        rendered = render_value(value, self.style, indent_of(text, element.start), inline=inline)
+        rendered = render_value(value, self._layout(value), indent_of(text, element.start), inline=inline)
         return [Splice(element.start, element.end, rendered)]
 
     def remove_element(self, path: KeyPath) -> list[Splice]:

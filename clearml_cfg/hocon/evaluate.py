@@ -996,6 +996,23 @@ def evaluate(
     return resolved if resolve else unresolved
 
 
+def evaluate_entries(text: str, entries: list[Field | Include], depth: int, *, root: bool) -> dict[str, Any]:
+    """What the entries of one object of ``text`` give, unresolved, when no other entry of that object shares
+    their first key: a part of ``evaluate(resolve=False)``, for a text without tabs, substitutions or includes
+    (``root``: the object is the document's own; ``depth``: how deep the entries nest)."""
+    node = ObjectNode(0, len(text), braced=False, depth=0)
+    node.entries = entries
+
+    def read() -> dict[str, Any]:
+        with gc_paused():
+            try:
+                return _plain(_Builder(None).object(node, root=root), False)  # type: ignore[no-any-return]
+            except _Failure as failure:
+                raise _located(text, failure.offset, failure.reason) from None
+
+    return with_room(depth, read)
+
+
 def evaluate_checked(tree: Tree, env: Mapping[str, str]) -> tuple[Any, Any, HoconSemanticError | None]:
     """``evaluate(resolve=False)``, and ``evaluate(env=env)`` or the error it raises (then None).
 

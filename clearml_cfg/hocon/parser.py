@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import re
+import sys
 from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -127,6 +128,23 @@ def parse_tree(text: str) -> Tree:
         parser = _Parser(text)
         root = parser.document()
         return Tree(text, parser.kinds, parser.starts, root, parser.deepest, parser.links, parser.most_frames)
+
+
+def parse_entries(
+    text: str, start: int, stop: int, depth: int, path: int
+) -> tuple[list[Field | Include], int, int] | None:
+    """The entries of an object's body read from ``start`` to exactly ``stop`` of ``text``, as the whole text's
+    reading meets them when it is at ``start`` inside an object ``depth`` deep under ``path`` key segments; with
+    the longest path and the number of links they hold. None when the reading does not stop at ``stop`` between
+    two entries (a value goes on past it, or the object ends before it)."""
+    with gc_paused():
+        parser = _Parser(text)
+        parser.pos, parser.path = start, path
+        node = ObjectNode(start, stop, braced=False, depth=depth)
+        parser._body(node, stop)
+        if parser.pos != stop:
+            return None
+        return node.entries, parser.deepest, parser.links
 
 
 def _describe(text: str, pos: int) -> str:
@@ -279,9 +297,12 @@ class _Parser:
         node.end = self.pos
         return node
 
-    def _body(self, node: ObjectNode) -> None:
+    def _body(self, node: ObjectNode, stop: int = sys.maxsize) -> None:
+        """The entries of an object up to its end (or up to ``stop``, when reading a part of the text)."""
         text = self.text
         while True:
+            if self.pos >= stop:
+                return
             self._ws()
             if self.pos >= self.n:
                 return

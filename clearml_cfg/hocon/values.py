@@ -133,6 +133,8 @@ def _kind(value: Any) -> type:
 
 def strict_equal(a: Any, b: Any) -> bool:
     """Equality that tells 1 from 1.0 from True and "1" from 1: what a config value means depends on its type."""
+    if a is b:  # every value equals itself (NaN too, below): an edited tree shares what the edit left alone
+        return True
     if _kind(a) is not _kind(b):
         return False
     if isinstance(a, dict):

@@ -17,6 +17,7 @@ import functools
 import json
 import os
 import stat
+import tempfile  # loaded with the transaction: add-user loads it while bcrypt works
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -221,7 +222,6 @@ def _stage(
     """Write ``data`` to a new temporary file beside ``final``; owner, mode and (from ``like``) the extended
     attributes are set on its descriptor."""
     import hashlib
-    import tempfile
 
     directory = final.parent
     try:

@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 from ..errors import WriteError
-from .atomic import write_error
 
 LOCK_NAME = ".clearml-cfg.lock"
 
@@ -41,6 +40,8 @@ def lock_directory(directory: Path, timeout: float) -> list[int]:
         for fd in handles:
             os.close(fd)
         if isinstance(e, OSError):
+            from .atomic import write_error  # a failure's message only: reading commands do without it
+
             raise write_error(e, directory, "lock") from e
         raise
     return handles

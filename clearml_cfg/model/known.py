@@ -10,6 +10,7 @@ ignores keys it does not read.
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,14 +42,16 @@ def any_name(parent: KeyPath) -> bool:
     return "*" in _registry_children(parent)
 
 
-def _registry_children(parent: KeyPath) -> set[str]:
-    """The parts that come after ``parent`` in the registry's patterns (`*` for any name)."""
+@functools.lru_cache(maxsize=1024)
+def _registry_children(parent: KeyPath) -> frozenset[str]:
+    """The parts that come after ``parent`` in the registry's patterns (`*` for any name); asked for every key a
+    view shows, so worked out once per parent."""
     depth = len(parent)
-    return {
+    return frozenset(
         setting.pattern[depth]
         for setting in schema.SETTINGS
         if len(setting.pattern) > depth and schema.Setting(setting.pattern[:depth], "").matches(parent)
-    }
+    )
 
 
 def close_name(name: str, known: Sequence[str], cutoff: float = CUTOFF) -> str | None:

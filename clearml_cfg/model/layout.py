@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -240,6 +239,8 @@ def check_namespace(path: KeyPath, force: bool) -> None:
     head = path[0]
     if head in KNOWN_NAMESPACES or force:
         return
+    import difflib
+
     close = difflib.get_close_matches(str(head), KNOWN_NAMESPACES, n=1)
     suggestion = f"did you mean {close[0]}.{format_path(path[1:])}? " if close and len(path) > 1 else ""
     raise UsageError(

@@ -16,12 +16,10 @@ from ..errors import UsageError
 from ..hocon import KeyPath, Unresolved, format_path
 from .keys import MISSING
 from .login import not_sendable, truthy
-from .passwords import check_new_password
+from .passwords import DEFAULT_ROUNDS as DEFAULT_ROUNDS  # the cost rules and the hash: passwords.py, which
+from .passwords import check_rounds as check_rounds  # add-user loads before the rest of the tool
+from .passwords import hash_password as hash_password
 from .schema import FIXED_USERS_LIST, USER_KEYS_OPTIONAL, USER_KEYS_REQUIRED
-
-DEFAULT_ROUNDS = 12
-MIN_ROUNDS, MAX_ROUNDS = 4, 31
-
 
 #: A bcrypt hash as bcrypt.hashpw returns it: $2a$/$2b$/$2y$, a two-digit cost, 22 characters of salt, 31 of hash
 _BCRYPT = re.compile(rb"\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}")
@@ -29,23 +27,6 @@ _BCRYPT = re.compile(rb"\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}")
 
 #: What `print(base64.b64encode(...))` shows, pasted whole: b'...'
 _WRAPPER = re.compile(r"""b(['"])(.*)\1""", re.DOTALL)
-
-
-def check_rounds(rounds: int) -> None:
-    if not MIN_ROUNDS <= rounds <= MAX_ROUNDS:
-        raise UsageError(
-            f"--rounds {rounds} is outside bcrypt's range {MIN_ROUNDS}-{MAX_ROUNDS}",
-            f"each step doubles the time; the default {DEFAULT_ROUNDS} takes about a quarter of a second",
-        )
-
-
-def hash_password(password: str, rounds: int = DEFAULT_ROUNDS) -> str:
-    """What the server stores with ``pass_hashed: true``: base64 of a bcrypt hash, as ASCII text."""
-    check_new_password(password)  # before bcrypt sees it: bcrypt 4 would truncate, bcrypt 5 would raise
-    check_rounds(rounds)
-    import bcrypt
-
-    return base64.b64encode(bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds))).decode("ascii")
 
 
 def describe(value: Any, *, quote: bool = False) -> str:

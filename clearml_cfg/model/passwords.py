@@ -1,7 +1,8 @@
-"""The rules every new password must meet, and the strong passwords ``--generate`` makes.
+"""The rules every new password must meet, the strong passwords ``--generate`` makes, and how the server stores
+one (base64 of a bcrypt hash).
 
 Where a password comes from (a prompt, stdin, argv) is the command line's business: ``cli/prompts.py``.
-bcrypt is not imported here: only the code that hashes or checks pays for it.
+bcrypt is imported only to hash: only the code that hashes or checks pays for it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from .login import not_sendable
 MAX_BYTES = 72
 #: characters of a generated password: 18 random bytes as URL-safe base64, 144 bits, nothing a shell must quote
 GENERATED_BYTES = 18
+#: bcrypt's cost: the default, and the range bcrypt takes
+DEFAULT_ROUNDS = 12
+MIN_ROUNDS, MAX_ROUNDS = 4, 31
 
 
 def check_utf8(what: str, text: str, *, secret: bool = False) -> None:
@@ -58,3 +62,58 @@ def generate() -> str:
     import secrets  # imports hmac, hashlib and random: only --generate pays for them
 
     return secrets.token_urlsafe(GENERATED_BYTES)
+
+
+def check_rounds(rounds: int) -> None:
+    if not MIN_ROUNDS <= rounds <= MAX_ROUNDS:
+        raise UsageError(
+            f"--rounds {rounds} is outside bcrypt's range {MIN_ROUNDS}-{MAX_ROUNDS}",
+            f"each step doubles the time; the default {DEFAULT_ROUNDS} takes about a quarter of a second",
+        )
+
+
+def hash_password(password: str, rounds: int = DEFAULT_ROUNDS) -> str:
+    """What the server stores with ``pass_hashed: true``: base64 of a bcrypt hash, as ASCII text."""
+    check_new_password(password)  # before bcrypt sees it: bcrypt 4 would truncate, bcrypt 5 would raise
+    check_rounds(rounds)
+    import base64
+
+    import bcrypt
+
+    return base64.b64encode(bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds))).decode("ascii")
+
+
+class Hashing:
+    """A hash of ``password`` at cost ``rounds``, computed in a thread of its own: bcrypt releases the GIL, so the
+    command reads and edits the file meanwhile at no extra time. bcrypt is imported first, in the calling thread:
+    imported in the new one, it would wait for the GIL behind all that the calling thread does meanwhile."""
+
+    def __init__(self, password: str, rounds: int) -> None:
+        import threading
+
+        import bcrypt  # noqa: F401 -- see above
+
+        check_new_password(password)
+        check_rounds(rounds)
+        self._of = (password, rounds)
+        self._outcome: tuple[str | None, BaseException | None] = (None, None)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def of(self, password: str, rounds: int) -> bool:
+        """Whether this is the hash of ``password`` at cost ``rounds``."""
+        return self._of == (password, rounds)
+
+    def _run(self) -> None:
+        try:
+            self._outcome = (hash_password(*self._of), None)
+        except BaseException as e:  # handed to the thread that asks for the result
+            self._outcome = (None, e)
+
+    def result(self) -> str:
+        self._thread.join()
+        value, error = self._outcome
+        if error is not None:
+            raise error
+        assert value is not None
+        return value

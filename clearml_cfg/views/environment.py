@@ -9,13 +9,15 @@ variable nothing here costs more than a scan of the variable names, and pyhocon 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from ..hocon import KeyPath, strict_equal
+from ..hocon import Document, HoconError, KeyPath, strict_equal
 from ..model.env_names import ENV_PREFIXES, miscased_prefix
 from ..model.keys import MISSING, lookup
+from ..model.merge import on_the_way
 from ..model.schema import MASK, secret_at_or_above, value_secrets
 from .server_reading import guarded_includes, plain, short_message
 
@@ -142,6 +144,18 @@ def env_overrides(env: Mapping[str, str]) -> list[EnvOverride]:
     return found
 
 
+def overrides_along(env: Mapping[str, str], along: Sequence[KeyPath] | None) -> list[EnvOverride]:
+    """The overrides that set a key on the way to one of ``along`` (every one when None), their values read
+    ahead (``read_env_values``) for ``parse_env_value``."""
+    found = [
+        override
+        for override in env_overrides(env)
+        if along is None or any(on_the_way(tuple(override.key.split(".")), path) for path in along)
+    ]
+    read_env_values((override.key, override.value) for override in found)
+    return found
+
+
 _FAILED = "the server cannot parse it and fails to start"
 
 
@@ -150,8 +164,7 @@ def env_name_problem(override: EnvOverride) -> tuple[str, str] | None:
     if not override.key:
         return f"a variable named only by the prefix sets an empty key: {_FAILED}", f"unset {override.variable}"
     try:
-        with guarded_includes() as factory:
-            factory.parse_string(f"{override.key}: null")
+        parse_env_value(EnvOverride(override.variable, override.key, "null"))
     except Exception:
         return (
             f"the name makes the key {override.key!r}: {_FAILED}",
@@ -198,10 +211,108 @@ def ignored_env(env: Mapping[str, str]) -> list[tuple[str, str]]:
 
 
 def parse_env_value(override: EnvOverride) -> Any:
-    """What the server makes of one override: pyhocon parses `key: value` (raises when it cannot)."""
+    """What the server makes of one override: pyhocon parses `key: value` (raises when it cannot).
+
+    pyhocon builds its whole grammar for every text it parses (milliseconds each): a command that reads many
+    variables reads them once (``read_env_values`` in one parse where that is exact), and each again from here.
+    """
+    pair = (override.key, override.value)
+    if not _pure(*pair):
+        return _parse_one(*pair)
+    found = _READ.get(pair)
+    if found is None:
+        try:
+            found = _Read(_parse_one(*pair), None)
+        except Exception as e:
+            found = _Read(None, e)
+        _READ[pair] = found
+    if found.error is not None:
+        raise found.error
+    return copy.deepcopy(found.value)
+
+
+def read_env_values(pairs: Iterable[tuple[str, str]]) -> None:
+    """Read many ``(key, value)`` texts ahead, in as few pyhocon parses as exactness allows.
+
+    pyhocon parses `key: value` on its own for the server. Here the texts go one a line into one document, each
+    key under a marker of its own (`_clearml_cfg_3.key: value`), and each marker's subtree is what the text
+    alone gives: only for texts that cannot reach into another line (``_batchable``), and only when the marker
+    keys come back exactly, else the batch is split in two and read again. A text that fails alone is left to
+    ``parse_env_value``, which then reads it alone, as is one that our own reading refuses.
+    """
+    todo = [pair for pair in dict.fromkeys(pairs) if pair not in _READ and _batchable(*pair) and _readable(*pair)]
+    if len(todo) > 1:
+        _read_batch(todo)
+
+
+class _Read(NamedTuple):
+    value: Any
+    error: Exception | None
+
+
+_READ: dict[tuple[str, str], _Read] = {}
+_MARKER = "_clearml_cfg_"
+_PLAIN_KEY = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*")
+
+
+def _parse_one(key: str, value: str) -> Any:
     with guarded_includes() as factory:
-        tree = factory.parse_string(f"{override.key}: {override.value}")
-    return plain(tree)
+        return plain(factory.parse_string(f"{key}: {value}"))
+
+
+def _pure(key: str, value: str) -> bool:
+    """The same text always reads the same: no `${...}` (the environment) and no `include` (files)."""
+    return "$" not in key + value and "include" not in (key + value).lower()
+
+
+def _batchable(key: str, value: str) -> bool:
+    """A text that reads the same on a line of a larger document as alone: a plain key; a value on one line, with
+    no tab (pyparsing expands tabs by column), no blank or backslash at either end (pyhocon's number pattern looks
+    ahead to the end of the text, a continuation joins the next line), not a comment alone (`key:` takes the
+    next line as its value), no triple quotes (they span lines)."""
+    stripped = value.strip(" ")
+    return (
+        _pure(key, value)
+        and bool(_PLAIN_KEY.fullmatch(key))
+        and _MARKER not in value
+        and not any(c in value for c in "\n\r\t")
+        and bool(stripped)
+        and stripped == value
+        and not value.endswith("\\")
+        and not value.startswith(("#", "//"))
+        and '"""' not in value
+    )
+
+
+def _readable(key: str, value: str) -> bool:
+    """Whether our own reading accepts the text: one the server's would refuse (`a,b`, `********`) is read alone,
+    rather than failing a whole batch (ours only picks the texts; pyhocon reads them)."""
+    try:
+        Document(f"{key}: {value}").unresolved()
+    except HoconError:
+        return False
+    return True
+
+
+def _read_batch(pairs: list[tuple[str, str]]) -> None:
+    from pyhocon.config_tree import ConfigTree
+
+    markers = [f"{_MARKER}{index}" for index in range(len(pairs))]
+    text = "\n".join(f"{marker}.{key}: {value}" for marker, (key, value) in zip(markers, pairs, strict=True))
+    try:
+        with guarded_includes() as factory:
+            tree = factory.parse_string(text)
+        exact = isinstance(tree, ConfigTree) and list(tree.keys()) == markers
+        exact = exact and all(isinstance(tree[marker], ConfigTree) for marker in markers)
+    except Exception:
+        exact = False
+    if exact:
+        for marker, pair in zip(markers, pairs, strict=True):
+            _READ[pair] = _Read(plain(tree[marker]), None)
+    elif len(pairs) > 1:
+        half = len(pairs) // 2
+        _read_batch(pairs[:half])
+        _read_batch(pairs[half:])
 
 
 def env_text(value: Any, name: str, key: str) -> str:

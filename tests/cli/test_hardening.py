@@ -584,8 +584,18 @@ def test_arguments_that_are_not_utf8_are_refused_before_anything_is_written(cli:
     assert path.read_text() == "a: 1\n"
 
 
-def test_an_internal_error_is_two_lines_and_exit_70(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import clearml_cfg.cli.config
+@pytest.mark.parametrize(
+    ("module", "name", "args"),
+    [
+        ("clearml_cfg.cli.get", "get_value", ["get", "apiserver.a"]),  # answered without Typer (cli/fast.py)
+        ("clearml_cfg.cli.users", "list_users", ["list-users"]),  # through the Typer application
+    ],
+)
+def test_an_internal_error_is_two_lines_and_exit_70(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, module: str, name: str, args: list[str]
+) -> None:
+    import importlib
+
     from clearml_cfg.cli import main
 
     def broken(*_: object, **__: object) -> None:
@@ -593,13 +603,13 @@ def test_an_internal_error_is_two_lines_and_exit_70(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setenv("CLEARML_CONFIG_DIR", str(tmp_path))
     monkeypatch.delenv("CLEARML_CFG_DEBUG", raising=False)
-    monkeypatch.setattr(clearml_cfg.cli.config, "get_value", broken)
+    monkeypatch.setattr(importlib.import_module(module), name, broken)
     err = io.StringIO()
     monkeypatch.setattr(sys, "stderr", err)
-    assert main(["get", "apiserver.a"]) == 70
+    assert main(args) == 70
     lines = err.getvalue().splitlines()
     assert lines[0] == "error: internal error: RuntimeError: something unforeseen"
     assert lines[1].startswith("hint: this is a bug in clearml-cfg") and len(lines) == 2
     monkeypatch.setenv("CLEARML_CFG_DEBUG", "1")
     with pytest.raises(RuntimeError):
-        main(["get", "apiserver.a"])
+        main(args)

@@ -159,14 +159,14 @@ def test_errors_before_the_command_runs_are_json_errors_too(cli: Run) -> None:
 
 
 def test_an_internal_error_is_a_json_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    import clearml_cfg.cli.config
+    import clearml_cfg.cli.get
     from clearml_cfg.cli import main
 
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("something unforeseen")
 
     monkeypatch.delenv("CLEARML_CFG_DEBUG", raising=False)
-    monkeypatch.setattr(clearml_cfg.cli.config, "get_value", broken)
+    monkeypatch.setattr(clearml_cfg.cli.get, "get_value", broken)
     assert main(["get", "apiserver.a", "--json"]) == 70
     captured = capsys.readouterr()
     error = _error(Result(70, captured.out, captured.err), "internal")

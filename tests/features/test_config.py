@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -168,3 +170,11 @@ def test_init_writes_the_starter_files_and_keeps_what_is_there(tmp_path: Path) -
 )
 def test_holds_secret_looks_inside_the_value(path: tuple[str, ...], value: object, secret: bool) -> None:
     assert holds_secret(path, value) is secret
+
+
+def test_reading_a_value_loads_no_write_machinery() -> None:
+    """`get` reads the files only: the rules of check, the transaction and the server's view load with a write."""
+    heavy = ["clearml_cfg.features.check.rules", "clearml_cfg.io.transaction", "clearml_cfg.views.effective"]
+    code = f"import sys, clearml_cfg.features.config; print([m for m in {heavy!r} if m in sys.modules])"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]", result.stderr

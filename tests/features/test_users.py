@@ -209,3 +209,25 @@ def test_bcrypt_is_loaded_only_to_hash_or_check(tmp_path: Path) -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.splitlines()[-1] == "0  False", result.stdout + result.stderr
+
+
+def test_add_user_starts_the_hash_before_it_loads_the_rest_of_the_tool(tmp_path: Path) -> None:
+    """The hash is the slow part and needs only the password: the files are read and edited while it runs."""
+    (tmp_path / "apiserver.conf").write_text("auth.fixed_users { enabled: true, pass_hashed: true, users: [] }\n")
+    code = (
+        "import sys\n"
+        "from clearml_cfg.model.passwords import Hashing\n"
+        "start, seen = Hashing.__init__, []\n"
+        "def started(self, *args):\n"
+        "    seen.append(sorted(m for m in sys.modules if m.startswith('clearml_cfg.features')))\n"
+        "    start(self, *args)\n"
+        "Hashing.__init__ = started\n"
+        "from clearml_cfg.cli import main\n"
+        f"code = main(['add-user', 'jane', '--password-stdin', '--rounds', '4', '-q', '-c', {str(tmp_path)!r}])\n"
+        "print(code, seen)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], input="a-long-password\n", capture_output=True, text=True, check=True
+    )
+    assert result.stdout.splitlines()[-1] == "0 [[]]", result.stdout + result.stderr
+    assert "username: " in (tmp_path / "apiserver.conf").read_text()

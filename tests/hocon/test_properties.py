@@ -220,3 +220,46 @@ def test_random_edit_sequences_do_exactly_what_was_asked(text: str, data: st.Dat
             assert removed <= allowance, f"{op} {path} removed {removed} outside lines {sorted(touched)}"
         else:  # an insertion or an append rewrites at most one line (a comma, or an inline container)
             assert sum(removed.values()) <= 1, f"{op} rewrote lines {removed}"
+
+
+# --- planning an edit looks at the fields along its key only ----------------------------------------------------
+
+
+def _plan(text: str, op: str, path: tuple[Any, ...], value: Any) -> Any:
+    planner = Planner(parse(text)._tree, Style())
+    try:
+        return planner.set(path, value) if op == "set" else planner.unset(path)
+    except HoconError as e:
+        return type(e), str(e)
+
+
+@settings(
+    max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", 200)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(documents(), st.data())
+def test_an_edit_is_planned_alike_from_the_fields_along_its_key(text: str, data: st.DataObject) -> None:
+    import clearml_cfg.hocon.edit as edit
+
+    try:
+        tree = parse(text).unresolved()
+    except HoconError:
+        assume(False)
+    assume(isinstance(tree, dict))
+    known = paths_of(tree)
+    path = data.draw(
+        st.one_of(
+            st.sampled_from(known) if known else st.nothing(),
+            st.sampled_from(known or [()]).flatmap(lambda p: NEW_KEYS.map(lambda k: (*p, k))),
+            st.lists(st.sampled_from(["a", "b", "c", "x-y", "users"]), min_size=1, max_size=3).map(tuple),
+        )
+    )
+    op, value = data.draw(st.sampled_from(["set", "unset"])), data.draw(VALUES)
+    along = _plan(text, op, path, value)
+    everything = edit.fields_along
+    try:
+        edit.fields_along = lambda node, base, _path: edit.fields_under(node, base)  # type: ignore[assignment]
+        assert _plan(text, op, path, value) == along
+    finally:
+        edit.fields_along = everything

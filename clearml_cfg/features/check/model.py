@@ -22,7 +22,7 @@ from ...model.layout import ConfigDirs, ConfigFile
 from ...model.merge import on_the_way, pruned
 from ...model.schema import walk
 from ...views.effective import Effective, Origin, leaf_origins, origin_below
-from ...views.environment import EnvOverride, env_overrides, parse_env_value
+from ...views.environment import EnvOverride, overrides_along, parse_env_value
 from ...views.files import listing
 
 
@@ -333,10 +333,7 @@ def load_context(
             loaded = _load(context, config_file)
             if loaded is not None:
                 context.files.append(loaded)
-    for override in env_overrides(env):
-        key = tuple(override.key.split("."))
-        if along is not None and not any(on_the_way(key, path) for path in along):
-            continue
+    for override in overrides_along(env, along):
         try:
             tree = parse_env_value(override)
         except Exception:
