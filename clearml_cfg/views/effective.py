@@ -185,8 +185,10 @@ def _file_layer(
     warnings: list[str],
     reader: Reader,
     along: Along = None,
+    lines: bool = True,
 ) -> Layer | None:
-    """One file's layer; with ``along``, only what lies along those keys (None when the file sets none of it)."""
+    """One file's layer; with ``along``, only what lies along those keys (None when the file sets none of it);
+    without ``lines``, origins name the file alone (its lines would take the file's syntax tree)."""
     locations: Mapping[KeyPath, Location]
     if along is None:
         document, value = _our_reading(config_file, warnings, reader)
@@ -197,7 +199,9 @@ def _file_layer(
             return _beside(config_file, kind, replaces, along[0])
         document = reader.document(config_file.path)
         value = pruned(document.resolved(along[1]), paths)
-        locations = document.field_locations(lambda written: any(on_the_way(written, path) for path in paths))
+        locations = (
+            document.field_locations(lambda written: any(on_the_way(written, path) for path in paths)) if lines else {}
+        )
     base = Origin(kind, config_file.path, None, config_file.relative)
     origins = _origin_tree(value, base, locations, document.include_locations())
     prefix = config_file.prefix
@@ -306,12 +310,14 @@ def compute(
     ignore_bad_env: bool = False,
     reader: Reader | None = None,
     along: Sequence[KeyPath] | None = None,
+    lines: bool = True,
 ) -> Effective:
     """The server's view. ``reader``: the command's reader, so that files it read already are not read again.
 
     ``along``: only what lies along these keys, each file read with our own parser instead of pyhocon (it reads
     every file it accepts as pyhocon does; the README lists the few differences), so that a few sections can be
-    judged in a fraction of the time: what the rules applied to an edit use.
+    judged in a fraction of the time: what the rules applied to an edit use. ``lines`` (with ``along``): False
+    when only the file each value comes from matters, so that an edited file is not parsed again for its lines.
     """
     reader = reader if reader is not None else Reader()
     focus: Along = None if along is None else (tuple(along), env)
@@ -334,7 +340,7 @@ def compute(
         defaults: dict[str, Any] = {}
         default_origins: dict[str, Any] = {}
         for config_file in _discover(defaults_dir, reader):
-            layer = _file_layer(config_file, "default", False, warnings, reader, focus)
+            layer = _file_layer(config_file, "default", False, warnings, reader, focus, lines)
             if layer is None:
                 continue
             merge_traced(defaults, default_origins, layer.tree, layer.origins, dash_rule=False)
@@ -361,7 +367,7 @@ def compute(
         directory_tree: dict[str, Any] = {}
         directory_origins: dict[str, Any] = {}
         for config_file in _discover(directory, reader):
-            layer = _file_layer(config_file, "file", replaces, warnings, reader, focus)
+            layer = _file_layer(config_file, "file", replaces, warnings, reader, focus, lines)
             if layer is None:
                 continue
             layers.append(layer)

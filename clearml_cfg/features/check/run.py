@@ -59,7 +59,13 @@ def run_checks(
     if not context.unreadable:
         try:
             effective = compute(
-                dirs, env, defaults_dir=defaults_dir, ignore_bad_env=True, reader=context.reader, along=along
+                dirs,
+                env,
+                defaults_dir=defaults_dir,
+                ignore_bad_env=True,
+                reader=context.reader,
+                along=along,
+                lines=False,  # a finding's line comes from its own file's reading, when there is a finding
             )
         except ConfigReadError as e:
             findings.append(_cannot_load(e))
