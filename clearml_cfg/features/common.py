@@ -174,6 +174,10 @@ def not_taking_effect(snapshot: Snapshot, values: Mapping[KeyPath, Any], *, dry_
                 warnings.append(f"{format_path(path)} would still read {shown}: {label} overrides every file")
             continue
         if now is MISSING or not strict_equal(now, value):
+            if isinstance(origin, Origin) and origin.kind == "file":  # which line wins: worth a look at the file
+                lined = snapshot.effective(component_of(path), ignore_bad_env=True, along=[path], lines=True)
+                found = lookup(lined.origins, path, None)
+                label = lined.label(found) if isinstance(found, Origin) else label
             warnings.append(
                 f"{format_path(path)} still reads {shown}: {label} wins over what was written "
                 f"(see clearml-cfg explain {format_path(path)})"

@@ -208,9 +208,15 @@ Along = tuple[Sequence[KeyPath], Mapping[str, str]] | None
 
 
 def _file_layer(
-    config_file: ConfigFile, kind: str, warnings: list[str], reader: Reader, along: Along = None
+    config_file: ConfigFile,
+    kind: str,
+    warnings: list[str],
+    reader: Reader,
+    along: Along = None,
+    lines: bool = True,
 ) -> Layer | None:
-    """One file's layer; with ``along``, only what lies along those keys (None when the file sets none of it)."""
+    """One file's layer; with ``along``, only what lies along those keys (None when the file sets none of it);
+    without ``lines``, origins name the file alone (its lines would take the file's syntax tree)."""
     locations: Mapping[KeyPath, Location]
     if along is None:
         document, value = _our_reading(config_file, warnings, reader)
@@ -221,7 +227,9 @@ def _file_layer(
             return _beside(config_file, kind, along[0])
         document = reader.document(config_file.path)
         value = pruned(document.resolved(along[1]), paths)
-        locations = document.field_locations(lambda written: any(on_the_way(written, path) for path in paths))
+        locations = (
+            document.field_locations(lambda written: any(on_the_way(written, path) for path in paths)) if lines else {}
+        )
     base = Origin(kind, config_file.path, None, config_file.relative)
     origins = _origin_tree(value, base, locations, document.include_locations())
     prefix = config_file.prefix
@@ -331,6 +339,7 @@ def compute(
     reader: Reader | None = None,
     without: Collection[Path] = (),
     along: Sequence[KeyPath] | None = None,
+    lines: bool = True,
 ) -> Effective:
     """The server's view. ``reader``: the command's reader, so that files it read already are not read again.
     ``without``: files (or directories named *.conf) to leave out, as if they were fixed: `check` reads the rest
@@ -339,7 +348,9 @@ def compute(
     ``along``: only what lies along these keys, each file read with our own parser instead of pyhocon (it reads
     every file it accepts as pyhocon does; docs/hocon.md lists the few differences), so that a few sections can be
     judged in a fraction of the time: what the rules applied to an edit use. The variables are all merged (they
-    merge with each other first, so one off the way can still replace a section on it).
+    merge with each other first, so one off the way can still replace a section on it). ``lines`` (with
+    ``along``): False when only the file each value comes from matters, so that an edited file is not parsed again
+    for its lines.
     """
     reader = reader if reader is not None else Reader()
     focus: Along = None if along is None else (tuple(along), env)
@@ -361,7 +372,7 @@ def compute(
             raise UsageError(
                 f"--defaults {defaults_dir}: not a directory", "point it at a server's config/default folder"
             )
-        default_layers = _file_layers(defaults_dir, "default", warnings, reader, focus)
+        default_layers = _file_layers(defaults_dir, "default", warnings, reader, focus, lines=lines)
         _merge_directory(tree, origins, default_layers, replaces)
         for layer in default_layers:
             written.update(layer.written)
@@ -383,7 +394,7 @@ def compute(
                 warnings.append(f"{directory} (from {read.origin}) is not a directory: the server skips it")
             continue
         used_dirs.append(directory)
-        file_layers = _file_layers(directory, "file", warnings, reader, focus, without)
+        file_layers = _file_layers(directory, "file", warnings, reader, focus, without, lines)
         _merge_directory(tree, origins, file_layers, replaces)
         layers.extend(file_layers)
 
@@ -485,9 +496,15 @@ def _merge_environment(
 
 
 def _file_layers(
-    directory: Path, kind: str, warnings: list[str], reader: Reader, focus: Along, without: Collection[Path] = ()
+    directory: Path,
+    kind: str,
+    warnings: list[str],
+    reader: Reader,
+    focus: Along,
+    without: Collection[Path] = (),
+    lines: bool = True,
 ) -> list[Layer]:
-    found = (_file_layer(f, kind, warnings, reader, focus) for f in _discover(directory, reader, without))
+    found = (_file_layer(f, kind, warnings, reader, focus, lines) for f in _discover(directory, reader, without))
     return [layer for layer in found if layer is not None]
 
 

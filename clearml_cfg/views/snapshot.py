@@ -27,7 +27,7 @@ class Snapshot:
         self.env = env
         self.reader = reader if reader is not None else Reader()
         self._files: FilesView | None = None
-        self._effective: dict[tuple[str, Path | None, bool, tuple[KeyPath, ...] | None], Effective] = {}
+        self._effective: dict[tuple[str, Path | None, bool, tuple[KeyPath, ...] | None, bool], Effective] = {}
 
     @property
     def files(self) -> FilesView:
@@ -43,10 +43,14 @@ class Snapshot:
         defaults_dir: Path | None = None,
         ignore_bad_env: bool = False,
         along: Sequence[KeyPath] | None = None,
+        lines: bool | None = None,
     ) -> Effective:
         """The configuration exactly as ``component``'s loader computes it, with the origin of every value;
-        with ``along``, only what lies along those keys (see ``compute``: what a write asks of a few keys)."""
-        key = (component, defaults_dir, ignore_bad_env, None if along is None else tuple(along))
+        with ``along``, only what lies along those keys (see ``compute``: what a write asks of a few keys), their
+        origins naming the file but not the line (which would take the edited file's syntax tree) unless
+        ``lines``."""
+        lines = along is None if lines is None else lines
+        key = (component, defaults_dir, ignore_bad_env, None if along is None else tuple(along), lines)
         found = self._effective.get(key)
         if found is None:
             found = compute(
@@ -57,6 +61,7 @@ class Snapshot:
                 ignore_bad_env=ignore_bad_env,
                 reader=self.reader,
                 along=along,
+                lines=lines,
             )
             self._effective[key] = found
         return found

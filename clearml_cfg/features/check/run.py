@@ -91,6 +91,7 @@ def _effective_without_failures(
                 reader=context.reader,
                 without=without,
                 along=along,
+                lines=False,  # a finding's line comes from its own file's reading, when there is a finding
             )
         except ConfigReadError as e:
             failures.append(_cannot_load(e))
