@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import resource
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,8 @@ TIME_LIMIT = 5.0  # seconds of the judge's own CPU time: a loaded machine slows 
 WALL_LIMIT = 60.0  # and of the clock, should the judge be stopped from running at all
 MEMORY_LIMIT = 2 << 30  # bytes of address space for the judge: past that pyhocon fails with MemoryError
 
-_GARBAGE = ("NoneValue object", "ConfigValues", "relativedelta(", ":00:")
+# the repr of an object pyhocon leaves in a text (a duration's text, `relativedelta(seconds=+10)`, is a text)
+_GARBAGE = ("NoneValue object", "ConfigValues", "ConfigInclude object")
 
 
 def _holds(value: Any, test: Any) -> bool:
@@ -35,14 +37,17 @@ def _holds(value: Any, test: Any) -> bool:
 
 
 def _judge(text: str, strict: bool) -> tuple[str, Any]:
-    from pyhocon.config_tree import ConfigValues
+    from pyhocon.config_tree import ConfigInclude, ConfigValues
 
     try:
         value = pyhocon_plain(text)
     except Exception:
         return "error", None
     if strict and _holds(
-        value, lambda v: isinstance(v, ConfigValues) or (isinstance(v, str) and any(g in v for g in _GARBAGE))
+        value,
+        lambda v: (
+            isinstance(v, (ConfigValues, ConfigInclude)) or (isinstance(v, str) and any(g in v for g in _GARBAGE))
+        ),
     ):
         return "error", None  # handing the server an object's repr (or the object) counts as failing
     return "ok", value
@@ -59,20 +64,24 @@ def _serve(connection: Connection) -> None:
             connection.send(("unsendable", repr(e)))
 
 
-class _Judge:
-    def __init__(self) -> None:
+class Worker:
+    """A forked process that answers messages with ``serve(connection)``; replaced when it does not answer in time
+    or dies. Shared by the judges: pyhocon here, the server's loaders in server_oracle.py."""
+
+    def __init__(self, serve: Callable[[Connection], None]) -> None:
+        self._serve = serve
         self._process: Any = None
         self._connection: Connection | None = None
 
     def _start(self) -> Connection:
         ours, theirs = multiprocessing.Pipe()
-        self._process = multiprocessing.get_context("fork").Process(target=_serve, args=(theirs,), daemon=True)
+        self._process = multiprocessing.get_context("fork").Process(target=self._serve, args=(theirs,), daemon=True)
         self._process.start()
         theirs.close()
         self._connection = ours
         return ours
 
-    def _stop(self) -> None:
+    def stop(self) -> None:
         if self._process is not None:
             self._process.kill()
             self._process.join()
@@ -80,44 +89,61 @@ class _Judge:
             self._connection.close()
         self._process = self._connection = None
 
+    @property
+    def running(self) -> bool:
+        return self._connection is not None
+
+    def send(self, message: Any) -> None:
+        (self._connection or self._start()).send(message)
+
     def _cpu_seconds(self) -> float:
-        """The judge's CPU time so far (user + system), from /proc; the clock where there is no /proc."""
+        """The process's CPU time so far (user + system), from /proc; the clock where there is no /proc."""
         try:
             fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             return float("inf")
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def _answered(self, connection: Connection) -> bool:
-        """Whether the judge answers before it has spent TIME_LIMIT seconds of CPU on the text (WALL_LIMIT of
-        the clock at most): pyhocon runs away on some texts, and is slow on a busy machine on none."""
+    def _answered(self, connection: Connection, limit: float) -> bool:
+        """Whether the process answers before it has spent ``limit`` seconds of CPU (WALL_LIMIT of the clock at
+        most): pyhocon runs away on some texts, and is slow on a busy machine on none."""
         started, spent = time.monotonic(), self._cpu_seconds()
         use_clock = spent == float("inf")
         while not connection.poll(0.05):
             waited = time.monotonic() - started
-            if waited > WALL_LIMIT or (use_clock and waited > TIME_LIMIT):
+            if waited > max(WALL_LIMIT, limit) or (use_clock and waited > limit):
                 return False
-            if not use_clock and self._cpu_seconds() - spent > TIME_LIMIT:
+            if not use_clock and self._cpu_seconds() - spent > limit:
                 return False
         return True
 
-    def read(self, text: str, strict: bool) -> tuple[str, Any]:
-        connection = self._connection or self._start()
-        connection.send((text, strict))
-        if not self._answered(connection):
-            self._stop()
-            return "error", None
+    def answer(self, limit: float) -> tuple[str, Any]:
+        """("answer", what the process sent), ("timeout", None) or ("died", None); the process is replaced then."""
+        assert self._connection is not None
+        if not self._answered(self._connection, limit):
+            self.stop()
+            return "timeout", None
         try:
-            answer: tuple[str, Any] = connection.recv()
-        except EOFError:  # the judge died (out of memory past its limit, or a crash in C)
-            self._stop()
+            return "answer", self._connection.recv()
+        except EOFError:  # out of memory past its limit, or a crash in C
+            self.stop()
+            return "died", None
+
+
+class _Judge:
+    def __init__(self) -> None:
+        self._worker = Worker(_serve)
+
+    def read(self, text: str, strict: bool) -> tuple[str, Any]:
+        self._worker.send((text, strict))
+        outcome, answer = self._worker.answer(TIME_LIMIT)
+        if outcome != "answer":
             return "error", None
         assert answer[0] != "unsendable", f"pyhocon's reading could not be compared: {answer[1]}"
-        return answer
+        return answer  # type: ignore[no-any-return]
 
 
 _judge_process = _Judge()
-
 
 # One answer per text for the whole run: hypothesis replays an example to shrink it, and a judge that ran out of
 # time once (a loaded machine) must not answer differently the second time.

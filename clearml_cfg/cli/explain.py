@@ -221,7 +221,13 @@ def env_command(
     elif output_format is EnvFormat.compose:
         console.data(result.compose)
     else:
-        console.data(f"# shell\nexport {result.shell}\n# docker-compose, under environment:\n{result.compose}")
+        lines = (
+            f"# shell\nexport {result.shell}"
+            if result.exportable
+            else f"# shell: no shell variable can be named {result.name}; pass it to the server's command with env\n"
+            f"{result.shell} COMMAND"
+        )
+        console.data(f"{lines}\n# docker-compose, under environment:\n{result.compose}")
 
 
 def register(app: typer.Typer, names: list[str]) -> None:

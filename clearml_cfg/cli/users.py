@@ -258,8 +258,8 @@ HEADERS = ["USERNAME", "NAME", "COMPANY", "PASSWORD", "PROBLEMS"]
 
 
 def _summary(found: UsersReport) -> str:
-    enabled = "enabled" if found.enabled is True else "not enabled"
-    mode = {True: "bcrypt hashes", False: "plain-text passwords"}.get(found.pass_hashed, "an unclear password mode")
+    enabled = "enabled" if found.in_use else "not enabled"
+    mode = "bcrypt hashes" if found.hashed else "plain-text passwords"
     where = ", ".join(found.defined_in) or "no file"
     return f"{len(found.users)} fixed user(s), {enabled}, {mode}; the list is defined in {where}"
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..hocon import HoconEditError, KeyPath, format_path, strict_equal
-from ..model.env_names import ENV_PREFIXES, env_key, env_name, miscased_prefix
+from ..model.env_names import ENV_PREFIXES, env_key, env_name, is_shell_name, miscased_prefix
 from ..model.keys import MISSING, lookup
 from ..views.environment import EnvOverride, env_text, parse_env_value
 from .common import Options
@@ -24,13 +24,24 @@ class Assignment:
     text: str  # the value as the variable holds it
 
     @property
+    def exportable(self) -> bool:
+        """Whether a shell can hold the variable: bash refuses `CLEARML__APISERVER__-CORS` ("not a valid
+        identifier"); only ``env``, docker-compose or Kubernetes can pass such a name to the server."""
+        return is_shell_name(self.name)
+
+    @property
     def shell(self) -> str:
-        return f"{self.name}={shlex.quote(self.text)}"
+        """``NAME='value'`` (for ``export``, or before a command); ``env 'NAME=value'`` (before a command) for a
+        name no shell variable can have."""
+        if self.exportable:
+            return f"{self.name}={shlex.quote(self.text)}"
+        return f"env {shlex.quote(f'{self.name}={self.text}')}"
 
     @property
     def compose(self) -> str:
-        """The line of a docker-compose ``environment:`` block (``$`` doubled: compose interpolates it)."""
-        return f"{self.name}: {json.dumps(self.text.replace('$', '$$'), ensure_ascii=False)}"
+        """The line of a docker-compose ``environment:`` block (``$`` doubled: compose interpolates it), in a
+        double-quoted YAML string that escapes what YAML cannot hold raw (DEL, C1 controls)."""
+        return f"{self.name}: {yaml_quoted(self.text.replace('$', '$$'))}"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -38,8 +49,27 @@ class Assignment:
             "name": self.name,
             "value": self.text,
             "shell": self.shell,
+            "exportable": self.exportable,
             "compose": self.compose,
         }
+
+
+def yaml_quoted(text: str) -> str:
+    """``text`` as a double-quoted YAML scalar: JSON's escapes, and ``\\uXXXX`` for every character YAML does not
+    allow in a stream (DEL, C1 controls, surrogates, U+FFFE/U+FFFF), which JSON leaves raw, and for the line breaks
+    YAML would fold into a blank (U+0085, U+2028, U+2029)."""
+    quoted = json.dumps(text, ensure_ascii=False)
+    return "".join(c if _yaml_printable(c) else f"\\u{ord(c):04x}" for c in quoted)
+
+
+def _yaml_printable(char: str) -> bool:
+    code = ord(char)
+    return (
+        0x20 <= code <= 0x7E
+        or (0xA0 <= code <= 0xD7FF and code not in (0x2028, 0x2029))
+        or 0xE000 <= code <= 0xFFFD
+        or code >= 0x10000
+    )
 
 
 def variable_for(path: KeyPath) -> str:

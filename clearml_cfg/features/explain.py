@@ -13,7 +13,7 @@ from ..model.env_names import env_key, miscased_prefix
 from ..model.keys import MISSING, lookup
 from ..model.known import misspelt_part
 from ..model.layout import KNOWN_NAMESPACES
-from ..views.effective import Effective, Layer, Origin, origin_below
+from ..views.effective import Effective, Layer, Origin, leaf_origins, origin_below
 from ..views.unread import known_namespace, outside_namespace, unread_keys
 
 # Variables the server applies when it connects, outside the merged tree (SERVER-SEMANTICS §4)
@@ -59,15 +59,14 @@ def _touch(layer: Layer, key: KeyPath) -> tuple[str, KeyPath, Any] | None:
     for depth, segment in enumerate(key):
         if not isinstance(node, dict):
             return ("parent", key[:depth], node)
-        if layer.replaces and isinstance(segment, str) and "-" + segment in node:
-            replaced = node["-" + segment]
+        if segment not in node:
+            return None
+        if key[: depth + 1] in layer.replaced:
             try:
-                value = lookup(replaced, key[depth + 1 :])
+                value = lookup(node[segment], key[depth + 1 :])
             except KeyError:
                 value = MISSING
             return ("replaces", key[: depth + 1], value)
-        if segment not in node:
-            return None
         node = node[segment]
     return ("sets", key, node)
 
@@ -76,6 +75,8 @@ def _reason(
     previous: Step | None, step: Step, layer: Layer, previous_layer: Layer | None, how: str, where: KeyPath
 ) -> str:
     origin = step.origin
+    if how == "replaces" and previous is None:
+        return f"'-{where[-1]}' sets {where[-1]}: the server drops the '-' of a key it merges"
     if how == "replaces":
         return f"'-{where[-1]}' replaces the whole {where[-1]} section instead of merging into it"
     if previous is None or previous_layer is None:
@@ -94,8 +95,21 @@ def _reason(
     if origin.kind == "file" and before.kind == "file":
         if layer.directory != previous_layer.directory:
             return f"a later config directory wins ({layer.directory} comes after {previous_layer.directory})"
-        return f"{origin.relative} is read after {before.relative} in the same directory, and wins"
+        if (
+            before.relative is not None
+            and origin.relative is not None
+            and _folder(before.relative) == _folder(origin.relative)
+        ):
+            return (
+                f"{origin.relative} is read after {before.relative}, and wins: the server reads the files of a folder "
+                "in the file system's order, so on another file system the other may win (check reports it)"
+            )
+        return f"{origin.relative} is read after {before.relative}: a subfolder's files come after the folder's own"
     return ""
+
+
+def _folder(relative: str) -> str:
+    return relative.rpartition("/")[0]
 
 
 def _step_origin(layer: Layer, key: KeyPath, how: str, where: KeyPath) -> Origin:
@@ -105,26 +119,16 @@ def _step_origin(layer: Layer, key: KeyPath, how: str, where: KeyPath) -> Origin
         if leaf is not None:
             return leaf
         written = layer.written.get(key)
-    elif how == "replaces":
-        written = layer.written.get((*where[:-1], "-" + str(where[-1])))
     else:
         written = layer.written.get(where)
     if written is not None:
         return written
     if layer.origin.kind == "default":  # a section of the defaults: name its file when it has one
-        files = {(o.file, o.relative) for o in _leaf_origins(origin_below(layer.origins, key))}
+        files = {(o.file, o.relative) for o in leaf_origins(origin_below(layer.origins, key))}
         if len(files) == 1:
             file, relative = files.pop()
             return Origin("default", file, None, relative)
     return layer.origin
-
-
-def _leaf_origins(node: Any) -> list[Origin]:
-    if isinstance(node, Origin):
-        return [node]
-    if isinstance(node, dict):
-        return [origin for item in node.values() for origin in _leaf_origins(item)]
-    return []
 
 
 def explain(effective: Effective, key: KeyPath, env: Mapping[str, str] | None = None) -> Explanation:
@@ -148,6 +152,8 @@ def explain(effective: Effective, key: KeyPath, env: Mapping[str, str] | None = 
         how, where, written = touch
         if how == "sets":
             action = "sets it"
+        elif how == "replaces" and previous is None:
+            action = f"sets it, written '-{where[-1]}'"
         elif how == "replaces":
             action = f"replaces '{where[-1]}' with '-{where[-1]}'"
         else:

@@ -72,7 +72,7 @@ def export_files(
     ]
     files = []
     trees: dict[str, Any] = {}
-    for config_file in discover(directory):
+    for config_file in discover(directory, by_name=True):
         name = config_file.relative.replace("/", ".")
         if not _CONFIGMAP_KEY.fullmatch(name):
             raise UsageError(

@@ -1,10 +1,11 @@
 """The files' settings as CLEARML__ variables that give the server the same configuration (SERVER-SEMANTICS §3-4).
 
 One variable per setting. A `-key` section (`-cors { ... }` in a file, or a whole `-apiserver.conf`) replaces
-what lies below it, so it goes whole as one `...-KEY` variable: the server merges each variable on its own, and
-`-` sorts before every letter and digit, so that variable is applied before the ones that deep-merge into the
-same key, as in the files. Values come from the server's own reading (pyhocon), and every export is checked: the
-server's computation from the variables alone must equal its computation from the files, or the export is refused.
+what lies below it, so it goes whole as one `...-KEY` variable, with as many `-` as it needs to keep one after
+the server's merge of the variables with each other (``_dashes_for_the_server``); `-` sorts before every letter
+and digit, so that variable is applied before the ones that deep-merge into the same key, as in the files.
+Values come from the server's own reading (pyhocon), and every export is checked: the server's computation from
+the variables alone must equal its computation from the files, or the export is refused.
 """
 
 from __future__ import annotations
@@ -133,8 +134,8 @@ def export_variables(
     for directory in dirs.dirs:
         for layer in files.layers:
             if layer.origin.kind == "file" and layer.directory == directory:
-                _marked_merge(tree, layer.tree)
-                merge(literal, layer.tree, dash_rule=False)
+                _marked_merge(tree, layer.as_written)
+                merge(literal, layer.as_written, dash_rule=False)
 
     real: list[Variable] = []
     shown: list[Variable] = []
@@ -143,13 +144,16 @@ def export_variables(
         *((path, value) for path, value in _settings(tree) if path[0] != "fileserver"),
         *_settings({"fileserver": literal["fileserver"]} if "fileserver" in literal else {}),
     ]
+    settings = [
+        (path, value)
+        for path, value in settings
+        if not (len(path) == 1 and value == {} and not str(path[0]).startswith("-"))  # a file of comments only
+        and reads(component, namespace(path))
+    ]
     # env_text tries each string bare first: read those texts in one go
     read_env_values((".".join(str(s) for s in path), value) for path, value in settings if isinstance(value, str))
-    for path, value in settings:
-        if len(path) == 1 and value == {} and not str(path[0]).startswith("-"):
-            continue  # a file that sets nothing (comments only)
-        if not reads(component, namespace(path)):
-            continue
+    # the file server's loader has no `-key` rule, in its variables' merge either: its variables keep their `-`
+    for path, value in settings if component == "fileserver" else _dashes_for_the_server(settings):
         try:
             name = env_name(path)
         except UsageError:
@@ -171,6 +175,58 @@ def export_variables(
     order = sorted(range(len(shown)), key=lambda i: shown[i].name)  # the order the server applies them in
     notes = _environment_notes(dirs, env, [shown[i] for i in order], reader)
     return Variables([shown[i] for i in order], refused, notes)
+
+
+def _dashes_for_the_server(settings: list[tuple[KeyPath, Any]]) -> list[tuple[KeyPath, Any]]:
+    """The settings with as many `-` as the server's loader needs to replace what the files replace.
+
+    The loader first merges the variables with each other, in name order, and that merge drops the `-` of every
+    key it visits: always at the top (`CLEARML__--APISERVER` keeps one `-` for the merge over the files), and
+    below wherever an earlier variable made the object already. Where that happens, the object gets a variable
+    of its own (`CLEARML__APISERVER={}`, first in name order) and every `-key` in it two `-`, so that each is
+    visited, and keeps exactly one `-` for the files."""
+    settings = [(_dashed(path, 0), value) if _is_dashed(path, 0) else (path, value) for path, value in settings]
+    named = sorted((name, path, value) for path, value in settings if (name := _name_or_none(path)) is not None)
+    merged: dict[str, Any] = {}
+    anchored: set[KeyPath] = set()
+    for _, path, value in named:
+        renamed: dict[KeyPath, str] = {}
+        merge(merged, _nested(path, value), dash_rule=True, renamed=renamed)
+        last = len(path) - 1
+        if last > 0 and _is_dashed(path, last) and path in renamed and path[0] != "fileserver":
+            anchored.add(path[:-1])
+    if not anchored:
+        return settings
+    result = [
+        (_dashed(path, len(path) - 1), value)
+        if len(path) > 1 and path[:-1] in anchored and _is_dashed(path, len(path) - 1)
+        else (path, value)
+        for path, value in settings
+    ]
+    return [*((parent, {}) for parent in sorted(anchored, key=format_path) if parent not in dict(result)), *result]
+
+
+def _is_dashed(path: KeyPath, index: int) -> bool:
+    segment = path[index]
+    return isinstance(segment, str) and len(segment) > 1 and segment.startswith("-")
+
+
+def _dashed(path: KeyPath, index: int) -> KeyPath:
+    return (*path[:index], "-" + str(path[index]), *path[index + 1 :])
+
+
+def _name_or_none(path: KeyPath) -> str | None:
+    try:
+        return env_name(path)
+    except UsageError:
+        return None
+
+
+def _nested(path: KeyPath, value: Any) -> dict[str, Any]:
+    tree: Any = value
+    for segment in reversed(path):
+        tree = {str(segment): tree}
+    return dict(tree)
 
 
 def _some(paths: list[KeyPath]) -> str:
@@ -208,7 +264,8 @@ def _check_same_configuration(
         if difference is not None:
             raise UsageError(
                 f"no set of variables gives the {server} the configuration the files give it: "
-                f"{difference} would differ (the server merges each variable on its own)",
+                f"{difference} would differ (the server merges the variables with each other first, then over its "
+                "defaults)",
                 hint,
             )
 

@@ -33,6 +33,7 @@ from ..io.transaction import Transaction
 from ..model import schema
 from ..model.keys import MISSING, lookup
 from ..model.layout import ConfigFile, file_for_key
+from ..model.login import GUEST, GUEST_DEFAULTS, guest_user, not_sendable, truthy
 from ..model.logins import (
     CONTROL,
     DEFAULT_ROUNDS,
@@ -43,9 +44,11 @@ from ..model.logins import (
     duplicate_usernames,
     entry_problems,
     hash_password,
+    hashable,
     password_kind,
     repaired_hash,
     secret_kind,
+    truth_problem,
 )
 from ..model.passwords import MAX_BYTES, Hashing, check_new_password, check_utf8
 from ..model.schema import USER_KEYS_OPTIONAL, USER_KEYS_REQUIRED
@@ -111,14 +114,18 @@ class UsersReport:
     users: list[UserInfo]
     problems: list[str]  # about the list as a whole
     notes: list[str] = field(default_factory=list)  # which variables decide what the files say
+    in_use: bool = False  # the server's login uses the list (``enabled`` tested for truth)
+    hashed: bool = False  # it compares hashes (``pass_hashed`` tested for truth)
 
 
 @dataclass
 class _AuthView:
-    """``apiserver.auth.fixed_users`` as the server reads it: every file merged, then the variables that touch it."""
+    """``apiserver.auth.fixed_users`` as the server reads it: every file merged, then the variables that touch it;
+    and the guest user (``services.auth.fixed_users.guest``), its defaults included."""
 
     fixed: dict[str, Any]
     env: overrides.Overridden | None  # None: no variable touches apiserver.auth
+    guest: dict[str, Any]  # the guest's settings
 
     def variable(self, path: KeyPath) -> str | None:
         return self.env.variable(path) if self.env is not None else None
@@ -135,11 +142,36 @@ class _AuthView:
         names = self.env.unreadable if self.env is not None else []
         return [f"{name}: the server cannot parse this value and fails to start; it is left out here" for name in names]
 
+    @property
+    def enabled(self) -> bool:
+        return truthy(self.fixed.get("enabled", False))
+
+    @property
+    def guest_enabled(self) -> bool:
+        return self.enabled and truthy(self.guest.get("enabled", False))
+
+    def users(self) -> list[Any]:
+        """The list the server builds (``FixedUser.from_config``): the guest first, when it is enabled."""
+        users = self.fixed.get("users", [])
+        listed = users if isinstance(users, list) else []
+        return [guest_user(self.guest), *listed] if self.guest_enabled else listed
+
 
 def _auth_view(view: FilesView) -> _AuthView:
     merged = view.merged(AUTH)
     env = overrides.apply(merged, view.env, AUTH)
-    return _AuthView(_fixed_users(env.tree if env is not None else merged), env)
+    return _AuthView(_fixed_users(env.tree if env is not None else merged), env, _guest(view))
+
+
+def _guest(view: FilesView) -> dict[str, Any]:
+    """The guest's settings: the files and the variables over the server's defaults (services/auth.conf)."""
+    merged = view.merged(GUEST)
+    env = overrides.apply(merged, view.env, GUEST)
+    try:
+        found = lookup(env.tree if env is not None else merged, GUEST)
+    except KeyError:
+        found = {}
+    return {**GUEST_DEFAULTS, **found} if isinstance(found, dict) else dict(GUEST_DEFAULTS, enabled=False)
 
 
 def _mode(value: Any) -> bool | None:
@@ -168,35 +200,31 @@ def list_users(options: Options) -> UsersReport:
     pass_hashed = fixed.get("pass_hashed", False)
     users = fixed.get("users", [])
     problems = auth.unreadable()
-    if enabled is not True:
+    problems.extend(p for p in (truth_problem(ENABLED, enabled), truth_problem(PASS_HASHED, pass_hashed)) if p)
+    if not auth.enabled:
         problems.append(
-            f"fixed users are not enabled ({format_path((*FIXED, 'enabled'))} is {describe(enabled, quote=True)}): "
+            f"fixed users are not enabled ({format_path(ENABLED)} is {describe(enabled, quote=True)}): "
             "the server ignores this list"
         )
-    hashed = _mode(pass_hashed)
-    if hashed is None:
-        problems.append(
-            f"{format_path((*FIXED, 'pass_hashed'))} is {describe(pass_hashed, quote=True)}, not true or false: "
-            "set it with clearml-cfg set"
-        )
+    hashed = truthy(pass_hashed)
     if not isinstance(users, list):
         problems.append(f"{format_path(USERS)} is {describe(users)}, not a list: the server cannot read it")
-        users = []
-    elif not users and enabled is True:
+    elif not auth.users() and auth.enabled:
         problems.append("the list is empty: nobody can log in")
-    duplicates = duplicate_usernames(users)
+    listed = auth.users()
+    duplicates = duplicate_usernames(listed)
     infos = []
-    for entry in users:
+    for entry in listed:
         if not isinstance(entry, dict):
             infos.append(UserInfo(None, None, None, None, "broken", [f"the entry is {describe(entry)}, not an object"]))
             continue
         problems_here = entry_problems(entry)
-        if "password" in entry and hashed is not None:
+        if "password" in entry:
             kind, password_problems = password_kind(entry["password"], hashed)
-        else:  # no password, or no telling how the server compares it: the list-wide problem says why
+        else:  # no password: the entry's problems say why
             kind, password_problems = "broken", []
         username = entry.get("username")
-        if isinstance(username, str) and username in duplicates:
+        if hashable(username) and username in duplicates:
             problems_here.append(f"listed {duplicates[username]} times: the server creates no fixed user at all")
         infos.append(
             UserInfo(
@@ -210,7 +238,16 @@ def list_users(options: Options) -> UsersReport:
         )
     variable = auth.variable(USERS)
     defined_in = [f"env {variable}"] if variable else [str(loaded.file.path) for loaded, _ in view.definitions(USERS)]
-    return UsersReport(enabled, pass_hashed, defined_in, infos, problems, auth.notes())
+    notes = auth.notes()
+    if auth.guest_enabled:
+        notes.append(_GUEST_NOTE)
+    return UsersReport(enabled, pass_hashed, defined_in, infos, problems, notes, auth.enabled, hashed)
+
+
+_GUEST_NOTE = (
+    f"the guest user comes first: {format_path((*GUEST, 'enabled'))} is on, so the server adds the user of "
+    f"{format_path(GUEST)} (username, password), who may call only the endpoints in its allow_endpoints"
+)
 
 
 # --- checking a password as the server's login does -------------------------------------------------------
@@ -227,80 +264,129 @@ class LoginCheck:
     blocker: str | None  # the server fails every fixed-user login, for this reason
     notes: list[str] = field(default_factory=list)  # which variables decide what the files say
     warnings: list[str] = field(default_factory=list)
+    not_enabled: str = ""  # why the server's login does not use the list (when not ``in_use``)
 
 
 def login_check(options: Options, username: str) -> LoginCheck:
-    """Find ``username`` as the server's login does (the first entry whose username equals it); NotSet if none."""
+    """Find ``username`` as the server's login does (the first entry whose username equals it, the guest first);
+    NotSet if none, NoMatch if the login can never carry it."""
     view = options.snapshot().files
     auth = _auth_view(view)
     fixed = auth.fixed
-    users = fixed.get("users", [])
-    if not isinstance(users, list):
-        users = []
+    users = auth.users()
     entry = next((u for u in users if isinstance(u, dict) and u.get("username") == username), None)
     if entry is None:
         where = f"env {auth.variable(USERS)}" if auth.variable(USERS) else view.dirs.describe()
         raise NotSet(f"there is no fixed user {username!r} in the configuration ({where})")
-    blocker = None
+    _refuse_unsendable_username(username)
+    blocker = _blocker(users) or _cannot_be_created(entry)
+    enabled, pass_hashed = fixed.get("enabled", False), fixed.get("pass_hashed", False)
+    notes = [
+        *auth.notes(),
+        *(p for p in (truth_problem(ENABLED, enabled), truth_problem(PASS_HASHED, pass_hashed)) if p),
+    ]
+    if entry.get("is_guest") is True and auth.guest_enabled and users and users[0] is entry:
+        notes.append(_GUEST_NOTE)
+    state = f"{format_path(ENABLED)} is {describe(enabled, quote=True)}" if "enabled" in fixed else "not set"
+    return LoginCheck(
+        username,
+        entry.get("password"),
+        truthy(pass_hashed),
+        auth.enabled,
+        blocker,
+        notes,
+        auth.unreadable(),
+        f"fixed users are not enabled ({state}): the server's login does not use this list",
+    )
+
+
+def _refuse_unsendable_username(username: str) -> None:
+    if ":" in username:
+        raise NoMatch(
+            f"the username {username!r} contains ':': the server splits a login at its first ':', so it reads the "
+            f"username {username.partition(':')[0]!r}, and this user can never log in"
+        )
+    char = not_sendable(username)
+    if char is not None:
+        raise NoMatch(
+            f"the username {username!r} has the character {char}: the web app cannot send characters above U+00FF "
+            "and the server reads a login as latin-1, so this user can never log in"
+        )
+
+
+def _blocker(users: list[Any]) -> str | None:
+    """Why the server creates no fixed user at all (``FixedUser.validate`` and ``from_config`` fail)."""
     for index, other in enumerate(users):
         where = f"{format_path(USERS)}[{index}]"
         if not isinstance(other, dict):
-            blocker = f"{where} is {describe(other)}, not an object: the server fails every fixed-user login"
-            break
+            return f"{where} is {describe(other)}, not an object: the server fails every fixed-user login"
         missing = [k for k in USER_KEYS_REQUIRED if k not in other]
         unknown = [k for k in other if k not in USER_KEYS_REQUIRED + USER_KEYS_OPTIONAL]
         if missing or unknown:
             what = f"lacks {', '.join(missing)}" if missing else f"has the key(s) {', '.join(unknown)}"
-            blocker = f"{where} {what}: the server fails every fixed-user login"
-            break
+            return f"{where} {what}: the server fails every fixed-user login"
+        if not hashable(other.get("username")):
+            return f"{where}.username is {describe(other.get('username'))}: the server fails every fixed-user login"
     duplicates = duplicate_usernames(users)
-    if blocker is None and duplicates:
+    if duplicates:
         names = ", ".join(f"{name!r} ({count} times)" for name, count in duplicates.items())
-        blocker = f"usernames are listed more than once ({names}): the server creates no fixed user at all"
-    pass_hashed = fixed.get("pass_hashed", False)
-    hashed = _mode(pass_hashed)
-    if blocker is None and hashed is None:
-        key = format_path((*FIXED, "pass_hashed"))
-        blocker = (
-            f"{key} is {describe(pass_hashed, quote=True)}, not true or false: cannot tell how the server "
-            f"compares passwords (fix: clearml-cfg set {key} true, or false)"
-        )
-    return LoginCheck(
-        username,
-        entry.get("password"),
-        bool(hashed),
-        fixed.get("enabled", False) is True,
-        blocker,
-        auth.notes(),
-        auth.unreadable(),
-    )
+        return f"usernames are listed more than once ({names}): the server creates no fixed user at all"
+    return None
+
+
+def _cannot_be_created(entry: dict[str, Any]) -> str | None:
+    """Why the server fails to create this one user (``ensure_fixed_user``), who then cannot log in."""
+    for key in ("name", "company"):
+        if key in entry and not isinstance(entry[key], str):
+            return (
+                f"the {key} of {entry.get('username')!r} is {describe(entry[key])}, not a string: the server fails "
+                "to create this user at start-up, so it cannot log in"
+            )
+    return None
 
 
 def verify_password(check: LoginCheck, password: str) -> str:
-    """A one-line reason: returned when the password matches, raised as NoMatch (exit 1) when it does not."""
+    """A one-line reason: returned when the password matches, raised as NoMatch (exit 1) when it does not, or when
+    the server's login would fail anyway."""
     check_utf8("the password", password, secret=True)
-    unused = "" if check.in_use else "; note that fixed users are not enabled, so the server does not use this list"
-    who = check.username
     if check.blocker:
-        raise NoMatch(check.blocker + unused)
+        raise NoMatch(check.blocker)
+    char = not_sendable(password)
+    if char is not None:
+        raise NoMatch(
+            "the password has a character above U+00FF: the web app cannot send it and the server reads a login as "
+            "latin-1, so this password can never log in"
+        )
+    try:
+        reason = _compare(check, password)
+    except NoMatch as e:
+        raise NoMatch(e.message if check.in_use else f"{check.not_enabled}; {e.message}") from None
+    if not check.in_use:
+        raise NoMatch(f"{check.not_enabled}; {reason}")
+    return reason
+
+
+def _compare(check: LoginCheck, password: str) -> str:
+    """How the stored password compares, as the server's login compares it (NoMatch when it does not match)."""
+    who = check.username
     if not check.hashed:
         if not isinstance(check.stored, str):
             raise NoMatch(
                 f"the stored password of {who!r} is {secret_kind(check.stored)}, which never equals a typed password "
-                f"(quote it in the file, or set it with clearml-cfg passwd {who}){unused}"
+                f"(quote it in the file, or set it with clearml-cfg passwd {who})"
             )
         if check.stored != password:
-            raise NoMatch(f"the password does not match the one of {who!r} (plain-text comparison){unused}")
-        return f"the password matches the one of {who!r} (plain-text comparison){unused}"
+            raise NoMatch(f"the password does not match the one of {who!r} (plain-text comparison)")
+        return f"the password matches the one of {who!r} (plain-text comparison)"
     size = len(password.encode("utf-8"))
     if size > MAX_BYTES:
         raise NoMatch(
             f"the password is {size} bytes long in UTF-8: bcrypt 5 refuses passwords over {MAX_BYTES} bytes "
-            f"(bcrypt 4 compares only the first {MAX_BYTES}){unused}"
+            f"(bcrypt 4 compares only the first {MAX_BYTES})"
         )
     broken = (
         f"{who!r}: {broken_hash_reason(check.stored)}, so the server's login fails with an error "
-        f"(set a new password with clearml-cfg passwd {who}){unused}"
+        f"(set a new password with clearml-cfg passwd {who})"
     )
     try:
         decoded = base64.b64decode(check.stored)  # as the server does: any failure here is its failure too
@@ -313,8 +399,8 @@ def verify_password(check: LoginCheck, password: str) -> str:
     except ValueError:
         raise NoMatch(broken) from None
     if not matched:
-        raise NoMatch(f"the password does not match the bcrypt hash of {who!r}{unused}")
-    return f"the password matches the bcrypt hash of {who!r}{unused}"
+        raise NoMatch(f"the password does not match the bcrypt hash of {who!r}")
+    return f"the password matches the bcrypt hash of {who!r}"
 
 
 # --- editing ----------------------------------------------------------------------------------------------
@@ -340,8 +426,7 @@ class _Target:
         if mode is None:
             key = format_path(PASS_HASHED)
             raise UsageError(
-                f"{key} is {describe(self.pass_hashed, quote=True)}, not true or false: "
-                "the mode of the passwords is unclear",
+                f"{truth_problem(PASS_HASHED, self.pass_hashed)}; the passwords of this file may be meant otherwise",
                 f"set it first: clearml-cfg set {key} true (or false)",
             )
         return mode
@@ -580,6 +665,13 @@ def _check_username(username: str) -> None:
             f"the username {username!r} contains ':', which the login form cannot send (it sends USER:PASSWORD)",
             "choose a username without ':'",
         )
+    char = not_sendable(username)
+    if char is not None:
+        raise UsageError(
+            f"the username {username!r} has the character {char}: the web app cannot send characters above U+00FF "
+            "and the server reads a login as latin-1, so this user could never log in",
+            "choose a username of Latin-1 characters (ASCII letters, digits, accented Latin letters)",
+        )
 
 
 def _check_details(name: str | None, company: str | None) -> None:
@@ -734,7 +826,7 @@ def _migrate(target: _Target, rounds: int, progress: Progress | None, outcome: O
             _store_repaired(target, index, who, value, outcome)
             kept.append(who)
             continue
-        _check_hashable(target, who, value)
+        _checkhashable(target, who, value)
         pending.append((index, who, value))
     _store_hashes(target, pending, rounds, progress)
     if kept:
@@ -758,7 +850,7 @@ def _passwords(target: _Target) -> Iterator[tuple[int, str, Any]]:
             yield index, str(entry.get("username", f"users[{index}]")), entry["password"]
 
 
-def _check_hashable(target: _Target, who: str, value: Any) -> None:
+def _checkhashable(target: _Target, who: str, value: Any) -> None:
     """Refuse a password that cannot become a faithful bcrypt hash: not text, empty, or over bcrypt's limit."""
     if not isinstance(value, str):
         problem = f"is {secret_kind(value)}, which cannot be hashed faithfully"
@@ -845,7 +937,7 @@ def _repair_hashed(target: _Target, rounds: int, progress: Progress | None, outc
             repaired += repaired_hash(value) is not None
             _store_repaired(target, index, who, value, outcome)
             continue
-        _check_hashable(target, who, value)
+        _checkhashable(target, who, value)
         pending.append((index, who, value))
     _store_hashes(target, pending, rounds, progress)
     if pending:

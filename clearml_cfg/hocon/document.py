@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import copy
 import functools
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from .errors import (
 )
 from .evaluate import IncludeLoader, evaluate, evaluate_checked
 from .parser import gc_paused, parse_tree
-from .paths import KeyPath, as_path, format_path
+from .paths import KeyPath, PathError, as_path, format_path
 from .region import read_locally
 from .syntax import Include, Tree, ValueNode
 from .values import Unresolved, strict_equal
@@ -192,9 +193,9 @@ class Document:
         self._depth = tree.depth
         self._links = tree.links
         self._unresolved: Any = _MISSING
-        # How the text resolves when every environment variable is set: the variables it takes values from and
-        # the tree it makes (None when it does not resolve even then). Edits must not break a substitution that
-        # the file itself satisfies.
+        # How the text resolves: (None, tree) with this process's environment, as pyhocon would resolve it here;
+        # else (the variables it takes values from, tree) when every variable is set; None when it does not
+        # resolve even then. Edits must not break a substitution that resolves now.
         self._resolution: Any = _MISSING
         self._line_starts: list[int] | None = None
         # the `include` statements of the tree they were found in (a walk of every field: read by several views)
@@ -273,9 +274,14 @@ class Document:
             if not self._links:
                 self._resolution = (frozenset(), self._semantic())
             else:
-                everything = _AnyEnvironment()
-                self._unresolved, resolved, error = evaluate_checked(self._tree, everything)
-                self._resolution = None if error else (frozenset(everything.asked), resolved)
+                here = _Watched(os.environ)
+                self._unresolved, resolved, error = evaluate_checked(self._tree, here)
+                if error is None:
+                    self._resolution = (None if here.asked else frozenset(), resolved)
+                else:  # it needs a variable this machine does not have: judge it with every variable set
+                    everything = _AnyEnvironment()
+                    _, resolved, error = evaluate_checked(self._tree, everything)
+                    self._resolution = None if error else (frozenset(everything.asked), resolved)
         return self._resolution  # type: ignore[no-any-return]
 
     def get(
@@ -298,7 +304,11 @@ class Document:
     def __contains__(self, path: object) -> bool:
         if not isinstance(path, (str, tuple)):
             return False
-        return _lookup(self._semantic(), as_path(path)) is not _MISSING
+        try:
+            key = as_path(path)
+        except PathError:
+            return False
+        return _lookup(self._semantic(), key) is not _MISSING
 
     def definitions(self, path: KeyPath | str) -> list[Location]:
         """Where ``path`` is written as a key (or list element), in document order."""
@@ -498,6 +508,9 @@ class Document:
         key = as_path(path)
         if not key:
             raise HoconEditError("cannot replace the whole document")
+        for segment in key:  # first: messages quote the key
+            if isinstance(segment, str):
+                check_value(segment, "the key")
         check_value(value, format_path(key))
         value = _plain_copy(value)
         self._resolved()  # before _semantic(): one reading gives both
@@ -669,6 +682,7 @@ class Document:
         check what it resolves to: it returns what is wrong, or None)."""
         accepted = expected if isinstance(expected, list) and isinstance(self._semantic(), dict) else [expected]
         before = self._resolved()
+        checked = before is not None
         needs = before[0] if before is not None else None
         local = read_locally(self._tree, self._semantic(), text) if needs is not None else None
         if local is not None:  # the changed entry alone, read again where it stands (see region.py)
@@ -686,35 +700,42 @@ class Document:
         # Let the old syntax tree go before the new one is built (on a large file the two would double the
         # memory); should the edit be refused, the old text is parsed again when next needed.
         self._syntax = None
-        environment = _AnyEnvironment(needs)
+        environment: Mapping[str, str] = os.environ if needs is None else _AnyEnvironment(needs)
         resolved: Any = _MISSING
         unresolvable = None
         old_text = self._text
         try:
             tree = parse_tree(text)
-            if needs is not None and tree.links:
+            if checked and tree.links:
                 after, resolved, unresolvable = evaluate_checked(tree, environment)
             else:
                 after = evaluate(tree, resolve=False)
-                resolved = after if needs is not None else _MISSING
+                resolved = after if checked else _MISSING
         except (HoconSyntaxError, HoconSemanticError) as e:
             raise HoconEditRefused(f"refusing to {action}: the edited text would not read back ({e})") from e
         if not any(strict_equal(after, candidate) for candidate in accepted):
             raise HoconEditRefused(f"refusing to {action}: {_first_difference(accepted[0], after)}")
         if unresolvable is not None:
+            now = "with this machine's environment" if needs is None else "without help from the environment"
             raise HoconEditUnresolvable(
                 f"the server could not load the file after this: {_where_before(unresolvable, old_text, text)} "
-                "(it resolves now without help from the environment)"
+                f"(it resolves now {now})"
             )
         wrong = resolves_to(resolved) if resolves_to is not None and resolved is not _MISSING else None
         if wrong is not None:
             raise HoconEditError(wrong)
         self._syntax, self._text, self._depth, self._links = tree, text, tree.depth, tree.links
         self._unresolved = after
-        # It asked for no variable the text did not take before: that is how it resolves with every variable set.
-        # Else work it out again when needed.
-        known = needs is not None and environment.asked <= needs and resolved is not _MISSING
-        self._resolution = (frozenset(environment.asked), resolved) if known else _MISSING
+        # With this machine's environment, that is how it resolves. With every variable set, only if it asked
+        # for no variable the text did not take before. Else work it out again when needed.
+        if not checked or resolved is _MISSING:
+            self._resolution = _MISSING
+        elif needs is None:
+            self._resolution = (None, resolved)
+        elif isinstance(environment, _AnyEnvironment) and environment.asked <= needs:
+            self._resolution = (frozenset(environment.asked), resolved)
+        else:
+            self._resolution = _MISSING
         self._line_starts = None
 
 
@@ -750,6 +771,24 @@ def _where_before(error: HoconSemanticError, old: str, new: str) -> str:
         return f"{error.reason} (line {line}, column {column} of the edited text)"
     line, column = line_and_column(old, offset)
     return f"line {line}, column {column}: {error.reason}"
+
+
+class _Watched(Mapping[str, str]):
+    """An environment that notes which variables are asked for."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.asked: set[str] = set()
+
+    def __getitem__(self, name: str) -> str:
+        self.asked.add(name)
+        return self.env[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.env)
+
+    def __len__(self) -> int:
+        return len(self.env)
 
 
 class _AnyEnvironment(Mapping[str, str]):

@@ -241,7 +241,7 @@ class Planner:
             sep = self.style.object_separator if isinstance(value, Mapping) else self.style.separator
             rendered = render_value(value, self.style, indent_of(self.text, field.start))
             rest = [f for f in doomed[1:] if not (field.start <= f.start and f.end <= field.end)]
-            return [Splice(field.start, field.end, key + sep + rendered), *self._remove_fields(rest)]
+            return [Splice(field.start, self._value_end(field.end), key + sep + rendered), *self._remove_fields(rest)]
         plain = [r for r in definitions if not r.field.appends]
         chosen = (plain or definitions)[-1]
         target, container = chosen.field, chosen.container
@@ -281,18 +281,25 @@ class Planner:
         old = field.value.single()
         multiline_list = isinstance(old, ListNode) and not same_line(text, old.start, old.end)
         rendered = render_value(value, self._layout(value), indent, inline=inline, multiline_list=multiline_list)
+        end = self._value_end(field.value.end)
         if field.separator is None:
             if isinstance(value, Mapping):
-                return [Splice(field.value.start, field.value.end, rendered)]
-            return [Splice(field.key.end, field.value.end, self.style.separator + rendered)]
+                return [Splice(field.value.start, end, rendered)]
+            return [Splice(field.key.end, end, self.style.separator + rendered)]
         splices = []
         if field.appends:
             splices.append(Splice(field.separator.start, field.separator.end, self.style.separator.strip() or ":"))
         if not field.value.parts:
             splices.append(Splice(field.separator.end, field.separator.end, " " + rendered))
         else:
-            splices.append(Splice(field.value.start, field.value.end, rendered))
+            splices.append(Splice(field.value.start, end, rendered))
         return splices
+
+    def _value_end(self, end: int) -> int:
+        """Where a replaced value ends: before the CR of a CRLF that the value swallowed (`x \\<CR><LF>` is the
+        text "x \\<CR>" for pyhocon), so that the line keeps its CRLF."""
+        text = self.text
+        return end - 1 if end > 1 and text[end - 2 : end] == "\\\r" and text.startswith("\n", end) else end
 
     def _insert(self, root: ObjectNode, base: KeyPath, refs: list[FieldRef], path: KeyPath, value: Any) -> list[Splice]:
         container, container_path = root, base

@@ -24,7 +24,16 @@ from typing import Any
 
 from .deep import with_room
 from .errors import HoconRunaway, HoconSemanticError, line_and_column
-from .parser import PERIOD, PERIOD_UNITS, gc_paused, key_segments, parse_tree, unescape
+from .parser import (
+    PERIOD,
+    PERIOD_UNITS,
+    PYHOCON_FRAMES,
+    gc_paused,
+    include_of,
+    key_segments,
+    parse_tree,
+    unescape,
+)
 from .syntax import Field, Include, Kind, ListNode, ObjectNode, Token, Tree, ValueNode
 from .values import Period, QuotedPart, Substitution, Unresolved
 
@@ -66,6 +75,10 @@ _ROUNDS_PER_SUBSTITUTION = 4  # a chain of n substitutions takes n rounds of pyh
 # per token of the file) the reading is reported as the server's runaway it is.
 _COPY_BUDGET = 500_000
 _COPIES_PER_TOKEN = 10
+# A key extended on n lines (`a += [1]`, n times) copies its list once per line: n²/2 values, pyhocon's own cost
+# (1,200 lines: 720,000 copies, 6 s in pyhocon). The budget grows with the square of the file's tokens (about six
+# per such line) to let that through; a value copied into itself doubles each time and still meets it early.
+_TOKENS_SQUARED_PER_COPY = 50
 # One substitution copies at most what the file writes, a few times over; a value that doubles at each line is
 # past that after a dozen lines, long before the budget above is spent (seconds at 4 microseconds a copy).
 _SINGLE_COPY = 20_000
@@ -115,15 +128,69 @@ def _truthy(value: Any) -> bool:
     return bool(value)
 
 
+class _Junk(str):
+    """What pyhocon makes of null, an include or an unfinished value inside a text: the repr of an object (with
+    its address). Kept as a value, so that a later definition may still replace it, as in pyhocon; an error only
+    where it reaches the result (``_plain``)."""
+
+    offset: int
+    reason: str
+
+    def __new__(cls, offset: int, reason: str) -> _Junk:
+        junk = super().__new__(cls, "<junk>")
+        junk.offset = offset
+        junk.reason = reason
+        return junk
+
+    def __add__(self, other: object) -> _Junk:
+        return self
+
+    def __radd__(self, other: object) -> _Junk:
+        return self
+
+
 def _text_of(value: Any, offset: int) -> str:
-    """``str(value)``, as pyhocon concatenates a part; refused where it would write garbage."""
+    """``str(value)``, as pyhocon concatenates a part; junk where that is the repr of an object."""
     if value is NULL:
-        raise _Failure(offset, "null cannot be part of a concatenated string (pyhocon would write garbage)")
+        return _Junk(offset, "null cannot be part of a concatenated string (pyhocon would write garbage)")
     if isinstance(value, Period):
-        raise _Failure(offset, f"the duration {value.text!r} cannot be part of a concatenated string")
+        return period_text(value)
     if isinstance(value, Unresolved):
-        raise _Failure(offset, "pyhocon cannot compute this value (it would write the repr of an object)")
+        return _Junk(offset, "pyhocon cannot compute this value (it would write the repr of an object)")
+    if isinstance(value, _Junk):
+        return value  # str() would make plain text of it
     return str(value)
+
+
+def period_text(period: Period) -> str:
+    """``str()`` of what pyhocon makes of a duration (with python-dateutil, as in the server's image): a
+    timedelta for milliseconds, else a relativedelta, whose repr is its text."""
+    import datetime
+
+    if period.unit == "milliseconds":
+        return str(datetime.timedelta(milliseconds=period.amount))
+    fields = dict.fromkeys(("years", "months", "days", "leapdays", "hours", "minutes", "seconds", "microseconds"), 0)
+    if period.unit == "nanoseconds":
+        fields["microseconds"] = int(period.amount / 1000)
+    elif period.unit == "weeks":
+        fields["days"] = period.amount * 7
+    else:
+        fields[period.unit] = period.amount
+    for small, big, limit in _CARRIES:  # relativedelta._fix
+        if abs(fields[small]) > limit:
+            sign = 1 if fields[small] > 0 else -1
+            div, mod = divmod(fields[small] * sign, limit + 1)
+            fields[small], fields[big] = mod * sign, fields[big] + div * sign
+    return "relativedelta(" + ", ".join(f"{name}={value:+g}" for name, value in fields.items() if value) + ")"
+
+
+_CARRIES = (
+    ("microseconds", "seconds", 999999),
+    ("seconds", "minutes", 59),
+    ("minutes", "hours", 59),
+    ("hours", "days", 23),
+    ("months", "years", 11),
+)
 
 
 # --- ConfigTree, on plain dicts -------------------------------------------------------------------------------
@@ -313,7 +380,11 @@ def _chain(value: Unresolved) -> list[Unresolved]:
     node = value.previous
     while isinstance(node, Unresolved):
         if id(node) in seen:  # pyhocon would go round for ever
-            raise _Failure(value.offset, "pyhocon never finishes reading this value (it overrides itself)")
+            raise _Failure(
+                value.offset,
+                "pyhocon never finishes reading this value: it overrides itself (the server would hang at start)",
+                runaway=True,
+            )
         seen.add(id(node))
         chain.append(node)
         node = node.previous
@@ -369,7 +440,8 @@ def _transform(value: Unresolved) -> Any:
     texts = [p.value + p.ws if isinstance(p, QuotedPart) else _text_of(p, value.offset) for p in parts[:-1]]
     last = parts[-1]
     texts.append(last.value if isinstance(last, QuotedPart) else _text_of(last, value.offset))
-    return "".join(texts)
+    junk = next((text for text in texts if isinstance(text, _Junk)), None)
+    return junk if junk is not None else "".join(texts)
 
 
 # --- building: pyhocon's parse actions ------------------------------------------------------------------------
@@ -432,12 +504,19 @@ class _Builder:
             optional = inner.startswith("?") and len(inner) > 1
             variable = inner[1:] if optional else inner
             return Substitution(variable, key_segments(variable), optional, ws, token.start)
-        raise _Failure(token.start, "an include cannot be used as a value (pyhocon would store garbage)")
+        return _Junk(token.start, "an include cannot be used as a value (pyhocon would store garbage)")
 
     def list(self, node: ListNode) -> list[Any]:
         """``ListParser``: empty strings are dropped; computed elements know their list and index."""
         items: list[Any] = []
         for element in node.elements:
+            single = element.single()
+            if isinstance(single, Token) and single.kind is Kind.INCLUDE:
+                # pyhocon's list takes in what the include brings: nothing for a file that is not there (or not
+                # followed here), the included tree's (key, value) pairs otherwise
+                if self.include and self.include(include_of(single)):
+                    items.append(_Junk(single.start, "an include inside a list puts pairs in it (pyhocon's garbage)"))
+                continue
             value = self.value(element)
             if isinstance(value, str) and value == "":
                 continue
@@ -642,7 +721,7 @@ class _Resolver:
     ) -> None:
         self.root = root
         self.budget = _Budget(
-            _COPY_BUDGET + _COPIES_PER_TOKEN * tokens,
+            _COPY_BUDGET + _COPIES_PER_TOKEN * tokens + tokens * tokens // _TOKENS_SQUARED_PER_COPY,
             _TEXT_BUDGET + _TEXT_PER_CHARACTER * length,
             max(_SINGLE_COPY, _SINGLE_COPY_PER_TOKEN * tokens),
         )
@@ -871,6 +950,8 @@ def _plain(value: Any, resolved: bool) -> Any:
         if resolved:
             raise _Failure(value.offset, "pyhocon leaves this value unresolved without saying so")
         return _snapshot(value)
+    if isinstance(value, _Junk):
+        raise _Failure(value.offset, value.reason)
     if isinstance(value, _Unquoted):
         return str(value)
     if isinstance(value, QuotedPart):
@@ -954,6 +1035,10 @@ def _evaluate(
 ) -> tuple[Any, Any, HoconSemanticError | None]:
     """Read ``tree``; ``resolve=None`` reads it both ways (the unresolved tree, and the error of resolving)."""
     text = tree.text
+    frames, deepest = tree.frames
+    if frames > PYHOCON_FRAMES:
+        reason = "pyhocon fails on objects and lists nested this deep (RecursionError): the server cannot load the file"
+        raise _located(text, deepest, reason)
     with gc_paused():
         try:
             builder = _Builder(include)

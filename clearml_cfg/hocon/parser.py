@@ -12,11 +12,13 @@ import gc
 import re
 import sys
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from .errors import HoconSyntaxError, line_and_column
 from .syntax import Field, Include, Key, Kind, ListNode, ObjectNode, Part, Root, Token, Tree, ValueNode
+from .values import QuotedKey
 
 #: Deeper nesting is refused with a syntax error. pyhocon itself fails near 40 levels (RecursionError);
 #: the limit keeps our recursive descent far from Python's own recursion limit.
@@ -24,6 +26,14 @@ MAX_DEPTH = 100
 #: Longer paths (key segments, `a.b.c` counting 3, plus list levels) are refused with a syntax error. pyhocon
 #: puts a dotted key one recursive call per segment and fails near 980; everything it reads, we read.
 MAX_KEY_DEPTH = 1000
+#: pyparsing parses nesting recursively: Python frames per level, as measured with pyhocon 0.3.6x and pyparsing
+#: 3 (an object after a separator or in a list, an object right after its key, a list). Past PYHOCON_FRAMES in
+#: all (Python's limit of 1,000 less what the server's loader stands on, per ../shared/tools/server-config:
+#: 32 objects `a: {`, 45 `a {`, 59 lists, 21 `[{b:` pairs fail) pyhocon fails with RecursionError.
+FRAMES_OBJECT, FRAMES_KEYED_OBJECT, FRAMES_LIST = 30, 21, 16
+PYHOCON_FRAMES = 936
+
+T = TypeVar("T")
 
 _IDENT_END = r"(?![A-Za-z0-9_$])"  # pyparsing's Keyword: not followed by an identifier character
 # Each pattern below repeats whole runs of plain characters (possessively), not one character at a time: a
@@ -33,7 +43,9 @@ _QUOTED_VALUE = r'"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"'
 _WS = re.compile(r"[ \t]+")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _COMMENT = re.compile(r"(?:#|//)[^\r\n]*")
-_LEADING_TRIVIA = re.compile(r"(?:[ \t\r\n]+|(?:#|//)[^\r\n]*)*")
+# What may come before a root written in braces or brackets: blanks, line breaks, comments, and commas (pyhocon's
+# comment_eol: a run of line breaks and commas, then a comment)
+_LEADING_TRIVIA = re.compile(r"(?:[ \t\r\n]+|(?:[\r\n,]+[ \t]*)?(?:#|//)[^\r\n]*)*")
 # pyhocon's key Word has a blank but no tab; pyparsing turns tabs into blanks before it looks, so we allow both.
 _KEY_WORD = re.compile(r"[A-Za-z0-9\xc0-\xd6\xd8-\xf6\xf8-\xff._\- /\t]+")
 _KEY_QUOTED = re.compile(r'"[^"\n\r\\]*+(?:\\.[^"\n\r\\]*+)*+"')
@@ -44,7 +56,9 @@ _TRIPLE = re.compile(r'""".*?"*"""', re.DOTALL)
 _QUOTED = re.compile(_QUOTED_VALUE)
 _UNQUOTED = re.compile(r"(?:[^^`+?!@*&\"\[\{\s\]\}#,=\$\\]++|\\.)+")
 _SUBSTITUTION = re.compile(r"\$\{[^}]+\}")
-_CONTINUATION = re.compile(r"\\[\r\n]+")
+# pyhocon's `'\\' - eol`: only a backslash before LF continues a line (then every CR and LF after it goes); before
+# a CR, the backslash escapes it as part of an unquoted string (`true \<CR><LF>` is the text "True \<CR>")
+_CONTINUATION = re.compile(r"\\\n[\r\n]*")
 
 # Units pyhocon recognises after a whole number (`10 seconds`, `5m`); months and years need python-dateutil,
 # which the server image has.
@@ -67,6 +81,7 @@ _INCLUDE_TARGET = (
     rf"(?:(?P<{{q}}>{_QUOTED_VALUE})"
     rf"|(?P<{{k}}>url|file|package){_IDENT_END}[ \t]*\([ \t]*(?P<{{kq}}>{_QUOTED_VALUE})[ \t]*\))"
 )
+_INCLUDE_COMMITTED = re.compile(rf"(?i:include){_IDENT_END}[ \t]*(?:url|file|package|required){_IDENT_END}")
 _INCLUDE = re.compile(
     rf"(?i:include){_IDENT_END}[ \t]*(?:"
     + _INCLUDE_TARGET.format(q="q1", k="k1", kq="kq1")
@@ -81,8 +96,12 @@ _KEY_SPLIT = re.compile(r'"[^"]+"|[^' + re.escape(_KEY_SPECIAL) + r"]+")
 
 
 def key_segments(key: str) -> tuple[str, ...]:
-    """The path segments pyhocon makes of a key as written (``a.b`` -> a, b; ``"x.y"`` -> x.y)."""
-    return tuple(token.strip('"') for token in _KEY_SPLIT.findall(key))
+    """The path segments pyhocon makes of a key as written (``a.b`` -> a, b; ``"x.y"`` -> x.y). A quoted
+    segment that holds one of the characters that split keys stays quoted in pyhocon: a :class:`QuotedKey`."""
+    return tuple(
+        QuotedKey(token[1:-1]) if token.startswith('"') and any(c in _KEY_SPECIAL for c in token) else token.strip('"')
+        for token in _KEY_SPLIT.findall(key)
+    )
 
 
 @contextmanager
@@ -108,7 +127,7 @@ def parse_tree(text: str) -> Tree:
     with gc_paused():
         parser = _Parser(text)
         root = parser.document()
-        return Tree(text, parser.kinds, parser.starts, root, parser.deepest, parser.links)
+        return Tree(text, parser.kinds, parser.starts, root, parser.deepest, parser.links, parser.most_frames)
 
 
 def parse_entries(
@@ -153,6 +172,8 @@ class _Parser:
         self.path = 0  # the path length of the value being read
         self.deepest = 0
         self.links = 0
+        self.frames = 0  # pyhocon's Python frames for the nesting being read
+        self.most_frames = (0, 0)  # the most of them, and where
 
     # --- tokens -------------------------------------------------------------------------------------------
 
@@ -210,7 +231,10 @@ class _Parser:
         first = _LEADING_TRIVIA.match(self.text, self.pos).end()  # type: ignore[union-attr]
         root: Root
         if first < self.n and self.text[first] in "[{":
-            self._gap()
+            while self.pos < first:
+                self._gap()
+                if self.pos < first and self.text[self.pos] == ",":
+                    self._mark(Kind.COMMA, self.pos + 1)
             root = self._list(1) if self.text[self.pos] == "[" else self._object(1)
             while self.pos < self.n:
                 self._ws()
@@ -243,6 +267,16 @@ class _Parser:
         if c == "]":
             return self._error("unexpected ']': no list is open here")
         return self._error(f"expected a key, found {_describe(self.text, self.pos)}")
+
+    def _nested(self, frames: int, read: Callable[[int], T], depth: int) -> T:
+        """Read a nested object or list, counting the frames pyhocon spends on it."""
+        self.frames += frames
+        if self.frames > self.most_frames[0]:
+            self.most_frames = (self.frames, self.pos)
+        try:
+            return read(depth)
+        finally:
+            self.frames -= frames
 
     # --- objects ------------------------------------------------------------------------------------------
 
@@ -283,7 +317,7 @@ class _Parser:
                 return
             else:
                 if c in "iI":
-                    m = _INCLUDE.match(text, self.pos)
+                    m = self._include_match()
                     if m:
                         node.entries.append(self._include(m))
                         continue
@@ -292,12 +326,29 @@ class _Parser:
                     return
                 node.entries.append(field)
 
+    def _expanded(self, pos: int, written: str) -> str:
+        """``written`` (at ``pos``) as pyhocon reads it: pyparsing turns every tab of the text into blanks up to
+        the next 8-column stop of its line, so a tab in a key is as many blanks as its column makes."""
+        text = self.text
+        line_start = max(text.rfind("\n", 0, pos), text.rfind("\r", 0, pos)) + 1
+        prefix = text[line_start:pos]
+        return (prefix + written).expandtabs()[len(prefix.expandtabs()) :]
+
+    def _include_match(self) -> re.Match[str] | None:
+        """An `include` statement here; a syntax error where pyhocon's grammar commits to one that is malformed
+        (`include file(y)`, `include required(`): after `url`, `file`, `package` or `required` it cannot go back."""
+        m = _INCLUDE.match(self.text, self.pos)
+        if m is None and _INCLUDE_COMMITTED.match(self.text, self.pos):
+            raise self._error(
+                'malformed include: write include "file.conf", include file("file.conf") or '
+                'include required("file.conf") (the file name in double quotes)'
+            )
+        return m
+
     def _include(self, m: re.Match[str]) -> Include:
         start = self.pos
         self._emit(Kind.INCLUDE, m.end())
-        quoted = m.group("q1") or m.group("kq1") or m.group("q2") or m.group("kq2")
-        kind = m.group("k1") or m.group("k2") or ""
-        return Include(start, m.end(), unescape(quoted[1:-1]), kind, bool(m.group("required")))
+        return _include_statement(m, start)
 
     def _gap(self) -> None:
         """Blanks, line breaks and comments (pyhocon allows them between a key, its separator and its value)."""
@@ -327,7 +378,7 @@ class _Parser:
             return None
         raw = m.group()
         written = raw.rstrip(" \t")
-        segments = key_segments(written.strip())
+        segments = key_segments(self._expanded(pos, written).strip() if "\t" in written else written.strip())
         if not segments or "" in segments:
             raise self._error(f"the key {written!r} has no name in it")
         outer = self.path
@@ -342,7 +393,7 @@ class _Parser:
         c = text[self.pos] if self.pos < self.n else ""
         separator: Token | None = None
         if c == "{":
-            obj = self._object(parent.depth + 1)
+            obj = self._nested(FRAMES_KEYED_OBJECT, self._object, parent.depth + 1)
             value = ValueNode(obj.start, obj.end, [Part(obj)])
         else:
             if text.startswith("+=", self.pos):
@@ -374,7 +425,7 @@ class _Parser:
                 break
             c = text[self.pos]
             node: Token | ObjectNode | ListNode | None
-            if c == "\\" and self.pos + 1 < self.n and text[self.pos + 1] in "\r\n":
+            if c == "\\" and self.pos + 1 < self.n and text[self.pos + 1] == "\n":
                 if parts and ws:
                     parts[-1].ws_after = ws
                 self._emit(Kind.CONTINUATION, _CONTINUATION.match(text, self.pos).end())  # type: ignore[union-attr]
@@ -392,10 +443,10 @@ class _Parser:
                 node = self._emit(Kind.SUBSTITUTION, m.end())
                 self.links += 1
             elif c == "{":
-                node = self._object(depth + 1)
+                node = self._nested(FRAMES_OBJECT, self._object, depth + 1)
             elif c == "[":
-                node = self._list(depth + 1)
-            elif c in "iI" and (m := _INCLUDE.match(text, self.pos)) is not None:
+                node = self._nested(FRAMES_LIST, self._list, depth + 1)
+            elif c in "iI" and (m := self._include_match()) is not None:
                 node = self._emit(Kind.INCLUDE, m.end())
             else:
                 node = self._scalar()
@@ -430,9 +481,11 @@ class _Parser:
         if c == '"':
             if text.startswith('"""', pos):
                 m = _TRIPLE.match(text, pos)
-                if m is None:
+                if m is not None:
+                    return self._emit(Kind.TRIPLE, m.end())
+                # no closing """: pyhocon then reads `""` (an empty string) and a quoted string after it
+                if _QUOTED.match(text, pos + 2) is None:
                     raise self._error('unterminated triple-quoted string: no closing """')
-                return self._emit(Kind.TRIPLE, m.end())
             m = _QUOTED.match(text, pos)
             if m is None:
                 raise self._error(
@@ -503,3 +556,18 @@ def unescape(raw: str) -> str:
     if "\\" not in raw:
         return raw
     return _ESCAPE.sub(lambda m: _REPLACEMENTS.get(m.group(), m.group()), raw)
+
+
+def _include_statement(m: re.Match[str], start: int) -> Include:
+    quoted = m.group("q1") or m.group("kq1") or m.group("q2") or m.group("kq2")
+    kind = m.group("k1") or m.group("k2") or ""
+    return Include(start, m.end(), unescape(quoted[1:-1]), kind, bool(m.group("required")))
+
+
+def include_of(token: Token) -> Include:
+    """The statement an INCLUDE token holds (one inside a list or a value, where no Include node is made)."""
+    m = _INCLUDE.match(token.text)
+    assert m is not None, token
+    include = _include_statement(m, 0)
+    include.start, include.end = token.start, token.end
+    return include

@@ -78,4 +78,16 @@ def format_path(path: KeyPath) -> str:
 
 
 def as_path(path: KeyPath | str) -> KeyPath:
-    return parse_path(path) if isinstance(path, str) else tuple(path)
+    """A path given as text or as a tuple; PathError for a segment that is neither a key (str) nor a list index
+    (an int of 0 or more: not a bool, a float, or a negative number counting from the end as Python would)."""
+    if isinstance(path, str):
+        return parse_path(path)
+    found = tuple(path)
+    for segment in found:
+        if (
+            isinstance(segment, bool)
+            or not isinstance(segment, (str, int))
+            or (isinstance(segment, int) and segment < 0)
+        ):
+            raise PathError(f"{segment!r} is not a key or a list index (a number from 0) in the path {found!r}")
+    return found

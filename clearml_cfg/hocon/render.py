@@ -60,7 +60,10 @@ def dotted_key(segments: tuple[str, ...]) -> str | None:
 
 def check_value(value: Any, where: str = "value") -> None:
     """Refuse, up front, values that HOCON cannot carry or that pyhocon would read back differently."""
-    if value is None or isinstance(value, (bool, str, int, Period)):
+    if isinstance(value, str):
+        _check_text(value, where)
+        return
+    if value is None or isinstance(value, (bool, int, Period)):
         return
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
@@ -70,6 +73,7 @@ def check_value(value: Any, where: str = "value") -> None:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise HoconEditError(f"{where}: object keys must be strings, not {key!r}")
+            _check_text(key, where)
             render_key(key)
             check_value(item, f"{where}.{key}")
         return
@@ -80,6 +84,15 @@ def check_value(value: Any, where: str = "value") -> None:
             check_value(item, f"{where}[{index}]")
         return
     raise HoconEditError(f"{where}: a {type(value).__name__} cannot be written in HOCON")
+
+
+def _check_text(text: str, where: str) -> None:
+    """A lone surrogate (what Python makes of bytes that are not UTF-8) is no character: no file can hold it."""
+    surrogate = next((c for c in text if "\ud800" <= c <= "\udfff"), None)
+    if surrogate is not None:
+        raise HoconEditError(
+            f"{where}: U+{ord(surrogate):04X} is a lone surrogate, not a character: a UTF-8 file cannot hold it"
+        )
 
 
 def render_scalar(value: Any) -> str:

@@ -178,10 +178,17 @@ Root = ObjectNode | ListNode
 class Tree:
     """The result of parsing: the token stream (which renders the text) and the root node."""
 
-    __slots__ = ("depth", "kinds", "links", "root", "starts", "text")
+    __slots__ = ("depth", "frames", "kinds", "links", "root", "starts", "text")
 
     def __init__(
-        self, text: str, kinds: list[Kind], starts: Sequence[int], root: Root, depth: int = 0, links: int = 0
+        self,
+        text: str,
+        kinds: list[Kind],
+        starts: Sequence[int],
+        root: Root,
+        depth: int = 0,
+        links: int = 0,
+        frames: tuple[int, int] = (0, 0),
     ) -> None:
         self.text = text
         self.kinds = kinds
@@ -189,6 +196,7 @@ class Tree:
         self.root = root
         self.depth = depth  # the longest path to a value (key segments and list levels)
         self.links = links  # substitutions and `+=` fields: how long a chain of values can get
+        self.frames = frames  # the most Python frames pyhocon's parser would nest to, and the offset there
 
     @property
     def tokens(self) -> list[Token]:

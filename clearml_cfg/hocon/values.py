@@ -6,6 +6,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+class QuotedKey(str):
+    """A key written in quotes. pyhocon keeps the quotes of a key that holds one of ``$}[]:=+#`^?!@*&.``
+    (``"a.b"``, ``"-x.y"``), and the server's `-key` rule looks at the key as pyhocon stores it, starting with a
+    quote, so a ``"-x.y"`` never replaces anything. A name the reader knows quoted (an HTTP header such as
+    ``"Content-Type"``, as the ClearML docs write it) is written quoted even where it could go bare.
+
+    It reads, compares and hashes as its text without the quotes.
+    """
+
+    __slots__ = ()
+
+    def __deepcopy__(self, memo: dict[int, object]) -> QuotedKey:
+        return self
+
+
 @dataclass(frozen=True)
 class Period:
     """A duration such as `2 hours` or `5m`: pyhocon turns these into timedelta/relativedelta objects.
@@ -129,10 +144,3 @@ def strict_equal(a: Any, b: Any) -> bool:
     if isinstance(a, float) and a != a:  # NaN cannot come from HOCON, but compare it sanely anyway
         return bool(b != b)
     return bool(a == b)
-
-
-class QuotedKey(str):
-    """A key written in quotes even where it could go bare: a name the reader knows quoted (an HTTP header such
-    as ``"Content-Type"``, as the ClearML docs write it). It reads, compares and hashes as the plain string."""
-
-    __slots__ = ()

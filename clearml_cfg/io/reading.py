@@ -225,6 +225,7 @@ def parse_document(path: Path, text: str) -> Document:
     try:
         document = Document(text)
         document.unresolved()  # the server would fail on a file it cannot make a tree of
+        _check_includes(path, document)
     except HoconSyntaxError as e:
         raise ConfigReadError(
             f"{path}:{e.line}:{e.column}: {e.reason}",
@@ -239,6 +240,61 @@ def parse_document(path: Path, text: str) -> Document:
     except HoconSemanticError as e:
         raise _semantic_error(path, text, e, "fix the file by hand; the server cannot read it either") from e
     return document
+
+
+def _check_includes(path: Path, document: Document, seen: tuple[str, ...] = ()) -> None:
+    """The includes pyhocon fails on (the server cannot load the file): a pattern (`*`, `?`) that matches no file
+    (pyhocon then has nothing to include and raises AttributeError), `required(...)` of a file that is not there,
+    and a file that includes itself, directly or through others (RecursionError). A plain include of a missing
+    file is skipped, as pyhocon skips it."""
+    import glob
+
+    seen = (*seen, os.path.realpath(path))
+    for _, location, include in document.include_statements():
+        if include.kind not in ("", "file"):
+            continue  # url(...) and package(...): not looked at here
+        target = os.path.join(os.path.dirname(path), include.target)
+        found = glob.glob(target, recursive=True) if "*" in target or "?" in target else [target]
+        why = ""
+        if not found:
+            why = f'include "{include.target}" matches no file, and pyhocon fails on that (AttributeError)'
+        elif include.required and not os.path.exists(target) and found == [target]:
+            why = f'include required("{include.target}") names {target}, which does not exist'
+        elif any(os.path.realpath(f) in seen for f in found):
+            why = f'include "{include.target}" closes a cycle of includes, which pyhocon follows until RecursionError'
+        if why:
+            reason = f"{why}: the server cannot load this file"
+            raise ConfigReadError(
+                f"{path}:{location.line}:{location.column}: {reason}",
+                "remove the include, or make it name a file that exists (and does not include this one)",
+                code="server-cannot-load",
+                path=path,
+                line=location.line,
+                column=location.column,
+                reason=reason,
+            )
+        for included in found:
+            _check_included(Path(included), path, location, seen)
+
+
+def _check_included(included: Path, path: Path, location: Any, seen: tuple[str, ...]) -> None:
+    """Follow an included file's own includes, to find a cycle back to one of ``seen``."""
+    try:
+        document = Document(read_text(included))
+    except (OSError, ConfigReadError, HoconSyntaxError):
+        return  # not ours to judge here: what fails in it fails the server's reading of that file
+    try:
+        _check_includes(included, document, seen)
+    except ConfigReadError as e:
+        raise ConfigReadError(
+            f"{path}:{location.line}:{location.column}: it includes {included}: {e.reason}",
+            e.hint,
+            code=e.code,
+            path=path,
+            line=location.line,
+            column=location.column,
+            reason=f"it includes {included}: {e.reason}",
+        ) from None
 
 
 def _masked_excerpt(path: Path, text: str, line: int, column: int) -> str:

@@ -134,38 +134,45 @@ def file_prefix(relative: str) -> tuple[str, ...]:
     return key_segments(".".join(PurePosixPath(relative).with_suffix("").parts))
 
 
-def discover(directory: Path, conf_dirs: list[Path] | None = None) -> list[ConfigFile]:
-    """Every ``*.conf`` under ``directory`` in the server's order (``os.walk`` top-down: a directory's own files
-    before its subdirectories'), sorted by name within a directory so that runs are repeatable.
+def discover(directory: Path, conf_dirs: list[Path] | None = None, *, by_name: bool = False) -> list[ConfigFile]:
+    """Every ``*.conf`` under ``directory`` in the server's order: ``Path.rglob("*.conf")``, which is the file
+    system's own order within a folder (a folder's files before its subfolders'). Two files of one folder that set
+    the same key have no winner fixed by their names; ``check`` reports them. ``by_name``: a directory's own files
+    by name, then its subdirectories' (to list them for a person).
 
     A directory named ``*.conf`` (which crashes the server) raises ConfigReadError, unless ``conf_dirs`` is given:
     then it is added there and skipped, so that `check` can still read every other file."""
     if not directory.is_dir():
         return []
+    for _ in os.walk(directory, onerror=_walk_error):  # rglob skips a folder it cannot list; we say so
+        pass
     found: list[ConfigFile] = []
-    for root, subdirs, files in os.walk(directory, onerror=_walk_error):
-        subdirs.sort()
-        base = Path(root)
-        for name in list(subdirs):
-            if name.endswith(SUFFIX):  # also a link to a directory: the server's rglob finds it and fails on it
-                where = base / name
-                if conf_dirs is None:
-                    raise ConfigReadError(
-                        f"{where} is a directory named *.conf: the server would crash trying to read it",
-                        f"rename or remove {where}",
-                    )
-                conf_dirs.append(where)
-                subdirs.remove(name)
-        for name in sorted(files):
-            if name.endswith(SUFFIX):
-                config_file = ConfigFile(directory, (base / name).relative_to(directory).as_posix())
-                if not config_file.prefix:
-                    raise ConfigReadError(
-                        f"{config_file.path}: the server makes no key of this file name and would crash loading it",
-                        f"rename or remove {config_file.path}",
-                    )
-                found.append(config_file)
+    skipped: list[Path] = []
+    for path in directory.rglob("*" + SUFFIX):
+        if any(path.is_relative_to(d) for d in skipped):
+            continue
+        if path.is_dir():  # also a link to a directory: the server's rglob finds it and fails on it
+            if conf_dirs is None:
+                raise conf_directory(path)
+            conf_dirs.append(path)
+            skipped.append(path)
+            continue
+        config_file = ConfigFile(directory, path.relative_to(directory).as_posix())
+        if not config_file.prefix:
+            raise ConfigReadError(
+                f"{config_file.path}: the server makes no key of this file name and would crash loading it",
+                f"rename or remove {config_file.path}",
+            )
+        found.append(config_file)
+    if by_name:
+        found.sort(key=lambda f: [(1, part) for part in f.relative.split("/")[:-1]] + [(0, f.relative)])
     return found
+
+
+def conf_directory(path: Path) -> ConfigReadError:
+    return ConfigReadError(
+        f"{path} is a directory named *.conf: the server would crash trying to read it", f"rename or remove {path}"
+    )
 
 
 def _walk_error(error: OSError) -> None:

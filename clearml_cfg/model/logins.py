@@ -13,8 +13,9 @@ import unicodedata
 from typing import Any
 
 from ..errors import UsageError
-from ..hocon import Unresolved, format_path
+from ..hocon import KeyPath, Unresolved, format_path
 from .keys import MISSING
+from .login import not_sendable, truthy
 from .passwords import DEFAULT_ROUNDS as DEFAULT_ROUNDS  # the cost rules and the hash: passwords.py, which
 from .passwords import check_rounds as check_rounds  # add-user loads before the rest of the tool
 from .passwords import hash_password as hash_password
@@ -119,6 +120,8 @@ def password_kind(value: Any, hashed: bool) -> tuple[str, list[str]]:
         return "broken", [f"the password is {secret_kind(value)}{hint}: it never equals a typed password; quote it"]
     if not value:
         return "plain", ["the password is empty"]
+    if not_sendable(value) is not None:
+        return "broken", ["the password has a character above U+00FF, which a login cannot carry: it never matches"]
     looks = looks_hashed(value)
     if looks:
         return "plain", [f"the password looks like {looks}, but pass_hashed is false: the login compares it as text"]
@@ -145,21 +148,33 @@ def entry_problems(entry: dict[str, Any]) -> list[str]:
         elif any(unicodedata.category(c) in CONTROL for c in name):
             found.append("the username contains a control character, which nobody can type at the login form")
         elif ":" in name:
-            found.append("the username contains ':', which the login form cannot send")
-    for key, wanted in (("name", str), ("company", str), ("is_guest", bool)):
-        if key in entry and not isinstance(entry[key], wanted):
-            kind = "true or false" if wanted is bool else "a string"
-            found.append(f"{key} is {describe(entry[key])}, not {kind}")
+            found.append("the username contains ':': the server splits a login at its first ':', so it never logs in")
+        elif (char := not_sendable(name)) is not None:
+            found.append(f"the username has {char}: a login cannot carry characters above U+00FF, so it never logs in")
+    for key in ("name", "company"):
+        if key in entry and not isinstance(entry[key], str):
+            found.append(
+                f"{key} is {describe(entry[key])}, not a string: the server fails to create this user, "
+                "who cannot log in"
+            )
+    if "is_guest" in entry and not isinstance(entry["is_guest"], bool):
+        found.append(f"is_guest is {describe(entry['is_guest'])}, not true or false")
     return found
 
 
-def duplicate_usernames(users: list[Any]) -> dict[str, int]:
-    """Usernames listed more than once, and how often: the server then creates no fixed user at all."""
-    counts: dict[str, int] = {}
+def duplicate_usernames(users: list[Any]) -> dict[Any, int]:
+    """Usernames listed more than once, as the server's ``validate()`` counts them: in a set, so numbers count
+    (`12345` twice) and 1, 1.0 and true are one name. The server then creates no fixed user at all."""
+    counts: dict[Any, int] = {}
     for entry in users:
-        if isinstance(entry, dict) and isinstance(entry.get("username"), str):
-            counts[entry["username"]] = counts.get(entry["username"], 0) + 1
+        if isinstance(entry, dict) and hashable(entry.get("username")):
+            counts[entry.get("username")] = counts.get(entry.get("username"), 0) + 1
     return {name: count for name, count in counts.items() if count > 1}
+
+
+def hashable(value: Any) -> bool:
+    """Whether the server's set of usernames can hold ``value`` (an object or a list fails its validate())."""
+    return not isinstance(value, (dict, list))
 
 
 #: Unicode categories no login form can send: control characters (newline, tab, ...) and line separators
@@ -178,4 +193,15 @@ def refuse_password_edit(path: tuple[str | int, ...], username: Any, force: bool
         f"{format_path(path)} is a web-login password: set would store VALUE as it is, as plain text even when "
         "the file stores bcrypt hashes, and VALUE is seen in the process list",
         f"clearml-cfg passwd {who} stores it in the file's mode from a prompt or stdin; --force writes VALUE as it is",
+    )
+
+
+def truth_problem(key: KeyPath, value: Any) -> str | None:
+    """What the server makes of a switch that is not true or false: it tests it for truth."""
+    if isinstance(value, bool):
+        return None
+    state = "on" if truthy(value) else "off"
+    return (
+        f"{format_path(key)} is {describe(value, quote=True)}, not true or false: the server tests it for truth, "
+        f"so it is {state}"
     )

@@ -8,6 +8,7 @@ bcrypt is imported only to hash: only the code that hashes or checks pays for it
 from __future__ import annotations
 
 from ..errors import UsageError
+from .login import not_sendable
 
 #: bcrypt uses only the first 72 bytes of a password (bcrypt 4 truncates silently, bcrypt 5 refuses longer ones)
 MAX_BYTES = 72
@@ -42,6 +43,12 @@ def check_new_password(password: str) -> None:
     check_utf8("the password", password, secret=True)
     if not password:
         raise UsageError("the password is empty", "choose a password, or let --generate make one")
+    if not_sendable(password) is not None:
+        raise UsageError(
+            "the password has a character above U+00FF: the web app cannot send it and the server reads a login as "
+            "latin-1, so this password could never log in",
+            "choose a password of Latin-1 characters (ASCII, accented Latin letters), or let --generate make one",
+        )
     size = len(password.encode("utf-8"))
     if size > MAX_BYTES:
         raise UsageError(

@@ -7,7 +7,7 @@ from enum import Enum
 from typing import Any
 
 from ..errors import UsageError
-from ..hocon import HoconError, Period
+from ..hocon import HoconError, Period, Unresolved
 from ..hocon.evaluate import evaluate
 from ..hocon.parser import parse_tree
 from .keys import MISSING
@@ -67,11 +67,19 @@ def _parse_hocon_value(text: str, *, strict: bool) -> tuple[Any, str | None]:
         if strict:
             raise UsageError(f"VALUE is not a HOCON value: {e}", "quote strings, or pass --type string") from None
         return text, None
-    if not isinstance(parsed, dict) or list(parsed) != ["value"] or ("${" in text and not strict):
+    if not isinstance(parsed, dict) or list(parsed) != ["value"]:
         if strict:
             raise UsageError("VALUE is not a single HOCON value", "pass --type string to write it as text")
-        return text, "written as a string (substitutions such as ${...} are not evaluated)" if "${" in text else None
+        return text, None
     value = parsed["value"]
+    if _holds_substitution(value):  # `${...}` outside quotes: the server would look it up; `"...${id}"` is text
+        if strict:
+            raise UsageError(
+                "VALUE holds a substitution (${...} outside quotes), which the server would resolve from its own "
+                "environment: clearml-cfg writes values, not substitutions",
+                "quote the text that holds ${...}, or pass --type string to write VALUE as text",
+            )
+        return text, "written as a string (substitutions such as ${...} are not evaluated)"
     if isinstance(value, Period):
         return value, f"{text.strip()!r} is a duration (the server reads it so); --type string keeps it text"
     if isinstance(value, (int, float)) and not isinstance(value, bool) and text.strip() != str(value):
@@ -80,6 +88,16 @@ def _parse_hocon_value(text: str, *, strict: bool) -> tuple[Any, str | None]:
             f"{text.strip()!r} is read as the number {value} (the server reads it so too); --type string keeps it text",
         )
     return value, None
+
+
+def _holds_substitution(value: Any) -> bool:
+    if isinstance(value, Unresolved):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_substitution(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_substitution(item) for item in value)
+    return False
 
 
 def to_json(value: Any) -> str:

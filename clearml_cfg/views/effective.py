@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigReadError, UsageError
-from ..hocon import Document, HoconRunaway, HoconSemanticError, KeyPath, Location
+from ..hocon import Document, HoconRunaway, HoconSemanticError, KeyPath, Location, format_path
 from ..io.reading import Reader, resolved_tree
 from ..model import schema
 from ..model.keys import MISSING, lookup
-from ..model.layout import ConfigDirs, ConfigFile, config_dirs
-from ..model.merge import merge_traced, on_the_way, pruned, put_along, put_file
-from .environment import EnvOverride, env_problem, ignored_env, overrides_along, parse_env_value
+from ..model.layout import ConfigDirs, ConfigFile, conf_directory, config_dirs
+from ..model.merge import EmptyKey, Renames, land, landed_path, merge_traced, on_the_way, pruned, put_along, put_file
+from .environment import EnvOverride, env_overrides, env_problem, ignored_env, parse_env_value
 from .files import listing, will_exist
 from .server_reading import junk, junk_warning, read_file, url_include_warning, url_includes
 
@@ -56,18 +56,37 @@ class Origin:
     def at(self, line: int | None) -> Origin:
         return Origin(self.kind, self.file, line, self.relative, self.variable)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Origin:
+        return self  # frozen: trees of origins are copied with every merge, their leaves need not be
+
 
 @dataclass
 class Layer:
-    """One contribution: a defaults file, a config file or an environment variable."""
+    """One contribution: a defaults file, a config file or an environment variable.
+
+    Its trees are as the layer *lands*: where the loader's merge dropped the ``-`` of a `-key`, the key is
+    shown without it and its path is in ``replaced``; a `-key` the merge did not visit keeps its name."""
 
     origin: Origin  # without a line
     tree: dict[str, Any]  # placed at the root (a file's content under its key prefix)
     origins: dict[str, Any]  # the same shape, Origin at the leaves
     directory: Path | None = None
-    replaces: bool = True  # merged with the `-key` rule
+    replaced: set[KeyPath] = field(default_factory=set)  # where a `-key` replaced what came before
     prefix: tuple[str, ...] = ()  # a file's key prefix (`services/tasks.conf`: services.tasks)
     written: dict[KeyPath, Origin] = field(default_factory=dict)  # every key it writes, sections too, with the line
+    as_written: dict[str, Any] = field(default_factory=dict)  # ``tree`` before landing: `-key`s as written
+
+    def landed(self, renamed: Renames, *, replacing: bool = True) -> None:
+        """Rename the layer's keys as the merge that made ``renamed`` applied them; ``replacing``: what that
+        merge replaced counts as replaced in the end."""
+        if not renamed:
+            return
+        self.tree, replaced = land(self.tree, renamed)
+        self.origins, _ = land(self.origins, renamed)
+        if replacing:
+            self.replaced = {*self.replaced, *replaced}
+        self.written = {landed_path(path, renamed): origin for path, origin in self.written.items()}
+        self.prefix = tuple(str(s) for s in landed_path(self.prefix, renamed))
 
 
 _WHOLE: Any = object()  # leaves(): start from the whole tree
@@ -141,12 +160,13 @@ def _our_reading(config_file: ConfigFile, warnings: list[str], reader: Reader) -
     text the reader read.
 
     Where we refuse a value that pyhocon turns into junk (null concatenated into text, an include used as a
-    value), pyhocon's reading decides what the server gets: shown as it is, with a warning."""
+    value), pyhocon's reading decides what the server gets: shown as it is, with a warning. A text that pyhocon
+    would never finish reading is an error here, found by our own reading: it is not handed to pyhocon."""
     path = config_file.path
     try:
         document = reader.document(path)
     except ConfigReadError as e:
-        if not isinstance(e.__cause__, HoconSemanticError):
+        if not isinstance(e.__cause__, HoconSemanticError) or isinstance(e.__cause__, HoconRunaway):
             raise
         text = reader.text(path)
         try:
@@ -164,13 +184,22 @@ def _server_reading(path: Path, document: Document) -> Any:
     """The server's reading of the file: pyhocon's, as the server reads it at every start.
 
     Our own reading goes first, as a guard: a runaway (a value copied into itself, a string doubled over and over)
-    is refused with its place before pyhocon spends minutes and gigabytes on it. Where our reading fails
-    otherwise, or succeeds, pyhocon still decides: its quirks are what the server gets."""
+    is refused with its place before pyhocon spends minutes and gigabytes on it, or never returns. Where our
+    reading fails otherwise, or succeeds, pyhocon still decides: its quirks are what the server gets."""
     try:
-        resolved_tree(path, document, os.environ)
+        resolved_tree(path, document, os.environ)  # pyhocon resolves from the process's environment
     except ConfigReadError as e:
         if isinstance(e.__cause__, HoconRunaway):
-            raise
+            raise ConfigReadError(
+                e.message,
+                "fix the file by hand: a value must not be built from itself",
+                detail=e.detail,
+                code="server-cannot-load",
+                path=e.path,
+                line=e.line,
+                column=e.column,
+                reason=e.reason,
+            ) from None
     return read_file(path, document.text)
 
 
@@ -181,7 +210,6 @@ Along = tuple[Sequence[KeyPath], Mapping[str, str]] | None
 def _file_layer(
     config_file: ConfigFile,
     kind: str,
-    replaces: bool,
     warnings: list[str],
     reader: Reader,
     along: Along = None,
@@ -196,7 +224,7 @@ def _file_layer(
     else:
         paths = _inside(config_file.prefix, along[0])
         if paths is None:
-            return _beside(config_file, kind, replaces, along[0])
+            return _beside(config_file, kind, along[0])
         document = reader.document(config_file.path)
         value = pruned(document.resolved(along[1]), paths)
         locations = (
@@ -215,10 +243,10 @@ def _file_layer(
     origin_tree: dict[str, Any] = {}
     put_file(tree, prefix, value)
     put_file(origin_tree, prefix, origins)
-    return Layer(base, tree, origin_tree, config_file.directory, replaces, prefix, written)
+    return Layer(base, tree, origin_tree, config_file.directory, set(), prefix, written, tree)
 
 
-def _beside(config_file: ConfigFile, kind: str, replaces: bool, paths: Sequence[KeyPath]) -> Layer | None:
+def _beside(config_file: ConfigFile, kind: str, paths: Sequence[KeyPath]) -> Layer | None:
     """A file that sets nothing along ``paths`` but whose name makes sections on their way objects
     (``services/tasks.conf`` for ``services.x``): the merge goes into an object it finds, applying `-key`s, so
     those sections count; None for a file that has nothing to do with them."""
@@ -226,7 +254,7 @@ def _beside(config_file: ConfigFile, kind: str, replaces: bool, paths: Sequence[
     if not put_along(tree, config_file.prefix, {}, paths):
         return None
     base = Origin(kind, config_file.path, None, config_file.relative)
-    return Layer(base, tree, _origin_tree(tree, base, {}), config_file.directory, replaces, config_file.prefix)
+    return Layer(base, tree, _origin_tree(tree, base, {}), config_file.directory, set(), config_file.prefix, {}, tree)
 
 
 def _inside(prefix: tuple[str, ...], paths: Sequence[KeyPath]) -> list[KeyPath] | None:
@@ -272,7 +300,7 @@ def _documented_defaults(component: str) -> tuple[dict[str, Any], dict[str, Any]
 # --- the environment ----------------------------------------------------------------------------------------
 
 
-def _env_layer(override: EnvOverride, replaces: bool, *, ignore_bad: bool, warnings: list[str]) -> Layer | None:
+def _env_layer(override: EnvOverride, *, ignore_bad: bool, warnings: list[str]) -> Layer | None:
     base = Origin("env", variable=override.variable)
     try:
         tree = parse_env_value(override)
@@ -288,7 +316,7 @@ def _env_layer(override: EnvOverride, replaces: bool, *, ignore_bad: bool, warni
         fix = "quote the value to pass it as text (clearml-cfg env KEY VALUE writes it)"
         warnings.append(junk_warning(f"{override.variable}={override.value!r}", key, what, fix))
     path = tuple(override.key.split("."))
-    return Layer(base, tree, _origin_tree(tree, base, {}), None, replaces, (), {path: base})
+    return Layer(base, tree, _origin_tree(tree, base, {}), None, set(), (), {path: base}, tree)
 
 
 # --- the computation ----------------------------------------------------------------------------------------
@@ -309,15 +337,20 @@ def compute(
     defaults_dir: Path | None = None,
     ignore_bad_env: bool = False,
     reader: Reader | None = None,
+    without: Collection[Path] = (),
     along: Sequence[KeyPath] | None = None,
     lines: bool = True,
 ) -> Effective:
     """The server's view. ``reader``: the command's reader, so that files it read already are not read again.
+    ``without``: files (or directories named *.conf) to leave out, as if they were fixed: `check` reads the rest
+    of the configuration right while it reports those.
 
     ``along``: only what lies along these keys, each file read with our own parser instead of pyhocon (it reads
-    every file it accepts as pyhocon does; the README lists the few differences), so that a few sections can be
-    judged in a fraction of the time: what the rules applied to an edit use. ``lines`` (with ``along``): False
-    when only the file each value comes from matters, so that an edited file is not parsed again for its lines.
+    every file it accepts as pyhocon does; docs/hocon.md lists the few differences), so that a few sections can be
+    judged in a fraction of the time: what the rules applied to an edit use. The variables are all merged (they
+    merge with each other first, so one off the way can still replace a section on it). ``lines`` (with
+    ``along``): False when only the file each value comes from matters, so that an edited file is not parsed again
+    for its lines.
     """
     reader = reader if reader is not None else Reader()
     focus: Along = None if along is None else (tuple(along), env)
@@ -327,6 +360,8 @@ def compute(
     warnings: list[str] = []
     layers: list[Layer] = []
     defaults_note = ""
+    tree: dict[str, Any] = {}
+    origins: dict[str, Any] = {}
 
     if defaults_dir is None and IMAGE_DEFAULTS[component].is_dir():
         defaults_dir = IMAGE_DEFAULTS[component]
@@ -337,24 +372,19 @@ def compute(
             raise UsageError(
                 f"--defaults {defaults_dir}: not a directory", "point it at a server's config/default folder"
             )
-        defaults: dict[str, Any] = {}
-        default_origins: dict[str, Any] = {}
-        for config_file in _discover(defaults_dir, reader):
-            layer = _file_layer(config_file, "default", False, warnings, reader, focus, lines)
-            if layer is None:
-                continue
-            merge_traced(defaults, default_origins, layer.tree, layer.origins, dash_rule=False)
+        default_layers = _file_layers(defaults_dir, "default", warnings, reader, focus, lines=lines)
+        _merge_directory(tree, origins, default_layers, replaces)
+        for layer in default_layers:
             written.update(layer.written)
     else:
-        defaults, default_origins = _documented_defaults(component)
+        tree, origins = _documented_defaults(component)
         defaults_note = (
             "defaults: the documented defaults of the settings clearml-cfg manages; "
             "--defaults DIR layers a server's full default folder"
         )
+    defaults = copy.deepcopy(tree)
     base = Origin("default", defaults_dir)
-    layers.append(Layer(base, copy.deepcopy(defaults), default_origins, None, False, (), written))
-    tree = copy.deepcopy(defaults)
-    origins = copy.deepcopy(default_origins)
+    layers.append(Layer(base, copy.deepcopy(defaults), copy.deepcopy(origins), None, set(), (), written))
 
     read = component_dirs(dirs, component)
     used_dirs: list[Path] = []
@@ -364,37 +394,134 @@ def compute(
                 warnings.append(f"{directory} (from {read.origin}) is not a directory: the server skips it")
             continue
         used_dirs.append(directory)
-        directory_tree: dict[str, Any] = {}
-        directory_origins: dict[str, Any] = {}
-        for config_file in _discover(directory, reader):
-            layer = _file_layer(config_file, "file", replaces, warnings, reader, focus, lines)
-            if layer is None:
-                continue
-            layers.append(layer)
-            # = the loader's ConfigTree.put(prefix, file)
-            merge_traced(directory_tree, directory_origins, layer.tree, layer.origins, dash_rule=False)
-        merge_traced(tree, origins, directory_tree, directory_origins, dash_rule=replaces)
+        file_layers = _file_layers(directory, "file", warnings, reader, focus, without, lines)
+        _merge_directory(tree, origins, file_layers, replaces)
+        layers.extend(file_layers)
 
-    for override in overrides_along(env, along):
-        env_layer = _env_layer(override, replaces, ignore_bad=ignore_bad_env, warnings=warnings)
-        if env_layer is None:
-            continue
-        layers.append(env_layer)
-        merge_traced(tree, origins, env_layer.tree, env_layer.origins, dash_rule=replaces)
+    layers.extend(_merge_environment(tree, origins, env, replaces, ignore_bad_env, warnings))
+    _refuse_empty_keys(tree, origins)  # the server fails when it reads that object
     for name, prefix in ignored_env(env):
         warnings.append(f"{name} is ignored by the server: the prefix must be exactly {prefix}")
 
     return Effective(component, tree, origins, defaults, layers, used_dirs, defaults_dir, defaults_note, warnings)
 
 
-def _discover(directory: Path, reader: Reader) -> list[ConfigFile]:
+def _refuse_empty_keys(tree: Any, origins: Any, path: KeyPath = ()) -> None:
+    """A key written ``-`` alone becomes the empty key where the `-key` rule applies to it, which pyhocon cannot
+    look up (IndexError): the server fails where its loader copies the object that holds it, and where any code
+    reads that object."""
+    if not isinstance(tree, dict):
+        return
+    for key, value in tree.items():
+        if key == "":
+            raise _empty_key((*path, key), origins)
+        _refuse_empty_keys(value, origins.get(key) if isinstance(origins, dict) else origins, (*path, key))
+
+
+def _empty_key(path: KeyPath, origins: Any) -> ConfigReadError:
+    where = leaf_origins(origin_below(origins, path))
+    label = where[0].label(full_path=True) if where else "the configuration"
+    return ConfigReadError(
+        f"{label}: a key written '-' alone becomes an empty key in {format_path(path[:-1]) or 'the top level'} by the "
+        "`-key` rule, which pyhocon cannot look up (IndexError): the server fails when it reads that object",
+        "rename the key: '-' alone is no key the server can read",
+        code="server-cannot-load",
+        path=where[0].file if where else None,
+        line=where[0].line if where else None,
+    )
+
+
+def _holds(tree: Any, path: KeyPath) -> bool:
+    try:
+        lookup(tree, path)
+    except KeyError:
+        return False
+    return True
+
+
+def leaf_origins(node: Any) -> list[Origin]:
+    """Every Origin in a tree of origins (one Origin alone is a tree of one)."""
+    if isinstance(node, Origin):
+        return [node]
+    if isinstance(node, dict):
+        return [origin for item in node.values() for origin in leaf_origins(item)]
+    return []
+
+
+def _merge_directory(tree: dict[str, Any], origins: dict[str, Any], files: list[Layer], replaces: bool) -> None:
+    """One directory, as the loader reads it: each file put under its prefix in the order found (no `-key`
+    rule there), then the directory merged over what came before."""
+    directory_tree: dict[str, Any] = {}
+    directory_origins: dict[str, Any] = {}
+    for layer in files:
+        merge_traced(directory_tree, directory_origins, layer.tree, layer.origins, dash_rule=False)
+    renamed: Renames = {}
+    try:
+        merge_traced(tree, origins, directory_tree, directory_origins, dash_rule=replaces, renamed=renamed, copies=True)
+    except EmptyKey as e:
+        raise _empty_key(e.path, origins) from None
+    for layer in files:
+        layer.landed(renamed)
+
+
+def _merge_environment(
+    tree: dict[str, Any],
+    origins: dict[str, Any],
+    env: Mapping[str, str],
+    replaces: bool,
+    ignore_bad: bool,
+    warnings: list[str],
+) -> list[Layer]:
+    """The variables, as both loaders apply them: merged with each other first (TRAINS__ then CLEARML__, each in
+    name order), and that one tree merged over the files, as the last layer (SERVER-SEMANTICS §4)."""
+    env_tree: dict[str, Any] = {}
+    env_origins: dict[str, Any] = {}
+    layers: list[tuple[Layer, Renames]] = []
+    for override in env_overrides(env):
+        layer = _env_layer(override, ignore_bad=ignore_bad, warnings=warnings)
+        if layer is None:
+            continue
+        renamed: Renames = {}
+        merge_traced(env_tree, env_origins, layer.tree, layer.origins, dash_rule=replaces, renamed=renamed)
+        layers.append((layer, renamed))
+    final: Renames = {}
+    try:
+        merge_traced(tree, origins, env_tree, env_origins, dash_rule=replaces, renamed=final, copies=True)
+    except EmptyKey as e:
+        raise _empty_key(e.path, env_origins if e.path and _holds(env_tree, e.path) else origins) from None
+    for layer, renamed in layers:
+        layer.landed(renamed, replacing=False)  # it replaced what earlier variables built, not the files
+        layer.landed(final)
+    return [layer for layer, _ in layers]
+
+
+def _file_layers(
+    directory: Path,
+    kind: str,
+    warnings: list[str],
+    reader: Reader,
+    focus: Along,
+    without: Collection[Path] = (),
+    lines: bool = True,
+) -> list[Layer]:
+    found = (_file_layer(f, kind, warnings, reader, focus, lines) for f in _discover(directory, reader, without))
+    return [layer for layer in found if layer is not None]
+
+
+def _discover(directory: Path, reader: Reader, without: Collection[Path] = ()) -> list[ConfigFile]:
     """The files the server reads (and those the command creates), after checking for a link named *.conf to a
     directory, which it also tries to read as a file (and crashes)."""
     for root, subdirs, _ in os.walk(directory):
         for name in subdirs:
-            if name.endswith(".conf") and os.path.islink(os.path.join(root, name)):
-                read_file(Path(root, name))  # raises the server's error
-    return listing(directory, reader)
+            where = Path(root, name)
+            if name.endswith(".conf") and os.path.islink(where) and where not in without:
+                read_file(where)  # raises the server's error
+    conf_dirs: list[Path] = []
+    found = listing(directory, reader, conf_dirs)
+    for where in conf_dirs:
+        if where not in without:
+            raise conf_directory(where)
+    return [f for f in found if f.path not in without]
 
 
 def origin_below(origins: Any, path: KeyPath) -> Any:

@@ -67,7 +67,8 @@ class Overridden:
 
 
 def touching(env: Mapping[str, str], section: KeyPath) -> list[Variable]:
-    """The variables, in the server's order, whose key is ``section``, above it or below it."""
+    """The variables, in the server's order, that can change ``section``: whose key is ``section``, above it or
+    below it, or whose `-key` replaces (in the variables' own tree) a section above it."""
     if not any(name.startswith(ENV_PREFIXES) for name in env):
         return []
 
@@ -76,21 +77,25 @@ def touching(env: Mapping[str, str], section: KeyPath) -> list[Variable]:
         key = tuple(override.key.split("."))
         bare = tuple(segment.lstrip("-") for segment in key)
         common = min(len(bare), len(section))
-        if bare[:common] == section[:common]:
+        dashed = any(
+            segment.startswith("-") and bare[: depth + 1] == section[: depth + 1] for depth, segment in enumerate(key)
+        )
+        if bare[:common] == section[:common] or dashed:
             found.append(Variable(override.variable, key))
     return found
 
 
 def apply(files: dict[str, Any], env: Mapping[str, str], section: KeyPath) -> Overridden | None:
-    """The variables touching ``section`` applied over ``files`` (not changed); None when there are none."""
+    """The variables touching ``section`` applied over ``files`` (not changed), as the server applies them: merged
+    with each other first, then over the files (SERVER-SEMANTICS §4); None when there are none."""
     variables = touching(env, section)
     if not variables:
         return None
-    from ..model.merge import merge
+    from ..model.merge import EmptyKey, merge
 
-    tree = copy.deepcopy(files)
-    origins = _shape(files, None)
-    result = Overridden(files, tree, origins, [])
+    env_tree: dict[str, Any] = {}
+    env_origins: dict[str, Any] = {}
+    result = Overridden(files, copy.deepcopy(files), _shape(files, None), [])
     for variable in variables:
         text = env[variable.name]
         try:
@@ -100,9 +105,16 @@ def apply(files: dict[str, Any], env: Mapping[str, str], section: KeyPath) -> Ov
             continue
         if not isinstance(layer, dict):
             continue
-        merge(tree, layer, dash_rule=True)
-        merge(origins, _shape(layer, variable.name), dash_rule=True)
+        merge(env_tree, layer, dash_rule=True)
+        merge(env_origins, _shape(layer, variable.name), dash_rule=True)
         result.variables.append(variable)
+    try:
+        merge(result.tree, env_tree, dash_rule=True, copies=True)
+    except EmptyKey:  # a `-` alone became an empty key among the variables: the server fails on them
+        result.unreadable.extend(v.name for v in result.variables if "-" in v.key)
+        result.tree = copy.deepcopy(files)
+        return result
+    merge(result.origins, env_origins, dash_rule=True)
     return result
 
 

@@ -21,14 +21,31 @@ from ..model.merge import merge, on_the_way, put_along, put_file
 
 def listing(directory: Path, reader: Reader, conf_dirs: list[Path] | None = None) -> list[ConfigFile]:
     """The files of ``directory`` the server would read once the command is done: those on disk (``discover``;
-    ``conf_dirs`` as there), and those the command creates (adopted by its reader), in the server's order."""
+    ``conf_dirs`` as there) in the server's order, and those the command creates (adopted by its reader)."""
     found = discover(directory, conf_dirs)
     listed = {config_file.path for config_file in found}
     base = Path(os.path.abspath(directory))
-    for path in reader.adopted:
+    for path in sorted(reader.adopted):
         if path.suffix == SUFFIX and path.is_relative_to(base) and (directory / path.relative_to(base)) not in listed:
-            found.append(ConfigFile(directory, path.relative_to(base).as_posix()))
-    return sorted(found, key=_server_order)
+            _insert(found, ConfigFile(directory, path.relative_to(base).as_posix()))
+    return found
+
+
+def _insert(found: list[ConfigFile], new: ConfigFile) -> None:
+    """A file the command creates, where the server will most likely find it: after the files of its folder (the
+    file system decides among them; `check` reports two that set the same key), or, in a new folder, in
+    discover()'s order of folders."""
+    folder = _folder(new)
+    same = [i for i, f in enumerate(found) if _folder(f) == folder]
+    if same:
+        found.insert(same[-1] + 1, new)
+        return
+    after = next((i for i, f in enumerate(found) if _server_order(f) > _server_order(new)), len(found))
+    found.insert(after, new)
+
+
+def _folder(config_file: ConfigFile) -> str:
+    return config_file.relative.rpartition("/")[0]
 
 
 def will_exist(directory: Path, reader: Reader) -> bool:
@@ -38,7 +55,7 @@ def will_exist(directory: Path, reader: Reader) -> bool:
 
 
 def _server_order(config_file: ConfigFile) -> tuple[tuple[int, str], ...]:
-    """discover()'s order: a directory's own files by name, then its subdirectories by name, depth first."""
+    """A folder's own files before its subfolders', by name: where a file of a new folder goes."""
     *folders, name = config_file.relative.split("/")
     return (*((1, folder) for folder in folders), (0, name))
 

@@ -12,18 +12,19 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigReadError
-from ..hocon import Document, KeyPath, Location, Period, format_path
+from ..hocon import Document, KeyPath, Location, Period, QuotedKey, format_path
 from ..io.reading import read_regular
 
 
 def plain(value: Any) -> Any:
-    """pyhocon's tree as plain data: quotes off keys, NoneValue to None, durations to our Period.
+    """pyhocon's tree as plain data: quotes off keys (a key pyhocon keeps quoted becomes a QuotedKey, which the
+    `-key` rule skips, as the server's does), NoneValue to None, durations to our Period.
 
     An include used as a value stays an include object in pyhocon's tree: it is shown as pyhocon prints it."""
     from pyhocon.config_tree import ConfigInclude, ConfigTree, NoneValue
 
     if isinstance(value, ConfigTree):
-        return {key.strip('"'): plain(item) for key, item in value.items()}
+        return {_key(key): plain(item) for key, item in value.items()}
     if isinstance(value, list):
         return [plain(item) for item in value]
     if isinstance(value, NoneValue):
@@ -33,6 +34,11 @@ def plain(value: Any) -> Any:
     if isinstance(value, ConfigInclude):
         return object.__repr__(value)
     return value
+
+
+def _key(key: str) -> str:
+    """The key as ``as_plain_ordered_dict`` gives it, still telling the `-key` rule whether it was quoted."""
+    return QuotedKey(key.strip('"')) if key.startswith('"') else key
 
 
 # what pyhocon leaves in a value where null is concatenated, or an include is used as a value

@@ -42,8 +42,7 @@ def unread_keys(effective: Effective) -> list[tuple[KeyPath, str]]:
 
 
 def known_namespace(layer: Layer) -> bool:
-    first = layer.prefix[0]
-    return (first[1:] if layer.replaces and first.startswith("-") else first) in KNOWN_NAMESPACES
+    return layer.prefix[0] in KNOWN_NAMESPACES
 
 
 def outside_namespace(layer: Layer, *, several_dirs: bool = False) -> str:

@@ -781,7 +781,8 @@ def test_pass_hashed_that_is_not_a_boolean(cli: Run, config_dir: Path) -> None:
     assert (found["severity"], found["line"], found["message"]) == (
         "error",
         4,
-        'apiserver.auth.fixed_users.pass_hashed is "yes", not true or false',
+        "apiserver.auth.fixed_users.pass_hashed is the string 'yes', not true or false: the server tests it for "
+        "truth, so it is on",
     )
     env = {"CLEARML__APISERVER__AUTH__FIXED_USERS__PASS_HASHED": "maybe"}
     by_variable = one(findings(cli, env=env), "fixed-users-invalid-mode")

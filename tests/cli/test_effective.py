@@ -236,7 +236,10 @@ def test_explain_subfile_and_dash(cli: Run, config_dir: Path, tmp_path: Path) ->
     write(config_dir / "services.conf", "tasks.non_responsive_tasks_watchdog.threshold_sec: 60\n")
     write(config_dir / "services" / "tasks.conf", "non_responsive_tasks_watchdog.threshold_sec: 120\n")
     steps = explained(cli, "services.tasks.non_responsive_tasks_watchdog.threshold_sec")["steps"]
-    assert steps[-1]["reason"] == "services/tasks.conf is read after services.conf in the same directory, and wins"
+    assert (
+        steps[-1]["reason"]
+        == "services/tasks.conf is read after services.conf: a subfolder's files come after the folder's own"
+    )
     write(tmp_path / "other" / "apiserver.conf", "-cors { origins: b }\n")
     steps = explained(cli, "apiserver.cors.supports_credentials", "-c", str(tmp_path / "other"))["steps"]
     assert steps[-1]["action"] == "replaces 'cors' with '-cors'" and steps[-1]["removes"] is True

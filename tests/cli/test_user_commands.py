@@ -216,7 +216,7 @@ PASSWORDS = [
     "back\\slash\\",
     "${x} and ${?HOME}",
     "# not a comment // nor this",
-    "Ünïcødé läßt grüßen, 密码",
+    "Ünïcødé läßt grüßen, ÿ",
     "  spaces around  ",
     "'single' \"double\" \\ ${x} # é",
 ]
@@ -859,12 +859,20 @@ def test_a_pass_hashed_that_is_not_a_boolean_is_refused_and_listed(cli: Run, con
     assert "clearml-cfg set apiserver.auth.fixed_users.pass_hashed" in result.err
     assert path.read_text() == text
     listed = json.loads(cli("list-users", "--json").out)
-    assert listed["problems"] == [
-        "apiserver.auth.fixed_users.pass_hashed is the string 'false', not true or false: set it with clearml-cfg set"
-    ]
+    # the server tests it for truth: a non-empty string is on, so it compares bcrypt hashes
+    truth = (
+        "apiserver.auth.fixed_users.pass_hashed is the string 'false', not true or false: the server tests it for "
+        "truth, so it is on"
+    )
+    assert listed["problems"] == [truth]
     assert {u["password"] for u in listed["users"]} == {"broken"}
     verify = cli("verify-password", "john", "--password-stdin", stdin="hunter2")
-    assert verify.code == 1 and "cannot tell how the server compares passwords" in verify.err
+    assert verify.code == 1
+    assert verify.err == (
+        f"note: {truth}\nerror: 'john': the stored password is not base64 of a bcrypt hash (plain text with "
+        "pass_hashed: true?), so the server's login fails with an error (set a new password with clearml-cfg "
+        "passwd john)\n"
+    )
 
 
 def test_list_users_on_a_terminal_is_a_table(cli: Run, config_dir: Path) -> None:
@@ -955,8 +963,11 @@ def test_verify_duplicates(cli: Run, config_dir: Path) -> None:
 def test_verify_says_when_fixed_users_are_off(cli: Run, config_dir: Path) -> None:
     write(config_dir / "apiserver.conf", PLAIN.replace("enabled: true", "enabled: false"))
     result = cli("verify-password", "john", "--password-stdin", stdin="hunter2")
-    assert result.code == 0
-    assert "fixed users are not enabled, so the server does not use this list" in result.err
+    assert result.code == 1  # the server's login does not look at the list at all
+    assert result.err == (
+        "error: fixed users are not enabled (apiserver.auth.fixed_users.enabled is the boolean false): the server's "
+        "login does not use this list; the password matches the one of 'john' (plain-text comparison)\n"
+    )
 
 
 # --- environment overrides (SERVER-SEMANTICS §4): the server reads them over every file ----------------------
@@ -981,9 +992,13 @@ def test_verify_judges_with_the_environment(cli: Run, config_dir: Path) -> None:
         stdin="hunter2",
         env={"TRAINS__APISERVER__AUTH": "{fixed_users.enabled: false}"},
     )
-    assert off.code == 0, off
-    assert "fixed users are not enabled, so the server does not use this list" in off.err
-    assert "(TRAINS__APISERVER__AUTH)" in off.err
+    assert off.code == 1, off
+    assert off.err == (
+        "note: apiserver.auth.fixed_users.enabled comes from the environment (TRAINS__APISERVER__AUTH), which wins "
+        "over the files\nerror: fixed users are not enabled (apiserver.auth.fixed_users.enabled is the boolean "
+        "false): the server's login does not use this list; the password matches the one of 'john' (plain-text "
+        "comparison)\n"
+    )
     plain = cli("verify-password", "john", "--password-stdin", stdin="hunter2")
     assert plain.code == 0 and "note:" not in plain.err
 
@@ -1214,3 +1229,104 @@ def test_the_reference_ci_recipe(tmp_path: Path) -> None:
     assert users[0]["name"] == "Jane Doe"
     assert server_accepts(users[0]["password"], "from CI é")
     assert base64.b64decode(users[0]["password"]).startswith(b"$2b$12$")  # the default cost
+
+
+# --- the server's login, as auth.py and fixed_user.py run it (issue 14) ----------------------------------------------
+
+
+def verify(cli: Run, username: str, password: str, **kwargs: Any) -> Any:
+    return cli("verify-password", username, "--password-stdin", stdin=password + "\n", **kwargs)
+
+
+def test_the_guest_user_logs_in_as_the_server_lets_it(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", PLAIN)
+    assert verify(cli, "guest", "guest").code == 1  # not enabled: no such fixed user
+    write(config_dir / "services" / "auth.conf", "fixed_users.guest { enabled: true, password: visitor }\n")
+    result = verify(cli, "guest", "visitor")
+    note = (
+        "note: the guest user comes first: services.auth.fixed_users.guest.enabled is on, so the server adds the user "
+        "of services.auth.fixed_users.guest (username, password), who may call only the endpoints in its "
+        "allow_endpoints\n"
+    )
+    assert (result.code, result.err) == (0, note + "the password matches the one of 'guest' (plain-text comparison)\n")
+    listed = json.loads(cli("list-users", "--json").out)
+    assert [u["username"] for u in listed["users"]] == ["guest", "jane", "john"]
+    assert listed["users"][0]["is_guest"] is True
+
+
+@pytest.mark.parametrize(("value", "code"), [('"false"', 0), ("yes", 0), ("1", 0), ("0", 1), ('""', 1)])
+def test_enabled_is_tested_for_truth(cli: Run, config_dir: Path, value: str, code: int) -> None:
+    write(config_dir / "apiserver.conf", PLAIN.replace("enabled: true", f"enabled: {value}"))
+    result = verify(cli, "john", "hunter2")
+    assert result.code == code, result
+    shown = {'"false"': "the string 'false'", "yes": "the string 'yes'", "1": "the number 1", "0": "the number 0"}
+    shown['""'] = "the string ''"
+    state = "on" if code == 0 else "off"
+    assert result.err.startswith(
+        f"note: apiserver.auth.fixed_users.enabled is {shown[value]}, not true or false: the server tests it for "
+        f"truth, so it is {state}\n"
+    )
+    found = [f for f in json.loads(cli("check", "--json").out) if f["code"] == "fixed-users-invalid-mode"]
+    assert [(f["line"], f["severity"]) for f in found] == [(4, "error")]
+
+
+@pytest.mark.parametrize(
+    ("username", "message"),
+    [
+        (
+            "ann:x",
+            "the username 'ann:x' contains ':': the server splits a login at its first ':', so it reads the username "
+            "'ann', and this user can never log in",
+        ),
+        (
+            "ann€",
+            "the username 'ann€' has the character U+20AC: the web app cannot send characters above U+00FF and the "
+            "server reads a login as latin-1, so this user can never log in",
+        ),
+    ],
+)
+def test_a_username_no_login_can_carry_never_matches(cli: Run, config_dir: Path, username: str, message: str) -> None:
+    write(config_dir / "apiserver.conf", PLAIN.replace('"jane"', json.dumps(username, ensure_ascii=False)))
+    result = verify(cli, username, "12345678")
+    assert (result.code, result.err) == (1, f"error: {message}\n")
+    found = [f for f in json.loads(cli("check", "--json").out) if f["code"] == "fixed-user-cannot-log-in"]
+    assert [(f["line"], f["severity"]) for f in found] == [(8, "error")]
+    refused = cli("add-user", username, "--password-stdin", *LOW, stdin="pw\n")
+    assert refused.code == 2
+
+
+def test_a_password_no_login_can_carry_never_matches_and_is_refused(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", PLAIN.replace('"hunter2"', '"hunter€"'))
+    result = verify(cli, "john", "hunter€")
+    assert (result.code, result.err) == (
+        1,
+        "error: the password has a character above U+00FF: the web app cannot send it and the server reads a login as "
+        "latin-1, so this password can never log in\n",
+    )
+    refused = "error: the password has a character above U+00FF: the web app cannot send it and the server reads a "
+    for command in (["add-user", "ada"], ["passwd", "jane"]):
+        result = cli(*command, "--password-stdin", *LOW, stdin="pw€\n")
+        assert result.code == 2 and result.err.startswith(refused), result
+    listed = {u["username"]: u for u in json.loads(cli("list-users", "--json").out)["users"]}
+    assert listed["john"]["password"] == "broken"
+
+
+def test_a_number_listed_twice_stops_every_fixed_user(cli: Run, config_dir: Path) -> None:
+    text = PLAIN.replace('username: "jane"', "username: 12345").replace('username: "john"', "username: 12345")
+    write(config_dir / "apiserver.conf", text.replace("]\n", '{ username: "ada", password: "pw", name: "Ada" }\n]\n'))
+    result = verify(cli, "ada", "pw")
+    assert (result.code, result.err) == (
+        1,
+        "error: usernames are listed more than once (12345 (2 times)): the server creates no fixed user at all\n",
+    )
+
+
+def test_a_user_whose_name_is_not_a_string_cannot_log_in(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", PLAIN.replace('name: "Jane Doe"', "name: 42"))
+    result = verify(cli, "jane", "12345678")
+    assert (result.code, result.err) == (
+        1,
+        "error: the name of 'jane' is the number 42, not a string: the server fails to create this user at start-up, "
+        "so it cannot log in\n",
+    )
+    assert verify(cli, "john", "hunter2").code == 0  # the others are created

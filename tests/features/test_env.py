@@ -55,6 +55,7 @@ def test_an_assignment_gives_the_server_the_value(value: Any) -> None:
         "name": made.name,
         "value": made.text,
         "shell": made.shell,
+        "exportable": True,
         "compose": made.compose,
     }
 
@@ -63,9 +64,10 @@ def test_an_assignment_gives_the_server_the_value(value: Any) -> None:
     ("typed", "kind"), [("1e999", ValueType.json), ('{"": 1}', ValueType.json), ("${HOME}", ValueType.hocon)]
 )
 def test_a_value_no_variable_can_carry_is_a_usage_error(typed: str, kind: ValueType) -> None:
-    """An infinite number, an empty key, an unresolved substitution: HOCON cannot write them back."""
-    value, _ = parse_value(typed, kind)
+    """An infinite number, an empty key, an unresolved substitution: HOCON cannot write them back (the
+    substitution is refused as soon as VALUE is read)."""
     with pytest.raises(UsageError):
+        value, _ = parse_value(typed, kind)
         assignment(DOMAIN, value, typed)
 
 

@@ -50,7 +50,7 @@ CASES = {
     },
     "a dash section, a dash file and the file server's literal dash": {
         "apiserver.conf": "-cors { origins: a }\nauth.x: 1\n",
-        "-hosts.conf": "elastic.events.hosts: [{ host: es, port: 9200 }]\n",
+        "-services.conf": "tasks.non_responsive_tasks_watchdog.enabled: false\n",
         "fileserver.conf": "-cors { origins: b }\ncors.max_age: 3\n",
     },
     "a comments-only file and an empty one": {"apiserver.conf": "# nothing\n", "services.conf": ""},
@@ -60,6 +60,20 @@ CASES = {
 @pytest.mark.parametrize("files", CASES.values(), ids=CASES.keys())
 def test_the_variables_give_the_same_configuration(tmp_path: Path, files: dict[str, str]) -> None:
     same_for_every_server(dirs_of(config_dir(tmp_path / "c", files)))
+
+
+def test_a_dash_file_both_servers_read_goes_to_each_server_on_its_own(tmp_path: Path) -> None:
+    """`-hosts.conf` replaces hosts for the API server, whose merge of the variables takes one `-` off (so it needs
+    `CLEARML__--HOSTS`), and is a section `-hosts` of its own for the file server, which takes none off (so it
+    needs `CLEARML__-HOSTS`): no one set of variables gives both servers the files' configuration."""
+    dirs = dirs_of(config_dir(tmp_path / "c", {"-hosts.conf": "elastic.events.hosts: [{ host: es, port: 9200 }]\n"}))
+    with pytest.raises(UsageError):
+        export_variables(dirs, {}, "all")
+    for server, name in (("apiserver", "CLEARML__--HOSTS"), ("fileserver", "CLEARML__-HOSTS")):
+        given = {v.name: v.value for v in export_variables(dirs, {}, server).variables}
+        assert list(given) == [name]
+        from_variables = compute(NOWHERE, given, component=server).tree
+        assert _read_by(server, from_variables) == _read_by(server, compute(dirs, {}, component=server).tree)
 
 
 def test_a_dash_key_of_a_lower_directory_still_replaces_the_defaults(tmp_path: Path) -> None:

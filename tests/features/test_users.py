@@ -44,7 +44,7 @@ def test_rounds_range(rounds: int, ok: bool) -> None:
 
 @pytest.mark.parametrize(
     ("password", "ok"),
-    [("x" * 72, True), ("x" * 73, False), ("é" * 36, True), ("é" * 36 + "x", False), ("😀" * 18, True), ("", False)],
+    [("x" * 72, True), ("x" * 73, False), ("é" * 36, True), ("é" * 36 + "x", False), ("ÿ" * 37, False), ("", False)],
 )
 def test_the_72_byte_rule_counts_utf8_bytes(password: str, ok: bool) -> None:
     if ok:
@@ -52,6 +52,18 @@ def test_the_72_byte_rule_counts_utf8_bytes(password: str, ok: bool) -> None:
     else:
         with pytest.raises(UsageError):
             passwords.check_new_password(password)
+
+
+@pytest.mark.parametrize("password", ["😀", "密码", "a€"])
+def test_a_password_no_login_can_carry_is_refused(password: str) -> None:
+    """The web app's btoa refuses characters above U+00FF, and the server decodes the login header as latin-1."""
+    with pytest.raises(UsageError) as refused:
+        passwords.check_new_password(password)
+    assert (refused.value.message, refused.value.hint) == (
+        "the password has a character above U+00FF: the web app cannot send it and the server reads a login as "
+        "latin-1, so this password could never log in",
+        "choose a password of Latin-1 characters (ASCII, accented Latin letters), or let --generate make one",
+    )
 
 
 # --- what the server makes of a stored value ------------------------------------------------------------------

@@ -47,7 +47,7 @@ def test_random_documents_round_trip_and_agree_with_pyhocon(text: str) -> None:
 SUB_KEYS = st.sampled_from(["a", "b", "c", "a.b", "b.c", "a.c", '"x.y"', "k", "a.a"])
 SUB_VALUES = st.sampled_from(
     [
-        *["1", "0", "x", '"s"', "[1, 2]", "[]", "{}", "null", "true", "foo bar", "10s", "{ z: 1 }"],
+        *["1", "0", "x", '"s"', "[1, 2]", "[]", "{}", "null", "true", "foo bar", "10s", "{ z: 1 }", "250ms x"],
         *["${a}", "${?a}", "${b}", "${?b}", "${a.b}", "${?a.b}", "${b.c}", "${c}", "${?c}", "${?a.c}", "${k}"],
         *["${?CLEARML_CFG_TEST_NAME}", "${CLEARML_CFG_TEST_HOME}/x", "${?CLEARML_CFG_TEST_UNSET}"],
         *["{ z: ${?a} }", "[${?a}]", "[${?X}, 1]", "${a} x", "x ${?b}", "${a} ${b}", "[1] ${?a}", "[${a}]"],

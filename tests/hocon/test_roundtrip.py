@@ -37,7 +37,8 @@ def test_reference_file_round_trips(path: Path) -> None:
 
 @pytest.mark.parametrize("path", HOCON_FIXTURES, ids=lambda p: p.name)
 def test_crlf_round_trips(path: Path) -> None:
-    data = path.read_bytes().replace(b"\n", b"\r\n")
+    # a line continuation stays a backslash before LF: before a CR, pyhocon reads the backslash as an escape
+    data = path.read_bytes().replace(b"\\\n", b"\0").replace(b"\n", b"\r\n").replace(b"\0", b"\\\n")
     text = data.decode("utf-8")
     assert_lossless(text)
     assert parse(text).render().encode("utf-8") == data

@@ -145,26 +145,45 @@ def test_what_pyhocon_leaves_unresolved_is_an_error() -> None:
         parse(text).to_dict()
 
 
-# Deliberate differences, each because pyhocon's answer cannot be what anyone wants:
-DIFFERENCES = {
-    # pyhocon concatenates the repr of its NoneValue object ('<pyhocon.config_tree.NoneValue object at 0x..>x')
-    "a: null x": HoconSemanticError,
-    # pyhocon stores a ConfigInclude object as the value
-    'a: include "x.conf"': HoconSemanticError,
-}
+# --- the deliberate differences from pyhocon, numbered as docs/hocon.md lists them ------------------------------------
 
 
-@pytest.mark.parametrize("text", list(DIFFERENCES))
-def test_deliberate_differences(text: str) -> None:
-    with pytest.raises(DIFFERENCES[text]):
+def test_each_deliberate_difference(tmp_path: Path) -> None:
+    from clearml_cfg.hocon import HoconRunaway
+
+    # 1. null or an include inside a value that no later definition replaces: pyhocon makes junk of it
+    assert "NoneValue object at 0x" in pyhocon_plain("a: null x")["a"]
+    assert type(pyhocon_plain('a: include "x.conf"')["a"]).__name__ == "ConfigInclude"
+    for text, column, reason in [
+        ("a: null x", 4, "null cannot be part of a concatenated string (pyhocon would write garbage)"),
+        ('a: include "x.conf"', 4, "an include cannot be used as a value (pyhocon would store garbage)"),
+    ]:
+        with pytest.raises(HoconSemanticError) as refused:
+            parse(text).to_dict()
+        assert (refused.value.column, refused.value.reason) == (column, reason)
+    # 2. a value pyhocon leaves unresolved without a word (see test_what_pyhocon_leaves_unresolved_is_an_error)
+    text = "a.b{\nk{\nb.a:[${a}]\n}\n}\na.c{}\na.c = q"
+    assert "ConfigValues" in repr(pyhocon_plain(text))
+    with pytest.raises(HoconSemanticError):
         parse(text).to_dict()
-
-
-def test_bom_is_read_although_pyhocon_refuses_it() -> None:
-    # The server cannot parse a file with a BOM; we read it (has_bom tells) so that tools can say so and fix it.
-    with pytest.raises(Exception):  # noqa: B017
+    # 3. a value copied into itself for ever: the server never starts (tests/views/test_server_differential.py, case E,
+    # has the server's own loader hang on it); we say so at once
+    with pytest.raises(HoconRunaway):
+        parse("y { n: ${HOME} }\ny: ${?NOPE}\n").to_dict()
+    # 4. a byte-order mark: pyhocon refuses the file, we read it and say so
+    with pytest.raises(Exception):  # noqa: B017 -- pyhocon raises pyparsing's exception
         pyhocon_plain("\ufeffa: 1")
-    assert parse("\ufeffa: 1").to_dict() == {"a": 1}
+    document = parse("\ufeffa: 1")
+    assert document.has_bom and document.to_dict() == {"a": 1}
+    # 5. includes: followed by pyhocon, by us only with a loader
+    (tmp_path / "more.conf").write_text("b: 2\n")
+    text = 'include "more.conf"\na: 1\n'
+    assert pyhocon_plain(text, basedir=str(tmp_path)) == {"b": 2, "a": 1}
+    assert parse(text).to_dict() == {"a": 1}
+    loaded = parse(text).to_dict(include=lambda entry: parse((tmp_path / entry.target).read_text()).to_dict())
+    assert loaded == {"b": 2, "a": 1}
+    # 6. a duration is a Period, which is pyhocon's relativedelta or timedelta
+    assert as_pyhocon(parse("d: 2 hours\nm: 250ms").to_dict()) == pyhocon_plain("d: 2 hours\nm: 250ms")
 
 
 def test_get_paths_types_and_defaults() -> None:

@@ -19,7 +19,7 @@ from clearml_cfg.model.layout import (
     missing_dirs,
     refuse_missing,
 )
-from clearml_cfg.model.merge import merge, put_file
+from clearml_cfg.model.merge import put_file
 
 
 def test_default_directories() -> None:
@@ -78,8 +78,23 @@ def test_discover_finds_every_conf_recursively_own_files_first(tmp_path: Path) -
     for name in names:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("")
-    assert [f.relative for f in discover(tmp_path)] == ["apiserver.conf", "services.conf", "services/tasks.conf"]
+    assert [f.relative for f in discover(tmp_path, by_name=True)] == [
+        "apiserver.conf",
+        "services.conf",
+        "services/tasks.conf",
+    ]
     assert discover(tmp_path / "missing") == []
+
+
+def test_discover_follows_the_servers_own_order(tmp_path: Path) -> None:
+    """The server reads the files in ``Path.rglob`` order, the file system's: so do we (SERVER-SEMANTICS §2)."""
+    names = [f"f{i}.conf" for i in range(12)] + ["sub/a.conf", "sub/b.conf", "-x.conf", "x.conf"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+    found = [f.relative for f in discover(tmp_path)]
+    assert found == [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.conf")]
+    assert sorted(found) == sorted(names)
 
 
 def test_a_directory_named_conf_is_refused(tmp_path: Path) -> None:
@@ -120,16 +135,6 @@ def test_put_file_merges_objects_and_the_subfile_wins() -> None:
     put_file(tree, ("services",), {"tasks": {"a": 1, "b": 1}, "other": 1})
     put_file(tree, ("services", "tasks"), {"b": 2})
     assert tree == {"services": {"tasks": {"a": 1, "b": 2}, "other": 1}}
-
-
-def test_merge_dash_rule() -> None:
-    base = {"apiserver": {"cors": {"origins": "*", "supports_credentials": True}, "x": 1}}
-    layer = {"apiserver": {"-cors": {"origins": "https://a"}, "-nothing": {"y": 1}}}
-    assert merge(base, layer, dash_rule=True) == {
-        "apiserver": {"cors": {"origins": "https://a"}, "x": 1, "-nothing": {"y": 1}}
-    }
-    plain = merge({"cors": {"a": 1}}, {"-cors": {"b": 2}}, dash_rule=False)
-    assert plain == {"cors": {"a": 1}, "-cors": {"b": 2}}
 
 
 def test_file_keys_agree_with_the_servers_loader(tmp_path: Path) -> None:

@@ -144,3 +144,25 @@ def test_a_plain_string_stays_bare_and_a_number_like_one_is_quoted() -> None:
     assert env_text(".example.com", name, key) == ".example.com"
     assert env_text("007", name, key) == '"007"'
     assert env_text("http://x/${id}", name, key) == '"http://x/${id}"'
+
+
+def test_variables_merge_with_each_other_before_the_files() -> None:
+    """SERVER-SEMANTICS §4: a top-level `-key` in a variable is dropped in the variables' own merge, so it merges
+    into the files' section; a `-key` below replaces only what earlier variables built, then merges over the files."""
+    top = apply(FILES, {"CLEARML__-APISERVER__AUTH__FIXED_USERS__ENABLED": "false"}, AUTH)
+    assert top is not None and top.value(USERS) == [{"username": "jane"}] and top.value(ENABLED) is False
+    env = {"CLEARML__APISERVER__AUTH__FIXED_USERS": "5", "CLEARML__APISERVER__AUTH__FIXED_USERS__ENABLED": "false"}
+    merged = apply(FILES, env, AUTH)
+    assert merged is not None and merged.value(USERS) == [{"username": "jane"}] and merged.value(ENABLED) is False
+
+
+def test_a_dash_variable_above_the_section_is_one_that_touches_it() -> None:
+    env = {"TRAINS__APISERVER__AUTH__X": "1", "CLEARML__-APISERVER__CORS": "{}"}
+    assert [v.name for v in touching(env, AUTH)] == ["TRAINS__APISERVER__AUTH__X", "CLEARML__-APISERVER__CORS"]
+
+
+def test_a_lone_dash_among_the_variables_is_the_servers_failure() -> None:
+    env = {"CLEARML__APISERVER__AUTH": "{}", "CLEARML__APISERVER__AUTH__-": "5"}
+    found = apply(FILES, env, AUTH)
+    assert found is not None and found.unreadable == ["CLEARML__APISERVER__AUTH__-"]
+    assert found.tree == FILES

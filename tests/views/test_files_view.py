@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from clearml_cfg.hocon import Document
 from clearml_cfg.io.reading import Reader
 from clearml_cfg.model.keys import MISSING, lookup
-from clearml_cfg.model.layout import ConfigFile
-from clearml_cfg.views.files import FilesView, where_to_set, written_as
+from clearml_cfg.model.layout import ConfigFile, discover
+from clearml_cfg.views.files import FilesView, listing, where_to_set, written_as
 
 # --- value() is lookup(merged()), whatever the files say --------------------------------------------------------
 
@@ -161,10 +161,13 @@ def test_a_dash_file_name_defines_its_section(tmp_path: Path) -> None:
 
 
 def test_files_lists_every_file_or_one_directorys(two: FilesView) -> None:
-    high = two.dirs.dirs[1]
-    low = ["apiserver.conf", "services.conf"]
-    assert [f.relative for f in two.files()] == [*low, "apiserver.conf", "services.conf", "services/tasks.conf"]
-    assert [f.relative for f in two.files(high)] == ["apiserver.conf", "services.conf", "services/tasks.conf"]
+    low, high = two.dirs.dirs
+    # the server's order: one directory after the other, each in its file system's order (Path.rglob)
+    assert [(f.directory, f.relative) for f in two.files()] == [
+        (d, f.relative) for d in (low, high) for f in discover(d)
+    ]
+    assert sorted(f.relative for f in two.files(low)) == ["apiserver.conf", "services.conf"]
+    assert sorted(f.relative for f in two.files(high)) == ["apiserver.conf", "services.conf", "services/tasks.conf"]
 
 
 def test_the_view_follows_an_edit_of_a_document_from_its_reader(tmp_path: Path) -> None:
@@ -232,3 +235,20 @@ def test_loaded_recomputes_its_tree_after_an_edit_only(tmp_path: Path) -> None:
     assert loaded.tree is first
     loaded.document.set(("a",), 2)
     assert loaded.tree == {"a": 2}
+
+
+def test_a_file_the_command_creates_is_listed_where_the_server_will_find_it(tmp_path: Path) -> None:
+    """After the files of its folder on disk (which keep the file system's order), or among the folders."""
+    directory = config_dir(
+        tmp_path / "c", {"services.conf": "a: 1\n", "apiserver.conf": "b: 1\n", "services/tasks.conf": "c: 1\n"}
+    )
+    on_disk = [f.relative for f in discover(directory)]
+    reader = Reader()
+    for created in ("aaa.conf", "services/-x.conf", "apiserver/auth.conf"):
+        reader.adopt(directory / created, Document("d: 1\n"))
+    listed = [f.relative for f in listing(directory, reader)]
+    assert [name for name in listed if name in on_disk] == on_disk
+    root = [name for name in listed if "/" not in name]
+    assert root[-1] == "aaa.conf" and listed.index("aaa.conf") == len(root) - 1
+    assert listed.index("services/-x.conf") == listed.index("services/tasks.conf") + 1
+    assert len(root) == listed.index("apiserver/auth.conf") < listed.index("services/tasks.conf")

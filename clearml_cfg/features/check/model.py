@@ -21,7 +21,7 @@ from ...model.keys import lookup
 from ...model.layout import ConfigDirs, ConfigFile
 from ...model.merge import on_the_way, pruned
 from ...model.schema import walk
-from ...views.effective import Effective, Origin, origin_below
+from ...views.effective import Effective, Origin, leaf_origins, origin_below
 from ...views.environment import EnvOverride, overrides_along, parse_env_value
 from ...views.files import listing
 
@@ -284,7 +284,7 @@ class Context:
             return None
         rank: dict[tuple[str, object], int] = {("file", f.path): i for i, f in enumerate(self.files)}
         rank.update({("env", e.variable): len(self.files) + i for i, e in enumerate(self.envs)})
-        leaves = _origins(node)
+        leaves = leaf_origins(node)
 
         def order(origin: Origin) -> int:
             if origin.kind == "env":
@@ -292,14 +292,6 @@ class Context:
             return rank.get(("file", origin.file), -1) if origin.kind == "file" else -1
 
         return max(leaves, key=order, default=None)
-
-
-def _origins(node: Any) -> list[Origin]:
-    if isinstance(node, Origin):
-        return [node]
-    if isinstance(node, dict):
-        return [origin for child in node.values() for origin in _origins(child)]
-    return []
 
 
 def load_context(

@@ -20,7 +20,8 @@ from .environment import check_environment
 from .files import check_dirs, check_files
 from .layered import check_effective
 from .leftovers import check_leftovers
-from .model import Finding, Severity, load_context
+from .model import Context, Finding, Severity, load_context
+from .overlaps import check_overlaps
 from .secrets import check_backups, check_built_in_secrets, check_permissions, check_secrets
 from .ui_action import check_ui_actions
 from .users import check_users
@@ -32,6 +33,7 @@ UNREADABLE = frozenset(
 )
 _ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 FIX_PASSES = 3  # a fix can uncover more (a file that reads again is checked further)
+MAX_FAILING_FILES = 20  # files the server cannot load, left out one by one to read the others
 
 
 def run_checks(
@@ -49,28 +51,19 @@ def run_checks(
     findings = list(context.unreadable)
     findings.extend(check_dirs(context))
     findings.extend(check_files(context))
+    findings.extend(check_overlaps(context))
     findings.extend(check_values(context))
     findings.extend(check_appends(context))
     findings.extend(check_secrets(context))
     findings.extend(check_permissions(context))
     findings.extend(check_backups(context))
     findings.extend(check_leftovers(context))
-    effective: Effective | None = None
-    if not context.unreadable:
-        try:
-            effective = compute(
-                dirs,
-                env,
-                defaults_dir=defaults_dir,
-                ignore_bad_env=True,
-                reader=context.reader,
-                along=along,
-                lines=False,  # a finding's line comes from its own file's reading, when there is a finding
-            )
-        except ConfigReadError as e:
-            findings.append(_cannot_load(e))
-    if effective is not None:  # the configuration loads: what no file sets is the server's built-in value
+    effective, failures = _effective_without_failures(context, defaults_dir, along)
+    findings.extend(failures)
+    if effective is not None:
         findings.extend(check_effective(context, effective))
+    if effective is not None and not failures and not context.unreadable:
+        # the configuration loads whole: what no file sets is the server's built-in value
         findings.extend(check_built_in_secrets(context))
     findings.extend(check_users(context, effective))
     findings.extend(check_ui_actions(context))
@@ -79,6 +72,35 @@ def run_checks(
         key=lambda f: (str(f.file or ""), f.variable or "", f.line or 0, f.column or 0, _ORDER[f.severity], f.code)
     )
     return _distinct(findings)
+
+
+def _effective_without_failures(
+    context: Context, defaults_dir: Path | None, along: Sequence[KeyPath] | None
+) -> tuple[Effective | None, list[Finding]]:
+    """The server's view of every file it can load: a file that cannot be read, or that the server cannot load,
+    is reported and left out, so that the other files are checked as they are (not as if they were absent)."""
+    failures: list[Finding] = []
+    without = {f.file for f in context.unreadable if f.file is not None}
+    for _ in range(MAX_FAILING_FILES):
+        try:
+            effective = compute(
+                context.dirs,
+                context.env,
+                defaults_dir=defaults_dir,
+                ignore_bad_env=True,
+                reader=context.reader,
+                without=without,
+                along=along,
+                lines=False,  # a finding's line comes from its own file's reading, when there is a finding
+            )
+        except ConfigReadError as e:
+            failures.append(_cannot_load(e))
+            if e.path is None or e.path in without:
+                return None, failures
+            without.add(e.path)
+        else:
+            return effective, failures
+    return None, failures
 
 
 def _distinct(findings: list[Finding]) -> list[Finding]:

@@ -11,7 +11,8 @@ from typing import Any
 
 from ...hocon import KeyPath, Unresolved, format_path
 from ...model.keys import lookup
-from ...model.logins import duplicate_usernames, looks_hashed, password_kind, repaired_hash
+from ...model.login import not_sendable, truthy
+from ...model.logins import duplicate_usernames, looks_hashed, password_kind, repaired_hash, truth_problem
 from ...model.passwords import MAX_BYTES
 from ...model.schema import FIXED_USERS as FIXED
 from ...model.schema import FIXED_USERS_LIST as USERS
@@ -56,11 +57,12 @@ def check_users(context: Context, effective: Effective | None) -> Iterator[Findi
     enabled = _effective(effective, "enabled", False)
     pass_hashed = _effective(effective, "pass_hashed", False)
     merged_users = _effective(effective, "users", [])
-    hashed = pass_hashed if isinstance(pass_hashed, bool) else None
-    if isinstance(merged_users, list) and merged_users and enabled is not True:
+    hashed = truthy(pass_hashed)  # as the server tests it
+    if isinstance(merged_users, list) and merged_users and not truthy(enabled):
         yield _not_enabled(context, effective, enabled, len(merged_users))
-    if not isinstance(pass_hashed, bool):
-        yield _invalid_mode(context, effective, pass_hashed)
+    for key, value in (("enabled", enabled), ("pass_hashed", pass_hashed)):
+        if not isinstance(value, bool):
+            yield _invalid_mode(context, effective, key, value)
     duplicates = duplicate_usernames(merged_users) if isinstance(merged_users, list) else {}
     computed = _computed_passwords(merged_users)
     for source in context.sources:
@@ -129,15 +131,15 @@ def _not_enabled(context: Context, effective: Effective | None, enabled: Any, co
     )
 
 
-def _invalid_mode(context: Context, effective: Effective | None, pass_hashed: Any) -> Finding:
-    path = (*FIXED, "pass_hashed")
+def _invalid_mode(context: Context, effective: Effective | None, key: str, value: Any) -> Finding:
+    path = (*FIXED, key)
     return _at(
         context,
         effective,
         [path],
         "fixed-users-invalid-mode",
-        f"{format_path(path)} is {show_value(pass_hashed)}, not true or false",
-        _SET_MODE,
+        truth_problem(path, value) or "",
+        _SET_MODE if key == "pass_hashed" else _ENABLE + " (or false)",
         "true",
     )
 
@@ -163,9 +165,7 @@ def _block_keys(source: Source) -> Iterator[Finding]:
         )
 
 
-def _entry(
-    source: Source, at: KeyPath, entry: Any, hashed: bool | None, duplicates: dict[str, int]
-) -> Iterator[Finding]:
+def _entry(source: Source, at: KeyPath, entry: Any, hashed: bool, duplicates: dict[Any, int]) -> Iterator[Finding]:
     where = format_path((*USERS, at[-1]))
     if not isinstance(entry, dict):
         yield source.finding(
@@ -204,7 +204,7 @@ def _entry(
             _quote_hint(source),
             _quote_fix(source, (*at, "username"), username),
         )
-    if isinstance(username, str) and username in duplicates:
+    if not isinstance(username, (dict, list)) and username in duplicates:
         yield source.finding(
             (*at, "username"),
             "fixed-user-duplicate",
@@ -212,8 +212,37 @@ def _entry(
             f"{username!r} is listed {duplicates[username]} times: the server then creates no fixed user at all",
             "remove the extra entries (clearml-cfg remove-user, or by hand)",
         )
-    if "password" in entry and hashed is not None and not isinstance(entry["password"], Unresolved):
+    yield from _cannot_log_in(source, at, where, entry)
+    if "password" in entry and not isinstance(entry["password"], Unresolved):
         yield from _password(source, (*at, "password"), where, entry["password"], hashed, username)
+
+
+def _cannot_log_in(source: Source, at: KeyPath, where: str, entry: dict[str, Any]) -> Iterator[Finding]:
+    """One user who can never log in: a username the login cannot carry, or details the server cannot store."""
+    username = entry.get("username")
+    if isinstance(username, str) and (":" in username or not_sendable(username)):
+        what = (
+            "contains ':', where the server splits a login"
+            if ":" in username
+            else (f"has {not_sendable(username)}, above U+00FF, which a login cannot carry")
+        )
+        yield source.finding(
+            (*at, "username"),
+            "fixed-user-cannot-log-in",
+            Severity.ERROR,
+            f"{where}.username {what}: this user can never log in",
+            "choose another username (clearml-cfg remove-user, then add-user)",
+        )
+    for key in ("name", "company"):
+        if key in entry and not isinstance(entry[key], (str, Unresolved)):
+            yield source.finding(
+                (*at, key),
+                "fixed-user-cannot-log-in",
+                Severity.ERROR,
+                f"{where}.{key} is {show_value(entry[key])}, not a string: the server fails to create this user at "
+                "start-up, so it cannot log in",
+                f'quote it: {key}: "..."',
+            )
 
 
 def _new_password_hint(source: Source, username: Any) -> str:
@@ -261,6 +290,14 @@ def _password(source: Source, at: KeyPath, where: str, value: Any, hashed: bool,
             "--fix repairs it" if fix else _plain_in_hashed_hint(source, value, username),
             fix,
         )
+    elif not hashed and isinstance(value, str) and not_sendable(value):
+        yield source.finding(
+            at,
+            "fixed-user-cannot-log-in",
+            Severity.ERROR,
+            f"{where}.password has a character above U+00FF, which a login cannot carry: it never matches",
+            _new_password_hint(source, username),
+        )
     elif not hashed and isinstance(value, str) and looks_hashed(value):
         yield source.finding(
             at,
@@ -295,7 +332,7 @@ def _quote_fix(source: Source, at: KeyPath, value: Any) -> Fix | None:
     return Fix.setting(f"quote {format_path(at)}", source.path, at, text)
 
 
-def _readable_plain_text(loaded: LoadedFile, users: list[Any], hashed: bool | None) -> Iterator[Finding]:
+def _readable_plain_text(loaded: LoadedFile, users: list[Any], hashed: bool) -> Iterator[Finding]:
     if hashed is not False or not any(isinstance(u, dict) and "password" in u for u in users):
         return
     try:
