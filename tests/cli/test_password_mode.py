@@ -126,3 +126,21 @@ def test_dry_run_writes_nothing(cli: Run, config_dir: Path) -> None:
     path = write(config_dir / "apiserver.conf", FILE)
     assert cli("password-mode", "hashed", *LOW, "--dry-run").code == 0
     assert path.read_text() == FILE
+
+
+def test_users_set_by_an_included_file_are_not_edited_behind_it(cli: Run, config_dir: Path) -> None:
+    main = write(config_dir / "apiserver.conf", 'include "users.inc"\nauth.fixed_users.enabled: true\n')
+    included = FILE  # the whole web login, in a file apiserver.conf includes
+    write(config_dir / "users.inc", included)
+    for args in (["password-mode", "hashed", *LOW], ["add-user", "bob", "--password-stdin", *LOW]):
+        result = cli(*args, "--json", stdin="pw-of-bob\n")
+        assert (result.code, json.loads(result.out)["error"]["code"]) == (2, "usage"), result
+    assert main.read_text() == 'include "users.inc"\nauth.fixed_users.enabled: true\n'
+    assert (config_dir / "users.inc").read_text() == included
+
+
+def test_an_include_that_does_not_touch_the_users_is_no_obstacle(cli: Run, config_dir: Path) -> None:
+    write(config_dir / "apiserver.conf", 'include "other.inc"\n' + FILE)
+    write(config_dir / "other.inc", "listen.port: 8008\n")
+    assert cli("password-mode", "hashed", *LOW).code == 0
+    assert _logs_in(cli, "jane", "12345678")
