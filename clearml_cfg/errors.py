@@ -76,6 +76,13 @@ class InvalidValue(UsageError):
         self.code = code
 
 
+class IncludeDecides(UsageError):
+    """An edit of a section that a file's `include` sets (exit 2): the server follows the include, the files'
+    view and every edit do not, so the edit would not do what it says."""
+
+    code = "include-decides"
+
+
 class NoConfigDir(UsageError):
     """A config directory named by --config-dir or a variable does not exist (exit 2): most often a typing
     mistake, which must not read as "nothing is set" nor start a new directory. ``check`` reports the same rule

@@ -22,7 +22,7 @@ from ..hocon import (
     strict_equal,
 )
 from ..model.keys import MISSING, lookup
-from ..model.layout import file_for_key
+from ..model.layout import component_of, file_for_key
 from ..model.schema import masked, validate
 from ..model.values import show_value
 from ..views.effective import Effective, Origin
@@ -57,11 +57,6 @@ class Row:
             "line": where.line if where else None,
             "variable": where.variable if where else None,
         }
-
-
-def component_of(path: KeyPath) -> str:
-    """The file server reads only its own section (and its own loader); everything else is the API server's."""
-    return "fileserver" if path and path[0] == "fileserver" else "apiserver"
 
 
 def current(options: Options | Snapshot, component: str = "apiserver", *, for_write: bool = False) -> Effective:

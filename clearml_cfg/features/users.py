@@ -501,8 +501,6 @@ def _open(options: Options, tx: Transaction | None) -> _Target:
     if not isinstance(users_here, list):
         raise _not_a_list(config_file, document, (*base, "users"), users_here)
     _check_in_effect(view, config_file, base, document, effective, options)
-    if tx is not None:
-        _check_no_include_decides(snapshot, lookup(view.merged(AUTH), FIXED, MISSING))
     return _Target(
         snapshot,
         config_file,
@@ -594,35 +592,6 @@ def _check_takes_effect(target: _Target, options: Options, *, hashed: bool | Non
             "nothing was written; see what the server reads with: clearml-cfg show apiserver.auth",
         )
     return merged
-
-
-def _check_no_include_decides(snapshot: Snapshot, files_view: Any) -> None:
-    """The files' view does not follow `include` statements; the server does. Where a file includes another, the
-    web login the server reads (pyhocon, includes followed) must be the one the files' view sees, else an
-    included file decides it and an edit would break logins (pass_hashed flipped over users the included file
-    keeps in plain text, a new list that hides the included users)."""
-    view = snapshot.files
-    includes = [
-        loaded.file.path
-        for config_file in view.files()
-        if (loaded := view.loaded(config_file)) is not None
-        and any(i.kind not in ("url", "package") for _, _, i in loaded.document.include_statements())
-    ]
-    if not includes:
-        return
-    server = lookup(snapshot.effective().tree, FIXED, MISSING)
-    fields = ("enabled", "pass_hashed", "users")
-    if not isinstance(server, dict) or not isinstance(files_view, dict):
-        same = server is MISSING and files_view is MISSING
-    else:
-        same = all(strict_equal(server.get(k, MISSING), files_view.get(k, MISSING)) for k in fields)
-    if not same:
-        raise UsageError(
-            f"{includes[0]} includes another file that sets the web login, which clearml-cfg's edits cannot reach: "
-            "the server would read something else than what was written",
-            "nothing was written; change the included file by hand (clearml-cfg edit FILE checks it), or move the "
-            "web login into apiserver.conf",
-        )
 
 
 def _env_view(merged: dict[str, Any], options: Options, outcome: Outcome) -> overrides.Overridden | None:

@@ -51,6 +51,11 @@ class ConfigDirs:
         return names if self.origin == "default" else f"{names}, from {self.origin}"
 
 
+def component_of(path: KeyPath) -> str:
+    """The file server reads only its own section (and its own loader); everything else is the API server's."""
+    return "fileserver" if path and path[0] == "fileserver" else "apiserver"
+
+
 def missing_dirs(dirs: ConfigDirs) -> list[Path]:
     """The directories a command must not do without: each one the user named that is not a directory; of the
     server's default list (where one missing is normal), the last when none exists."""

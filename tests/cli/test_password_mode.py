@@ -134,7 +134,7 @@ def test_users_set_by_an_included_file_are_not_edited_behind_it(cli: Run, config
     write(config_dir / "users.inc", included)
     for args in (["password-mode", "hashed", *LOW], ["add-user", "bob", "--password-stdin", *LOW]):
         result = cli(*args, "--json", stdin="pw-of-bob\n")
-        assert (result.code, json.loads(result.out)["error"]["code"]) == (2, "usage"), result
+        assert (result.code, json.loads(result.out)["error"]["code"]) == (2, "include-decides"), result
     assert main.read_text() == 'include "users.inc"\nauth.fixed_users.enabled: true\n'
     assert (config_dir / "users.inc").read_text() == included
 

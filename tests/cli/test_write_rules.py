@@ -176,3 +176,12 @@ def test_a_value_computed_by_a_substitution_is_held_to_the_same_rules(
     assert path.read_text() == text
     assert cli(*args, "--force", "-q").code == 0
     assert code in _codes(cli, "error")
+
+
+def test_a_section_an_included_file_sets_is_not_edited_behind_it(cli: Run, config_dir: Path) -> None:
+    main = write(config_dir / "apiserver.conf", 'include "users.inc"\nauth.fixed_users.enabled: true\n')
+    write(config_dir / "users.inc", PLAIN)
+    result = cli("set", "apiserver.auth.fixed_users.pass_hashed", "true", "--json")
+    assert (result.code, json.loads(result.out)["error"]["code"]) == (2, "include-decides"), result
+    assert main.read_text() == 'include "users.inc"\nauth.fixed_users.enabled: true\n'
+    assert cli("set", "apiserver.listen.port", "8009", "-q").code == 0  # a section no include touches

@@ -16,9 +16,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from ...errors import UsageError
-from ...hocon import KeyPath
+from ...errors import IncludeDecides, UsageError
+from ...hocon import KeyPath, format_path, strict_equal
 from ...model import schema
+from ...model.keys import MISSING, lookup
+from ...model.layout import component_of
 from ...views.snapshot import Snapshot
 from .model import Finding, Severity
 from .run import run_checks
@@ -66,8 +68,37 @@ def _where(finding: Finding) -> str:
 def focus(edited: Iterable[KeyPath]) -> list[KeyPath]:
     """What an edit of ``edited`` can change findings about: each key's parent section (its siblings, a closed
     set of keys), and the sections every rule reads."""
-    found = [path[:-1] if len(path) > 2 else path for path in edited]
-    return list(dict.fromkeys([*found, *ALWAYS]))
+    return list(dict.fromkeys([*_sections(edited), *ALWAYS]))
+
+
+def _sections(edited: Iterable[KeyPath]) -> list[KeyPath]:
+    """The section each edited key belongs to: its siblings are a closed set of keys."""
+    return list(dict.fromkeys(path[:-1] if len(path) > 2 else path for path in edited))
+
+
+def refuse_what_includes_decide(snapshot: Snapshot, sections: Sequence[KeyPath]) -> None:
+    """Refuse (IncludeDecides) to edit ``sections`` when an included file sets part of them: the server reads
+    them with the include followed (pyhocon), our view of the files without. Costs nothing without includes."""
+    view = snapshot.files
+    including = [
+        loaded.file.path
+        for config_file in view.files()
+        if (loaded := view.loaded(config_file)) is not None
+        and any(i.kind not in ("url", "package") for _, _, i in loaded.document.include_statements())
+    ]
+    if not including:
+        return
+    for section in sections:
+        component = component_of(section)
+        ours = lookup(snapshot.effective(component, ignore_bad_env=True, along=[section]).tree, section, MISSING)
+        server = lookup(snapshot.effective(component, ignore_bad_env=True).tree, section, MISSING)
+        if not strict_equal(ours, server):
+            raise IncludeDecides(
+                f"{including[0]} includes a file that sets {format_path(section)}, which clearml-cfg's edits cannot "
+                "reach: the server would read something else than what was written; nothing was written",
+                "change the included file by hand (clearml-cfg edit FILE checks it), or move the settings into the "
+                "file that includes it",
+            )
 
 
 class Rules:
@@ -78,7 +109,10 @@ class Rules:
         """``edited``: the keys the edit sets or removes; None for an edit that can change anything (whole files
         given a new text), judged over the whole configuration."""
         self.snapshot = snapshot
+        edited = None if edited is None else list(edited)
         self.along = None if edited is None else focus(edited)
+        if edited is not None:
+            refuse_what_includes_decide(snapshot, _sections(edited))
         self.before = self._findings()
 
     def _findings(self) -> list[Finding]:
