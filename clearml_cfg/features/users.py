@@ -877,16 +877,18 @@ def _store_hashes(target: _Target, pending: list[tuple[int, str, str]], rounds: 
         )
 
 
-def _store_repaired(target: _Target, index: int, who: str, value: Any, outcome: Outcome) -> None:
-    """Keep a hash as the hash it is, in the form the server reads (a b'...' wrapper or a raw $2b$ hash fixed)."""
+def _store_repaired(target: _Target, index: int, who: str, value: Any, outcome: Outcome) -> bool:
+    """Keep a hash as the hash it is, in the form the server reads (a b'...' wrapper or a raw $2b$ hash fixed);
+    whether it had to be stored again."""
     repaired = repaired_hash(value)
     if repaired is None:
-        return
+        return False
     target.edit(
         f"store the hash of {who!r} as base64",
         partial(target.document.set, (*target.base, "users", index, "password"), repaired),
     )
     outcome.notes.append(f"the hash of {who!r} was pasted in the wrong form: stored as the server reads it")
+    return True
 
 
 def _is_some_hash(value: Any) -> bool:
@@ -934,8 +936,7 @@ def _repair_hashed(target: _Target, rounds: int, progress: Progress | None, outc
     pending, repaired = [], 0
     for index, who, value in _passwords(target):
         if _is_some_hash(value):
-            repaired += repaired_hash(value) is not None
-            _store_repaired(target, index, who, value, outcome)
+            repaired += _store_repaired(target, index, who, value, outcome)
             continue
         _checkhashable(target, who, value)
         pending.append((index, who, value))

@@ -7,7 +7,7 @@ import difflib
 import re
 from collections.abc import Iterator
 
-from ...model.layout import KNOWN_NAMESPACES, missing_dirs
+from ...model.layout import KNOWN_NAMESPACES, missing_dirs, refuse_missing
 from ...views.server_reading import url_includes
 from .model import Context, Finding, Severity
 
@@ -22,14 +22,12 @@ def check_dirs(context: Context) -> Iterator[Finding]:
     absent, and that is fine): the server skips it, and runs without that configuration. The rule every read and
     write refuses by (``model.layout.missing_dirs``)."""
     for directory in missing_dirs(context.dirs):
-        state = "is not a directory" if directory.exists() else "does not exist"
-        named = "" if context.dirs.origin == "default" else f" (from {context.dirs.origin})"
-        where = "the path" if context.dirs.origin == "default" else f"the path given by {context.dirs.origin}"
+        error = refuse_missing(context.dirs, directory)
         yield Finding(
-            "config-dir-missing",
+            error.code,
             Severity.ERROR,
-            f"{directory}{named} {state}: the server skips it and runs without the configuration meant to be there",
-            f"check {where}; to start one: clearml-cfg init -c {directory}",
+            f"{error.message}: the server skips it and runs without the configuration meant to be there",
+            error.hint or "",
             directory,
         )
 

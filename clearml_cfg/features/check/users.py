@@ -85,9 +85,12 @@ def _computed_passwords(users: Any) -> dict[Any, Any]:
     username; a username listed twice has no single password to check this way."""
     if not isinstance(users, list):
         return {}
-    named = [u for u in users if isinstance(u, dict) and isinstance(u.get("username"), str) and "password" in u]
-    names = [u["username"] for u in named]
-    return {u["username"]: u["password"] for u in named if names.count(u["username"]) == 1}
+    twice = duplicate_usernames(users)
+    return {
+        u["username"]: u["password"]
+        for u in users
+        if isinstance(u, dict) and isinstance(u.get("username"), str) and "password" in u and u["username"] not in twice
+    }
 
 
 _SET_MODE = "clearml-cfg set apiserver.auth.fixed_users.pass_hashed true (or false)"

@@ -7,7 +7,7 @@ import difflib
 from collections.abc import Iterator
 from typing import Any
 
-from ...hocon import KeyPath, Period, Unresolved, format_path
+from ...hocon import KeyPath, Unresolved, format_path
 from ...model import schema
 from ...model.known import unknown_name
 from .model import Context, Finding, Fix, LoadedEnv, LoadedFile, Severity, Source
@@ -102,7 +102,8 @@ def _invalid(
 ) -> Finding:
     code = schema.invalid_code(path, setting)
     fix = None
-    seconds = _as_seconds(value) if setting.kind == "seconds" else None
+    meant = schema.meant_value(setting, value) if setting.kind == "seconds" else None  # 2 hours, 7200.0, "7200"
+    seconds = int(meant) if meant is not None else None
     hint = schema.fix_hint(path, setting, value)
     if seconds is not None and isinstance(source, LoadedFile):
         fix = Fix.setting(f"write {format_path(path)} as {seconds}", source.path, inner, seconds)
@@ -114,15 +115,3 @@ def _invalid(
             else f"; change {source.variable} (a variable: --fix edits files only)"
         )
     return source.finding(inner, code, Severity.ERROR, f"{format_path(path)} {problem}", hint, fix)
-
-
-def _as_seconds(value: Any) -> int | None:
-    """The whole number of seconds a wrong-but-clear value means: `2 hours`, 7200.0, "7200"."""
-    if isinstance(value, Period):
-        total = value.seconds()
-        return int(total) if total and total == int(total) and total > 0 else None
-    if isinstance(value, float) and value.is_integer() and value > 0:
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
-        return int(value)
-    return None
