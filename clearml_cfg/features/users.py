@@ -826,7 +826,7 @@ def _migrate(target: _Target, rounds: int, progress: Progress | None, outcome: O
             _store_repaired(target, index, who, value, outcome)
             kept.append(who)
             continue
-        _checkhashable(target, who, value)
+        _check_hashable(target, who, value)
         pending.append((index, who, value))
     _store_hashes(target, pending, rounds, progress)
     if kept:
@@ -850,7 +850,7 @@ def _passwords(target: _Target) -> Iterator[tuple[int, str, Any]]:
             yield index, str(entry.get("username", f"users[{index}]")), entry["password"]
 
 
-def _checkhashable(target: _Target, who: str, value: Any) -> None:
+def _check_hashable(target: _Target, who: str, value: Any) -> None:
     """Refuse a password that cannot become a faithful bcrypt hash: not text, empty, or over bcrypt's limit."""
     if not isinstance(value, str):
         problem = f"is {secret_kind(value)}, which cannot be hashed faithfully"
@@ -938,7 +938,7 @@ def _repair_hashed(target: _Target, rounds: int, progress: Progress | None, outc
         if _is_some_hash(value):
             repaired += _store_repaired(target, index, who, value, outcome)
             continue
-        _checkhashable(target, who, value)
+        _check_hashable(target, who, value)
         pending.append((index, who, value))
     _store_hashes(target, pending, rounds, progress)
     if pending:

@@ -173,8 +173,13 @@ def duplicate_usernames(users: list[Any]) -> dict[Any, int]:
 
 
 def hashable(value: Any) -> bool:
-    """Whether the server's set of usernames can hold ``value`` (an object or a list fails its validate())."""
-    return not isinstance(value, (dict, list))
+    """Whether the server's set of usernames can hold ``value`` (an object or a list fails its validate()); a
+    value not computed yet (a substitution in a file's own reading) is none the set could count."""
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 #: Unicode categories no login form can send: control characters (newline, tab, ...) and line separators

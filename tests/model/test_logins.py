@@ -8,7 +8,7 @@ import bcrypt
 import pytest
 
 from clearml_cfg.errors import UsageError
-from clearml_cfg.model.logins import decodes_to_bcrypt, looks_hashed, refuse_password_edit, repaired_hash
+from clearml_cfg.model.logins import decodes_to_bcrypt, hashable, looks_hashed, refuse_password_edit, repaired_hash
 
 USERS = ("apiserver", "auth", "fixed_users", "users")
 RAW = bcrypt.hashpw(b"pw", bcrypt.gensalt(4)).decode("ascii")
@@ -51,3 +51,19 @@ def test_a_hash_in_every_pasted_form_is_seen_and_repaired() -> None:
     for pasted in (RAW, f"b'{STORED}'"):
         assert looks_hashed(pasted) and repaired_hash(pasted) == STORED
     assert looks_hashed("hunter2") is None and repaired_hash("hunter2") is None
+
+
+def test_hashable_is_what_the_servers_set_of_usernames_can_hold() -> None:
+    from clearml_cfg.hocon import parse
+
+    computed = parse('n: "a"\nu: "x"${n}\n').to_dict(resolve=False)["u"]  # not computed yet
+    assert [hashable(v) for v in ("a", 12, 1.0, True, None, {"a": 1}, ["a"], computed)] == [
+        True,
+        True,
+        True,
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]

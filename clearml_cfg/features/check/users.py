@@ -12,7 +12,7 @@ from typing import Any
 from ...hocon import KeyPath, Unresolved, format_path
 from ...model.keys import lookup
 from ...model.login import not_sendable, truthy
-from ...model.logins import duplicate_usernames, looks_hashed, password_kind, repaired_hash, truth_problem
+from ...model.logins import duplicate_usernames, hashable, looks_hashed, password_kind, repaired_hash, truth_problem
 from ...model.passwords import MAX_BYTES
 from ...model.schema import FIXED_USERS as FIXED
 from ...model.schema import FIXED_USERS_LIST as USERS
@@ -207,7 +207,7 @@ def _entry(source: Source, at: KeyPath, entry: Any, hashed: bool, duplicates: di
             _quote_hint(source),
             _quote_fix(source, (*at, "username"), username),
         )
-    if not isinstance(username, (dict, list)) and username in duplicates:
+    if hashable(username) and username in duplicates:
         yield source.finding(
             (*at, "username"),
             "fixed-user-duplicate",

@@ -95,3 +95,9 @@ def test_entries_without_a_username_or_with_a_computed_password_are_checked_with
     directory = config_dir(tmp_path / "c", {"apiserver.conf": text})
     codes = {f.code for f in run_checks(dirs_of(directory), {})}
     assert {"fixed-user-missing-key", "fixed-user-bad-hash"} <= codes
+
+
+def test_a_username_computed_by_a_substitution_is_checked_without_failing(tmp_path: Path) -> None:
+    text = 'n: "a"\nauth.fixed_users { enabled: true, users: [{ username: "jane"${n}, password: "p", name: "J" }] }\n'
+    directory = config_dir(tmp_path / "c", {"apiserver.conf": text})
+    assert "fixed-user-duplicate" not in {f.code for f in run_checks(dirs_of(directory), {})}
